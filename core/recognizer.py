@@ -1,0 +1,162 @@
+"""Recognizers: a model bundle behind one interface that returns ranked candidates.
+
+``TFLiteRecognizer`` runs the bundle's ``.tflite`` with the LiteRT interpreter and is what
+the app uses (no TensorFlow import). ``KerasRecognizer`` runs the ``.keras`` model and is
+used by training and to check exports; it imports Keras only when constructed.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.bundle import ModelBundle
+from core.errors import BundleError
+from core.inputs import RecognizerInput, to_model_input
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked answer: a label and the model's probability for it."""
+
+    label: str
+    score: float
+
+
+class Recognizer(ABC):
+    """Turns model inputs into class probabilities, and inputs into ranked candidates."""
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        self.bundle = bundle
+
+    @abstractmethod
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        """Probabilities (N, classes) for a float32 batch shaped (N, *input_shape)."""
+
+    def recognize(self, item: RecognizerInput, top_k: int = 10,
+                  allowed: Callable[[str], bool] | None = None) -> list[Candidate]:
+        """Ranked candidates for one ink or grey picture.
+
+        Args:
+            item: An ``Ink`` or a grey uint8 picture (photo, scan, or white-on-black).
+            top_k: How many candidates to return at most.
+            allowed: Optional filter on labels (e.g. kana only); others are dropped.
+
+        Raises:
+            InputError: if the item holds nothing to recognize.
+        """
+        x = to_model_input(item, self.bundle.preprocessing)
+        return self.rank(self.predict(x[None])[0], top_k, allowed)
+
+    def rank(self, probs: np.ndarray, top_k: int = 10,
+             allowed: Callable[[str], bool] | None = None) -> list[Candidate]:
+        """The ``top_k`` labels of one probability vector, best first."""
+        labels = self.bundle.labels
+        order = np.argsort(-probs, kind="stable")
+        out: list[Candidate] = []
+        for index in order:
+            label = labels[int(index)]
+            if allowed is None or allowed(label):
+                out.append(Candidate(label, float(probs[index])))
+                if len(out) >= top_k:
+                    break
+        return out
+
+    def predict_many(self, batch: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """``predict`` over a large array in chunks."""
+        parts = [self.predict(batch[i:i + batch_size]) for i in range(0, len(batch), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0, len(self.bundle.labels)), np.float32)
+
+
+class TFLiteRecognizer(Recognizer):
+    """Runs ``model.tflite`` with the LiteRT interpreter (``ai-edge-litert``)."""
+
+    def __init__(self, bundle: ModelBundle, num_threads: int = 2) -> None:
+        super().__init__(bundle)
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            self._interpreter = Interpreter(model_path=str(bundle.tflite_path), num_threads=num_threads)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise BundleError(f"The TFLite model {bundle.tflite_path} cannot be loaded: {exc}") from exc
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        self._batch = int(self._input["shape"][0])
+        self._lock = threading.Lock()
+        outputs = int(self._output["shape"][-1])
+        if outputs != len(bundle.labels):
+            raise BundleError(f"The TFLite model {bundle.tflite_path} has {outputs} outputs but the "
+                              f"bundle has {len(bundle.labels)} labels.")
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        with self._lock:
+            if len(batch) != self._batch:
+                self._interpreter.resize_tensor_input(self._input["index"], [len(batch), *batch.shape[1:]])
+                self._interpreter.allocate_tensors()
+                self._input = self._interpreter.get_input_details()[0]
+                self._output = self._interpreter.get_output_details()[0]
+                self._batch = len(batch)
+            self._interpreter.set_tensor(self._input["index"], _quantize(batch, self._input))
+            self._interpreter.invoke()
+            return _dequantize(self._interpreter.get_tensor(self._output["index"]), self._output)
+
+
+def _quantize(batch: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero = detail.get("quantization", (0.0, 0))
+    dtype = detail["dtype"]
+    if dtype == np.float32 or not scale:
+        return batch.astype(dtype)
+    info = np.iinfo(dtype)
+    return np.clip(np.round(batch / scale + zero), info.min, info.max).astype(dtype)
+
+
+def _dequantize(out: np.ndarray, detail: dict) -> np.ndarray:
+    scale, zero = detail.get("quantization", (0.0, 0))
+    if out.dtype == np.float32 or not scale:
+        return out.astype(np.float32)
+    return ((out.astype(np.float32) - zero) * scale).astype(np.float32)
+
+
+class KerasRecognizer(Recognizer):
+    """Runs ``model.keras`` (imports Keras and its backend when constructed)."""
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        super().__init__(bundle)
+        import keras
+
+        try:
+            self._model = keras.saving.load_model(bundle.keras_path, compile=False)
+        except Exception as exc:  # Keras raises many kinds for a bad file
+            raise BundleError(f"The Keras model {bundle.keras_path} cannot be loaded: {exc}") from exc
+
+    @property
+    def model(self) -> object:
+        """The loaded Keras model."""
+        return self._model
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        out = self._model(np.asarray(batch, dtype=np.float32), training=False)
+        return np.asarray(out, dtype=np.float32)
+
+
+BACKENDS: dict[str, type[Recognizer]] = {"tflite": TFLiteRecognizer, "keras": KerasRecognizer}
+
+
+def open_recognizer(bundle: ModelBundle, backend: str = "tflite") -> Recognizer:
+    """Creates a recognizer of the named backend (``tflite`` or ``keras``) for a bundle."""
+    try:
+        return BACKENDS[backend](bundle)
+    except KeyError:
+        raise ValueError(f"Unknown recognizer backend. Received: {backend!r}, "
+                         f"expected one of {sorted(BACKENDS)}") from None
+
+
+def top_k_labels(candidates: Sequence[Candidate]) -> list[str]:
+    """Just the labels of candidates, in order."""
+    return [c.label for c in candidates]

@@ -1,0 +1,141 @@
+"""The ``mojiyomi`` command: the app by default, and recognize/evaluate/train/export.
+
+Each subcommand imports what it needs when it runs, so ``mojiyomi recognize`` never
+loads Qt or TensorFlow, and the app never loads TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from core.errors import MojiyomiError
+
+log = logging.getLogger("mojiyomi")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status (0 ok, 1 user error, 2 usage)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args) or 0)
+    except MojiyomiError as exc:
+        print(f"mojiyomi: error: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:
+        log.debug("error", exc_info=True)
+        print(f"mojiyomi: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("mojiyomi: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="mojiyomi", description="Handwriting recognizer for Japanese and digits.")
+    parser.set_defaults(run=_run_app, model=None, files=[])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    app = sub.add_parser("app", help="start the desktop app (the default)")
+    app.add_argument("--model", help="model bundle name or folder to open")
+    app.add_argument("files", nargs="*", help="pictures or ink files to open")
+    app.set_defaults(run=_run_app)
+
+    rec = sub.add_parser("recognize", help="print candidates for pictures or ink JSON files")
+    rec.add_argument("--model", default=None, help="model bundle name or folder (default: the app's)")
+    rec.add_argument("--top", type=int, default=5, help="candidates per file (default 5)")
+    rec.add_argument("--json", action="store_true", help="one JSON object per file")
+    rec.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
+    rec.add_argument("files", nargs="+", metavar="FILE")
+    rec.set_defaults(run=_run_recognize)
+
+    ev = sub.add_parser("evaluate", help="measure a model on a dataset")
+    ev.add_argument("--model", default=None, help="model bundle name or folder")
+    ev.add_argument("--data", required=True, help="MNIST IDX folder, ink JSONL, or image folder")
+    ev.add_argument("--json", action="store_true", help="end with one JSON object")
+    ev.add_argument("--limit", type=int, default=None, help="evaluate at most N samples")
+    ev.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
+    ev.set_defaults(run=_run_evaluate)
+
+    tr = sub.add_parser("train", help="train a model bundle")
+    tr.add_argument("--data", help="dataset path")
+    tr.add_argument("--backbone", default=None, help="model builder (default simple-cnn)")
+    tr.add_argument("--out", help="folder to write the bundle to")
+    tr.add_argument("--epochs", type=int)
+    tr.add_argument("--limit", type=int)
+    tr.add_argument("--batch-size", type=int)
+    tr.add_argument("--learning-rate", type=float)
+    tr.add_argument("--seed", type=int)
+    tr.add_argument("--name")
+    tr.add_argument("--title")
+    tr.add_argument("--init-from", help="bundle to fine-tune")
+    tr.add_argument("--config", help="JSON training config; flags override it")
+    tr.add_argument("--json", action="store_true", help="end with one JSON object")
+    tr.set_defaults(run=_run_train)
+    return parser
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from desktop.app import run_app
+
+    return run_app(model=args.model, files=list(args.files))
+
+
+def _run_recognize(args: argparse.Namespace) -> int:
+    from core.bundle import default_model_name, resolve_model
+    from core.inputs import load_input
+    from core.recognizer import open_recognizer
+
+    if args.top < 1:
+        raise ValueError(f"--top must be at least 1. Received: {args.top}")
+    recognizer = open_recognizer(resolve_model(args.model or default_model_name()), args.backend)
+    status = 0
+    for name in args.files:
+        try:
+            candidates = recognizer.recognize(load_input(name), args.top)
+        except MojiyomiError as exc:
+            print(f"mojiyomi: error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps({"file": name, "candidates": [{"label": c.label, "score": round(c.score, 6)}
+                                                           for c in candidates]}, ensure_ascii=False))
+        else:
+            print(f"{name}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in candidates))
+    return status
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from core.bundle import default_model_name, resolve_model
+    from core.recognizer import open_recognizer
+    from training.evaluate_data import evaluate_dataset
+
+    bundle = resolve_model(args.model or default_model_name())
+    metrics = evaluate_dataset(open_recognizer(bundle, args.backend), args.data, args.limit)
+    summary = {"model": bundle.name, "data": args.data, **metrics.to_json()}
+    print(f"{bundle.name} on {args.data}: n={metrics.n}  top1={metrics.top1:.4%}  top5={metrics.top5:.4%}  "
+          f"macro_f1={metrics.macro_f1:.4f}  {metrics.ms_per_sample:.3f} ms/sample")
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from training.cli_train import run_train_command
+
+    return run_train_command(args, "mojiyomi " + shlex.join(sys.argv[1:]) if sys.argv else None)
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)

