@@ -64,10 +64,18 @@ class TerminalProgress:
 
 def run_train_command(args: argparse.Namespace, command: str | None) -> int:
     """Runs ``mojiyomi train``; prints a JSON summary last with ``--json``."""
-    from training.train import train
+    from training.train import run_dir_for, train
 
-    config = config_from_args(args)
-    result = train(config, TerminalProgress(), command=command)
+    if getattr(args, "resume", False):
+        if not args.out:
+            raise ValueError("mojiyomi train --resume needs --out (the bundle folder of the interrupted run).")
+        saved = run_dir_for(args.out) / "config.json"
+        if not saved.is_file():
+            raise ValueError(f"There is no interrupted run to resume for {args.out} (no {saved}).")
+        config = TrainConfig.load(saved)
+    else:
+        config = config_from_args(args)
+    result = train(config, TerminalProgress(), command=command, resume=getattr(args, "resume", False))
     print(f"wrote {result.bundle}: val top-1 {result.val_top1:.4%}"
           + (f", test top-1 {result.test_top1:.4%}" if result.test_top1 is not None else "")
           + f" in {result.seconds:.0f}s")

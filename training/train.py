@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -96,7 +97,11 @@ def build_for(config: TrainConfig, classes: int) -> Any:
 
 def fit(config: TrainConfig, data: PreparedData, report: Reporter,
         should_stop: Callable[[], bool], run_dir: Path) -> Any:
-    """Trains the model on prepared data; returns the inference model (no augmentation)."""
+    """Trains the model on prepared data; returns the inference model (no augmentation).
+
+    ``run_dir`` holds a checkpoint of every epoch (weights, optimizer state, epoch) so an
+    interrupted run resumes where it stopped, and the best weights on validation.
+    """
     import keras
 
     from training.augment import build_augmenter
@@ -107,9 +112,8 @@ def fit(config: TrainConfig, data: PreparedData, report: Reporter,
                                 model], name="trainer")
     steps = -(-len(data.train) // config.batch_size) * config.epochs
     trainer.compile(_optimizer(config, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    run_dir.mkdir(parents=True, exist_ok=True)
-    callbacks = [make_progress_callback(report, should_stop),
-                 keras.callbacks.ModelCheckpoint(str(run_dir / "last.weights.h5"), save_weights_only=True),
+    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+                 make_progress_callback(report, should_stop),
                  keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"), save_weights_only=True,
                                                  monitor="val_accuracy", save_best_only=True)]
     if config.early_stopping:
@@ -117,17 +121,46 @@ def fit(config: TrainConfig, data: PreparedData, report: Reporter,
     trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=config.epochs,
                 validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
     if should_stop():
-        raise Cancelled("Training was cancelled; no bundle was written.")
+        raise Cancelled("Training was cancelled by the user; no model was written or replaced.")
     if (run_dir / "best.weights.h5").exists():
         trainer.load_weights(str(run_dir / "best.weights.h5"))
     return model
 
 
+def run_dir_for(out: str | Path) -> Path:
+    """The folder that holds a run's checkpoints, beside the bundle it will write."""
+    out = Path(out)
+    return out.parent / f".{out.name}.run"
+
+
+def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
+    """Prepares the run folder: a fresh one, or the interrupted run's with its own config.
+
+    Raises:
+        ValueError: if ``resume`` is asked but there is no interrupted run to resume.
+    """
+    run_dir = run_dir_for(config.out)
+    saved = run_dir / "config.json"
+    if resume:
+        if not saved.is_file() or not (run_dir / "backup").is_dir():
+            raise ValueError(f"There is no interrupted run to resume for {config.out} "
+                             f"(no checkpoint in {run_dir}).")
+        return TrainConfig.load(saved), run_dir
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True)
+    config.save(saved)
+    return config, run_dir
+
+
 def train(config: TrainConfig, report: Reporter | None = None,
-          should_stop: Callable[[], bool] | None = None, command: str | None = None) -> TrainResult:
+          should_stop: Callable[[], bool] | None = None, command: str | None = None,
+          resume: bool = False) -> TrainResult:
     """Runs a whole training and writes the bundle to ``config.out`` atomically.
 
-    A failed or cancelled run leaves any bundle already at ``config.out`` untouched.
+    A failed or cancelled run leaves any bundle already at ``config.out`` untouched. With
+    ``resume``, an interrupted run for the same ``out`` continues from its last epoch with
+    the config it was started with.
 
     Raises:
         Cancelled: if ``should_stop`` returned True.
@@ -136,15 +169,15 @@ def train(config: TrainConfig, report: Reporter | None = None,
     report = report or (lambda event: None)
     should_stop = should_stop or (lambda: False)
     start = time.time()
+    config, run_dir = open_run(config, resume)
     spec = spec_for(config)
     report({"event": "stage", "text": "Reading data"})
     data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit)
     report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes"})
-    out = Path(config.out)
-    run_dir = out.parent / f".{out.name}.run"
     model = fit(config, data, report, should_stop, run_dir)
     report({"event": "stage", "text": "Exporting and evaluating"})
     result = write_trained_bundle(config, model, data, spec, time.time() - start, command)
+    shutil.rmtree(run_dir, ignore_errors=True)
     report({"event": "done", "bundle": str(result.bundle), "val_top1": result.val_top1,
             "test_top1": result.test_top1, "seconds": result.seconds})
     return result
