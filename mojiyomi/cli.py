@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--title")
     tr.add_argument("--init-from", help="bundle to fine-tune")
     tr.add_argument("--config", help="JSON training config; flags override it")
+    tr.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                    help="tf.distribute strategy: all GPUs here, or machines listed in TF_CONFIG")
     tr.add_argument("--resume", action="store_true", help="continue the interrupted run for --out")
     tr.add_argument("--json", action="store_true", help="end with one JSON object")
     tr.set_defaults(run=_run_train)

@@ -11,7 +11,7 @@ from typing import Any
 from training.config import TrainConfig
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
-                "title", "init_from")
+                "title", "init_from", "strategy")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -76,6 +76,9 @@ def run_train_command(args: argparse.Namespace, command: str | None) -> int:
     else:
         config = config_from_args(args)
     result = train(config, TerminalProgress(), command=command, resume=getattr(args, "resume", False))
+    if result.bundle is None:
+        print(f"worker finished its part in {result.seconds:.0f}s (the chief writes the bundle)")
+        return 0
     print(f"wrote {result.bundle}: val top-1 {result.val_top1:.4%}"
           + (f", test top-1 {result.test_top1:.4%}" if result.test_top1 is not None else "")
           + f" in {result.seconds:.0f}s")

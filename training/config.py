@@ -39,6 +39,7 @@ class TrainConfig:
         early_stopping: Patience in epochs on validation accuracy (0 turns it off).
         init_from: A bundle to start from (fine-tuning) instead of fresh weights.
         dropout: Dropout rate of the model head.
+        strategy: ``default``, ``mirrored`` (all GPUs here) or ``multiworker`` (TF_CONFIG).
     """
 
     data: str
@@ -61,6 +62,7 @@ class TrainConfig:
     early_stopping: int = 0
     init_from: str | None = None
     dropout: float = 0.4
+    strategy: str = "default"
 
     def __post_init__(self) -> None:
         problems = []
@@ -81,6 +83,8 @@ class TrainConfig:
                             f"0 < box <= input_size)")
         if not 0 <= self.dropout < 1:
             problems.append(f"dropout={self.dropout} (need 0 <= dropout < 1)")
+        if self.strategy not in ("default", "mirrored", "multiworker"):
+            problems.append(f"strategy={self.strategy!r} (need default, mirrored or multiworker)")
         if problems:
             raise ValueError("Impossible training config. Received: " + "; ".join(problems))
 

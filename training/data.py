@@ -44,10 +44,11 @@ def normalize_all(images: np.ndarray, spec: Preprocessing) -> np.ndarray:
 def split_indices(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A seeded shuffle split into (train, validation) indices.
 
-    ``validation`` is a count, or a fraction of ``n`` when below 1.
+    ``validation`` is a count, or a fraction of ``n`` when below 1; a count larger than a
+    fifth of a small dataset is capped there so that most samples still train.
     """
-    count = int(round(validation * n)) if validation < 1 else int(validation)
-    count = min(count, n - 1)
+    count = int(round(validation * n)) if validation < 1 else min(int(validation), n // 5)
+    count = max(0, min(count, n - 1))
     order = np.random.default_rng(seed).permutation(n)
     return np.sort(order[count:]), np.sort(order[:count])
 

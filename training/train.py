@@ -32,7 +32,7 @@ class Cancelled(Exception):
 class TrainResult:
     """What a finished run produced."""
 
-    bundle: Path
+    bundle: Path | None
     val_top1: float
     test_top1: float | None
     seconds: float
@@ -106,20 +106,36 @@ def fit(config: TrainConfig, data: PreparedData, report: Reporter,
 
     from training.augment import build_augmenter
 
+    from training.distribute import strategy_scope
+
     keras.utils.set_random_seed(config.seed)
-    model = build_for(config, len(data.labels))
-    trainer = keras.Sequential([keras.Input(model.input_shape[1:]), build_augmenter(config.augment, config.seed),
-                                model], name="trainer")
-    steps = -(-len(data.train) // config.batch_size) * config.epochs
-    trainer.compile(_optimizer(config, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with strategy_scope(config.strategy):
+        model = build_for(config, len(data.labels))
+        trainer = keras.Sequential([keras.Input(model.input_shape[1:]),
+                                    build_augmenter(config.augment, config.seed), model], name="trainer")
+        steps = -(-len(data.train) // config.batch_size) * config.epochs
+        trainer.compile(_optimizer(config, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
                  make_progress_callback(report, should_stop),
                  keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"), save_weights_only=True,
                                                  monitor="val_accuracy", save_best_only=True)]
     if config.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.early_stopping))
-    trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=config.epochs,
-                validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
+    if config.strategy == "multiworker":
+        from training.distribute import fit_multiworker
+
+        fit_multiworker(trainer, (data.train.x, data.train.y), (data.val.x, data.val.y), config.batch_size,
+                        config.epochs, config.seed, report, should_stop,
+                        lambda epoch, logs: trainer.save_weights(str(run_dir / "last.weights.h5")))
+    elif config.strategy == "mirrored":
+        from training.distribute import as_distributed_dataset
+
+        trainer.fit(as_distributed_dataset(data.train.x, data.train.y, config.batch_size, True, config.seed),
+                    epochs=config.epochs, callbacks=callbacks, verbose=0,
+                    validation_data=as_distributed_dataset(data.val.x, data.val.y, config.batch_size, False, 0))
+    else:
+        trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=config.epochs,
+                    validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
     if should_stop():
         raise Cancelled("Training was cancelled by the user; no model was written or replaced.")
     if (run_dir / "best.weights.h5").exists():
@@ -139,7 +155,11 @@ def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
     Raises:
         ValueError: if ``resume`` is asked but there is no interrupted run to resume.
     """
+    from training.distribute import cluster_task, is_chief
+
     run_dir = run_dir_for(config.out)
+    if not is_chief():
+        run_dir = run_dir / f"{cluster_task()[0]}-{cluster_task()[1]}"
     saved = run_dir / "config.json"
     if resume:
         if not saved.is_file() or not (run_dir / "backup").is_dir():
@@ -175,6 +195,12 @@ def train(config: TrainConfig, report: Reporter | None = None,
     data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit)
     report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes"})
     model = fit(config, data, report, should_stop, run_dir)
+    from training.distribute import is_chief
+
+    if not is_chief():
+        shutil.rmtree(run_dir, ignore_errors=True)
+        report({"event": "done", "bundle": None, "seconds": time.time() - start})
+        return TrainResult(None, float("nan"), None, time.time() - start, {})
     report({"event": "stage", "text": "Exporting and evaluating"})
     result = write_trained_bundle(config, model, data, spec, time.time() - start, command)
     shutil.rmtree(run_dir, ignore_errors=True)
