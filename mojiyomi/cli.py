@@ -86,7 +86,36 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", action="store_true", help="continue the interrupted run for --out")
     tr.add_argument("--json", action="store_true", help="end with one JSON object")
     tr.set_defaults(run=_run_train)
+    ft = sub.add_parser("finetune", help="adapt a model to your own handwriting samples")
+    ft.add_argument("--model", default=None, help="bundle to start from (default: the app's)")
+    ft.add_argument("--samples", required=True, help="ink dataset (JSONL) or samples database")
+    ft.add_argument("--holdout", help="ink dataset of your writing to measure on (default: 1/4 of the samples)")
+    ft.add_argument("--out", help="folder for the new bundle (default: a new personal bundle)")
+    ft.add_argument("--epochs", type=int, default=None)
+    ft.add_argument("--json", action="store_true", help="end with one JSON object")
+    ft.set_defaults(run=_run_finetune)
     return parser
+
+
+def _run_finetune(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.bundle import default_model_name, resolve_model
+    from training.adapt import AdaptConfig
+    from training.finetune import finetune, read_samples
+
+    base = resolve_model(args.model or default_model_name())
+    config = AdaptConfig(epochs=args.epochs) if args.epochs else AdaptConfig()
+    holdout = read_samples(args.holdout) if args.holdout else None
+    outcome = finetune(base, read_samples(args.samples), holdout, config, Path(args.out) if args.out else None,
+                       command="mojiyomi " + shlex.join(sys.argv[1:]))
+    r = outcome.result
+    print(f"wrote {outcome.bundle}: your top-1 {r.user_top1_before:.1%} -> {r.user_top1_after:.1%}, "
+          f"original data {r.base_top1_before:.2%} -> {r.base_top1_after:.2%} in {r.seconds:.0f}s. "
+          f"{'Switch recommended' if r.recommended else 'Not recommended'}: {r.reason}")
+    if args.json:
+        print(json.dumps({**r.to_json(), "bundle": str(outcome.bundle)}, ensure_ascii=False))
+    return 0
 
 
 def _run_app(args: argparse.Namespace) -> int:

@@ -236,8 +236,32 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
             metrics["test"] = test.to_json()
             test_top1 = test.top1
         metrics["tflite_bytes"] = (staging / TFLITE_FILE).stat().st_size
+        save_replay(staging, data, config.seed)
         metadata["metrics"] = metrics
     return TrainResult(out, val.top1, test_top1, seconds, metrics)
+
+
+def save_replay(folder: Path, data: PreparedData, seed: int) -> None:
+    """Stores validation samples in the bundle for fine-tunes to replay and check forgetting."""
+    from training.adapt import REPLAY_FILE, make_replay
+
+    per_class = max(2, min(200, 4000 // max(1, len(data.labels))))
+    np.savez_compressed(folder / REPLAY_FILE, **make_replay(data.val.x, data.val.y, per_class, seed))
+
+
+def add_replay(bundle_path: str | Path) -> Path:
+    """Adds the replay samples to a bundle trained before bundles carried them.
+
+    The validation split is recomputed from the bundle's own training config (it is seeded),
+    so the result is the file ``train`` would have written.
+    """
+    from core.bundle import load_bundle
+
+    bundle = load_bundle(bundle_path)
+    config = TrainConfig.from_json(bundle.metadata["training"]["config"])
+    data = prepare_data(config.data, bundle.preprocessing, config.validation_size, config.seed, config.limit)
+    save_replay(bundle.path, data, config.seed)
+    return bundle.path
 
 
 def load_bundle_unchecked(folder: Path, metadata: dict[str, Any], labels: tuple[str, ...],
