@@ -126,7 +126,6 @@ def _run_app(args: argparse.Namespace) -> int:
 
 def _run_recognize(args: argparse.Namespace) -> int:
     from core.bundle import default_model_name, resolve_model
-    from core.inputs import load_input
     from core.recognizer import open_recognizer
 
     if args.top < 1:
@@ -135,17 +134,35 @@ def _run_recognize(args: argparse.Namespace) -> int:
     status = 0
     for name in args.files:
         try:
-            candidates = recognizer.recognize(load_input(name), args.top)
+            chars = _recognize_file(recognizer, name, args.top)
         except MojiyomiError as exc:
             print(f"mojiyomi: error: {exc}", file=sys.stderr)
             status = 1
             continue
         if args.json:
-            print(json.dumps({"file": name, "candidates": [{"label": c.label, "score": round(c.score, 6)}
-                                                           for c in candidates]}, ensure_ascii=False))
+            print(json.dumps({"file": name, "text": "".join(c[0].label for c in chars if c),
+                              "candidates": [{"label": c.label, "score": round(c.score, 6)} for c in chars[0]],
+                              "characters": [[{"label": c.label, "score": round(c.score, 6)} for c in cands]
+                                             for cands in chars]}, ensure_ascii=False))
+        elif len(chars) == 1:
+            print(f"{name}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in chars[0]))
         else:
-            print(f"{name}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in candidates))
+            print(f"{name}: {''.join(c[0].label for c in chars)}")
+            for i, cands in enumerate(chars, 1):
+                print(f"  {i}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in cands))
     return status
+
+
+def _recognize_file(recognizer: Any, name: str, top: int) -> list[Any]:
+    """Candidates per character: one list for an ink file, one per character for a picture."""
+    from core.ink import Ink
+    from core.inputs import load_input
+    from core.page import recognize_page
+
+    item = load_input(name)
+    if not isinstance(item, Ink):
+        return [list(c.candidates) for c in recognize_page(recognizer, item, top)]
+    return [recognizer.recognize(item, top)]
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:

@@ -89,3 +89,14 @@ def test_recognize_never_imports_qt_or_tensorflow(tiny_bundle: Path, tmp_path: P
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_photo_of_several_digits_prints_each(tiny_bundle: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    img = np.full((140, 420), 235, np.uint8)
+    for i, text in enumerate("2024"):
+        cv2.putText(img, text, (20 + 95 * i, 100), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 40, 8)
+    cv2.imwrite(str(tmp_path / "year.jpg"), img)
+    code, out, err = _run(["recognize", "--model", str(tiny_bundle), "--json", str(tmp_path / "year.jpg")], capsys)
+    row = json.loads(out)
+    assert code == 0 and len(row["characters"]) == 4 and len(row["text"]) == 4
