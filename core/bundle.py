@@ -16,14 +16,13 @@ import datetime as _dt
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.atomic import atomic_write_text, replace_directory
+from core.atomic import atomic_write_text, make_staging_dir, replace_directory
 from core.errors import BundleError, ModelNotFoundError
 from core.paths import bundled_models_dir, user_models_dir
 from core.preprocess import Preprocessing
@@ -174,7 +173,7 @@ def bundle_writer(target: str | os.PathLike[str], metadata: dict[str, Any],
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    staging = make_staging_dir(target)
     try:
         yield staging
         full = {"format": FORMAT, "format_version": FORMAT_VERSION,
