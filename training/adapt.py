@@ -45,7 +45,7 @@ class AdaptConfig:
 
     epochs: int = 12
     learning_rate: float = 5e-4
-    trainable_layers: int = 4
+    trainable_layers: int = 8
     augment_copies: int = 4
     replay_ratio: float = 1.0
     batch_size: int = 64
