@@ -1,0 +1,89 @@
+"""The candidate panel: the ranked answers as large buttons with their probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from core.recognizer import Candidate
+
+#: How many candidates are shown.
+SHOWN = 10
+_COLUMNS = 5
+
+
+class CandidateButton(QToolButton):
+    """One candidate: the character large, its probability small beneath."""
+
+    def __init__(self, rank: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rank = rank
+        self.candidate: Candidate | None = None
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setMinimumSize(72, 84)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        font = QFont()
+        font.setPixelSize(34)
+        self.setFont(font)
+        self.set_candidate(None)
+
+    def set_candidate(self, candidate: Candidate | None) -> None:
+        self.candidate = candidate
+        self.setEnabled(candidate is not None)
+        if candidate is None:
+            self.setText("")
+            self.setToolTip("")
+            return
+        self.setText(f"{candidate.label}\n{_percent(candidate.score)}")
+        key = "0" if self.rank == 9 else str(self.rank + 1)
+        self.setToolTip(f"{candidate.label} U+{ord(candidate.label[0]):04X} — {candidate.score:.2%} "
+                        f"(key {key})" if candidate.label else "")
+        self.setAccessibleName(f"Candidate {self.rank + 1}: {candidate.label}, {_percent(candidate.score)}")
+
+
+def _percent(score: float) -> str:
+    if score >= 0.001:
+        return f"{score:.1%}"
+    return "<0.1%"
+
+
+class CandidatePanel(QWidget):
+    """Shows up to ten ranked candidates; clicking one emits ``chosen(rank, candidate)``."""
+
+    chosen = Signal(int, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._hint = QLabel("Write a character: candidates appear after every stroke.")
+        self._hint.setWordWrap(True)
+        layout.addWidget(self._hint)
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        self.buttons: list[CandidateButton] = []
+        for rank in range(SHOWN):
+            button = CandidateButton(rank, self)
+            button.clicked.connect(lambda _=False, r=rank: self.choose(r))
+            grid.addWidget(button, rank // _COLUMNS, rank % _COLUMNS)
+            self.buttons.append(button)
+        layout.addLayout(grid)
+
+    def set_candidates(self, candidates: Sequence[Candidate]) -> None:
+        """Shows ``candidates`` (best first); fewer than ten leave the rest empty."""
+        for rank, button in enumerate(self.buttons):
+            button.set_candidate(candidates[rank] if rank < len(candidates) else None)
+        self._hint.setText("Click the right one (or press 1-9, 0)." if candidates else
+                           "Write a character: candidates appear after every stroke.")
+
+    def candidates(self) -> list[Candidate]:
+        """The candidates shown, best first."""
+        return [b.candidate for b in self.buttons if b.candidate is not None]
+
+    def choose(self, rank: int) -> None:
+        """Chooses the candidate at ``rank`` if there is one."""
+        if 0 <= rank < SHOWN and self.buttons[rank].candidate is not None:
+            self.chosen.emit(rank, self.buttons[rank].candidate)

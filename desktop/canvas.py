@@ -1,0 +1,213 @@
+"""The writing canvas: mouse and pen-tablet strokes (with pressure) recorded as ``Ink``."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTabletEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from core.ink import Ink
+
+#: Pen width in pixels at normal pressure (and for the mouse).
+PEN_WIDTH = 9.0
+
+
+class InkCanvas(QWidget):
+    """A square-ish canvas to write one character on.
+
+    Signals:
+        strokeFinished(Ink): after each stroke ends, with the whole ink so far.
+        inkChanged(Ink): after any change (stroke, undo, redo, clear, set_ink).
+    """
+
+    strokeFinished = Signal(object)
+    inkChanged = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(220, 220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Writing canvas")
+        self._strokes: list[np.ndarray] = []
+        self._redo: list[np.ndarray] = []
+        self._current: list[list[float]] | None = None
+        self._t0: float | None = None
+        self._size = (float(self.width()), float(self.height()))
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 360)
+
+    # -- the ink ---------------------------------------------------------------------------
+
+    def ink(self) -> Ink:
+        """The strokes written so far (widget pixels; time in ms from the first point)."""
+        width, height = self._size if self._strokes else (self.width(), self.height())
+        return Ink(tuple(s.copy() for s in self._strokes), float(width), float(height))
+
+    def is_empty(self) -> bool:
+        """True when nothing is written."""
+        return not self._strokes
+
+    def set_ink(self, ink: Ink) -> None:
+        """Shows ``ink`` scaled to fit the canvas (the undo history restarts)."""
+        self._strokes = [s.copy() for s in _fit(ink, self.width(), self.height()).strokes]
+        self._redo.clear()
+        self._size = (float(self.width()), float(self.height()))
+        self._changed()
+
+    def clear(self) -> None:
+        """Removes every stroke (one undo brings none back: clear is for a new character)."""
+        self._current = None
+        if not self._strokes and not self._redo:
+            return
+        self._strokes.clear()
+        self._redo.clear()
+        self._t0 = None
+        self._changed()
+
+    def undo(self) -> None:
+        """Removes the last stroke."""
+        if self._strokes:
+            self._redo.append(self._strokes.pop())
+            self._changed()
+
+    def redo(self) -> None:
+        """Puts back the last undone stroke."""
+        if self._redo:
+            self._strokes.append(self._redo.pop())
+            self._changed()
+
+    def can_undo(self) -> bool:
+        return bool(self._strokes)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def _changed(self) -> None:
+        self.update()
+        self.inkChanged.emit(self.ink())
+
+    # -- input -----------------------------------------------------------------------------
+
+    def _begin(self, pos: QPointF, pressure: float) -> None:
+        if not self._strokes:
+            self._size = (float(self.width()), float(self.height()))
+            self._t0 = time.monotonic()
+        self._current = []
+        self._add(pos, pressure)
+
+    def _add(self, pos: QPointF, pressure: float) -> None:
+        if self._current is None:
+            return
+        t_ms = (time.monotonic() - (self._t0 or time.monotonic())) * 1000.0
+        point = [pos.x(), pos.y(), t_ms, pressure]
+        if self._current and abs(self._current[-1][0] - point[0]) + abs(self._current[-1][1] - point[1]) < 0.5:
+            return
+        self._current.append(point)
+        self.update()
+
+    def _end(self, pos: QPointF, pressure: float) -> None:
+        if self._current is None:
+            return
+        self._add(pos, pressure)
+        stroke = np.asarray(self._current, dtype=np.float64)
+        self._current = None
+        self._strokes.append(stroke)
+        self._redo.clear()
+        self.update()
+        ink = self.ink()
+        self.inkChanged.emit(ink)
+        self.strokeFinished.emit(ink)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin(event.position(), math.nan)
+        elif event.button() == Qt.MouseButton.RightButton:
+            self.undo()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._add(event.position(), math.nan)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._end(event.position(), math.nan)
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        pressure = float(event.pressure())
+        kind = event.type()
+        if kind == QTabletEvent.Type.TabletPress:
+            self._begin(event.position(), pressure)
+        elif kind == QTabletEvent.Type.TabletMove:
+            if self._current is not None:
+                self._add(event.position(), pressure)
+        elif kind == QTabletEvent.Type.TabletRelease:
+            self._end(event.position(), pressure)
+        event.accept()  # no synthesized mouse events: the pen's points carry pressure
+
+    # -- painting --------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#fdfdfb"))
+        self._paint_guide(painter)
+        for stroke in self._strokes:
+            _paint_stroke(painter, stroke)
+        if self._current:
+            _paint_stroke(painter, np.asarray(self._current))
+        painter.end()
+
+    def _paint_guide(self, painter: QPainter) -> None:
+        side = min(self.width(), self.height()) - 16
+        box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        painter.setPen(QPen(QColor("#d0d4da"), 1.0))
+        painter.drawRect(box)
+        painter.setPen(QPen(QColor("#e4e7eb"), 1.0, Qt.PenStyle.DashLine))
+        painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
+        painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
+
+
+def _paint_stroke(painter: QPainter, stroke: np.ndarray) -> None:
+    ink = QColor("#1a1a1a")
+    pressure = stroke[:, 3]
+    if len(stroke) == 1 or not np.isfinite(pressure).any():
+        pen = QPen(ink, PEN_WIDTH, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        if len(stroke) == 1:
+            painter.drawPoint(QPointF(stroke[0, 0], stroke[0, 1]))
+            return
+        path = QPainterPath(QPointF(stroke[0, 0], stroke[0, 1]))
+        for x, y in stroke[1:, :2]:
+            path.lineTo(x, y)
+        painter.drawPath(path)
+        return
+    for i in range(1, len(stroke)):
+        p = np.nanmean(pressure[i - 1:i + 1]) if np.isfinite(pressure[i - 1:i + 1]).any() else 0.5
+        width = max(1.0, PEN_WIDTH * (0.4 + 1.2 * float(np.clip(p, 0.0, 1.0))))
+        painter.setPen(QPen(ink, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.drawLine(QPointF(*stroke[i - 1, :2]), QPointF(*stroke[i, :2]))
+
+
+def _fit(ink: Ink, width: int, height: int) -> Ink:
+    """``ink`` scaled and centred into a ``width`` x ``height`` canvas with a margin."""
+    if ink.is_empty:
+        return Ink((), float(width), float(height))
+    x0, y0, x1, y1 = ink.bounds()
+    scale = 0.8 * min(width, height) / max(x1 - x0, y1 - y0, 1e-6)
+    dx = width / 2 - (x0 + x1) / 2 * scale
+    dy = height / 2 - (y0 + y1) / 2 * scale
+    strokes = []
+    for stroke in ink.strokes:
+        s = stroke.copy()
+        s[:, 0] = s[:, 0] * scale + dx
+        s[:, 1] = s[:, 1] * scale + dy
+        strokes.append(s)
+    return Ink(tuple(strokes), float(width), float(height), ink.label)

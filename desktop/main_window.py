@@ -1,0 +1,400 @@
+"""The main window: canvas, candidates, text line, and the menus that reach everything else."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent,
+                           QFont, QGuiApplication, QKeySequence, QShortcut)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from core.bundle import ModelBundle, list_bundles
+from core.charclass import FILTER_TITLES
+from core.ink import Ink
+from core.paths import user_models_dir
+from core.recognizer import Candidate
+from desktop import errors
+from desktop.canvas import InkCanvas
+from desktop.candidates import CandidatePanel
+from desktop.recognition import Recognition, RecognitionService
+
+log = logging.getLogger(__name__)
+
+#: Picture files offered by File > Open.
+OPEN_FILTER = "Pictures and ink (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.json);;All files (*)"
+#: Set to a file path to have the window write its last candidates there (end-to-end tests).
+E2E_REPORT_ENV = "MOJIYOMI_E2E_REPORT"
+
+
+class MainWindow(QMainWindow):
+    """The mojiyomi window.
+
+    Signals:
+        chosen(str, int, Ink, list): a candidate was chosen: label, its rank (0 = first),
+            the ink (None for a picture) and the candidates shown at the time.
+        candidatesShown(Recognition, float): candidates are on screen; the float is the
+            time from the request (stroke end) to now, in ms.
+        modelChanged(ModelBundle): a new model is in use.
+    """
+
+    chosen = Signal(str, int, object, object)
+    candidatesShown = Signal(object, float)
+    modelChanged = Signal(object)
+
+    def __init__(self, model: str | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("mojiyomi")
+        self.setAcceptDrops(True)
+        self._filter = "all"
+        self._requested_at: dict[int, float] = {}
+        self._shown_ink: Ink | None = None
+        self._loading: str | None = None
+        self.service = RecognitionService(self)
+        self._build_central()
+        self._build_menus()
+        self._model_label = QLabel("Loading model…")
+        self.statusBar().addPermanentWidget(self._model_label)
+        self.service.modelLoaded.connect(self._on_model_loaded)
+        self.service.modelFailed.connect(self._on_model_failed)
+        self.service.recognized.connect(self._on_recognized)
+        self.service.failed.connect(self._on_failed)
+        self.chosen.connect(self._forward_choice)
+        self._restore_geometry()
+        self.refresh_models()
+        self.switch_model(model or _default_model())
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        outer = QVBoxLayout(central)
+        row = QHBoxLayout()
+        left = QVBoxLayout()
+        self.canvas = InkCanvas(central)
+        self.canvas.inkChanged.connect(self._on_ink_changed)
+        left.addWidget(self.canvas, 1)
+        buttons = QHBoxLayout()
+        for text, slot, tip in (("Undo", self.canvas.undo, "Undo the last stroke (Ctrl+Z)"),
+                                ("Redo", self.canvas.redo, "Redo (Ctrl+Shift+Z)"),
+                                ("Clear", self.canvas.clear, "Clear the canvas (Esc)")):
+            button = QPushButton(text, central)
+            button.setToolTip(tip)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        left.addLayout(buttons)
+        row.addLayout(left, 3)
+        self.candidates = CandidatePanel(central)
+        self.candidates.chosen.connect(self.choose)
+        row.addWidget(self.candidates, 4)
+        outer.addLayout(row, 1)
+        line = QHBoxLayout()
+        line.addWidget(QLabel("Text:", central))
+        self.text = QLineEdit(central)
+        self.text.setPlaceholderText("Chosen characters appear here")
+        font = QFont()
+        font.setPixelSize(24)
+        self.text.setFont(font)
+        line.addWidget(self.text, 1)
+        copy = QPushButton("Copy", central)
+        copy.setToolTip("Copy the text (Ctrl+Shift+C)")
+        copy.clicked.connect(self.copy_text)
+        line.addWidget(copy)
+        outer.addLayout(line)
+        self.setCentralWidget(central)
+        for index in range(10):
+            key = str((index + 1) % 10)
+            shortcut = QShortcut(QKeySequence(key), self.canvas, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda rank=index: self.candidates.choose(rank))
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._add(file, "&Open picture or ink…", self.open_dialog, QKeySequence.StandardKey.Open)
+        file.addSeparator()
+        self._add(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._add(edit, "&Undo stroke", self.canvas.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._add(edit, "&Redo stroke", self.canvas.redo, QKeySequence.StandardKey.Redo)
+        clear = self._add(edit, "&Clear canvas", self.canvas.clear, QKeySequence(Qt.Key.Key_Escape))
+        clear.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Key.Key_Delete)])
+        edit.addSeparator()
+        self._add(edit, "&Paste picture", self.paste, QKeySequence.StandardKey.Paste)
+        self._add(edit, "Copy &text", self.copy_text, QKeySequence("Ctrl+Shift+C"))
+        self._add(edit, "Clear te&xt", self.text.clear)
+        view = bar.addMenu("&View")
+        group = QActionGroup(self)
+        for name, title in FILTER_TITLES.items():
+            action = self._add(view, f"Show {title.lower()}" if name != "all" else "Show all candidates",
+                               lambda _=False, n=name: self.set_filter(n))
+            action.setCheckable(True)
+            action.setChecked(name == "all")
+            action.setData(name)
+            group.addAction(action)
+        self.filter_actions = group
+        self.model_menu = bar.addMenu("&Model")
+        self._model_group = QActionGroup(self)
+        self.samples_menu = bar.addMenu("&Samples")
+        self.training_menu = bar.addMenu("&Training")
+        self.training = _make_training_controller(self, self.samples_menu, self.training_menu)
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "&About mojiyomi", self._about)
+
+    def _add(self, menu: QMenu, text: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        return action
+
+    # -- models ------------------------------------------------------------------------------
+
+    def current_bundle(self) -> ModelBundle | None:
+        """The bundle recognizing now (None until one loaded)."""
+        return self.service.bundle
+
+    def switch_model(self, name_or_path: str) -> None:
+        """Loads another model in the background; on failure the current one stays."""
+        self._loading = str(name_or_path)
+        self._model_label.setText(f"Loading {Path(str(name_or_path)).name}…")
+        self.service.load(str(name_or_path))
+
+    def refresh_models(self) -> None:
+        """Rebuilds the Model menu from the installed bundles."""
+        self.model_menu.clear()
+        for action in self._model_group.actions():
+            self._model_group.removeAction(action)
+        current = self.current_bundle()
+        bundles = list_bundles()
+        for bundle in bundles:
+            action = self.model_menu.addAction(f"{bundle.title}  ({bundle.name} {bundle.version})")
+            action.setCheckable(True)
+            action.setData(str(bundle.path))
+            action.setChecked(current is not None and bundle.path == current.path)
+            action.triggered.connect(lambda _=False, p=str(bundle.path): self.switch_model(p))
+            self._model_group.addAction(action)
+        if not bundles:
+            self.model_menu.addAction("No models installed").setEnabled(False)
+        self.model_menu.addSeparator()
+        self._add(self.model_menu, "Open model &folder…", self._open_model_folder)
+        self._add(self.model_menu, "&Refresh list", self.refresh_models)
+
+    def _open_model_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a model bundle folder", str(user_models_dir()))
+        if folder:
+            self.switch_model(folder)
+
+    @Slot(object, float)
+    def _on_model_loaded(self, bundle: ModelBundle, ms: float) -> None:
+        self._loading = None
+        self._model_label.setText(f"Model: {bundle.title}")
+        self.refresh_models()
+        self.statusBar().showMessage(f"{bundle.title} ready ({ms:.0f} ms to load)", 5000)
+        self.modelChanged.emit(bundle)
+        if not self.canvas.is_empty():
+            self._request(self.canvas.ink())
+
+    @Slot(str, str)
+    def _on_model_failed(self, target: str, message: str) -> None:
+        self._loading = None
+        current = self.current_bundle()
+        keep = f"Still using {current.title}." if current else "No model is loaded: choose one in the Model menu."
+        self._model_label.setText(f"Model: {current.title}" if current else "No model")
+        self.refresh_models()
+        errors.show_error(self, "Could not open the model", f"{message}\n\n{keep}")
+
+    # -- recognition -------------------------------------------------------------------------
+
+    def set_filter(self, name: str) -> None:
+        """Restricts candidates to a kind of character (``all``, ``digits``, ``kana``, ``kanji``)."""
+        self._filter = name
+        for action in self.filter_actions.actions():
+            action.setChecked(action.data() == name)
+        if not self.canvas.is_empty():
+            self._request(self.canvas.ink())
+
+    @Slot(object)
+    def _on_ink_changed(self, ink: Ink) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
+        if ink.is_empty:
+            self._requested_at.clear()
+            self._shown_ink = None
+            self.candidates.set_candidates([])
+            return
+        self._request(ink)
+
+    def _request(self, item: Any) -> int:
+        request = self.service.request(item, self._filter)
+        self._requested_at[request] = time.perf_counter()
+        return request
+
+    @Slot(object)
+    def _on_recognized(self, result: Recognition) -> None:
+        started = self._requested_at.pop(result.request, None)
+        if result.source == "ink" and (result.request != self.service.latest_request or self.canvas.is_empty()):
+            return  # stale: the ink changed since
+        if len(result.characters) > 1:
+            self.text.insert(result.text)
+            self.candidates.set_candidates([])
+            self.statusBar().showMessage(f"Read {len(result.characters)} characters from "
+                                         f"{Path(result.source).name}: {result.text}", 8000)
+        else:
+            self._shown_ink = result.ink
+            self.candidates.set_candidates(result.candidates)
+        total = (time.perf_counter() - started) * 1000.0 if started else result.ms
+        self.statusBar().showMessage(f"Recognized in {total:.1f} ms (model and preprocessing {result.ms:.1f} ms)")
+        self.candidatesShown.emit(result, total)
+        self._write_e2e_report(result, total)
+
+    @Slot(int, str, str)
+    def _on_failed(self, request: int, source: str, message: str) -> None:
+        self._requested_at.pop(request, None)
+        if source == "ink" and request != self.service.latest_request:
+            return
+        what = "the writing" if source == "ink" else Path(source).name if source != "picture" else "the picture"
+        errors.show_error(self, f"Could not recognize {what}", message)
+
+    @Slot(int, object)
+    def choose(self, rank: int, candidate: Candidate) -> None:
+        """Appends a chosen candidate to the text line and clears the canvas."""
+        shown = self.candidates.candidates()
+        self.text.insert(candidate.label)
+        ink = self._shown_ink
+        self.canvas.clear()
+        self.candidates.set_candidates([])
+        self.chosen.emit(candidate.label, rank, ink, shown)
+
+    def _forward_choice(self, label: str, rank: int, ink: Ink | None, shown: list[Candidate]) -> None:
+        if self.training is not None and ink is not None:
+            self.training.record_choice(label, rank, ink, shown)
+
+    # -- files, drops and the clipboard --------------------------------------------------------
+
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open pictures or ink", str(Path.home()), OPEN_FILTER)
+        self.open_files(paths)
+
+    def open_files(self, paths: list[str]) -> None:
+        """Recognizes picture files and shows ink JSON files on the canvas."""
+        for path in paths:
+            if path.lower().endswith((".json", ".ink")):
+                self._open_ink(path)
+            else:
+                self._request(path)
+
+    def _open_ink(self, path: str) -> None:
+        from core.errors import MojiyomiError
+        from core.ink import load_ink
+
+        try:
+            ink = load_ink(path).validate()
+        except (MojiyomiError, OSError, ValueError) as exc:
+            errors.show_error(self, f"Could not open {Path(path).name}", exc)
+            return
+        self.canvas.set_ink(ink)
+
+    def paste(self) -> None:
+        """Recognizes a picture (or picture files) from the clipboard."""
+        from core.errors import InputError
+        from desktop.qtimage import qimage_to_grey
+
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is not None and mime.hasImage():
+            try:
+                self._request(qimage_to_grey(QGuiApplication.clipboard().image()))
+            except InputError as exc:
+                errors.show_error(self, "Could not paste the picture", exc)
+        elif mime is not None and mime.hasUrls():
+            self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
+        else:
+            errors.show_error(self, "Nothing to paste", "The clipboard holds no picture. Copy a picture of "
+                              "handwriting (or an image file) first.")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasImage() or (mime.hasUrls() and any(u.isLocalFile() for u in mime.urls())):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls():
+            self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
+        elif mime.hasImage():
+            from desktop.qtimage import qimage_to_grey
+
+            self._request(qimage_to_grey(mime.imageData()))
+        event.acceptProposedAction()
+
+    def copy_text(self) -> None:
+        """Copies the text line to the clipboard."""
+        QGuiApplication.clipboard().setText(self.text.text())
+        self.statusBar().showMessage("Text copied", 2000)
+
+    def status_message(self, text: str, ms: int = 5000) -> None:
+        """Shows a transient message in the status bar."""
+        self.statusBar().showMessage(text, ms)
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.training is not None and not self.training.confirm_close():
+            event.ignore()
+            return
+        if self.training is not None:
+            self.training.shutdown()
+        QSettings().setValue("window/geometry", self.saveGeometry())
+        self.service.stop()
+        event.accept()
+
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(900, 560)
+
+    def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.about(self, "About mojiyomi", "mojiyomi 文字読み — handwriting recognition for Japanese "
+                          "and digits.\nWrite on the canvas, open a picture, or train your own model.")
+
+    def _write_e2e_report(self, result: Recognition, total_ms: float) -> None:
+        path = os.environ.get(E2E_REPORT_ENV)
+        if not path:
+            return
+        from core.atomic import atomic_write_text
+
+        report = {"candidates": [{"label": c.label, "score": c.score} for c in result.candidates],
+                  "text": result.text, "ms": total_ms, "source": result.source}
+        atomic_write_text(Path(path), json.dumps(report, ensure_ascii=False))
+
+
+def _default_model() -> str:
+    from core.bundle import default_model_name
+
+    return default_model_name()
+
+
+def _make_training_controller(window: MainWindow, samples: QMenu, training: QMenu) -> Any:
+    """The Training and Samples menus' controller, or disabled menus if it cannot start."""
+    try:
+        from desktop.training_ui import TrainingController
+    except ImportError:
+        log.info("training UI not available", exc_info=True)
+        for menu in (samples, training):
+            menu.addAction("Not available in this installation").setEnabled(False)
+        return None
+    controller = TrainingController(window)
+    controller.populate_samples_menu(samples)
+    controller.populate_training_menu(training)
+    return controller
+

@@ -1,0 +1,203 @@
+"""Recognition off the UI thread: a long-lived worker that owns the recognizer.
+
+The GUI talks to ``RecognitionService`` (a GUI-thread object). It forwards requests to a
+``_Worker`` living in its own ``QThread`` through queued signals, and the worker answers
+through signals connected to the service's slots, so results arrive on the GUI thread.
+Requests coalesce: while one recognition runs, only the newest waiting request is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from core.bundle import ModelBundle, resolve_model
+from core.charclass import label_filter
+from core.errors import MojiyomiError
+from core.ink import Ink
+from core.recognizer import Candidate, Recognizer, TFLiteRecognizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The answer to one request.
+
+    Attributes:
+        request: The request id.
+        candidates: Ranked candidates of the ink, or of the picture's first character.
+        text: For a picture, the best reading of every character found (else empty).
+        characters: For a picture, the candidates of each character found.
+        ms: Time the worker spent (reading, preprocessing, model), in milliseconds.
+        source: What was recognized: ``"ink"``, ``"picture"`` or a file path.
+        ink: The ink recognized (None for pictures).
+    """
+
+    request: int
+    candidates: tuple[Candidate, ...]
+    text: str = ""
+    characters: tuple[tuple[Candidate, ...], ...] = ()
+    ms: float = 0.0
+    source: str = "ink"
+    ink: Ink | None = field(default=None, repr=False)
+
+
+class _Worker(QObject):
+    """Holds the recognizer; every slot runs in the worker thread."""
+
+    loaded = Signal(object, float)
+    loadFailed = Signal(str, str)
+    done = Signal(object)
+    failed = Signal(int, str, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._recognizer: Recognizer | None = None
+
+    @Slot(str)
+    def load(self, target: str) -> None:
+        start = time.perf_counter()
+        try:
+            bundle = resolve_model(target)
+            recognizer = TFLiteRecognizer(bundle)
+            recognizer.predict(np.zeros((1, *bundle.input_shape), np.float32))  # warm up once
+        except (MojiyomiError, OSError, ValueError) as exc:
+            log.warning("could not load model %s", target, exc_info=True)
+            self.loadFailed.emit(target, str(exc))
+            return
+        self._recognizer = recognizer
+        self.loaded.emit(bundle, (time.perf_counter() - start) * 1000.0)
+
+    @Slot(int, object, str)
+    def recognize(self, request: int, item: Any, filter_name: str) -> None:
+        start = time.perf_counter()
+        source = "ink" if isinstance(item, Ink) else str(item) if isinstance(item, (str, Path)) else "picture"
+        try:
+            if self._recognizer is None:
+                raise MojiyomiError("No model is loaded: choose one in the Model menu.")
+            result = self._run(request, item, filter_name, source)
+        except (MojiyomiError, OSError, ValueError) as exc:
+            log.info("recognition failed for %s", source, exc_info=True)
+            self.failed.emit(request, source, str(exc))
+            return
+        self.done.emit(_with_ms(result, (time.perf_counter() - start) * 1000.0))
+
+    def _run(self, request: int, item: Any, filter_name: str, source: str) -> Recognition:
+        from core.inputs import load_input
+
+        if isinstance(item, (str, Path)):
+            item = load_input(item)
+        recognizer = self._recognizer
+        assert recognizer is not None
+        if isinstance(item, Ink):
+            cands = recognizer.recognize(item.validate(), 10, label_filter(filter_name))
+            return Recognition(request, tuple(cands), source=source, ink=item)
+        from core.page import page_text, recognize_page
+
+        chars = recognize_page(recognizer, np.asarray(item), 10)
+        return Recognition(request, chars[0].candidates, page_text(chars), tuple(c.candidates for c in chars),
+                           source=source)
+
+
+def _with_ms(result: Recognition, ms: float) -> Recognition:
+    return Recognition(result.request, result.candidates, result.text, result.characters, ms, result.source,
+                       result.ink)
+
+
+class RecognitionService(QObject):
+    """The GUI side of recognition.
+
+    Signals:
+        modelLoaded(ModelBundle, float): a model is ready (load time in ms).
+        modelFailed(str, str): loading ``target`` failed with a message; the old model stays.
+        recognized(Recognition): candidates for a request.
+        failed(int, str, str): request id, source, message.
+    """
+
+    modelLoaded = Signal(object, float)
+    modelFailed = Signal(str, str)
+    recognized = Signal(object)
+    failed = Signal(int, str, str)
+    _loadRequested = Signal(str)
+    _recognizeRequested = Signal(int, object, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("recognition")
+        self._worker = _Worker()
+        self._worker.moveToThread(self._thread)
+        self._loadRequested.connect(self._worker.load)
+        self._recognizeRequested.connect(self._worker.recognize)
+        self._worker.loaded.connect(self._on_loaded)
+        self._worker.loadFailed.connect(self._on_load_failed)
+        self._worker.done.connect(self._on_done)
+        self._worker.failed.connect(self._on_failed)
+        self._thread.start()
+        self._next_id = 0
+        self._busy = False
+        self._pending: tuple[int, Any, str] | None = None
+        self.bundle: ModelBundle | None = None
+
+    def load(self, target: str) -> None:
+        """Loads a bundle (name or folder) in the worker; the current one serves until then."""
+        self._loadRequested.emit(target)
+
+    def request(self, item: Any, filter_name: str = "all") -> int:
+        """Queues an ink, grey picture or file path; returns the request id.
+
+        If a recognition is running, this request replaces any request still waiting.
+        """
+        self._next_id += 1
+        job = (self._next_id, item, filter_name)
+        if self._busy:
+            self._pending = job
+        else:
+            self._send(job)
+        return self._next_id
+
+    @property
+    def latest_request(self) -> int:
+        """The id of the newest request (results for older ones are stale)."""
+        return self._next_id
+
+    def stop(self) -> None:
+        """Stops the worker thread (waits for the running recognition)."""
+        self._thread.quit()
+        self._thread.wait(5000)
+
+    def _send(self, job: tuple[int, Any, str]) -> None:
+        self._busy = True
+        self._recognizeRequested.emit(*job)
+
+    def _next(self) -> None:
+        self._busy = False
+        if self._pending is not None:
+            job, self._pending = self._pending, None
+            self._send(job)
+
+    @Slot(object, float)
+    def _on_loaded(self, bundle: ModelBundle, ms: float) -> None:
+        self.bundle = bundle
+        self.modelLoaded.emit(bundle, ms)
+
+    @Slot(str, str)
+    def _on_load_failed(self, target: str, message: str) -> None:
+        self.modelFailed.emit(target, message)
+
+    @Slot(object)
+    def _on_done(self, result: Recognition) -> None:
+        self._next()
+        self.recognized.emit(result)
+
+    @Slot(int, str, str)
+    def _on_failed(self, request: int, source: str, message: str) -> None:
+        self._next()
+        self.failed.emit(request, source, message)

@@ -1,0 +1,28 @@
+"""The candidate filter's idea of digits, kana and kanji."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.charclass import FILTERS, char_kind, label_filter
+
+
+@pytest.mark.parametrize("label, kind", [("0", "digit"), ("9", "digit"), ("７", "digit"), ("あ", "hiragana"),
+                                         ("っ", "hiragana"), ("ア", "katakana"), ("ー", "katakana"),
+                                         ("ヶ", "kanji"), ("字", "kanji"), ("々", "kanji"), ("〆", "kanji"),
+                                         ("A", "latin"), ("。", "symbol"), ("ab", "symbol"), ("", "symbol")])
+def test_char_kind(label: str, kind: str) -> None:
+    assert char_kind(label) == kind
+
+
+def test_filters_select_kinds() -> None:
+    labels = list("05あアー字々A")
+    assert [c for c in labels if FILTERS["digits"](c)] == ["0", "5"]
+    assert [c for c in labels if FILTERS["kana"](c)] == ["あ", "ア", "ー"]
+    assert [c for c in labels if FILTERS["kanji"](c)] == ["字", "々"]
+    assert label_filter("all") is None
+
+
+def test_unknown_filter_is_named() -> None:
+    with pytest.raises(ValueError, match="kanjii"):
+        label_filter("kanjii")
