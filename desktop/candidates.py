@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core.recognizer import Candidate
 
@@ -15,33 +15,52 @@ SHOWN = 10
 _COLUMNS = 5
 
 
-class CandidateButton(QToolButton):
-    """One candidate: the character large, its probability small beneath."""
+class CandidateButton(QPushButton):
+    """One candidate: the character large, its probability small beneath it."""
 
     def __init__(self, rank: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rank = rank
         self.candidate: Candidate | None = None
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.setMinimumSize(72, 84)
+        self.setMinimumSize(76, 88)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        font = QFont()
-        font.setPixelSize(34)
-        self.setFont(font)
         self.set_candidate(None)
 
     def set_candidate(self, candidate: Candidate | None) -> None:
         self.candidate = candidate
         self.setEnabled(candidate is not None)
         if candidate is None:
-            self.setText("")
             self.setToolTip("")
+            self.setAccessibleName(f"Candidate {self.rank + 1}: none")
+        else:
+            key = "0" if self.rank == 9 else str(self.rank + 1)
+            code = " ".join(f"U+{ord(ch):04X}" for ch in candidate.label)
+            self.setToolTip(f"{candidate.label}  {code}  {candidate.score:.2%}  (key {key})")
+            self.setAccessibleName(f"Candidate {self.rank + 1}: {candidate.label}, {_percent(candidate.score)}")
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)  # the button's frame in the platform style
+        if self.candidate is None:
             return
-        self.setText(f"{candidate.label}\n{_percent(candidate.score)}")
-        key = "0" if self.rank == 9 else str(self.rank + 1)
-        self.setToolTip(f"{candidate.label} U+{ord(candidate.label[0]):04X} — {candidate.score:.2%} "
-                        f"(key {key})" if candidate.label else "")
-        self.setAccessibleName(f"Candidate {self.rank + 1}: {candidate.label}, {_percent(candidate.score)}")
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        area = self.rect().adjusted(4, 4, -4, -4)
+        big = QFont(self.font())
+        big.setPixelSize(max(18, min(40, int(area.height() * 0.55))))
+        big.setBold(self.rank == 0)
+        painter.setFont(big)
+        painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
+        label_box = area.adjusted(0, 0, 0, -int(area.height() * 0.3))
+        painter.drawText(label_box, Qt.AlignmentFlag.AlignCenter, self.candidate.label)
+        small = QFont(self.font())
+        small.setPixelSize(12)
+        painter.setFont(small)
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        prob_box = area.adjusted(0, area.height() - int(area.height() * 0.3), 0, 0)
+        painter.drawText(prob_box, Qt.AlignmentFlag.AlignCenter, _percent(self.candidate.score))
+        painter.end()
 
 
 def _percent(score: float) -> str:
@@ -71,6 +90,7 @@ class CandidatePanel(QWidget):
             grid.addWidget(button, rank // _COLUMNS, rank % _COLUMNS)
             self.buttons.append(button)
         layout.addLayout(grid)
+        layout.addStretch(1)
 
     def set_candidates(self, candidates: Sequence[Candidate]) -> None:
         """Shows ``candidates`` (best first); fewer than ten leave the rest empty."""

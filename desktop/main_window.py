@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         self.refresh_models()
         self.statusBar().showMessage(f"{bundle.title} ready ({ms:.0f} ms to load)", 5000)
         self.modelChanged.emit(bundle)
+        self._write_e2e_report(None, 0.0)
         if not self.canvas.is_empty():
             self._request(self.canvas.ink())
 
@@ -271,6 +272,7 @@ class MainWindow(QMainWindow):
         self.canvas.clear()
         self.candidates.set_candidates([])
         self.chosen.emit(candidate.label, rank, ink, shown)
+        self._write_e2e_report(None, 0.0)
 
     def _forward_choice(self, label: str, rank: int, ink: Ink | None, shown: list[Candidate]) -> None:
         if self.training is not None and ink is not None:
@@ -367,14 +369,22 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About mojiyomi", "mojiyomi 文字読み — handwriting recognition for Japanese "
                           "and digits.\nWrite on the canvas, open a picture, or train your own model.")
 
-    def _write_e2e_report(self, result: Recognition, total_ms: float) -> None:
+    def _write_e2e_report(self, result: Recognition | None, total_ms: float) -> None:
+        """For end-to-end tests: where things are on screen and what is shown, as JSON."""
         path = os.environ.get(E2E_REPORT_ENV)
         if not path:
             return
         from core.atomic import atomic_write_text
 
-        report = {"candidates": [{"label": c.label, "score": c.score} for c in result.candidates],
-                  "text": result.text, "ms": total_ms, "source": result.source}
+        def rect(widget: QWidget) -> list[int]:
+            top_left = widget.mapToGlobal(widget.rect().topLeft())
+            return [top_left.x(), top_left.y(), widget.width(), widget.height()]
+
+        bundle = self.current_bundle()
+        report = {"model": bundle.name if bundle else None, "canvas": rect(self.canvas),
+                  "buttons": [rect(b) for b in self.candidates.buttons], "text": self.text.text(),
+                  "candidates": [{"label": c.label, "score": c.score} for c in self.candidates.candidates()],
+                  "ms": total_ms, "source": result.source if result else None}
         atomic_write_text(Path(path), json.dumps(report, ensure_ascii=False))
 
 
