@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="measure a model on a dataset")
     ev.add_argument("--model", default=None, help="model bundle name or folder")
-    ev.add_argument("--data", required=True, help="MNIST IDX folder, ink JSONL, or image folder")
+    ev.add_argument("--data", required=True,
+                    help="MNIST IDX folder (its test split), image folder, ink JSONL, .tdic, .npz or ETL files")
     ev.add_argument("--json", action="store_true", help="end with one JSON object")
     ev.add_argument("--limit", type=int, default=None, help="evaluate at most N samples")
     ev.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
@@ -173,8 +174,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     bundle = resolve_model(args.model or default_model_name())
     metrics = evaluate_dataset(open_recognizer(bundle, args.backend), args.data, args.limit)
     summary = {"model": bundle.name, "data": args.data, **metrics.to_json()}
+    left_out = "".join(f"  ({count} {why} left out)" for count, why in
+                       ((metrics.unknown_label, "with labels the model does not know"),
+                        (metrics.unreadable, "unreadable")) if count)
     print(f"{bundle.name} on {args.data}: n={metrics.n}  top1={metrics.top1:.4%}  top5={metrics.top5:.4%}  "
-          f"macro_f1={metrics.macro_f1:.4f}  {metrics.ms_per_sample:.3f} ms/sample")
+          f"macro_f1={metrics.macro_f1:.4f}  {metrics.ms_per_sample:.3f} ms/sample{left_out}")
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     return 0

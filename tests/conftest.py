@@ -34,6 +34,14 @@ def mnist_dir() -> Path:
 
 
 @pytest.fixture
+def tomoe_dir() -> Path:
+    """The shared Tomoe folder; the test is skipped when it is absent."""
+    if not (TOMOE_DIR / "all.tdic").exists():
+        pytest.skip("../shared/data/tomoe is not present")
+    return TOMOE_DIR
+
+
+@pytest.fixture
 def digits_bundle() -> Path:
     """The bundled digits model; skipped if it has not been trained into resources yet."""
     if not (DIGITS_BUNDLE / "metadata.json").exists():

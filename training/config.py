@@ -40,6 +40,7 @@ class TrainConfig:
         init_from: A bundle to start from (fine-tuning) instead of fresh weights.
         dropout: Dropout rate of the model head.
         strategy: ``default``, ``mirrored`` (all GPUs here) or ``multiworker`` (TF_CONFIG).
+        split_by_writer: Keep each writer's samples in one split (datasets with writer ids).
     """
 
     data: str
@@ -63,6 +64,7 @@ class TrainConfig:
     init_from: str | None = None
     dropout: float = 0.4
     strategy: str = "default"
+    split_by_writer: bool = False
 
     def __post_init__(self) -> None:
         problems = []

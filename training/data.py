@@ -9,7 +9,7 @@ import numpy as np
 
 from core.errors import DatasetError
 from core.preprocess import Preprocessing, normalize_image
-from training.datasets.idx import is_idx_folder, load_mnist
+from training.datasets.idx import load_mnist
 
 
 @dataclass(frozen=True)
@@ -54,19 +54,77 @@ def split_indices(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.
 
 
 def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
-                 limit: int | None = None) -> PreparedData:
-    """Reads and normalizes a dataset held in memory, with a seeded validation split.
+                 limit: int | None = None, split_by_writer: bool = False,
+                 cache_dir: Path | None = None) -> PreparedData:
+    """Reads and normalizes a dataset, split reproducibly into train, validation and test.
+
+    MNIST (an IDX folder, or ``keras:mnist`` to download through Keras) keeps its official
+    test split and takes the validation samples from its training split. Every other
+    format is split by a seeded shuffle: ``validation`` samples (a count, or a fraction
+    when below 1) for validation, as many for test, the rest for training; with
+    ``split_by_writer``, whole writers go to one split (formats with writer ids only).
 
     Raises:
-        DatasetError: if the path is not a dataset this reader knows, or holds too little.
+        DatasetError: if the path is not a dataset, holds too little, or has one class.
     """
-    folder = Path(path)
-    if not is_idx_folder(folder):
-        raise DatasetError(f"{path} is not a dataset mojiyomi can read (expected an MNIST IDX folder).")
-    x, y = load_mnist(folder, "train")
+    from training.datasets.readers import detect_kind, read_samples
+
+    kind = detect_kind(Path(path))
+    if kind in ("idx", "keras"):
+        return _prepare_mnist(path, spec, validation, seed, limit)
+    samples = read_samples(path, spec, limit=limit, cache=cache_dir / "inputs.npy" if cache_dir else None)
+    labels = tuple(sorted(set(samples.y.tolist())))
+    if len(labels) < 2:
+        raise DatasetError(f"{path} has only one class ({labels[0]!r}); a model needs at least two to learn.")
+    y = np.searchsorted(np.asarray(labels), samples.y).astype(np.int64)
+    if split_by_writer:
+        if samples.writers is None:
+            raise DatasetError(f"{path} ({samples.kind}) has no writer ids, so it cannot be split by writer.")
+        train_idx, val_idx, test_idx = writer_split(samples.writers, validation, seed)
+    else:
+        train_idx, val_idx, test_idx = three_way_split(len(y), validation, seed)
+    if not len(train_idx) or not len(val_idx):
+        raise DatasetError(f"{path} holds too few samples ({len(y)}) for a training and a validation split.")
+    x = samples.x
+    return PreparedData(labels, ArraySplit(x[train_idx], y[train_idx]), ArraySplit(x[val_idx], y[val_idx]),
+                        ArraySplit(x[test_idx], y[test_idx]) if len(test_idx) else None)
+
+
+def three_way_split(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded (train, validation, test) indices; validation and test get the same size."""
+    rest, val = split_indices(n, validation, seed)
+    count = len(val) if len(rest) > 2 * len(val) else 0
+    order = np.random.default_rng(seed + 1).permutation(rest)
+    return np.sort(order[count:]), val, np.sort(order[:count])
+
+
+def writer_split(writers: np.ndarray, validation: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded (train, validation, test) indices where each writer's samples stay in one split."""
+    ids = np.unique(writers)
+    if len(ids) < 3:
+        raise DatasetError(f"Splitting by writer needs at least 3 writers. Received: {len(ids)}")
+    fraction = validation if validation < 1 else validation / len(writers)
+    count = max(1, int(round(fraction * len(ids))))
+    count = min(count, (len(ids) - 1) // 2)
+    order = np.random.default_rng(seed).permutation(ids)
+    val_w, test_w = order[:count], order[count:2 * count]
+    in_val, in_test = np.isin(writers, val_w), np.isin(writers, test_w)
+    return (np.flatnonzero(~in_val & ~in_test), np.flatnonzero(in_val), np.flatnonzero(in_test))
+
+
+def _prepare_mnist(path: str, spec: Preprocessing, validation: float, seed: int,
+                   limit: int | None) -> PreparedData:
+    folder = None if path.startswith("keras:") else Path(path)
+    if path.startswith("keras:") and path != "keras:mnist":
+        raise DatasetError(f"Only keras:mnist can be loaded through Keras. Received: {path!r}")
+    try:
+        x, y = load_mnist(folder, "train")
+        xt, yt = load_mnist(folder, "test")
+    except (OSError, ValueError) as exc:  # keras.datasets without internet
+        raise DatasetError(f"Could not download MNIST through keras.datasets ({exc}). Without internet, "
+                           f"pass the folder holding the four IDX files instead.") from exc
     if limit is not None:
         x, y = x[:limit], y[:limit]
-    xt, yt = load_mnist(folder, "test")
     labels = tuple(str(i) for i in range(10))
     x = normalize_all(x, spec)
     train_idx, val_idx = split_indices(len(y), validation, seed)

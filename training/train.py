@@ -192,7 +192,8 @@ def train(config: TrainConfig, report: Reporter | None = None,
     config, run_dir = open_run(config, resume)
     spec = spec_for(config)
     report({"event": "stage", "text": "Reading data"})
-    data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit)
+    data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit,
+                        config.split_by_writer)
     report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes"})
     model = fit(config, data, report, should_stop, run_dir)
     from training.distribute import is_chief
@@ -259,7 +260,8 @@ def add_replay(bundle_path: str | Path) -> Path:
 
     bundle = load_bundle(bundle_path)
     config = TrainConfig.from_json(bundle.metadata["training"]["config"])
-    data = prepare_data(config.data, bundle.preprocessing, config.validation_size, config.seed, config.limit)
+    data = prepare_data(config.data, bundle.preprocessing, config.validation_size, config.seed, config.limit,
+                        config.split_by_writer)
     save_replay(bundle.path, data, config.seed)
     return bundle.path
 
