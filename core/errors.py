@@ -21,3 +21,7 @@ class ModelNotFoundError(BundleError, LookupError):
 
 class DatasetError(MojiyomiError, ValueError):
     """A dataset that cannot be read or is unusable for the requested job."""
+
+
+class SamplesError(MojiyomiError):
+    """The samples database cannot be opened or written (corrupt, locked, full disk)."""
