@@ -1,0 +1,222 @@
+"""Training menu, jobs window, samples window and practice, as a user drives them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from core.recognizer import Candidate
+from core.samples import SampleStore
+from desktop.jobs_window import JobProgress, JobsWindow, format_eta
+from tests.guihelpers import drag, write_digit
+from tests.strokefont import writer_samples
+
+
+@pytest.fixture(autouse=True)
+def settings_in_tmp(tmp_path: Path) -> None:
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+@pytest.fixture
+def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    monkeypatch.setattr("desktop.errors.show_error", lambda parent, title, error: seen.append(f"{title}: {error}"))
+    return seen
+
+
+class FakeJob:
+    def __init__(self) -> None:
+        from training.jobs import JobSpec
+
+        self.spec = JobSpec("train", {}, "fake")
+        self.state = "running"
+        self.error = None
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+EVENTS = [{"event": "stage", "text": "Training on 100 samples"}, {"event": "start", "epochs": 4, "steps": 10},
+          {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 1.5}},
+          {"event": "epoch", "epoch": 1, "epochs": 4,
+           "logs": {"loss": 1.2, "accuracy": 0.6, "val_loss": 1.0, "val_accuracy": 0.7}},
+          {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 0.9}}]
+
+
+def test_progress_and_eta() -> None:
+    progress = JobProgress(started=100.0)
+    for event in EVENTS:
+        progress.apply(event)
+    assert (progress.epoch, progress.epochs, progress.batch, progress.steps) == (1, 4, 5, 10)
+    assert progress.overall == pytest.approx(1.5 / 4)
+    assert progress.eta_seconds(now=130.0) == pytest.approx(30 * (1 - 0.375) / 0.375)
+    assert format_eta(125) == "ETA 2 min 05 s" and format_eta(None).startswith("ETA")
+
+
+def test_jobs_window_shows_bars_curves_log_and_cancels(qtbot: QtBot) -> None:
+    window = JobsWindow()
+    qtbot.addWidget(window)
+    job = FakeJob()
+    window.add_job(job)
+    window.feed(job, EVENTS)
+    assert window.overall_bar.value() == 38 and window.epoch_bar.value() == 1 and window.batch_bar.value() == 5
+    assert window.eta.text().startswith("ETA")
+    assert len(window.curves.epochs) == 1 and len(window.curves.batch_loss) == 2
+    assert "epoch 1/4" in window.log.toPlainText()
+    with qtbot.waitSignal(window.cancelRequested) as blocker:
+        window.cancel_button.click()
+    assert blocker.args[0] is job
+    job.state, job.error = "failed", "The dataset is empty."
+    window.feed(job, [{"event": "error", "message": "The dataset is empty."}])
+    assert "failed" in window.list.item(0).text() and not window.cancel_button.isEnabled()
+
+
+def test_finetune_dialog_says_how_many_more_samples(qtbot: QtBot) -> None:
+    from desktop.train_dialogs import FinetuneDialog
+
+    dialog = FinetuneDialog(["1", "2", "3", "字"], list("0123456789"), "Digits")
+    qtbot.addWidget(dialog)
+    assert "6 more samples are needed" in dialog.info.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    assert not dialog.add_labels.isHidden() and "字" in dialog.add_labels.text()
+    enough = FinetuneDialog(list("0123456789") * 2, list("0123456789"), "Digits")
+    qtbot.addWidget(enough)
+    assert enough.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled() and enough.add_labels.isHidden()
+
+
+def test_train_dialog_checks_its_values(qtbot: QtBot, tmp_path: Path, isolated_data_dir: Path) -> None:
+    from desktop.train_dialogs import TrainDialog
+    from tests.datagen import write_mnist_like
+
+    dialog = TrainDialog()
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled() and "Choose a dataset" in dialog.problem.text()
+    dialog.data.setText(str(tmp_path / "missing"))
+    assert "does not exist" in dialog.problem.text()
+    dialog.data.setText(str(write_mnist_like(tmp_path / "mnist", 20, 10)))
+    dialog.name.setText("bad name!")
+    assert not ok.isEnabled()
+    dialog.name.setText("mine")
+    assert ok.isEnabled()
+    (isolated_data_dir / "models" / "mine").mkdir(parents=True)
+    config = dialog.config()
+    assert config["out"] == str(isolated_data_dir / "models" / "mine-2") and config["backbone"] == "simple-cnn"
+
+
+def test_corrections_become_samples(qtbot: QtBot, tiny_bundle: Path, isolated_data_dir: Path) -> None:
+    from desktop.main_window import MainWindow
+
+    window = MainWindow(str(tiny_bundle))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
+    for rank in (0, 3):
+        with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+            write_digit(window.canvas, "4")
+        qtbot.waitUntil(lambda: not window.service._busy)
+        shown = window.candidates.candidates()
+        window.candidates.buttons[rank].click()
+    with SampleStore() as store:
+        samples = store.list()
+    assert len(samples) == 1  # the first candidate was right the first time: nothing to learn
+    assert samples[0].label == shown[3].label and samples[0].candidates[0][0] == shown[0].label
+    assert samples[0].model == "tiny" and len(samples[0].ink.strokes) == 1
+
+
+def test_a_corrupt_samples_database_does_not_stop_recognition(qtbot: QtBot, tiny_bundle: Path,
+                                                              isolated_data_dir: Path,
+                                                              shown_errors: list[str]) -> None:
+    from desktop.main_window import MainWindow
+
+    isolated_data_dir.mkdir(parents=True, exist_ok=True)
+    (isolated_data_dir / "samples.sqlite3").write_bytes(b"garbage" * 1000)
+    window = MainWindow(str(tiny_bundle))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
+    for _ in range(2):
+        with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+            write_digit(window.canvas, "1")
+        qtbot.waitUntil(lambda: not window.service._busy)
+        window.candidates.buttons[1].click()
+    assert len(shown_errors) == 1 and "damaged" in shown_errors[0]
+    assert window.text.text() and window.current_bundle() is not None
+
+
+def test_samples_window_filters_deletes_and_undoes(qtbot: QtBot, tmp_path: Path) -> None:
+    from desktop.samples_window import SamplesWindow
+
+    store = SampleStore(tmp_path / "s.sqlite3")
+    for ink in writer_samples(2, seed=0, slant=0.0, squash=1.0):
+        store.add(ink, str(ink.label), "digits", [("1", 0.5)])
+    window = SamplesWindow(store)
+    qtbot.addWidget(window)
+    assert window.model.rowCount() == 20
+    assert not window.model.data(window.model.index(0), 1).isNull()  # a thumbnail
+    window.label_filter.setCurrentIndex(window.label_filter.findData("7"))
+    assert window.model.rowCount() == 2
+    window.view.selectAll()
+    window.delete_selected()
+    assert store.count() == 18 and window.model.rowCount() == 0
+    window.undo_delete()
+    assert store.count() == 20 and window.model.rowCount() == 2
+    window.view.selectAll()
+    window.relabel_selected("T")
+    assert dict(store.labels())["T"] == 2
+    window.export(str(tmp_path / "shown.jsonl"))  # exports what is shown: the filter is still "7"
+    assert (tmp_path / "shown.jsonl").read_text() == ""
+    window.label_filter.setCurrentIndex(0)
+    window.export(str(tmp_path / "out.jsonl"))
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 20
+    store.close()
+
+
+def test_practice_keeps_what_is_written(qtbot: QtBot, tmp_path: Path) -> None:
+    from desktop.practice import PracticeDialog
+
+    store = SampleStore(tmp_path / "s.sqlite3")
+    dialog = PracticeDialog(store, list("0123456789"), "digits")
+    qtbot.addWidget(dialog)
+    dialog.characters.setText("12")
+    dialog.repeats.setValue(2)
+    dialog.start()
+    dialog.show()
+    assert dialog.current == "1" and "1 / 4" in dialog.progress.text()
+    dialog.save()  # nothing written: nothing kept
+    assert store.count() == 0
+    drag(dialog.canvas, [(100, 40), (100, 200)])
+    dialog.save()
+    drag(dialog.canvas, [(90, 40), (110, 200)])
+    dialog.save()
+    assert dialog.current == "2" and dialog.canvas.is_empty()
+    assert [s.label for s in store.list()] == ["1", "1"]
+    store.close()
+
+
+def test_a_job_started_from_the_menu_runs_in_the_background(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.main_window import MainWindow
+    from tests.datagen import write_mnist_like
+    from training.config import TrainConfig
+    from training.jobs import JobSpec
+
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    window = MainWindow(str(tiny_bundle))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
+    data = write_mnist_like(tmp_path / "mnist", 300, 50)
+    config = TrainConfig(data=str(data), out=str(tmp_path / "new"), epochs=1, batch_size=32, validation_size=50)
+    job = window.training.start(JobSpec("train", config.to_json(), "test"))
+    qtbot.waitUntil(lambda: not job.running, timeout=180000)
+    assert job.state == "finished", job.error
+    assert window.training.jobs_window().overall_bar.value() == 100
+    assert asked and "Switch to it?" in asked[0]
+    assert (tmp_path / "new" / "model.tflite").exists()
