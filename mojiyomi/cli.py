@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train a model bundle")
     tr.add_argument("--data", help="dataset path")
-    tr.add_argument("--backbone", default=None, help="model builder (default simple-cnn)")
+    tr.add_argument("--backbone", default=None, help="simple-cnn (default), mobilenet-v3-small, mobilenet-v3-large, "
+                    "mobilenet-v2, densenet121, efficientnet-b0, inception-v3 or vgg16")
     tr.add_argument("--out", help="folder to write the bundle to")
     tr.add_argument("--epochs", type=int)
     tr.add_argument("--limit", type=int)
@@ -85,8 +86,28 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
                     help="tf.distribute strategy: all GPUs here, or machines listed in TF_CONFIG")
     tr.add_argument("--resume", action="store_true", help="continue the interrupted run for --out")
+    tr.add_argument("--optimizer", choices=("adam", "adamax", "sgd"))
+    tr.add_argument("--input-size", type=int, help="model input side in pixels (default 28)")
+    tr.add_argument("--dropout", type=float)
+    tr.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without gain")
+    tr.add_argument("--split-by-writer", action="store_true", help="keep each writer in one split")
+    tr.add_argument("--weights", help="ImageNet backbones: none, imagenet (Keras cache) or a weights file")
+    tr.add_argument("--adapter", choices=("repeat", "conv1x1"), help="grey to RGB: repeat or a learned 1x1 conv")
+    tr.add_argument("--head", choices=("gap", "flatten"))
+    tr.add_argument("--head-batchnorm", action="store_true")
+    tr.add_argument("--bottleneck", action="store_true", help="stage 1 on cached backbone features")
+    tr.add_argument("--stage2-epochs", type=int, help="epochs with the top of the backbone unfrozen")
+    tr.add_argument("--unfreeze", dest="unfreeze_layers", type=int, help="backbone layers to unfreeze (-1: all)")
+    tr.add_argument("--stage2-learning-rate", type=float)
     tr.add_argument("--json", action="store_true", help="end with one JSON object")
     tr.set_defaults(run=_run_train)
+    ex = sub.add_parser("export", help="export a bundle's model to another TFLite format, checked against Keras")
+    ex.add_argument("--model", required=True, help="bundle name or folder")
+    ex.add_argument("--format", required=True, choices=("tflite-float32", "tflite-float16", "tflite-dynamic",
+                                                        "tflite-int8"))
+    ex.add_argument("--out", help="file to write (default: model.<format>.tflite in the bundle)")
+    ex.add_argument("--json", action="store_true", help="end with one JSON object")
+    ex.set_defaults(run=_run_export)
     ft = sub.add_parser("finetune", help="adapt a model to your own handwriting samples")
     ft.add_argument("--model", default=None, help="bundle to start from (default: the app's)")
     ft.add_argument("--samples", required=True, help="ink dataset (JSONL) or samples database")
@@ -116,6 +137,21 @@ def _run_finetune(args: argparse.Namespace) -> int:
           f"{'Switch recommended' if r.recommended else 'Not recommended'}: {r.reason}")
     if args.json:
         print(json.dumps({**r.to_json(), "bundle": str(outcome.bundle)}, ensure_ascii=False))
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.bundle import resolve_model
+    from training.export import export_bundle
+
+    path, check = export_bundle(resolve_model(args.model), args.format, Path(args.out) if args.out else None)
+    print(f"wrote {path}\n{check.summary()}")
+    if args.json:
+        print(json.dumps({"file": str(path), "format": check.fmt, "bytes": check.bytes, "n": check.n,
+                          "agreement": check.agreement, "keras_top1": check.keras_top1,
+                          "tflite_top1": check.tflite_top1, "within_budget": check.within_budget}))
     return 0
 
 

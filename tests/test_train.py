@@ -38,6 +38,9 @@ def test_a_run_writes_a_bundle_that_learned(digits_dir: Path, tmp_path: Path) ->
     assert bundle.metrics["test"]["n"] == 300
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2, 3]
     assert not run_dir_for(tmp_path / "out").exists()
+    reports = bundle.path / "reports"
+    assert (reports / "confusion.png").stat().st_size > 1000 and (reports / "misrecognized.png").exists()
+    assert len((reports / "per_class.csv").read_text().splitlines()) == 11
 
 
 def test_cancel_writes_nothing_and_keeps_the_old_model(digits_dir: Path, tiny_bundle: Path, tmp_path: Path) -> None:

@@ -42,7 +42,25 @@ def build_simple_cnn(input_shape: tuple[int, int, int], classes: int, dropout: f
     return keras.Model(inputs, outputs, name="simple_cnn")
 
 
-BACKBONES: dict[str, BackboneBuilder] = {"simple-cnn": build_simple_cnn}
+def _transfer(name: str) -> BackboneBuilder:
+    def build(input_shape: tuple[int, int, int], classes: int, **options: Any) -> Any:
+        from training.transfer import build_transfer
+
+        return build_transfer(name, input_shape, classes, **options)
+
+    build.__doc__ = f"{name}: an ImageNet backbone with a new head (see training.transfer)."
+    return build
+
+
+#: Every model builder by its command-line name.
+BACKBONES: dict[str, BackboneBuilder] = {"simple-cnn": build_simple_cnn, **{
+    name: _transfer(name) for name in ("mobilenet-v3-small", "mobilenet-v3-large", "mobilenet-v2", "densenet121",
+                                       "efficientnet-b0", "inception-v3", "vgg16")}}
+
+
+def is_transfer(backbone: str) -> bool:
+    """True for ImageNet backbones (trained in two stages), False for the simple CNN."""
+    return backbone != "simple-cnn"
 
 
 def build_model(backbone: str, input_shape: tuple[int, int, int], classes: int, **options: Any) -> Any:

@@ -11,7 +11,9 @@ from typing import Any
 from training.config import TrainConfig
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
-                "title", "init_from", "strategy")
+                "title", "init_from", "strategy", "optimizer", "input_size", "weights", "adapter", "head",
+                "stage2_epochs", "unfreeze_layers", "stage2_learning_rate", "early_stopping", "dropout")
+_SWITCHES = ("bottleneck", "head_batchnorm", "split_by_writer")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -21,6 +23,11 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         value = getattr(args, key, None)
         if value is not None:
             base[key] = value
+    for key in _SWITCHES:
+        if getattr(args, key, False):
+            base[key] = True
+    if getattr(args, "input_size", None) and "box" not in base:
+        base["box"] = max(8, round(args.input_size * 20 / 28))  # MNIST's 20-in-28 framing at any size
     for required in ("data", "out"):
         if not base.get(required):
             raise ValueError(f"mojiyomi train needs --{required}.")
@@ -42,6 +49,7 @@ class TerminalProgress:
             self.stream.write(f"\n{event['text']}\n")
         elif kind == "start":
             self.epochs = event.get("epochs") or 1
+            self.epoch = 0
         elif kind == "batch":
             steps = event.get("steps") or 1
             done = (self.epoch + event["batch"] / steps) / self.epochs

@@ -41,6 +41,14 @@ class TrainConfig:
         dropout: Dropout rate of the model head.
         strategy: ``default``, ``mirrored`` (all GPUs here) or ``multiworker`` (TF_CONFIG).
         split_by_writer: Keep each writer's samples in one split (datasets with writer ids).
+        weights: ImageNet backbones only: ``none``, ``imagenet`` (Keras' cache) or a file.
+        adapter: How grey reaches a 3-channel backbone: ``repeat`` or ``conv1x1`` (learned).
+        head: ``gap`` (global average pooling) or ``flatten``.
+        head_batchnorm: Batch-normalize the pooled features in the head.
+        bottleneck: Stage 1 trains the head on features computed once (no augmentation).
+        stage2_epochs: Epochs of fine-tuning with the top of the backbone unfrozen (0: none).
+        unfreeze_layers: Weighted backbone layers unfrozen in stage 2 (-1: all).
+        stage2_learning_rate: Peak learning rate of stage 2 (lower than stage 1's).
     """
 
     data: str
@@ -65,6 +73,14 @@ class TrainConfig:
     dropout: float = 0.4
     strategy: str = "default"
     split_by_writer: bool = False
+    weights: str = "none"
+    adapter: str = "repeat"
+    head: str = "gap"
+    head_batchnorm: bool = False
+    bottleneck: bool = False
+    stage2_epochs: int = 0
+    unfreeze_layers: int = -1
+    stage2_learning_rate: float = 1e-4
 
     def __post_init__(self) -> None:
         problems = []
@@ -87,8 +103,24 @@ class TrainConfig:
             problems.append(f"dropout={self.dropout} (need 0 <= dropout < 1)")
         if self.strategy not in ("default", "mirrored", "multiworker"):
             problems.append(f"strategy={self.strategy!r} (need default, mirrored or multiworker)")
+        problems += self._transfer_problems()
         if problems:
             raise ValueError("Impossible training config. Received: " + "; ".join(problems))
+
+    def _transfer_problems(self) -> list[str]:
+        problems = []
+        if self.adapter not in ("repeat", "conv1x1"):
+            problems.append(f"adapter={self.adapter!r} (need repeat or conv1x1)")
+        if self.head not in ("gap", "flatten"):
+            problems.append(f"head={self.head!r} (need gap or flatten)")
+        if self.stage2_epochs < 0 or self.unfreeze_layers < -1:
+            problems.append(f"stage2_epochs={self.stage2_epochs}, unfreeze_layers={self.unfreeze_layers} "
+                            f"(need >= 0 and >= -1)")
+        if not 0 < self.stage2_learning_rate < 1:
+            problems.append(f"stage2_learning_rate={self.stage2_learning_rate} (need 0 < lr < 1)")
+        if self.backbone == "simple-cnn" and (self.bottleneck or self.stage2_epochs or self.weights != "none"):
+            problems.append("bottleneck, stage2_epochs and weights apply to ImageNet backbones, not simple-cnn")
+        return problems
 
     @property
     def bundle_name(self) -> str:

@@ -44,7 +44,7 @@ def spec_for(config: TrainConfig) -> Preprocessing:
     return Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
 
 
-def make_progress_callback(report: Reporter, should_stop: Callable[[], bool]) -> Any:
+def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], stage: int = 0) -> Any:
     """A Keras callback reporting batches and epochs, and stopping when asked."""
     import keras
 
@@ -52,7 +52,8 @@ def make_progress_callback(report: Reporter, should_stop: Callable[[], bool]) ->
         """Reports ``batch`` and ``epoch`` events; sets ``stop_training`` on cancel."""
 
         def on_train_begin(self, logs: dict | None = None) -> None:
-            report({"event": "start", "epochs": self.params.get("epochs"), "steps": self.params.get("steps")})
+            report({"event": "start", "epochs": self.params.get("epochs"), "steps": self.params.get("steps"),
+                    "stage": stage})
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             if should_stop():
@@ -62,7 +63,7 @@ def make_progress_callback(report: Reporter, should_stop: Callable[[], bool]) ->
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             report({"event": "epoch", "epoch": epoch + 1, "epochs": self.params.get("epochs"),
-                    "logs": _floats(logs)})
+                    "logs": _floats(logs), "stage": stage})
 
     return ProgressCallback()
 
@@ -71,10 +72,11 @@ def _floats(logs: dict | None) -> dict[str, float]:
     return {k: float(v) for k, v in (logs or {}).items() if np.isscalar(v) or np.ndim(v) == 0}
 
 
-def _optimizer(config: TrainConfig, steps: int) -> Any:
+def _optimizer(config: TrainConfig, steps: int, learning_rate: float | None = None) -> Any:
     import keras
 
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, max(1, steps), alpha=0.01)
+    peak = config.learning_rate if learning_rate is None else learning_rate
+    schedule = keras.optimizers.schedules.CosineDecay(peak, max(1, steps), alpha=0.01)
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
     if config.optimizer == "adamax":
@@ -86,12 +88,15 @@ def build_for(config: TrainConfig, classes: int) -> Any:
     """A fresh model for the config, or the ``init_from`` bundle's model to fine-tune."""
     import keras
 
-    from training.backbones import build_model
+    from training.backbones import build_model, is_transfer
 
     if config.init_from:
         bundle = load_bundle(config.init_from)
         return keras.saving.load_model(bundle.keras_path, compile=False)
     shape = (config.input_size, config.input_size, 1)
+    if is_transfer(config.backbone):
+        return build_model(config.backbone, shape, classes, weights=config.weights, adapter=config.adapter,
+                           head=config.head, head_dropout=config.dropout, head_batchnorm=config.head_batchnorm)
     return build_model(config.backbone, shape, classes, dropout=config.dropout)
 
 
@@ -99,25 +104,68 @@ def fit(config: TrainConfig, data: PreparedData, report: Reporter,
         should_stop: Callable[[], bool], run_dir: Path) -> Any:
     """Trains the model on prepared data; returns the inference model (no augmentation).
 
-    ``run_dir`` holds a checkpoint of every epoch (weights, optimizer state, epoch) so an
-    interrupted run resumes where it stopped, and the best weights on validation.
+    The simple CNN trains in one stage. An ImageNet backbone trains in two: stage 1 the
+    head with the backbone frozen (on cached backbone features with ``bottleneck``), stage
+    2 (``stage2_epochs``) with the top ``unfreeze_layers`` of the backbone unfrozen at
+    ``stage2_learning_rate``. ``run_dir`` holds a checkpoint of every epoch of each stage
+    (so an interrupted run resumes where it stopped) and the best weights on validation.
     """
     import keras
 
-    from training.augment import build_augmenter
-
     from training.distribute import strategy_scope
+    from training.transfer import set_base_trainable, split_model
 
     keras.utils.set_random_seed(config.seed)
     with strategy_scope(config.strategy):
         model = build_for(config, len(data.labels))
+    parts = split_model(model)
+    if parts is None:
+        _fit_stage(config, model, data, report, should_stop, run_dir, 0, config.epochs, config.learning_rate)
+    else:
+        set_base_trainable(model, 0)
+        stage1 = run_dir / "stage1-done.weights.h5"
+        if stage1.exists():  # a resumed run that had finished stage 1
+            model.load_weights(str(stage1))
+        else:
+            report({"event": "stage", "text": "Stage 1: training the new head, the backbone frozen", "stage": 1})
+            if config.bottleneck:
+                _fit_head_on_bottleneck(config, parts, data, report, should_stop, run_dir)
+            else:
+                _fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate)
+            if not should_stop():
+                model.save_weights(str(stage1))
+        if config.stage2_epochs:
+            layers = set_base_trainable(model, config.unfreeze_layers)
+            report({"event": "stage", "stage": 2,
+                    "text": f"Stage 2: fine-tuning the top {layers} backbone layers at a lower learning rate"})
+            _fit_stage(config, model, data, report, should_stop, run_dir, 2, config.stage2_epochs,
+                       config.stage2_learning_rate)
+    if should_stop():
+        raise Cancelled("Training was cancelled by the user; no model was written or replaced.")
+    return model
+
+
+def _fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Reporter,
+               should_stop: Callable[[], bool], run_dir: Path, stage: int, epochs: int, learning_rate: float) -> None:
+    """One stage of training (augmentation on), keeping the best validation weights."""
+    import keras
+
+    from training.augment import build_augmenter
+    from training.distribute import strategy_scope
+
+    if should_stop():
+        return
+    suffix = f"-{stage}" if stage else ""
+    with strategy_scope(config.strategy):
         trainer = keras.Sequential([keras.Input(model.input_shape[1:]),
                                     build_augmenter(config.augment, config.seed), model], name="trainer")
-        steps = -(-len(data.train) // config.batch_size) * config.epochs
-        trainer.compile(_optimizer(config, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-                 make_progress_callback(report, should_stop),
-                 keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"), save_weights_only=True,
+        steps = -(-len(data.train) // config.batch_size) * epochs
+        trainer.compile(_optimizer(config, steps, learning_rate), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"])
+    best = run_dir / f"best{suffix}.weights.h5"
+    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / f"backup{suffix}")),
+                 make_progress_callback(report, should_stop, stage),
+                 keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True,
                                                  monitor="val_accuracy", save_best_only=True)]
     if config.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.early_stopping))
@@ -125,22 +173,46 @@ def fit(config: TrainConfig, data: PreparedData, report: Reporter,
         from training.distribute import fit_multiworker
 
         fit_multiworker(trainer, (data.train.x, data.train.y), (data.val.x, data.val.y), config.batch_size,
-                        config.epochs, config.seed, report, should_stop,
+                        epochs, config.seed, report, should_stop,
                         lambda epoch, logs: trainer.save_weights(str(run_dir / "last.weights.h5")))
     elif config.strategy == "mirrored":
         from training.distribute import as_distributed_dataset
 
         trainer.fit(as_distributed_dataset(data.train.x, data.train.y, config.batch_size, True, config.seed),
-                    epochs=config.epochs, callbacks=callbacks, verbose=0,
+                    epochs=epochs, callbacks=callbacks, verbose=0,
                     validation_data=as_distributed_dataset(data.val.x, data.val.y, config.batch_size, False, 0))
     else:
-        trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=config.epochs,
+        trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=epochs,
                     validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
-    if should_stop():
-        raise Cancelled("Training was cancelled by the user; no model was written or replaced.")
-    if (run_dir / "best.weights.h5").exists():
-        trainer.load_weights(str(run_dir / "best.weights.h5"))
-    return model
+    if best.exists() and not should_stop():
+        trainer.load_weights(str(best))
+
+
+def _fit_head_on_bottleneck(config: TrainConfig, parts: tuple[Any, Any], data: PreparedData, report: Reporter,
+                            should_stop: Callable[[], bool], run_dir: Path) -> None:
+    """Stage 1 on cached features: the frozen backbone runs once over the data, then only the head trains.
+
+    Augmentation cannot apply to cached features, so this stage sees the pictures as they are.
+    """
+    import keras
+
+    from training.bottleneck import cached_features
+
+    features, head = parts
+    report({"event": "stage", "stage": 1, "text": "Computing backbone features once (bottleneck cache)"})
+    train_f = cached_features(features, data.train.x, run_dir / "bottleneck-train.npy", config.batch_size)
+    val_f = cached_features(features, data.val.x, run_dir / "bottleneck-val.npy", config.batch_size)
+    steps = -(-len(data.train) // config.batch_size) * config.epochs
+    head.compile(_optimizer(config, steps, config.learning_rate), loss="sparse_categorical_crossentropy",
+                 metrics=["accuracy"])
+    best = run_dir / "best-head.weights.h5"
+    head.fit(train_f, data.train.y, batch_size=config.batch_size, epochs=config.epochs, verbose=0,
+             validation_data=(val_f, data.val.y),
+             callbacks=[make_progress_callback(report, should_stop, 1),
+                        keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True, monitor="val_accuracy",
+                                                        save_best_only=True)])
+    if best.exists() and not should_stop():
+        head.load_weights(str(best))
 
 
 def run_dir_for(out: str | Path) -> Path:
@@ -162,7 +234,7 @@ def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
         run_dir = run_dir / f"{cluster_task()[0]}-{cluster_task()[1]}"
     saved = run_dir / "config.json"
     if resume:
-        if not saved.is_file() or not (run_dir / "backup").is_dir():
+        if not saved.is_file() or not any(run_dir.glob("backup*")) and not (run_dir / "stage1-done.weights.h5").exists():
             raise ValueError(f"There is no interrupted run to resume for {config.out} "
                              f"(no checkpoint in {run_dir}).")
         return TrainConfig.load(saved), run_dir
@@ -229,13 +301,18 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
         (staging / TFLITE_FILE).write_bytes(to_tflite(model))
         probe = load_bundle_unchecked(staging, metadata, data.labels, spec)
         recognizer = TFLiteRecognizer(probe)
-        val, _ = evaluate_arrays(recognizer, data.val.x, data.val.y)
+        val, probs = evaluate_arrays(recognizer, data.val.x, data.val.y)
         metrics: dict[str, Any] = {"val": val.to_json()}
         test_top1 = None
+        report_on = (data.val, probs)
         if data.test is not None:
-            test, _ = evaluate_arrays(recognizer, data.test.x, data.test.y)
+            test, test_probs = evaluate_arrays(recognizer, data.test.x, data.test.y)
             metrics["test"] = test.to_json()
             test_top1 = test.top1
+            report_on = (data.test, test_probs)
+        from training.reports import write_reports
+
+        write_reports(staging / "reports", data.labels, report_on[0].y, report_on[1], report_on[0].x)
         metrics["tflite_bytes"] = (staging / TFLITE_FILE).stat().st_size
         save_replay(staging, data, config.seed)
         metadata["metrics"] = metrics
