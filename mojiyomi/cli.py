@@ -24,6 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.data_dir:
+        import os
+
+        from core.paths import DATA_DIR_ENV
+
+        os.environ[DATA_DIR_ENV] = str(args.data_dir)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -45,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mojiyomi", description="Handwriting recognizer for Japanese and digits.")
     parser.set_defaults(run=_run_app, model=None, files=[])
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--data-dir", metavar="DIR", help="your samples and models (default: the platform's "
+                        "user data folder, or $MOJIYOMI_DATA_DIR)")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     app = sub.add_parser("app", help="start the desktop app (the default)")
