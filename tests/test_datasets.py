@@ -185,3 +185,16 @@ def test_digits_model_on_the_mnist_test_set(digits_bundle: Path, mnist_dir: Path
 
     scores = evaluate_dataset(open_recognizer(load_bundle(digits_bundle)), str(mnist_dir))
     assert scores.n == 10000 and scores.top1 >= 0.995
+
+
+def test_large_datasets_are_memory_mapped_with_the_same_split(tmp_path: Path) -> None:
+    from training.datasets.stream import is_on_disk
+
+    inks = writer_samples(6, seed=0, slant=0.1, squash=1.0)
+    write_ink_dataset(inks, tmp_path / "ink.jsonl")
+    memory = prepare_data(str(tmp_path / "ink.jsonl"), SPEC, 0.2, seed=3)
+    disk = prepare_data(str(tmp_path / "ink.jsonl"), SPEC, 0.2, seed=3, cache_dir=tmp_path / "cache", memory_limit=0)
+    assert is_on_disk(disk.train.x) and not is_on_disk(memory.train.x)
+    for a, b in ((memory.train, disk.train), (memory.val, disk.val), (memory.test, disk.test)):
+        np.testing.assert_array_equal(np.asarray(a.x), np.asarray(b.x))
+        np.testing.assert_array_equal(a.y, b.y)

@@ -108,3 +108,39 @@ def test_resume_without_an_interrupted_run_says_so(digits_dir: Path, tmp_path: P
 def test_impossible_configs_are_refused(changes: dict, message: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=message):
         _config(tmp_path, tmp_path / "o", **changes)
+
+
+def test_init_from_keeps_the_label_order_and_grows_for_new_labels(tiny_bundle: Path, tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from tests.datagen import drawn_digits
+
+    x, y = drawn_digits(300, seed=5)
+    names = {3: "3", 7: "7"}
+    folder = tmp_path / "folder"
+    for i, (image, label) in enumerate(zip(x, y)):
+        name = names.get(int(label), "X" if label % 2 else "Y")  # two labels the model does not know
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / name / f"{i}.png"), 255 - image)
+    result = train(_config(folder, tmp_path / "out", epochs=1, init_from=str(tiny_bundle), validation_size=60))
+    bundle = load_bundle(result.bundle)
+    assert bundle.labels == tuple("0123456789") + ("X", "Y")
+    from core.recognizer import TFLiteRecognizer
+
+    assert TFLiteRecognizer(bundle).predict(np.zeros((1, 28, 28, 1), np.float32)).shape == (1, 12)
+
+
+def test_a_dataset_larger_than_memory_trains_from_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import training.datasets.stream as stream
+    from core.ink import write_ink_dataset
+    from tests.strokefont import writer_samples
+
+    monkeypatch.setattr(stream, "IN_MEMORY_LIMIT", 0)
+    served = []
+    real = stream.batches
+    monkeypatch.setattr(stream, "batches", lambda *a, **k: served.append(a[0]) or real(*a, **k))
+    write_ink_dataset(writer_samples(12, seed=1, slant=0.0, squash=1.0), tmp_path / "ink.jsonl")
+    result = train(_config(tmp_path / "ink.jsonl", tmp_path / "out", epochs=1, validation_size=0.2))
+    assert served and all(stream.is_on_disk(x) for x in served)
+    assert load_bundle(result.bundle).labels == tuple("0123456789")

@@ -55,7 +55,7 @@ def split_indices(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.
 
 def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
                  limit: int | None = None, split_by_writer: bool = False,
-                 cache_dir: Path | None = None) -> PreparedData:
+                 cache_dir: Path | None = None, memory_limit: int | None = None) -> PreparedData:
     """Reads and normalizes a dataset, split reproducibly into train, validation and test.
 
     MNIST (an IDX folder, or ``keras:mnist`` to download through Keras) keeps its official
@@ -63,6 +63,10 @@ def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
     format is split by a seeded shuffle: ``validation`` samples (a count, or a fraction
     when below 1) for validation, as many for test, the rest for training; with
     ``split_by_writer``, whole writers go to one split (formats with writer ids only).
+
+    With ``cache_dir``, a dataset whose normalized inputs exceed ``memory_limit`` bytes
+    (default ``IN_MEMORY_LIMIT``) is normalized once into memory-mapped files there, and
+    training reads it batch by batch (``training.datasets.stream``).
 
     Raises:
         DatasetError: if the path is not a dataset, holds too little, or has one class.
@@ -72,7 +76,14 @@ def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
     kind = detect_kind(Path(path))
     if kind in ("idx", "keras"):
         return _prepare_mnist(path, spec, validation, seed, limit)
-    samples = read_samples(path, spec, limit=limit, cache=cache_dir / "inputs.npy" if cache_dir else None)
+    from training.datasets.readers import count_samples
+    from training.datasets.stream import IN_MEMORY_LIMIT, write_split
+
+    expected = min(count_samples(Path(path), kind), limit or 1 << 62) * spec.size * spec.size
+    on_disk = cache_dir is not None and expected > (IN_MEMORY_LIMIT if memory_limit is None else memory_limit)
+    if on_disk:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    samples = read_samples(path, spec, limit=limit, cache=cache_dir / "inputs.npy" if on_disk else None)
     labels = tuple(sorted(set(samples.y.tolist())))
     if len(labels) < 2:
         raise DatasetError(f"{path} has only one class ({labels[0]!r}); a model needs at least two to learn.")
@@ -86,8 +97,14 @@ def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
     if not len(train_idx) or not len(val_idx):
         raise DatasetError(f"{path} holds too few samples ({len(y)}) for a training and a validation split.")
     x = samples.x
-    return PreparedData(labels, ArraySplit(x[train_idx], y[train_idx]), ArraySplit(x[val_idx], y[val_idx]),
-                        ArraySplit(x[test_idx], y[test_idx]) if len(test_idx) else None)
+
+    def split(indices: np.ndarray, name: str) -> ArraySplit:
+        if on_disk:  # each split its own file, so batches read (nearly) sequentially
+            return ArraySplit(write_split(x, indices, cache_dir / f"{name}.npy"), y[indices])
+        return ArraySplit(x[indices], y[indices])
+
+    return PreparedData(labels, split(train_idx, "train"), split(val_idx, "val"),
+                        split(test_idx, "test") if len(test_idx) else None)
 
 
 def three_way_split(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.bundle import KERAS_FILE, TFLITE_FILE, bundle_writer, load_bundle
+from core.errors import DatasetError
 from core.preprocess import Preprocessing
 from training.config import TrainConfig
 from training.data import PreparedData, prepare_data
@@ -91,8 +92,14 @@ def build_for(config: TrainConfig, classes: int) -> Any:
     from training.backbones import build_model, is_transfer
 
     if config.init_from:
+        from training.adapt import grow_classifier
+
         bundle = load_bundle(config.init_from)
-        return keras.saving.load_model(bundle.keras_path, compile=False)
+        model = keras.saving.load_model(bundle.keras_path, compile=False)
+        if classes != len(bundle.labels) and not isinstance(model.layers[-1], keras.layers.Dense):
+            raise DatasetError(f"The dataset has {classes - len(bundle.labels)} labels the model "
+                               f"{bundle.name} does not know, and its head cannot grow.")
+        return grow_classifier(model, len(bundle.labels), classes)
     shape = (config.input_size, config.input_size, 1)
     if is_transfer(config.backbone):
         return build_model(config.backbone, shape, classes, weights=config.weights, adapter=config.adapter,
@@ -151,6 +158,7 @@ def _fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Repo
     import keras
 
     from training.augment import build_augmenter
+    from training.datasets.stream import batches, is_on_disk
     from training.distribute import strategy_scope
 
     if should_stop():
@@ -181,6 +189,10 @@ def _fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Repo
         trainer.fit(as_distributed_dataset(data.train.x, data.train.y, config.batch_size, True, config.seed),
                     epochs=epochs, callbacks=callbacks, verbose=0,
                     validation_data=as_distributed_dataset(data.val.x, data.val.y, config.batch_size, False, 0))
+    elif is_on_disk(data.train.x):
+        trainer.fit(batches(data.train.x, data.train.y, config.batch_size, True, config.seed), epochs=epochs,
+                    validation_data=batches(data.val.x, data.val.y, config.batch_size, False, 0),
+                    callbacks=callbacks, verbose=0)
     else:
         trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=epochs,
                     validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
@@ -213,6 +225,23 @@ def _fit_head_on_bottleneck(config: TrainConfig, parts: tuple[Any, Any], data: P
                                                         save_best_only=True)])
     if best.exists() and not should_stop():
         head.load_weights(str(best))
+
+
+def align_labels(data: PreparedData, known: tuple[str, ...]) -> PreparedData:
+    """Data relabelled into a model's label order; labels it does not know are appended.
+
+    Fine-tuning a bundle (``init_from``) keeps its output order, so class 3 stays class 3;
+    new labels get new outputs (the head grows, old classes keep their weights).
+    """
+    from training.data import ArraySplit
+
+    labels = tuple(known) + tuple(sorted(set(data.labels) - set(known)))
+    index = np.asarray([labels.index(label) for label in data.labels], dtype=np.int64)
+
+    def remap(split: ArraySplit | None) -> ArraySplit | None:
+        return None if split is None else ArraySplit(split.x, index[split.y])
+
+    return PreparedData(labels, remap(data.train), remap(data.val), remap(data.test))
 
 
 def run_dir_for(out: str | Path) -> Path:
@@ -262,10 +291,13 @@ def train(config: TrainConfig, report: Reporter | None = None,
     should_stop = should_stop or (lambda: False)
     start = time.time()
     config, run_dir = open_run(config, resume)
-    spec = spec_for(config)
+    base = load_bundle(config.init_from) if config.init_from else None
+    spec = base.preprocessing if base else spec_for(config)
     report({"event": "stage", "text": "Reading data"})
     data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit,
-                        config.split_by_writer)
+                        config.split_by_writer, cache_dir=run_dir / "data")
+    if base is not None:
+        data = align_labels(data, base.labels)
     report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes"})
     model = fit(config, data, report, should_stop, run_dir)
     from training.distribute import is_chief
