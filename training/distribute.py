@@ -8,6 +8,7 @@ each; worker 0, or the ``chief`` task, writes the bundle).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -57,15 +58,20 @@ def strategy_scope(name: str) -> Iterator[Any]:
     if keras.backend.backend() != "tensorflow":
         raise ValueError(f"--strategy {name} needs the TensorFlow backend. Received: KERAS_BACKEND="
                          f"{keras.backend.backend()!r}")
+    with _strategy(name).scope() as strategy:
+        yield strategy
+
+
+@functools.lru_cache(maxsize=None)
+def _strategy(name: str) -> Any:
+    """One strategy object per process: a model and its trainer must share it (and a
+    MultiWorkerMirroredStrategy can only be set up once per process)."""
     import tensorflow as tf
 
     if name == "mirrored":
-        strategy = tf.distribute.MirroredStrategy()
-    else:
-        cluster_task()  # fail early on a malformed TF_CONFIG
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    with strategy.scope():
-        yield strategy
+        return tf.distribute.MirroredStrategy()
+    cluster_task()  # fail early on a malformed TF_CONFIG
+    return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def as_distributed_dataset(x: Any, y: Any, batch_size: int, shuffle: bool, seed: int) -> Any:
