@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="tf.distribute strategy: all GPUs here, or machines listed in TF_CONFIG")
     tr.add_argument("--resume", action="store_true", help="continue the interrupted run for --out")
     tr.add_argument("--optimizer", choices=("adam", "adamax", "sgd"))
+    tr.add_argument("--validation-size", type=float, help="validation samples (a fraction if below 1; default 5000)")
     tr.add_argument("--input-size", type=int, help="model input side in pixels (default 28)")
     tr.add_argument("--dropout", type=float)
     tr.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without gain")

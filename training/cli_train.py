@@ -12,7 +12,8 @@ from training.config import TrainConfig
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
                 "title", "init_from", "strategy", "optimizer", "input_size", "weights", "adapter", "head",
-                "stage2_epochs", "unfreeze_layers", "stage2_learning_rate", "early_stopping", "dropout")
+                "stage2_epochs", "unfreeze_layers", "stage2_learning_rate", "early_stopping", "dropout",
+                "validation_size")
 _SWITCHES = ("bottleneck", "head_batchnorm", "split_by_writer")
 
 
