@@ -1,9 +1,15 @@
 """The user's handwriting samples, kept in an SQLite database in the user's data folder.
 
-Each sample is written in its own transaction (WAL journal, ``synchronous=FULL``), so a
-crash or power cut loses at most the sample being written and never the others. A
-database that cannot be opened (corrupt, locked by another program, not a database) raises
-``SamplesError`` with what to do; the file is never overwritten.
+Durability: every change is one transaction in a WAL journal with ``synchronous=FULL``, so
+the WAL is synced at each commit. A crash or a power cut loses at most the sample being
+written, never one already kept, and never corrupts the others. (``NORMAL`` would also keep
+the database consistent in WAL mode but may lose the last few commits on a power cut; a
+sample is a user's correction, and one fsync per sample costs well under a millisecond on
+an SSD, so we pay for it.)
+
+Bad files: a database that cannot be opened (damaged, not a database, written by a newer
+mojiyomi, locked by another program) raises ``SamplesError`` saying what to do. The file is
+never overwritten; ``SampleStore.quarantine`` moves it aside so that a new one can start.
 """
 
 from __future__ import annotations
@@ -11,33 +17,51 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.atomic import atomic_write_text
-from core.errors import SamplesError
+from core.errors import InputError, SamplesError
 from core.ink import Ink, iter_ink_dataset
 from core.paths import user_data_dir
 
 #: The database file name inside the user's data folder.
 DB_NAME = "samples.sqlite3"
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS samples (
-    id INTEGER PRIMARY KEY,
-    label TEXT NOT NULL,
-    ink TEXT NOT NULL,
-    model TEXT NOT NULL DEFAULT '',
-    candidates TEXT NOT NULL DEFAULT '[]',
-    corrected INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS samples_label ON samples(label);
-CREATE INDEX IF NOT EXISTS samples_created ON samples(created);
-"""
+_COLUMNS = "id, label, ink, model, candidates, corrected, created"
+#: Below SQLite's limit on query parameters (999 before 3.32), for selections of any size.
+_IDS_PER_QUERY = 900
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE samples (id INTEGER PRIMARY KEY, label TEXT NOT NULL, ink TEXT NOT NULL, "
+               "model TEXT NOT NULL DEFAULT '', candidates TEXT NOT NULL DEFAULT '[]', "
+               "corrected INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL)")
+
+
+def _autoincrement_ids_v2(db: sqlite3.Connection) -> None:
+    # Without AUTOINCREMENT SQLite reuses the id of a deleted newest row, and undoing that
+    # deletion would then overwrite the sample written meanwhile.
+    db.execute("ALTER TABLE samples RENAME TO samples_v1")
+    db.execute("CREATE TABLE samples (id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, "
+               "ink TEXT NOT NULL, model TEXT NOT NULL DEFAULT '', candidates TEXT NOT NULL DEFAULT '[]', "
+               "corrected INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL)")
+    db.execute(f"INSERT INTO samples({_COLUMNS}) SELECT {_COLUMNS} FROM samples_v1")
+    db.execute("DROP TABLE samples_v1")
+    db.execute("CREATE INDEX samples_label ON samples(label)")
+    db.execute("CREATE INDEX samples_created ON samples(created)")
+
+
+#: The migration hook: ``MIGRATIONS[v]`` upgrades a database from schema ``v`` to ``v + 1``.
+#: Each runs inside the opening transaction, so a failed upgrade leaves the file as it was.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _autoincrement_ids_v2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SamplesDamagedError(SamplesError):
+    """The database file is damaged or not a database; ``SampleStore.quarantine`` can move it aside."""
 
 
 @dataclass(frozen=True)
@@ -45,11 +69,11 @@ class Sample:
     """One kept sample.
 
     Attributes:
-        id: Its row id.
-        ink: The strokes.
+        id: Its row id (never reused, so an undone deletion gets it back).
+        ink: The strokes (without a label; the label is ``label``).
         label: What the user said it is.
-        model: The model that recognized it at the time.
-        candidates: That model's candidates then, best first.
+        model: The name of the model that recognized it then ("" if none, "import" if imported).
+        candidates: That model's (label, score) candidates then, best first.
         created: When it was kept (Unix time).
     """
 
@@ -62,23 +86,43 @@ class Sample:
 
     @property
     def corrected(self) -> bool:
-        """True when the model's first candidate was not the label."""
+        """True when the model's first candidate was not the label (the user corrected it)."""
         return bool(self.candidates) and self.candidates[0][0] != self.label
 
 
+@dataclass(frozen=True)
+class SampleInfo:
+    """A sample without its strokes: what a list of thousands needs (see ``SampleStore.infos``).
+
+    Attributes:
+        id, label, model, candidates, created: As in ``Sample``.
+    """
+
+    id: int
+    label: str
+    model: str
+    candidates: tuple[tuple[str, float], ...]
+    created: float
+
+
 def default_path() -> Path:
-    """The samples database of this user."""
+    """The samples database of this user: ``user_data_dir() / "samples.sqlite3"``."""
     return user_data_dir() / DB_NAME
 
 
 class SampleStore:
-    """The samples database. Use as a context manager, or call ``close``.
+    """The samples database. Use it as a context manager, or call ``close``.
+
+    Args:
+        path: The database file; default ``default_path()`` (honours ``$MOJIYOMI_DATA_DIR``).
+        timeout: Seconds to wait for another program's lock before giving up.
 
     Raises:
-        SamplesError: if the database is corrupt, locked by another program, or unwritable.
+        SamplesError: if the file is damaged or not a samples database, was written by a
+            newer mojiyomi, is locked by another program, or cannot be created.
     """
 
-    def __init__(self, path: Path | None = None, timeout: float = 3.0) -> None:
+    def __init__(self, path: Path | str | None = None, timeout: float = 2.0) -> None:
         self.path = Path(path) if path is not None else default_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,23 +131,39 @@ class SampleStore:
             raise SamplesError(f"Cannot open the samples database {self.path}: {exc}") from exc
         try:
             self._setup()
-        except sqlite3.Error as exc:
+        except BaseException as exc:
             self._db.close()
-            raise _explain(exc, self.path) from exc
+            if isinstance(exc, sqlite3.Error):
+                raise _explain(exc, self.path) from exc
+            raise
 
     def _setup(self) -> None:
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # Read before writing anything: a file that is not ours, or is newer, stays byte for byte.
+        found = self._db.execute("PRAGMA user_version").fetchone()[0]
+        self._check_version(found)
+        self.journal_mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         self._db.execute("PRAGMA synchronous=FULL")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise SamplesError(f"{self.path} was written by a newer mojiyomi (schema {version}, this one "
-                               f"reads {SCHEMA_VERSION}); update mojiyomi to open it.")
-        if version < SCHEMA_VERSION:
-            with self._transaction():  # executescript would commit early: one statement at a time
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    self._db.execute(statement)
+        if found == SCHEMA_VERSION:  # no write lock needed: readers open while another program writes
+            self._db.execute("SELECT count(*) FROM samples").fetchone()
+            return
+        with self._transaction():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            self._check_version(version)  # again: another program may have changed it meanwhile
+            for migrate in MIGRATIONS[version:]:
+                migrate(self._db)
+            if version < SCHEMA_VERSION:
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._db.execute("SELECT count(*) FROM samples").fetchone()
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise SamplesError(f"The samples database {self.path} was written by a newer mojiyomi (schema "
+                               f"{version}; this one reads up to {SCHEMA_VERSION}). Update mojiyomi to use it.")
+        tables = [r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        if version == 0 and tables:
+            raise SamplesError(f"{self.path} is an SQLite database but not a mojiyomi samples database "
+                               f"(it holds the tables {', '.join(sorted(tables))}). It was left untouched; "
+                               f"choose another data folder or move it aside.")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -111,13 +171,12 @@ class SampleStore:
             self._db.execute("BEGIN IMMEDIATE")
             yield
             self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise _explain(exc, self.path) from exc
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):  # closed, or SQLite rolled back already
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _explain(exc, self.path) from exc
             raise
 
     def __enter__(self) -> SampleStore:
@@ -127,84 +186,146 @@ class SampleStore:
         self.close()
 
     def close(self) -> None:
-        """Closes the database (samples are already safe on disk)."""
+        """Closes the database. Samples are already on disk; closing twice is harmless."""
         self._db.close()
 
     # -- writing ---------------------------------------------------------------------------------
 
     def add(self, ink: Ink, label: str, model: str = "", candidates: Sequence[tuple[str, float]] = ()) -> int:
-        """Keeps one sample; returns its id.
+        """Keeps one sample, in its own transaction.
+
+        Args:
+            ink: What the user wrote.
+            label: What it is.
+            model: The name of the model that recognized it.
+            candidates: That model's (label, score) candidates, best first.
+
+        Returns:
+            The new sample's id.
 
         Raises:
-            InputError: if the ink is empty or has NaN coordinates.
-            SamplesError: if it cannot be written.
+            InputError: if the label is empty or the ink has no points or NaN coordinates.
+            SamplesError: if it cannot be written (locked, disk full...).
         """
-        if not label:
-            raise SamplesError("A sample needs a label. Received: an empty label")
+        label = _check_label(label)
         ink.validate()
-        cands = [(str(c[0]), float(c[1])) for c in candidates]
-        corrected = int(bool(cands) and cands[0][0] != label)
+        cands = _candidates(candidates)
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES (?,?,?,?,?,?)",
-                (label, json.dumps(ink.with_label(None).to_json()), model, json.dumps(cands), corrected,
-                 time.time()))
+                _row(ink, label, model, cands, time.time()))
         return int(cursor.lastrowid)
 
     def relabel(self, ids: Sequence[int], label: str) -> None:
-        """Gives samples another label."""
-        if not label:
-            raise SamplesError("A sample needs a label. Received: an empty label")
-        with self._transaction():
-            self._db.executemany("UPDATE samples SET label=? WHERE id=?", [(label, int(i)) for i in ids])
+        """Gives samples another label (ids that do not exist are ignored).
+
+        Raises:
+            InputError: if the label is empty.
+            SamplesError: if it cannot be written.
+        """
+        label = _check_label(label)
+        with self._transaction():  # "corrected" follows: the model's first candidate against the new label
+            self._db.executemany("UPDATE samples SET label=?1, corrected=coalesce(json_extract(candidates, "
+                                 "'$[0][0]') != ?1, 0) WHERE id=?2", [(label, int(i)) for i in ids])
 
     def delete(self, ids: Sequence[int]) -> list[Sample]:
-        """Deletes samples; returns them so that ``restore`` can undo the deletion."""
+        """Deletes samples, in one transaction.
+
+        Returns:
+            The deleted samples, for ``restore`` to undo the deletion.
+
+        Raises:
+            SamplesError: if it cannot be written.
+        """
         gone = self.get(ids)
         with self._transaction():
-            self._db.executemany("DELETE FROM samples WHERE id=?", [(int(i),) for i in ids])
+            self._db.executemany("DELETE FROM samples WHERE id=?", [(s.id,) for s in gone])
         return gone
 
     def restore(self, samples: Sequence[Sample]) -> None:
-        """Puts deleted samples back, with their ids and dates."""
+        """Puts deleted samples back with their ids and dates (undo of ``delete``).
+
+        Samples that are already there are left as they are, so undoing twice does no harm.
+
+        Raises:
+            SamplesError: if it cannot be written.
+        """
         with self._transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO samples(id, label, ink, model, candidates, corrected, created) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(s.id, s.label, json.dumps(s.ink.with_label(None).to_json()), s.model,
-                  json.dumps([list(c) for c in s.candidates]), int(s.corrected), s.created) for s in samples])
+                f"INSERT OR IGNORE INTO samples({_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+                [(s.id, *_row(s.ink, s.label, s.model, s.candidates, s.created)) for s in samples])
 
     # -- reading ---------------------------------------------------------------------------------
 
     def list(self, label: str | None = None, since: float | None = None, until: float | None = None) -> list[Sample]:
-        """Samples, oldest first, optionally of one label and within [since, until)."""
-        where, args = ["1=1"], []
-        for clause, value in (("label=?", label), ("created>=?", since), ("created<?", until)):
-            if value is not None:
-                where.append(clause)
-                args.append(value)
-        rows = self._query(f"SELECT * FROM samples WHERE {' AND '.join(where)} ORDER BY created, id", args)
-        return [_sample(row) for row in rows]
+        """The samples, oldest first.
+
+        Args:
+            label: Only those with this label.
+            since: Only those kept at or after this Unix time.
+            until: Only those kept before this Unix time.
+
+        Returns:
+            The matching samples.
+
+        Raises:
+            SamplesError: if the database cannot be read.
+        """
+        where, args = _where(label, since, until)
+        return self._samples(where, args)
+
+    def infos(self, label: str | None = None, since: float | None = None,
+              until: float | None = None) -> list[SampleInfo]:
+        """Like ``list`` without decoding the strokes, which is most of the time for thousands.
+
+        Raises:
+            SamplesError: if the database cannot be read.
+        """
+        where, args = _where(label, since, until)
+        rows = self._query(f"SELECT id, label, model, candidates, created FROM samples {where} "
+                           f"ORDER BY created, id", args)
+        return [SampleInfo(int(i), lab, model, _decode_candidates(cands), float(created))
+                for i, lab, model, cands, created in rows]
 
     def get(self, ids: Sequence[int]) -> list[Sample]:
-        """The samples with these ids (missing ones are left out)."""
-        marks = ",".join("?" * len(ids))
-        return [_sample(r) for r in self._query(f"SELECT * FROM samples WHERE id IN ({marks})", list(ids))] \
-            if ids else []
+        """The samples with these ids, oldest first; ids that do not exist are left out."""
+        ids = [int(i) for i in ids]
+        found = []
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start:start + _IDS_PER_QUERY]
+            found += self._samples(f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        return sorted(found, key=lambda s: (s.created, s.id))
 
     def labels(self) -> list[tuple[str, int]]:
-        """(label, number of samples), by label."""
-        return [(r[0], r[1]) for r in self._query("SELECT label, count(*) FROM samples GROUP BY label ORDER BY label")]
+        """(label, number of samples) pairs, sorted by label."""
+        return [(r[0], int(r[1])) for r in
+                self._query("SELECT label, count(*) FROM samples GROUP BY label ORDER BY label")]
 
     def count(self) -> int:
         """How many samples there are."""
         return int(self._query("SELECT count(*) FROM samples")[0][0])
 
+    def oldest(self) -> float | None:
+        """When the oldest sample was kept (Unix time), or None when there is none."""
+        value = self._query("SELECT min(created) FROM samples")[0][0]
+        return None if value is None else float(value)
+
     def most_misread(self, n: int) -> list[str]:
-        """The labels the model got wrong most often (its first candidate was another)."""
+        """The labels the user corrected most often (the model's first candidate was another).
+
+        Args:
+            n: At most this many labels.
+
+        Returns:
+            Labels, most corrected first (ties: most recently corrected first).
+        """
         rows = self._query("SELECT label FROM samples WHERE corrected=1 GROUP BY label "
-                           "ORDER BY count(*) DESC, max(created) DESC LIMIT ?", [n])
+                           "ORDER BY count(*) DESC, max(created) DESC LIMIT ?", [int(n)])
         return [r[0] for r in rows]
+
+    def _samples(self, where: str, args: Sequence[Any]) -> list[Sample]:
+        return [_sample(row) for row in self._query(f"SELECT {_COLUMNS} FROM samples {where} ORDER BY created, id",
+                                                    args)]
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
         try:
@@ -215,59 +336,152 @@ class SampleStore:
     # -- ink datasets ----------------------------------------------------------------------------
 
     def export_jsonl(self, path: Path, ids: Sequence[int] | None = None) -> int:
-        """Writes samples (all, or ``ids``) as an ink dataset (JSONL), atomically; returns the count."""
+        """Writes samples as an ink dataset (one JSON ink per line, with its label), atomically.
+
+        Each line also carries the sample's model, candidates and date, which ``import_jsonl``
+        reads back; other readers of ink datasets ignore them.
+
+        Args:
+            path: The JSONL file to write (replaced whole, or left as it was on failure).
+            ids: The samples to write; all when None.
+
+        Returns:
+            How many samples were written.
+
+        Raises:
+            OSError: if the file cannot be written.
+        """
         samples = self.get(ids) if ids is not None else self.list()
-        lines = [json.dumps({**s.ink.with_label(s.label).to_json(), "model": s.model, "created": s.created},
+        lines = [json.dumps({**s.ink.with_label(s.label).to_json(), "model": s.model,
+                             "candidates": [list(c) for c in s.candidates], "created": s.created},
                             ensure_ascii=False) for s in samples]
         atomic_write_text(Path(path), "".join(line + "\n" for line in lines))
         return len(samples)
 
     def import_jsonl(self, path: Path) -> int:
-        """Adds every labelled ink of an ink dataset in one transaction; returns how many.
+        """Adds the labelled inks of an ink dataset, all in one transaction.
+
+        Inks already in the database (same label and strokes, e.g. a file imported twice) are
+        skipped. Model, candidates and date written by ``export_jsonl`` are kept.
+
+        Args:
+            path: A JSONL ink dataset whose inks all have a label.
+
+        Returns:
+            How many samples were added.
 
         Raises:
-            InputError: if the file is not an ink dataset or an ink has no label (nothing is added).
+            InputError: if the file cannot be read, a line is not an ink, or an ink has no
+                label or no points (nothing is added then).
+            SamplesError: if the database cannot be written.
         """
-        from core.errors import InputError
-
         inks = list(iter_ink_dataset(path))
-        unlabelled = sum(1 for ink in inks if not ink.label)
+        unlabelled = [n for n, ink in enumerate(inks, 1) if not (ink.label or "").strip()]
         if unlabelled:
-            raise InputError(f"{path}: {unlabelled} of {len(inks)} inks have no label; nothing was imported.")
-        now = time.time()
+            raise InputError(f"{path}: {len(unlabelled)} of {len(inks)} inks have no label (the first is ink "
+                             f"{unlabelled[0]}); nothing was imported.")
+        seen = {(r[0], r[1]) for r in self._query("SELECT label, ink FROM samples")}
+        rows, now = [], time.time()
+        for number, ink in enumerate(inks, 1):
+            row = _imported_row(ink, number, path, now)
+            if (row[0], row[1]) not in seen:
+                seen.add((row[0], row[1]))
+                rows.append(row)
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES (?,?,?,?,?,?)",
-                [(str(ink.label), json.dumps(ink.validate().with_label(None).to_json()), "import", "[]", 0, now)
-                 for ink in inks])
-        return len(inks)
+                "INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES (?,?,?,?,?,?)", rows)
+        return len(rows)
 
-    @staticmethod
-    def quarantine(path: Path) -> Path:
-        """Moves a database that cannot be opened aside (kept, renamed), so a new one can start."""
-        target = path.with_name(f"{path.stem}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
-        path.rename(target)
-        for suffix in ("-wal", "-shm"):
-            side = path.with_name(path.name + suffix)
-            if side.exists():
-                side.rename(target.with_name(target.name + suffix))
+    @classmethod
+    def quarantine(cls, path: Path | str | None = None) -> Path:
+        """Moves a database that cannot be opened aside, kept whole, so that a new one can start.
+
+        Args:
+            path: The database; default ``default_path()``.
+
+        Returns:
+            Where it now is: ``samples.corrupt-<date-time>.sqlite3`` beside it.
+
+        Raises:
+            SamplesError: if it cannot be moved.
+        """
+        path = Path(path) if path is not None else default_path()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = path.with_name(f"{path.stem}.corrupt-{stamp}{path.suffix}")
+        for n in range(2, 1000):  # never rename over an earlier quarantined file
+            if not any(target.with_name(target.name + s).exists() for s in ("", "-wal", "-shm")):
+                break
+            target = path.with_name(f"{path.stem}.corrupt-{stamp}-{n}{path.suffix}")
+        try:
+            path.rename(target)
+            for suffix in ("-wal", "-shm"):  # the journal belongs with its database
+                side = path.with_name(path.name + suffix)
+                if side.exists():
+                    side.rename(target.with_name(target.name + suffix))
+        except OSError as exc:
+            raise SamplesError(f"Cannot move the samples database {path} aside: {exc}") from exc
         return target
+
+
+def _check_label(label: str) -> str:
+    if not isinstance(label, str) or not label.strip():
+        raise InputError(f"A sample needs a label. Received: label={label!r}")
+    return label.strip()
+
+
+def _candidates(candidates: Sequence[Sequence[Any]]) -> tuple[tuple[str, float], ...]:
+    try:
+        return tuple((str(c[0]), float(c[1])) for c in candidates)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise InputError(f"Candidates must be (label, score) pairs. Received: {list(candidates)[:3]!r}") from exc
+
+
+def _row(ink: Ink, label: str, model: str, candidates: Sequence[tuple[str, float]],
+         created: float) -> tuple[str, str, str, str, int, float]:
+    ink_json = json.dumps(Ink(ink.strokes, ink.width, ink.height).to_json(), ensure_ascii=False)
+    corrected = int(bool(candidates) and candidates[0][0] != label)
+    return label, ink_json, str(model), json.dumps([list(c) for c in candidates]), corrected, float(created)
+
+
+def _imported_row(ink: Ink, number: int, path: Path, now: float) -> tuple[str, str, str, str, int, float]:
+    try:
+        ink.validate()
+    except InputError as exc:
+        raise InputError(f"{path}, ink {number}: {exc} Nothing was imported.") from exc
+    extra = ink.extra
+    candidates = _candidates(extra.get("candidates") or ())
+    created = extra.get("created")
+    created = float(created) if isinstance(created, (int, float)) and created > 0 else now
+    return _row(ink, _check_label(str(ink.label)), str(extra.get("model") or "import"), candidates, created)
+
+
+def _where(label: str | None, since: float | None, until: float | None) -> tuple[str, list[Any]]:
+    where, args = ["1=1"], []
+    for clause, value in (("label=?", label), ("created>=?", since), ("created<?", until)):
+        if value is not None:
+            where.append(clause)
+            args.append(value)
+    return f"WHERE {' AND '.join(where)}", args
+
+
+def _decode_candidates(text: str) -> tuple[tuple[str, float], ...]:
+    return tuple((str(c[0]), float(c[1])) for c in json.loads(text))
 
 
 def _sample(row: tuple) -> Sample:
     sample_id, label, ink, model, candidates, _corrected, created = row
-    return Sample(int(sample_id), Ink.from_json(json.loads(ink)), label, model,
-                  tuple((str(c[0]), float(c[1])) for c in json.loads(candidates)), float(created))
+    return Sample(int(sample_id), Ink.from_json(json.loads(ink)), label, model, _decode_candidates(candidates),
+                  float(created))
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> SamplesError:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return SamplesError(f"The samples database {path} is in use by another program (another mojiyomi?). "
-                            f"Close it and try again; recognizing still works meanwhile.")
+                            f"Close it and try again; recognizing still works meanwhile. ({text})")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return SamplesError(f"The samples database {path} is damaged ({text}). It was left untouched; "
-                            f"move it aside to start a new one (your other data is safe).")
+        return SamplesDamagedError(f"The samples database {path} is damaged ({text}). It was left untouched; "
+                                   f"move it aside to start a new one. Recognizing still works.")
     if "readonly" in text or "disk" in text or "full" in text:
         return SamplesError(f"Cannot write to the samples database {path}: {text}. Is the disk full or "
                             f"read-only?")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
@@ -14,9 +14,23 @@ from core.samples import SampleStore
 from desktop import errors
 from desktop.canvas import InkCanvas
 
+#: How many characters are suggested when the dialog opens.
+SUGGESTED = 10
+
+
+def practice_characters(text: str) -> list[str]:
+    """The distinct characters of ``text`` in order, without spaces or separators."""
+    return [c for c in dict.fromkeys(text) if not c.isspace() and c not in ",、，"]
+
 
 class PracticeDialog(QDialog):
     """Shows one character at a time; each one written is kept as a sample with that label.
+
+    Args:
+        store: The samples database.
+        recognizer_labels: The current model's labels, suggested when nothing was misread yet.
+        model_name: Recorded with each sample.
+        parent: The main window.
 
     Signals:
         sampleSaved(int): the id of each sample kept.
@@ -31,54 +45,89 @@ class PracticeDialog(QDialog):
         self.store, self.model_name = store, model_name
         self.queue: list[str] = []
         self.position = 0
-        suggested = store.most_misread(10) or list(recognizer_labels[:10])
-        form = QFormLayout()
-        self.characters = QLineEdit("".join(suggested), self)
-        self.characters.setToolTip("The characters to write; by default those the model misread most")
-        form.addRow("Characters", self.characters)
-        self.repeats = QSpinBox(self)
-        self.repeats.setRange(1, 20)
-        self.repeats.setValue(4)
-        form.addRow("Times each", self.repeats)
-        start = QPushButton("Start", self)
-        start.clicked.connect(self.start)
-        form.addRow(start)
+        self.saved = 0
+        layout = QVBoxLayout(self)
+        self._misread = self._most_misread()
+        layout.addLayout(self._make_setup("".join(self._misread or list(recognizer_labels)[:SUGGESTED])))
         self.target = QLabel("", self)
         font = QFont()
-        font.setPixelSize(64)
+        font.setPixelSize(72)
         self.target.setFont(font)
         self.target.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.progress = QLabel("", self)
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.canvas = InkCanvas(self)
-        buttons = QHBoxLayout()
-        self.save_button = QPushButton("Save (Enter)", self)
-        self.save_button.clicked.connect(self.save)
-        for text, slot in (("Undo stroke", self.canvas.undo), ("Skip", self.skip), ("Finish", self.accept)):
-            button = QPushButton(text, self)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.insertWidget(0, self.save_button)
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self, self.save)
-        QShortcut(QKeySequence(Qt.Key.Key_Enter), self, self.save)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        self.canvas.setMinimumSize(240, 240)
         layout.addWidget(self.target)
         layout.addWidget(self.progress)
         layout.addWidget(self.canvas, 1)
-        layout.addLayout(buttons)
-        self.resize(420, 620)
+        layout.addLayout(self._make_buttons())
+        self.resize(420, 640)
         self._show()
 
+    def _most_misread(self) -> list[str]:
+        try:
+            return self.store.most_misread(SUGGESTED)
+        except MojiyomiError:
+            return []  # a suggestion is not worth an error box; saving will report the problem
+
+    def _make_setup(self, suggested: str) -> QFormLayout:
+        form = QFormLayout()
+        self.characters = QLineEdit(suggested, self)
+        self.characters.setPlaceholderText("e.g. あいう or 0123456789")
+        self.characters.setToolTip("The characters to practise; by default those the model misread most")
+        self.characters.returnPressed.connect(self.start)
+        self.misread_button = QPushButton("Most misread", self)
+        self.misread_button.setAutoDefault(False)
+        self.misread_button.setToolTip("The characters you corrected most often: "
+                                       + ("".join(self._misread) or "none yet"))
+        self.misread_button.setEnabled(bool(self._misread))
+        self.misread_button.clicked.connect(lambda: self.characters.setText("".join(self._misread)))
+        row = QHBoxLayout()
+        row.addWidget(self.characters, 1)
+        row.addWidget(self.misread_button)
+        form.addRow("Characters to practise", row)
+        self.repeats = QSpinBox(self)
+        self.repeats.setRange(1, 50)
+        self.repeats.setValue(4)
+        form.addRow("Times each", self.repeats)
+        self.start_button = QPushButton("Start", self)
+        self.start_button.setAutoDefault(False)
+        self.start_button.clicked.connect(self.start)
+        form.addRow(self.start_button)
+        return form
+
+    def _make_buttons(self) -> QHBoxLayout:
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save (Enter)", self)
+        self.save_button.setDefault(True)  # Enter anywhere but the characters field saves
+        self.save_button.clicked.connect(self.save)
+        self.skip_button = QPushButton("Skip", self)
+        self.skip_button.clicked.connect(self.skip)
+        self.undo_button = QPushButton("Undo stroke", self)
+        self.undo_button.clicked.connect(self.canvas.undo)
+        finish = QPushButton("Finish", self)
+        finish.clicked.connect(self.accept)
+        for button in (self.save_button, self.skip_button, self.undo_button, finish):
+            if button is not self.save_button:
+                button.setAutoDefault(False)
+            buttons.addWidget(button)
+        return buttons
+
     def start(self) -> None:
-        """Builds the queue: each chosen character, repeated."""
-        chars = [c for c in dict.fromkeys(self.characters.text()) if not c.isspace()]
+        """Builds the queue (each chosen character, repeated) and shows the first one."""
+        chars = practice_characters(self.characters.text())
         self.queue = [c for c in chars for _ in range(self.repeats.value())]
         self.position = 0
+        self.saved = 0
         self.canvas.clear()
         self._show()
+        if self.queue:
+            self.canvas.setFocus()
 
     @property
     def current(self) -> str | None:
+        """The character to write now, or None before Start and after the last one."""
         return self.queue[self.position] if self.position < len(self.queue) else None
 
     def save(self) -> None:
@@ -90,10 +139,12 @@ class PracticeDialog(QDialog):
         except MojiyomiError as exc:
             errors.show_error(self, "Could not keep the sample", exc)
             return
+        self.saved += 1
         self.sampleSaved.emit(sample)
         self.skip()
 
     def skip(self) -> None:
+        """Moves to the next character without keeping anything."""
         if self.current is not None:
             self.position += 1
         self.canvas.clear()
@@ -102,10 +153,11 @@ class PracticeDialog(QDialog):
     def _show(self) -> None:
         current = self.current
         self.target.setText(current or "")
-        self.save_button.setEnabled(current is not None)
+        for button in (self.save_button, self.skip_button, self.undo_button):
+            button.setEnabled(current is not None)
         if not self.queue:
             self.progress.setText("Choose characters and press Start.")
         elif current is None:
-            self.progress.setText(f"Done: {len(self.queue)} written. Press Finish, or Start again.")
+            self.progress.setText(f"Done: {self.saved} kept of {len(self.queue)}. Press Finish, or Start again.")
         else:
             self.progress.setText(f"Write “{current}”: {self.position + 1} / {len(self.queue)}")

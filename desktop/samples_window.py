@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QPainterPath, QPen, QPixmap, QShortcut
+from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QSize, Qt
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListView,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from core.errors import MojiyomiError
 from core.ink import Ink
-from core.samples import Sample, SampleStore
+from core.samples import Sample, SampleInfo, SamplesDamagedError, SampleStore, default_path
 from desktop import errors
 
 THUMB = 72
+#: Thumbnails kept drawn; the view asks only for the visible ones, so this bounds memory
+#: (about 20 kB each) without redrawing while scrolling back and forth.
+THUMB_CACHE = 3000
+#: Thumbnails read from the database at once.
+THUMB_PAGE = 48
 
 
 def ink_pixmap(ink: Ink, size: int = THUMB) -> QPixmap:
-    """A small picture of an ink, fitted and centred."""
+    """A small picture of an ink, fitted and centred on white."""
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor("white"))
     if ink.is_empty:
@@ -35,51 +42,86 @@ def ink_pixmap(ink: Ink, size: int = THUMB) -> QPixmap:
                         Qt.PenJoinStyle.RoundJoin))
     for stroke in ink.strokes:
         pts = stroke[np.isfinite(stroke[:, :2]).all(axis=1), :2] * scale + (dx, dy)
-        if not len(pts):
-            continue
-        path = QPainterPath(QPointF(*pts[0]))
-        for x, y in pts[1:]:
-            path.lineTo(x, y)
-        painter.drawPath(path) if len(pts) > 1 else painter.drawPoint(QPointF(*pts[0]))
+        if len(pts) == 1:
+            painter.drawPoint(QPointF(*pts[0]))
+        elif len(pts) > 1:
+            path = QPainterPath(QPointF(*pts[0]))
+            for x, y in pts[1:]:
+                path.lineTo(x, y)
+            painter.drawPath(path)
     painter.end()
     return pixmap
 
 
 class SampleModel(QAbstractListModel):
-    """Samples for a list view; thumbnails are drawn on first use and cached."""
+    """Samples for a list view. Strokes are read and drawn only for the thumbnails on screen, so
+    thousands of samples open at once: the list itself holds ``SampleInfo`` (no strokes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: SampleStore) -> None:
         super().__init__()
-        self.samples: list[Sample] = []
-        self._thumbs: dict[int, QPixmap] = {}
+        self.store = store
+        self.samples: list[SampleInfo] = []
+        self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
 
-    def set_samples(self, samples: list[Sample]) -> None:
+    def set_samples(self, samples: list[SampleInfo]) -> None:
+        """Shows these samples instead (ids are never reused, so cached thumbnails stay right)."""
         self.beginResetModel()
         self.samples = samples
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Qt's row count: one row per sample."""
         return 0 if parent.isValid() else len(self.samples)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        """Qt's data: the label, the thumbnail and a tooltip with the date and the model's reading."""
+        if not index.isValid() or index.row() >= len(self.samples):
             return None
         sample = self.samples[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return sample.label
         if role == Qt.ItemDataRole.DecorationRole:
-            if sample.id not in self._thumbs:
-                self._thumbs[sample.id] = ink_pixmap(sample.ink)
-            return self._thumbs[sample.id]
+            return self.thumbnail(index.row())
         if role == Qt.ItemDataRole.ToolTipRole:
-            when = dt.datetime.fromtimestamp(sample.created).strftime("%Y-%m-%d %H:%M")
-            read = f"; the model read {sample.candidates[0][0]}" if sample.candidates else ""
-            return f"{sample.label} — {when}{read} ({sample.model or 'imported'})"
+            return _tooltip(sample)
         return None
+
+    def thumbnail(self, row: int) -> QPixmap:
+        """The thumbnail of a row, drawn once and kept while recently used."""
+        sample_id = self.samples[row].id
+        if sample_id not in self._thumbs:
+            self._draw_page(row)
+        pixmap = self._thumbs.pop(sample_id, None) or ink_pixmap(Ink())  # gone meanwhile: blank
+        self._thumbs[sample_id] = pixmap
+        while len(self._thumbs) > THUMB_CACHE:
+            self._thumbs.popitem(last=False)
+        return pixmap
+
+    def _draw_page(self, row: int) -> None:
+        # One query for the rows that are about to be shown too, not one per thumbnail.
+        ids = [s.id for s in self.samples[row:row + THUMB_PAGE] if s.id not in self._thumbs]
+        try:
+            found = self.store.get(ids)
+        except MojiyomiError:
+            errors.log.warning("could not read samples for thumbnails", exc_info=True)
+            return
+        for sample in found:
+            self._thumbs[sample.id] = ink_pixmap(sample.ink)
+
+
+def _tooltip(sample: SampleInfo) -> str:
+    when = dt.datetime.fromtimestamp(sample.created).strftime("%Y-%m-%d %H:%M")
+    read = f"; the model read “{sample.candidates[0][0]}”" if sample.candidates else ""
+    return f"“{sample.label}”, {when}{read} ({sample.model or 'no model'})"
 
 
 class SamplesWindow(QWidget):
-    """The My samples window."""
+    """The My samples window: a grid of thumbnails, filters, relabel, undoable delete, JSONL.
+
+    Args:
+        store: The open samples database (the window does not close it).
+        parent: The main window.
+    """
 
     def __init__(self, store: SampleStore, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -87,116 +129,254 @@ class SamplesWindow(QWidget):
         self.setWindowTitle("mojiyomi — My samples")
         self.resize(760, 520)
         self._undo: list[list[Sample]] = []
+        self._until_is_today = True
+        self.model = SampleModel(store)
+        self.view = self._make_view()
+        self.count = QLabel(self)
+        self.actions_ = self._make_actions()
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._make_filters())
+        layout.addWidget(self.view, 1)
+        layout.addLayout(self._make_buttons())
+        self._show_from_oldest()
+        self.reload()
+
+    # -- building --------------------------------------------------------------------------------
+
+    def _make_view(self) -> QListView:
+        view = QListView(self)
+        view.setViewMode(QListView.ViewMode.IconMode)
+        view.setIconSize(QSize(THUMB, THUMB))
+        view.setGridSize(QSize(THUMB + 20, THUMB + 30))
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setMovement(QListView.Movement.Static)
+        view.setUniformItemSizes(True)
+        view.setLayoutMode(QListView.LayoutMode.Batched)  # thousands of samples: lay out in steps
+        view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._context_menu)
+        view.setModel(self.model)
+        view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        return view
+
+    def _make_filters(self) -> QHBoxLayout:
         bar = QHBoxLayout()
         self.label_filter = QComboBox(self)
         self.label_filter.currentIndexChanged.connect(lambda _i: self.reload(keep_labels=True))
-        bar.addWidget(QLabel("Label:", self))
-        bar.addWidget(self.label_filter)
         today = QDate.currentDate()
-        self.since = QDateEdit(today.addYears(-5), self)
+        self.since = QDateEdit(today, self)
         self.until = QDateEdit(today, self)
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
-            edit.dateChanged.connect(lambda _d: self.reload(keep_labels=True))
-        bar.addWidget(QLabel("From:", self))
-        bar.addWidget(self.since)
-        bar.addWidget(QLabel("to:", self))
-        bar.addWidget(self.until)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.since.dateChanged.connect(lambda _d: self.reload(keep_labels=True))
+        self.until.dateChanged.connect(self._until_changed)
+        for widget in (QLabel("Label:", self), self.label_filter, QLabel("From:", self), self.since,
+                       QLabel("to:", self), self.until):
+            bar.addWidget(widget)
         bar.addStretch(1)
-        self.count = QLabel(self)
         bar.addWidget(self.count)
-        self.model = SampleModel()
-        self.view = QListView(self)
-        self.view.setViewMode(QListView.ViewMode.IconMode)
-        self.view.setIconSize(QSize(THUMB, THUMB))
-        self.view.setGridSize(QSize(THUMB + 20, THUMB + 30))
-        self.view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.view.setUniformItemSizes(True)
-        self.view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
-        self.view.setModel(self.model)
+        return bar
+
+    def _make_actions(self) -> dict[str, QAction]:
+        specs: list[tuple[str, str, Callable[[], Any], QKeySequence | None]] = [
+            ("relabel", "Relabel…", self.relabel_selected, QKeySequence(Qt.Key.Key_F2)),
+            ("delete", "Delete", self.delete_selected, QKeySequence(QKeySequence.StandardKey.Delete)),
+            ("undo", "Undo delete", self.undo_delete, QKeySequence(QKeySequence.StandardKey.Undo)),
+            ("export", "Export…", self.export, None),
+            ("import", "Import…", self.import_, None),
+        ]
+        actions = {}
+        for key, text, slot, shortcut in specs:
+            action = QAction(text, self)
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            # Del and F2 act on the grid only, so that they still edit a date being typed.
+            on_grid = key in ("relabel", "delete")
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut if on_grid
+                                      else Qt.ShortcutContext.WindowShortcut)
+            (self.view if on_grid else self).addAction(action)
+            actions[key] = action
+        return actions
+
+    def _make_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
-        for text, slot in (("Relabel…", self.relabel_selected), ("Delete", self.delete_selected),
-                           ("Undo delete", self.undo_delete), ("Export…", self.export), ("Import…", self.import_)):
-            button = QPushButton(text, self)
-            button.clicked.connect(slot)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, action in self.actions_.items():
+            button = QPushButton(action.text(), self)
+            button.clicked.connect(action.trigger)
+            action.changed.connect(lambda button=button, action=action: button.setEnabled(action.isEnabled()))
+            self.buttons[key] = button
             buttons.addWidget(button)
-        QShortcut(QKeySequence.StandardKey.Delete, self, self.delete_selected)
-        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo_delete)
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(buttons)
-        self.reload()
+        return buttons
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid() and not self.view.selectionModel().isSelected(index):
+            self.view.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for key in ("relabel", "delete", "undo", "export"):
+            menu.addAction(self.actions_[key])
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    # -- reading ---------------------------------------------------------------------------------
 
     def reload(self, keep_labels: bool = False) -> None:
-        """Reads the samples again with the current filters."""
+        """Reads the samples again with the current filters.
+
+        Args:
+            keep_labels: Leave the label list as it is (only a filter changed).
+        """
         try:
             if not keep_labels:
                 self._fill_labels()
-            label = self.label_filter.currentData()
-            since = dt.datetime.combine(self.since.date().toPython(), dt.time()).timestamp()
-            until = dt.datetime.combine(self.until.date().toPython() + dt.timedelta(days=1), dt.time()).timestamp()
-            samples = self.store.list(label=label, since=since, until=until)
+                if self._until_is_today and self.until.date() != QDate.currentDate():
+                    self.until.blockSignals(True)  # the window stayed open past midnight
+                    self.until.setDate(QDate.currentDate())
+                    self.until.blockSignals(False)
+            samples = self.store.infos(label=self.label_filter.currentData(), since=_start_of(self.since.date()),
+                                      until=_start_of(self.until.date().addDays(1)))
+            total = self.store.count()
         except MojiyomiError as exc:
             errors.show_error(self, "Could not read your samples", exc)
             return
         self.model.set_samples(samples)
-        self.count.setText(f"{len(samples)} of {self.store.count()} samples")
+        self.count.setText(f"{len(samples)} of {total} samples")
+        self._update_actions()
 
     def _fill_labels(self) -> None:
         current = self.label_filter.currentData()
         self.label_filter.blockSignals(True)
         self.label_filter.clear()
-        self.label_filter.addItem("All", None)
+        self.label_filter.addItem(f"All  ({self.store.count()})", None)
         for label, n in self.store.labels():
             self.label_filter.addItem(f"{label}  ({n})", label)
         if current is not None and self.label_filter.findData(current) < 0:
             self.label_filter.addItem(f"{current}  (0)", current)  # keep the filter the user chose
-        index = self.label_filter.findData(current)
-        self.label_filter.setCurrentIndex(max(0, index))
+        self.label_filter.setCurrentIndex(max(0, self.label_filter.findData(current)))
         self.label_filter.blockSignals(False)
 
+    def _show_from_oldest(self) -> None:
+        """Moves the From date back to the oldest sample, so that none is hidden by default."""
+        try:
+            oldest = self.store.oldest()
+        except MojiyomiError:
+            return  # reload() reports it
+        date = QDate(dt.date.fromtimestamp(oldest)) if oldest is not None else QDate.currentDate()
+        if date < self.since.date():
+            self.since.blockSignals(True)
+            self.since.setDate(date)
+            self.since.blockSignals(False)
+
+    def _until_changed(self, date: QDate) -> None:
+        self._until_is_today = date == QDate.currentDate()
+        self.reload(keep_labels=True)
+
+    def _update_actions(self) -> None:
+        selected = bool(self.view.selectionModel().hasSelection())
+        for key, enabled in (("relabel", selected), ("delete", selected), ("undo", bool(self._undo))):
+            self.actions_[key].setEnabled(enabled)
+
     def selected_ids(self) -> list[int]:
-        return [self.model.samples[i.row()].id for i in self.view.selectionModel().selectedIndexes()]
+        """The ids of the selected samples, in grid order."""
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
+        return [self.model.samples[r].id for r in rows]
+
+    # -- changing --------------------------------------------------------------------------------
 
     def relabel_selected(self, label: str | None = None) -> None:
+        """Gives the selected samples another label (asks for it when ``label`` is None)."""
         ids = self.selected_ids()
         if not ids:
             return
-        if not label:
-            label, ok = QInputDialog.getText(self, "Relabel", f"New label for {len(ids)} sample(s):")
-            if not ok or not label.strip():
+        if label is None:
+            first = self.model.samples[self.view.selectionModel().selectedIndexes()[0].row()].label
+            label, ok = QInputDialog.getText(self, "Relabel", f"New label for {len(ids)} sample(s):", text=first)
+            if not ok:
                 return
-        self._try(lambda: self.store.relabel(ids, label.strip()))
-        self.reload()
+        if not label.strip():
+            return
+        if self._try("Could not relabel", lambda: self.store.relabel(ids, label.strip())):
+            self.reload()
 
     def delete_selected(self) -> None:
+        """Deletes the selected samples; ``undo_delete`` (Ctrl+Z) brings them back."""
         ids = self.selected_ids()
-        if ids:
-            self._try(lambda: self._undo.append(self.store.delete(ids)))
+        if ids and self._try("Could not delete", lambda: self._undo.append(self.store.delete(ids))):
             self.reload()
 
     def undo_delete(self) -> None:
-        if self._undo:
-            gone = self._undo.pop()
-            self._try(lambda: self.store.restore(gone))
+        """Restores the samples of the last deletion, with their ids, labels and dates."""
+        if not self._undo:
+            return
+        gone = self._undo[-1]
+        if self._try("Could not undo", lambda: self.store.restore(gone)):
+            self._undo.pop()
             self.reload()
 
     def export(self, path: str | None = None) -> None:
-        path = path or QFileDialog.getSaveFileName(self, "Export samples", "my-samples.jsonl",
-                                                   "Ink dataset (*.jsonl)")[0]
+        """Writes the selected samples, or all those shown, as an ink dataset (JSONL)."""
+        ids = self.selected_ids() or [s.id for s in self.model.samples]
+        if path is None:
+            path = QFileDialog.getSaveFileName(self, f"Export {len(ids)} samples", "my-samples.jsonl",
+                                               "Ink dataset (*.jsonl)")[0]
         if path:
-            ids = [s.id for s in self.model.samples]
-            self._try(lambda: self.store.export_jsonl(Path(path), ids))
+            written: list[int] = []
+            if self._try("Could not export", lambda: written.append(self.store.export_jsonl(Path(path), ids))):
+                self.count.setText(f"Exported {written[0]} samples to {Path(path).name}")
 
     def import_(self, path: str | None = None) -> None:
-        path = path or QFileDialog.getOpenFileName(self, "Import samples", "", "Ink dataset (*.jsonl *.ndjson)")[0]
+        """Adds the labelled inks of an ink dataset (JSONL) as samples."""
+        if path is None:
+            path = QFileDialog.getOpenFileName(self, "Import samples", "", "Ink dataset (*.jsonl *.ndjson)")[0]
         if path:
-            self._try(lambda: self.store.import_jsonl(Path(path)))
-            self.reload()
+            added: list[int] = []
+            if self._try("Could not import", lambda: added.append(self.store.import_jsonl(Path(path)))):
+                self._show_from_oldest()  # imported samples keep their dates, often older
+                self.reload()
+                self.count.setText(f"Imported {added[0]} samples; {self.count.text()}")
 
-    def _try(self, action: Any) -> None:
+    def _try(self, title: str, action: Callable[[], Any]) -> bool:
         try:
             action()
         except (MojiyomiError, OSError) as exc:
-            errors.show_error(self, "Could not change your samples", exc)
+            errors.show_error(self, title, exc)
+            return False
+        return True
+
+
+def _start_of(date: QDate) -> float:
+    return dt.datetime.combine(date.toPython(), dt.time()).timestamp()
+
+
+def open_store(parent: QWidget | None, path: Path | None = None) -> SampleStore | None:
+    """Opens the samples database; if it is damaged, offers to move it aside and start anew.
+
+    Args:
+        parent: The window that asks.
+        path: The database; default the user's.
+
+    Returns:
+        The open store, or None when it cannot be opened (the user was told why).
+    """
+    try:
+        return SampleStore(path)
+    except SamplesDamagedError as exc:
+        answer = QMessageBox.question(parent, "Your samples database is damaged",
+                                      f"{exc}\n\nMove the damaged file aside (it is kept) and start a new one?")
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        try:
+            moved = SampleStore.quarantine(path or default_path())
+            store = SampleStore(path)
+        except MojiyomiError as again:
+            errors.show_error(parent, "Your samples cannot be kept", again)
+            return None
+        errors.log.warning("moved the damaged samples database to %s", moved)
+        return store
+    except MojiyomiError as exc:
+        errors.show_error(parent, "Your samples cannot be kept", f"{exc}\n\nRecognition still works; "
+                          "corrections are not kept until this is fixed.")
+        return None

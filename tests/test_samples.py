@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from core.errors import InputError, SamplesError
-from core.samples import SampleStore, default_path
+from core.ink import Ink, iter_ink_dataset, make_stroke, save_ink
+from core.samples import SCHEMA_VERSION, SamplesDamagedError, SampleStore, default_path
 from tests.strokefont import writer_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,6 +38,9 @@ def test_add_list_filter_relabel(tmp_path: Path) -> None:
         assert len(sevens) == 2 and all(s.label == "7" and s.model == "digits" for s in sevens)
         assert sevens[0].candidates[0] == ("1", 0.9) and sevens[0].corrected
         assert len(sevens[0].ink.strokes) == len(inks[14].strokes)
+        assert [(i.id, i.label, i.candidates, i.created) for i in store.infos(label="7")] == \
+            [(s.id, s.label, s.candidates, s.created) for s in sevens]
+        assert store.oldest() == store.list()[0].created
         assert dict(store.labels())["3"] == 2
         assert store.most_misread(3)[0] != "1"  # 1 was read right
         store.relabel([sevens[0].id], "T")
@@ -48,6 +55,7 @@ def test_delete_is_undoable(tmp_path: Path) -> None:
         before = store.list()
         gone = store.delete(ids[:3])
         assert store.count() == 7 and len(gone) == 3
+        assert store.delete([ids[0], 12345]) == []  # already gone, or never there
         store.restore(gone)
         after = store.list()
         assert [(s.id, s.label, s.created) for s in after] == [(s.id, s.label, s.created) for s in before]
@@ -57,13 +65,21 @@ def test_export_import_round_trip(tmp_path: Path) -> None:
     inks = writer_samples(1, seed=2, slant=0.0, squash=1.0)
     with SampleStore(tmp_path / "a.sqlite3") as a, SampleStore(tmp_path / "b.sqlite3") as b:
         for ink in inks:
-            a.add(ink, str(ink.label))
+            a.add(ink, str(ink.label), "digits", [("1", 0.8), (str(ink.label), 0.1)])
         assert a.export_jsonl(tmp_path / "mine.jsonl") == 10
         assert b.import_jsonl(tmp_path / "mine.jsonl") == 10
-        assert sorted(s.label for s in b.list()) == sorted(s.label for s in a.list())
-        (tmp_path / "nolabel.jsonl").write_text('{"width": 5, "height": 5, "strokes": [[[1, 1], [2, 2]]]}\n')
-        with pytest.raises(InputError, match="no label"):
+        assert b.import_jsonl(tmp_path / "mine.jsonl") == 0  # imported twice: no duplicates
+        key = [(s.label, s.model, s.candidates, s.created, s.ink.to_json()) for s in a.list()]
+        assert [(s.label, s.model, s.candidates, s.created, s.ink.to_json()) for s in b.list()] == key
+        assert a.export_jsonl(tmp_path / "two.jsonl", [a.list()[3].id]) == 1
+        assert [ink.label for ink in iter_ink_dataset(tmp_path / "two.jsonl")] == ["3"]
+        (tmp_path / "nolabel.jsonl").write_text('{"label": "5", "strokes": [[[1, 1], [2, 2]]]}\n'
+                                                '{"width": 5, "height": 5, "strokes": [[[1, 1], [2, 2]]]}\n')
+        with pytest.raises(InputError, match="no label.*ink 2"):
             b.import_jsonl(tmp_path / "nolabel.jsonl")
+        with pytest.raises(InputError, match="line 1"):
+            (tmp_path / "junk.jsonl").write_text("not json\n")
+            b.import_jsonl(tmp_path / "junk.jsonl")
         assert b.count() == 10
 
 
@@ -77,15 +93,30 @@ def test_finetune_reads_the_database(tmp_path: Path) -> None:
     assert sorted(i.label for i in read_samples(tmp_path / "s.sqlite3")) == sorted("0123456789")
 
 
-def test_corrupt_file_is_reported_and_kept(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite3"
-    junk = os.urandom(8192)
-    path.write_bytes(junk)
-    with pytest.raises(SamplesError, match="damaged|not a database"):
-        SampleStore(path)
+def _random_bytes(path: Path) -> None:
+    path.write_bytes(os.urandom(8192))
+
+
+def _damaged_pages(path: Path) -> None:
+    with SampleStore(path) as store:
+        for ink in writer_samples(20, seed=0, slant=0.0, squash=1.0):
+            store.add(ink, str(ink.label))
+    data = bytearray(path.read_bytes())
+    data[4096 * 2:4096 * 6] = os.urandom(4096 * 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_random_bytes, _damaged_pages])
+def test_corrupt_file_is_reported_and_kept(tmp_path: Path, damage: Callable[[Path], None]) -> None:
+    path = tmp_path / "samples.sqlite3"
+    damage(path)
+    junk = path.read_bytes()
+    with pytest.raises(SamplesDamagedError, match=f"{path.name} is damaged.*left untouched"):
+        with SampleStore(path) as store:
+            store.list()
     assert path.read_bytes() == junk
     moved = SampleStore.quarantine(path)
-    assert moved.read_bytes() == junk and not path.exists()
+    assert moved.read_bytes() == junk and not path.exists() and moved.name.startswith("samples.corrupt-")
     with SampleStore(path) as store:
         assert store.count() == 0
 
@@ -97,8 +128,9 @@ def test_locked_database_fails_fast(tmp_path: Path) -> None:
     holder.execute("BEGIN EXCLUSIVE")
     start = time.monotonic()
     try:
-        with pytest.raises(SamplesError, match="in use by another program"):
-            with SampleStore(path, timeout=0.5) as store:
+        with SampleStore(path) as store:  # the default timeout
+            assert store.count() == 0  # reading still works (WAL)
+            with pytest.raises(SamplesError, match="in use by another program"):
                 store.add(writer_samples(1, 0, 0.0, 1.0)[0], "0")
     finally:
         holder.execute("ROLLBACK")
@@ -130,3 +162,139 @@ for i in range(100000):
         assert [s.id for s in samples] == list(range(1, len(samples) + 1))  # no hole, no half row
         assert all(len(s.ink.strokes) for s in samples)
         assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _ink() -> Ink:
+    return writer_samples(1, 0, 0.0, 1.0)[0]
+
+
+def test_bad_samples_are_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    nan = Ink((make_stroke([(1, 1), (float("nan"), 2)]),), 10, 10)
+    with SampleStore(tmp_path / "s.sqlite3") as store:
+        with pytest.raises(InputError, match="label"):
+            store.add(_ink(), "  ")
+        with pytest.raises(InputError, match="NaN"):
+            store.add(nan, "1")
+        with pytest.raises(InputError, match="no strokes"):
+            store.add(Ink((), 10, 10), "1")
+        assert store.count() == 0
+
+
+def test_relabelling_changes_what_counts_as_misread(tmp_path: Path) -> None:
+    with SampleStore(tmp_path / "s.sqlite3") as store:
+        a = store.add(_ink(), "7", "digits", [("1", 0.6), ("7", 0.3)])
+        store.add(_ink(), "4", "digits", [("9", 0.6)])
+        store.add(_ink(), "4", "digits", [("9", 0.6)])
+        store.add(_ink(), "2", "digits", [("2", 0.9)])
+        assert store.most_misread(10) == ["4", "7"]
+        store.relabel([a], "1")  # the model was right after all
+        assert store.most_misread(10) == ["4"] and not store.get([a])[0].corrected
+
+
+def test_a_selection_of_thousands_is_deleted_and_restored(tmp_path: Path) -> None:
+    ink = _ink()
+    with SampleStore(tmp_path / "s.sqlite3") as store:
+        store.import_jsonl(_dataset(tmp_path / "many.jsonl", ink, 2500))
+        ids = [s.id for s in store.infos()]
+        gone = store.delete(ids[5:])  # more ids than SQLite takes in one query
+        assert store.count() == 5 and [s.id for s in gone] == ids[5:]
+        store.restore(gone)
+        assert [s.id for s in store.infos()] == ids
+
+
+def _dataset(path: Path, ink: Ink, n: int) -> Path:
+    lines = []
+    for i in range(n):  # each a little different, else the import skips them as duplicates
+        moved = Ink(tuple(s + (i, 0, 0, 0) for s in ink.strokes), ink.width + n, ink.height, str(i % 10))
+        lines.append(json.dumps(moved.to_json()))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_an_undone_delete_never_overwrites_a_newer_sample(tmp_path: Path) -> None:
+    with SampleStore(tmp_path / "s.sqlite3") as store:
+        first = store.add(_ink(), "1")
+        newest = store.add(_ink(), "2")
+        gone = store.delete([newest])
+        later = store.add(_ink(), "3")  # written while "2" sits in the undo stack
+        assert later != newest
+        store.restore(gone)
+        store.restore(gone)  # undoing twice does no harm
+        assert [(s.id, s.label) for s in store.list()] == [(first, "1"), (newest, "2"), (later, "3")]
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_samples(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE samples (id INTEGER PRIMARY KEY, label TEXT NOT NULL, ink TEXT NOT NULL,
+            model TEXT NOT NULL DEFAULT '', candidates TEXT NOT NULL DEFAULT '[]',
+            corrected INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL);
+        CREATE INDEX samples_label ON samples(label);
+        CREATE INDEX samples_created ON samples(created);
+        INSERT INTO samples VALUES (1, 'あ', '{"width": 9, "height": 9, "strokes": [[[1, 1], [5, 5]]]}',
+                                    'kana', '[["お", 0.7]]', 1, 1700000000.0);
+        PRAGMA user_version=1;""")
+    old.close()
+    with SampleStore(path) as store:
+        [sample] = store.list()
+        assert (sample.label, sample.model, sample.candidates, sample.created) == \
+            ("あ", "kana", (("お", 0.7),), 1700000000.0)
+        assert sample.ink.strokes[0][:, :2].tolist() == [[1, 1], [5, 5]] and store.most_misread(1) == ["あ"]
+        store.delete([1])
+        assert store.add(_ink(), "い") == 2  # ids are no longer reused
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_files_it_cannot_use_are_reported_and_left_untouched(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.sqlite3"
+    SampleStore(newer).close()
+    with sqlite3.connect(newer) as db:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(SamplesError, match="newer mojiyomi"):
+        SampleStore(newer)
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE accounts (name TEXT)")
+    before = other.read_bytes()
+    with pytest.raises(SamplesError, match="not a mojiyomi samples database.*accounts"):
+        SampleStore(other)
+    assert other.read_bytes() == before
+
+
+def test_quarantine_never_overwrites_an_earlier_one(tmp_path: Path) -> None:
+    path = tmp_path / "samples.sqlite3"
+    moved = []
+    for content in (b"first junk" * 100, b"second junk" * 100):
+        path.write_bytes(content)
+        moved.append(SampleStore.quarantine(path))
+    assert moved[0] != moved[1] and all(m.name.startswith("samples.corrupt-") for m in moved)
+    assert [m.read_bytes()[:6] for m in moved] == [b"first ", b"second"]
+
+
+def test_a_database_locked_before_opening_fails_fast(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)  # a rollback-journal database, exclusively held
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE t (x)")
+    start = time.monotonic()
+    try:
+        with pytest.raises(SamplesError, match="in use by another program"):
+            SampleStore(path)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert time.monotonic() - start < 5
+
+
+def test_the_data_dir_option_moves_samples_and_models(tiny_bundle: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from mojiyomi.cli import main
+
+    data = tmp_path / "elsewhere"
+    shutil.copytree(tiny_bundle, data / "models" / "mine")
+    save_ink(_ink(), tmp_path / "one.json")
+    assert main(["--data-dir", str(data), "recognize", "--model", "mine", "--json", str(tmp_path / "one.json")]) == 0
+    assert len(json.loads(capsys.readouterr().out)["candidates"]) == 5
+    with SampleStore() as store:
+        assert store.path == data / "samples.sqlite3"
