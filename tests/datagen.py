@@ -42,3 +42,39 @@ def write_mnist_like(folder: Path, n_train: int = 600, n_test: int = 200, seed: 
         write_idx(folder / f"{stem}-images-idx3-ubyte.gz", x)
         write_idx(folder / f"{stem}-labels-idx1-ubyte.gz", y)
     return folder
+
+
+def write_image_folder(folder: Path, n: int = 30, seed: int = 0, corrupt: int = 0) -> Path:
+    """A folder with one sub-folder of black-on-white digit PNGs per label, plus ``corrupt`` broken files."""
+    x, y = drawn_digits(n, seed)
+    for i, (image, label) in enumerate(zip(x, y)):
+        (folder / str(label)).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / str(label) / f"{i}.png"), 255 - image)
+    for i in range(corrupt):
+        (folder / str(y[i]) / f"broken{i}.png").write_bytes(b"\x89PNG not really")
+    return folder
+
+
+def etl_image(fmt_name: str, index: int) -> np.ndarray:
+    """A white-on-black 0/255 picture of an ETL format's size, different for each index."""
+    from training.datasets.etl import FORMATS
+
+    width, height = FORMATS[fmt_name].size
+    image = np.zeros((height, width), np.uint8)
+    cv2.putText(image, str(index), (width // 4, 3 * height // 4), cv2.FONT_HERSHEY_SIMPLEX,
+                width / 40, 255, max(1, width // 20))
+    return np.where(image > 127, 255, 0).astype(np.uint8)
+
+
+def write_etl(path: Path, fmt_name: str, chars: str, sheets: int | list[int]) -> list[np.ndarray]:
+    """An ETL file in the published layout: (a B format's dummy record, then) each char once per sheet."""
+    from training.datasets.etl import FORMATS, encode_record
+
+    fmt = FORMATS[fmt_name]
+    images, records = [], [b"\0" * fmt.record] if fmt.dummy_first else []
+    for sheet in range(1, sheets + 1) if isinstance(sheets, int) else sheets:
+        for i, char in enumerate(chars):
+            images.append(etl_image(fmt_name, i))
+            records.append(encode_record(fmt, images[-1], char, sheet))
+    path.write_bytes(b"".join(records))
+    return images

@@ -1,108 +1,80 @@
-"""Dataset readers: every format, reproducible and writer splits, and clear errors."""
+"""Dataset readers: every format behind open_dataset, reproducible and writer splits, clear errors."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from core.errors import DatasetError
+from core.errors import DatasetError, MojiyomiError
 from core.ink import write_ink_dataset
 from core.preprocess import Preprocessing
 from training.data import prepare_data, three_way_split, writer_split
-from training.datasets.etl import FORMATS, count_records, encode_record, iter_etl, jis_to_char
-from training.datasets.readers import detect_kind, read_samples
-from tests.datagen import drawn_digits, write_mnist_like
+from training.datasets import open_dataset, read_samples
+from tests.datagen import drawn_digits, write_image_folder, write_mnist_like
 from tests.strokefont import writer_samples
 
 SPEC = Preprocessing()
-KANA = "あいうえお"
+TDIC = ("あ\n:2\n2 (54 58) (249 68)\n3 (147 10) (145 201) (182 252)\n\n"
+        "く\n:1\n3 (191 43) (70 168) (190 269)\n\n"
+        "あ\n:2\n2 (50 60) (240 70)\n3 (150 12) (140 205) (180 250)\n")
 
 
-def _etl_image(fmt_name: str, char_index: int) -> np.ndarray:
-    width, height = FORMATS[fmt_name].size
-    image = np.zeros((height, width), np.uint8)
-    cv2.putText(image, str(char_index), (width // 4, 3 * height // 4), cv2.FONT_HERSHEY_SIMPLEX,
-                width / 40, 255, max(1, width // 20))
-    return image
+def write_npz(path: Path, n: int = 20) -> np.ndarray:
+    x, y = drawn_digits(n, seed=4, size=40)
+    np.savez(path, x=x, y=y, labels=np.asarray(list("零一二三四五六七八九")), writers=np.arange(n) % 4)
+    return y
 
 
-def write_etl(path: Path, fmt_name: str, chars: str, sheets: int) -> list[np.ndarray]:
-    fmt = FORMATS[fmt_name]
-    images, records = [], []
-    if fmt.dummy_first:
-        records.append(b"\0" * fmt.record)
-    for sheet in range(sheets):
-        for i, ch in enumerate(chars):
-            image = _etl_image(fmt_name, i)
-            if fmt.bits == 4:
-                image = (image // 17 * 17).astype(np.uint8)
-            images.append(image)
-            records.append(encode_record(fmt, image, ch, sheet + 1))
-    path.write_bytes(b"".join(records))
-    return images
-
-
-def test_jis_codes_decode() -> None:
-    assert jis_to_char(0x2422) == "あ" and jis_to_char(0x3021) == "亜" and jis_to_char(0x2330) == "0"
-    with pytest.raises(DatasetError, match="0x2F7E"):
-        jis_to_char(0x2F7E)
-
-
-@pytest.mark.parametrize("fmt_name", sorted(FORMATS))
-def test_etl_round_trip(tmp_path: Path, fmt_name: str) -> None:
-    path = tmp_path / f"{fmt_name}_01"
-    images = write_etl(path, fmt_name, KANA, sheets=2)
-    records = list(iter_etl(path))
-    assert [r[1] for r in records] == list(KANA) * 2
-    assert [r[2] for r in records] == [1] * 5 + [2] * 5
-    expected = [(im > 127) * 255 if FORMATS[fmt_name].bits == 1 else im for im in images]
-    for (image, _, _), want in zip(records, expected):
-        np.testing.assert_array_equal(image, want)
-    samples = read_samples(path, SPEC)
-    assert samples.kind == "etl" and samples.x.shape == (10, 28, 28, 1) and samples.x.max() > 200
-    np.testing.assert_array_equal(np.unique(samples.writers), [1, 2])
-
-
-def test_truncated_etl_reads_complete_records(tmp_path: Path) -> None:
-    path = tmp_path / "ETL9B_1"
-    write_etl(path, "ETL9B", KANA, sheets=1)
-    path.write_bytes(path.read_bytes()[:-100])
-    assert count_records(path) == (4, 476)
-    assert [r[1] for r in iter_etl(path)] == list(KANA[:4])
+def write_jsonl(path: Path, per_digit: int = 2, writers: int = 1) -> Path:
+    inks = [replace(ink, extra={"writer": f"writer {w}"}) for w in range(writers)
+            for ink in writer_samples(per_digit, seed=w, slant=0.1 * w, squash=1.0)]
+    write_ink_dataset(inks, path)
+    return path
 
 
 def test_image_folder_skips_unreadable_pictures(tmp_path: Path) -> None:
-    x, y = drawn_digits(30, seed=3)
-    for i, (image, label) in enumerate(zip(x, y)):
-        (tmp_path / "data" / str(label)).mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(tmp_path / "data" / str(label) / f"{i}.png"), 255 - image)
-    (tmp_path / "data" / str(y[0]) / "broken.png").write_bytes(b"\x89PNG not really")
-    samples = read_samples(tmp_path / "data", SPEC)
-    assert samples.kind == "folder" and len(samples) == 30 and samples.skipped == 1
-    assert sorted(samples.y.tolist()) == sorted(str(v) for v in y)
+    write_image_folder(tmp_path / "data", n=30, seed=3, corrupt=1)
+    _, y = drawn_digits(30, seed=3)
+    dataset = open_dataset(tmp_path / "data", SPEC)
+    assert dataset.kind == "folder" and len(dataset) == 31
+    assert dataset.labels == tuple(sorted({str(v) for v in y}))
+    samples = list(dataset.iter_samples())
+    assert len(samples) == 30 and dataset.skipped == 1
+    image, label, writer = samples[0]
+    assert image.shape == (28, 28, 1) and image.dtype == np.uint8 and image.max() > 200 and writer is None
+    assert sorted(s[1] for s in samples) == sorted(str(v) for v in y)
 
 
 def test_npz_with_label_names_and_writers(tmp_path: Path) -> None:
-    x, y = drawn_digits(20, seed=4, size=40)
-    np.savez(tmp_path / "d.npz", x=x, y=y, labels=np.asarray(list("零一二三四五六七八九")), writers=np.arange(20) % 4)
+    y = write_npz(tmp_path / "d.npz")
+    dataset = open_dataset(tmp_path / "d.npz", SPEC, limit=8)
+    assert len(dataset) == 8 and dataset.labels == tuple(sorted({"零一二三四五六七八九"[v] for v in y[:8]}))
     samples = read_samples(tmp_path / "d.npz", SPEC)
     assert samples.x.shape == (20, 28, 28, 1) and samples.y[0] == "零一二三四五六七八九"[y[0]]
     np.testing.assert_array_equal(samples.writers, np.arange(20) % 4)
 
 
 def test_ink_dataset_and_tdic(tmp_path: Path) -> None:
-    inks = writer_samples(2, seed=0, slant=0.1, squash=1.0)
-    write_ink_dataset(inks, tmp_path / "ink.jsonl")
-    samples = read_samples(tmp_path / "ink.jsonl", SPEC)
-    assert samples.kind == "ink" and len(samples) == 20 and set(samples.y.tolist()) == set("0123456789")
-    (tmp_path / "t.tdic").write_text("あ\n:2\n2 (54 58) (249 68)\n3 (147 10) (145 201) (182 252)\n\n"
-                                     "く\n:1\n3 (191 43) (70 168) (190 269)\n", encoding="utf-8")
-    tdic = read_samples(tmp_path / "t.tdic", SPEC)
-    assert tdic.y.tolist() == ["あ", "く"] and tdic.x.max() > 200
+    dataset = open_dataset(write_jsonl(tmp_path / "ink.jsonl"), SPEC)
+    assert dataset.kind == "ink" and len(dataset) == 20 and dataset.labels == tuple("0123456789")
+    assert all(x.shape == (28, 28, 1) and x.max() > 200 for x, _, _ in dataset.iter_samples())
+    (tmp_path / "t.tdic").write_text(TDIC, encoding="utf-8")
+    tdic = open_dataset(tmp_path / "t.tdic", SPEC)
+    assert len(tdic) == 3 and tdic.labels == ("あ", "く")
+    assert [s[1] for s in tdic.iter_samples()] == ["あ", "く", "あ"]
+
+
+def test_format_can_be_forced(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "inks.txt")
+    with pytest.raises(DatasetError, match="not a dataset"):
+        open_dataset(tmp_path / "inks.txt", SPEC)
+    assert len(list(open_dataset(tmp_path / "inks.txt", SPEC, format="ink").iter_samples())) == 20
+    with pytest.raises(DatasetError, match="format='csv'"):
+        open_dataset(tmp_path / "inks.txt", SPEC, format="csv")
 
 
 def test_bad_tdic_line_is_named(tmp_path: Path) -> None:
@@ -112,16 +84,18 @@ def test_bad_tdic_line_is_named(tmp_path: Path) -> None:
 
 
 def test_real_tomoe_dictionary(tomoe_dir: Path) -> None:
-    from training.datasets.tomoe import iter_tdic
-
-    inks = list(iter_tdic(tomoe_dir / "all.tdic"))
-    labels = {i.label for i in inks}
-    assert len(inks) > 3000 and {"0", "9", "あ", "ん", "字", "亜"} <= labels
+    dataset = open_dataset(tomoe_dir / "all.tdic", SPEC)
+    labels = set(dataset.labels)
+    assert 2900 <= len(dataset) <= 3200 and len(labels) > 2900
+    assert {"0", "9", "あ", "ん", "字", "亜"} <= labels
+    first = next(dataset.iter_samples())
+    assert first[1] == "あ" and first[0].max() > 200
 
 
 def test_split_is_seeded_and_writer_split_keeps_writers_apart() -> None:
     a, b = three_way_split(1000, 100, seed=5), three_way_split(1000, 100, seed=5)
     assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert not np.array_equal(a[1], three_way_split(1000, 100, seed=6)[1])
     assert sorted(np.concatenate(a).tolist()) == list(range(1000)) and len(a[1]) == len(a[2]) == 100
     writers = np.repeat(np.arange(10), 30)
     train, val, test = writer_split(writers, 0.1, seed=2)
@@ -130,17 +104,43 @@ def test_split_is_seeded_and_writer_split_keeps_writers_apart() -> None:
     assert len(train) + len(val) + len(test) == 300
 
 
-def test_prepare_data_on_a_folder_of_etl_files(tmp_path: Path) -> None:
-    folder = tmp_path / "etl"
-    folder.mkdir()
-    write_etl(folder / "ETL8B2C1", "ETL8B", KANA, sheets=6)
-    data = prepare_data(str(folder), SPEC, 0.2, seed=1, split_by_writer=True)
-    assert data.labels == tuple(sorted(KANA))
-    assert len(data.train) + len(data.val) + len(data.test) == 30
+@pytest.mark.parametrize("kind", ["folder", "npz", "ink", "tdic", "idx"])
+def test_prepare_data_on_each_format(tmp_path: Path, kind: str) -> None:
+    if kind == "folder":
+        path = write_image_folder(tmp_path / "f", n=40, seed=1, corrupt=1)
+    elif kind == "npz":
+        path, _ = tmp_path / "d.npz", write_npz(tmp_path / "d.npz", n=40)
+    elif kind == "ink":
+        path = write_jsonl(tmp_path / "ink.jsonl", per_digit=4)
+    elif kind == "tdic":
+        path = tmp_path / "t.tdic"
+        path.write_text(TDIC * 5, encoding="utf-8")
+    else:
+        path = write_mnist_like(tmp_path / "mnist", n_train=50, n_test=20)
+    data = prepare_data(str(path), SPEC, 0.2, seed=3)
+    again = prepare_data(str(path), SPEC, 0.2, seed=3)
+    assert len(data.labels) >= 2 and list(data.labels) == sorted(data.labels)
+    assert data.train.x.shape[1:] == (28, 28, 1) and data.train.x.dtype == np.uint8
+    assert data.test is not None and len(data.val) > 0 and len(data.train) > len(data.val)
+    assert int(data.train.y.max()) < len(data.labels)
+    np.testing.assert_array_equal(data.val.x, again.val.x)
+    assert data.skipped == (1 if kind == "folder" else 0)
+    if kind == "idx":  # MNIST keeps its official test split
+        assert len(data.train) + len(data.val) == 50 and len(data.test) == 20
+
+
+def test_writer_split_of_an_npz(tmp_path: Path) -> None:
+    write_npz(tmp_path / "d.npz", n=40)
+    data = prepare_data(str(tmp_path / "d.npz"), SPEC, 0.25, seed=0, split_by_writer=True)
+    assert len(data.val) == len(data.test) == 10 and len(data.train) == 20  # whole writers of 10 each
+    inks = prepare_data(str(write_jsonl(tmp_path / "w.jsonl", writers=4)), SPEC, 0.25, seed=0, split_by_writer=True)
+    assert (len(inks.train), len(inks.val), len(inks.test)) == (40, 20, 20)  # 20 inks per writer
+    with pytest.raises(DatasetError, match="no writer ids"):
+        prepare_data(str(write_image_folder(tmp_path / "f", n=20)), SPEC, 0.2, seed=0, split_by_writer=True)
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda p: p.mkdir(), "holds no dataset"),
+    (lambda p: p.mkdir(), "holds no dataset.*nothing"),
     (lambda p: None, "does not exist"),
     (lambda p: p.with_suffix(".txt").write_text("x"), "not a dataset"),
 ])
@@ -149,7 +149,14 @@ def test_unusable_paths_say_why(tmp_path: Path, make: object, message: str) -> N
     make(path)  # type: ignore[operator]
     target = path.with_suffix(".txt") if message == "not a dataset" else path
     with pytest.raises(DatasetError, match=message):
-        detect_kind(target)
+        open_dataset(target, SPEC)
+
+
+def test_folder_without_readable_pictures(tmp_path: Path) -> None:
+    (tmp_path / "d" / "a").mkdir(parents=True)
+    (tmp_path / "d" / "a" / "x.png").write_bytes(b"junk")
+    with pytest.raises(DatasetError, match="no readable sample: 1 found, 1 could not be read"):
+        prepare_data(str(tmp_path / "d"), SPEC, 0.2, seed=1)
 
 
 def test_one_class_cannot_train(tmp_path: Path) -> None:
@@ -161,40 +168,43 @@ def test_one_class_cannot_train(tmp_path: Path) -> None:
         prepare_data(str(tmp_path / "only"), SPEC, 0.2, seed=1)
 
 
-def test_evaluate_command_prints_the_json_keys(tmp_path: Path, tiny_bundle: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    from mojiyomi.cli import main
+def test_keras_mnist_offline_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keras
 
-    data = write_mnist_like(tmp_path / "mnist", n_train=10, n_test=50)
-    assert main(["evaluate", "--model", str(tiny_bundle), "--data", str(data), "--json"]) == 0
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert {"top1", "top5", "macro_f1", "ms_per_sample", "n"} <= set(result) and result["n"] == 50
-    inks = writer_samples(1, seed=0, slant=0.0, squash=1.0)
-    write_ink_dataset([*inks, inks[0].with_label("字")], tmp_path / "ink.jsonl")
-    assert main(["evaluate", "--model", str(tiny_bundle), "--data", str(tmp_path / "ink.jsonl")]) == 0
-    assert "1 with labels the model does not know left out" in capsys.readouterr().out
-    assert main(["evaluate", "--model", str(tiny_bundle), "--data", str(tmp_path / "nothing")]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    def offline() -> None:
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- [Errno -3]")
 
-
-@pytest.mark.slow
-def test_digits_model_on_the_mnist_test_set(digits_bundle: Path, mnist_dir: Path) -> None:
-    from core.bundle import load_bundle
-    from core.recognizer import open_recognizer
-    from training.evaluate_data import evaluate_dataset
-
-    scores = evaluate_dataset(open_recognizer(load_bundle(digits_bundle)), str(mnist_dir))
-    assert scores.n == 10000 and scores.top1 >= 0.995
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(DatasetError, match="needs internet.*IDX files"):
+        prepare_data("keras:mnist", SPEC, 0.1, seed=1)
+    with pytest.raises(DatasetError, match="Only keras:mnist"):
+        prepare_data("keras:cifar10", SPEC, 0.1, seed=1)
 
 
 def test_large_datasets_are_memory_mapped_with_the_same_split(tmp_path: Path) -> None:
     from training.datasets.stream import is_on_disk
 
-    inks = writer_samples(6, seed=0, slant=0.1, squash=1.0)
-    write_ink_dataset(inks, tmp_path / "ink.jsonl")
+    write_ink_dataset(writer_samples(6, seed=0, slant=0.1, squash=1.0), tmp_path / "ink.jsonl")
     memory = prepare_data(str(tmp_path / "ink.jsonl"), SPEC, 0.2, seed=3)
     disk = prepare_data(str(tmp_path / "ink.jsonl"), SPEC, 0.2, seed=3, cache_dir=tmp_path / "cache", memory_limit=0)
     assert is_on_disk(disk.train.x) and not is_on_disk(memory.train.x)
     for a, b in ((memory.train, disk.train), (memory.val, disk.val), (memory.test, disk.test)):
         np.testing.assert_array_equal(np.asarray(a.x), np.asarray(b.x))
         np.testing.assert_array_equal(a.y, b.y)
+
+
+def test_samples_left_out_by_label_are_not_read(tmp_path: Path) -> None:
+    folder = write_image_folder(tmp_path / "f", n=30, seed=5)
+    (folder / "字").mkdir()
+    (folder / "字" / "broken.png").write_bytes(b"not a picture")
+    dataset = open_dataset(folder, SPEC)
+    kept = list(dataset.iter_samples(keep=lambda label: label.isdigit()))
+    assert len(kept) == 30 and dataset.excluded == 1 and dataset.skipped == 0 and dataset.seconds > 0
+    assert len(list(dataset.iter_samples())) == 30 and dataset.skipped == 1 and dataset.excluded == 0
+
+
+def test_a_broken_ink_line_is_named(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "ink.jsonl", per_digit=1)
+    path.write_text(path.read_text(encoding="utf-8") + '{"strokes": "oops", "label": "3"}\n', encoding="utf-8")
+    with pytest.raises(MojiyomiError, match="line 11"):
+        read_samples(path, SPEC)

@@ -25,12 +25,16 @@ class ArraySplit:
 
 @dataclass(frozen=True)
 class PreparedData:
-    """Training, validation and (if the dataset has one) test splits with class labels."""
+    """Training, validation and (if the dataset has one) test splits with class labels.
+
+    ``skipped`` counts samples of the dataset that could not be read (left out, not fatal).
+    """
 
     labels: tuple[str, ...]
     train: ArraySplit
     val: ArraySplit
     test: ArraySplit | None
+    skipped: int = 0
 
 
 def normalize_all(images: np.ndarray, spec: Preprocessing) -> np.ndarray:
@@ -55,7 +59,8 @@ def split_indices(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.
 
 def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
                  limit: int | None = None, split_by_writer: bool = False,
-                 cache_dir: Path | None = None, memory_limit: int | None = None) -> PreparedData:
+                 cache_dir: Path | None = None, memory_limit: int | None = None,
+                 format: str | None = None) -> PreparedData:
     """Reads and normalizes a dataset, split reproducibly into train, validation and test.
 
     MNIST (an IDX folder, or ``keras:mnist`` to download through Keras) keeps its official
@@ -68,22 +73,25 @@ def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
     (default ``IN_MEMORY_LIMIT``) is normalized once into memory-mapped files there, and
     training reads it batch by batch (``training.datasets.stream``).
 
+    ``format`` forces a format instead of detecting it (see ``training.datasets.open_dataset``).
+
     Raises:
         DatasetError: if the path is not a dataset, holds too little, or has one class.
     """
-    from training.datasets.readers import detect_kind, read_samples
-
-    kind = detect_kind(Path(path))
-    if kind in ("idx", "keras"):
-        return _prepare_mnist(path, spec, validation, seed, limit)
-    from training.datasets.readers import count_samples
+    from training.datasets import open_dataset, read_samples
     from training.datasets.stream import IN_MEMORY_LIMIT, write_split
 
-    expected = min(count_samples(Path(path), kind), limit or 1 << 62) * spec.size * spec.size
+    dataset = open_dataset(path, spec, limit, format)
+    if dataset.kind in ("idx", "keras"):
+        if split_by_writer:
+            raise DatasetError(f"{path} is MNIST, which has no writer ids, so it cannot be split by writer.")
+        return _prepare_mnist(path, spec, validation, seed, limit)
+    expected = len(dataset) * spec.size * spec.size
     on_disk = cache_dir is not None and expected > (IN_MEMORY_LIMIT if memory_limit is None else memory_limit)
     if on_disk:
         cache_dir.mkdir(parents=True, exist_ok=True)
-    samples = read_samples(path, spec, limit=limit, cache=cache_dir / "inputs.npy" if on_disk else None)
+    samples = read_samples(path, spec, limit=limit, cache=cache_dir / "inputs.npy" if on_disk else None,
+                           format=format)
     labels = tuple(sorted(set(samples.y.tolist())))
     if len(labels) < 2:
         raise DatasetError(f"{path} has only one class ({labels[0]!r}); a model needs at least two to learn.")
@@ -104,7 +112,7 @@ def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
         return ArraySplit(x[indices], y[indices])
 
     return PreparedData(labels, split(train_idx, "train"), split(val_idx, "val"),
-                        split(test_idx, "test") if len(test_idx) else None)
+                        split(test_idx, "test") if len(test_idx) else None, samples.skipped)
 
 
 def three_way_split(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,12 +142,8 @@ def _prepare_mnist(path: str, spec: Preprocessing, validation: float, seed: int,
     folder = None if path.startswith("keras:") else Path(path)
     if path.startswith("keras:") and path != "keras:mnist":
         raise DatasetError(f"Only keras:mnist can be loaded through Keras. Received: {path!r}")
-    try:
-        x, y = load_mnist(folder, "train")
-        xt, yt = load_mnist(folder, "test")
-    except (OSError, ValueError) as exc:  # keras.datasets without internet
-        raise DatasetError(f"Could not download MNIST through keras.datasets ({exc}). Without internet, "
-                           f"pass the folder holding the four IDX files instead.") from exc
+    x, y = load_mnist(folder, "train")
+    xt, yt = load_mnist(folder, "test")
     if limit is not None:
         x, y = x[:limit], y[:limit]
     labels = tuple(str(i) for i in range(10))

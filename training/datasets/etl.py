@@ -11,11 +11,18 @@ Record layouts, as published with the database (big-endian):
   (ETL8G 30, ETL9G 34), a 128x127 image at 4 bits per pixel (8,128 bytes; larger = darker
   ink), unused (ETL8G 11, ETL9G 7).
 
-The sheet serial number identifies the writer's sheet and serves as the writer id.
+None of these layouts has a writer field: the serial sheet number stands for the writer.
+In ETL9 each writer filled 20 consecutive sheets (4,000 sheets for 200 writers), so sheets
+are grouped by 20 into one writer id; in ETL8 the sheet number is the writer id. (Grouping
+sheets never splits one, so a split by writer can at worst be coarser than needed.)
+
+Records are read as they are: ETL8B2C3 ends with 956 printed model characters and
+ETL9B's last file with 3,036 samples the database marks uncertain.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import struct
 from collections.abc import Iterator
@@ -26,24 +33,42 @@ import numpy as np
 
 from core.errors import DatasetError
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class EtlFormat:
-    """One ETL record layout."""
+    """One ETL record layout.
+
+    Attributes:
+        name: ETL8B, ETL9B, ETL8G or ETL9G.
+        record: Bytes per record.
+        layout: ``struct`` format of a record; the first field is the sheet number, the
+            second the JIS code, the last the packed image.
+        size: (width, height) of the image.
+        bits: Bits per pixel (1 or 4).
+        dummy_first: The file starts with a dummy record.
+        sheets_per_writer: Consecutive sheets filled by one writer.
+    """
 
     name: str
     record: int
     layout: str
-    size: tuple[int, int]  # (width, height)
+    size: tuple[int, int]
     bits: int
     dummy_first: bool
+    sheets_per_writer: int
+
+    def writer(self, sheet: int) -> int:
+        """The writer id (from 1) of a serial sheet number."""
+        return (sheet - 1) // self.sheets_per_writer + 1
 
 
 FORMATS = {
-    "ETL8B": EtlFormat("ETL8B", 512, ">HH4s504s", (64, 63), 1, True),
-    "ETL9B": EtlFormat("ETL9B", 576, ">HH4s504s64x", (64, 63), 1, True),
-    "ETL8G": EtlFormat("ETL8G", 8199, ">HH8sI4B4H2B30x8128s11x", (128, 127), 4, False),
-    "ETL9G": EtlFormat("ETL9G", 8199, ">HH8sI4B4H2B34x8128s7x", (128, 127), 4, False),
+    "ETL8B": EtlFormat("ETL8B", 512, ">HH4s504s", (64, 63), 1, True, 1),
+    "ETL9B": EtlFormat("ETL9B", 576, ">HH4s504s64x", (64, 63), 1, True, 20),
+    "ETL8G": EtlFormat("ETL8G", 8199, ">HH8sI4B4H2B30x8128s11x", (128, 127), 4, False, 1),
+    "ETL9G": EtlFormat("ETL9G", 8199, ">HH8sI4B4H2B34x8128s7x", (128, 127), 4, False, 20),
 }
 
 
@@ -74,29 +99,52 @@ def char_to_jis(char: str) -> int:
     return (raw[3] << 8) | raw[4]
 
 
-def detect_format(path: Path) -> EtlFormat:
-    """The format of an ETL file from its name (ETL8B2C1, ETL9G_01, ...).
+def detect_format(path: Path, forced: str | None = None) -> EtlFormat:
+    """The format of an ETL file: forced, else from its name, else from its size.
+
+    The database ships files named ETL8B2C1, ETL9B_1, ETL8G_01, ETL9G_01...; a renamed
+    file is recognized when its size is a multiple of exactly one record size (ETL8G and
+    ETL9G share theirs, so a renamed G file needs ``forced``).
+
+    Args:
+        path: The ETL file.
+        forced: ``"ETL8B"``, ``"ETL9B"``, ``"ETL8G"`` or ``"ETL9G"`` (any case), or None.
 
     Raises:
-        DatasetError: if the name does not say which ETL format it is.
+        DatasetError: if ``forced`` is unknown or neither name nor size tells the format.
     """
+    if forced is not None:
+        key = forced.upper()
+        if key not in FORMATS:
+            raise DatasetError(f"Unknown ETL format. Received: {forced!r}, expected one of {', '.join(FORMATS)}")
+        return FORMATS[key]
+    by_name = _format_from_name(path)
+    if by_name is not None:
+        return by_name
+    size = os.path.getsize(path)
+    fits = sorted({f.record for f in FORMATS.values() if size and size % f.record == 0})
+    if len(fits) == 1 and fits[0] != FORMATS["ETL8G"].record:
+        return next(f for f in FORMATS.values() if f.record == fits[0])
+    raise DatasetError(f"Cannot tell the ETL format of {path.name} ({size} bytes): name it as the database "
+                       f"does (ETL8B2C1, ETL9B_1, ETL8G_01, ETL9G_01) or force the format "
+                       f"(format='etl8g'). Record sizes: ETL8B 512, ETL9B 576, ETL8G/ETL9G 8199 bytes.")
+
+
+def _format_from_name(path: Path) -> EtlFormat | None:
     upper = path.name.upper()
-    for key in ("ETL8B", "ETL9B", "ETL8G", "ETL9G"):
-        if upper.startswith(key):
-            return FORMATS[key]
-    raise DatasetError(f"Cannot tell the ETL format of {path.name}: expected a name starting with "
-                       f"ETL8B, ETL9B, ETL8G or ETL9G as the database ships them.")
+    return next((fmt for key, fmt in FORMATS.items() if upper.startswith(key)), None)
 
 
 def is_etl_path(path: Path) -> bool:
-    """True for an ETL file, or a folder holding ETL files."""
+    """True for an ETL file, or a folder holding ETL files (recognized by name)."""
     if path.is_dir():
         return any(_is_etl_name(p) for p in path.iterdir())
     return _is_etl_name(path)
 
 
 def _is_etl_name(path: Path) -> bool:
-    return path.is_file() and path.name.upper()[:5] in FORMATS and not path.suffix.lower() in (".txt", ".pdf")
+    # The ETL8INFO/ETL9INFO tables and the documents shipped beside the data are not records.
+    return path.is_file() and _format_from_name(path) is not None and path.suffix.lower() not in (".txt", ".pdf")
 
 
 def etl_files(path: Path) -> list[Path]:
@@ -115,10 +163,16 @@ def count_records(path: Path, fmt: EtlFormat | None = None) -> tuple[int, int]:
 def iter_etl(path: Path, fmt: EtlFormat | None = None) -> Iterator[tuple[np.ndarray, str, int]]:
     """Yields (white-on-black uint8 picture, label, writer id) for every record of a file.
 
-    A truncated last record (a file cut short) is skipped; ``count_records`` tells its size.
+    A truncated file (its size not a multiple of the record size, as when a download was
+    cut short) is not fatal: its complete records are read and a warning names the file,
+    its size and the record size.
+
+    Args:
+        path: The ETL file.
+        fmt: Its layout; None detects it (``detect_format``).
 
     Raises:
-        DatasetError: if the file cannot be read or a code is not a character.
+        DatasetError: if the file cannot be read or a code is not a JIS X 0208 character.
     """
     fmt = fmt or detect_format(path)
     layout = struct.Struct(fmt.layout)
@@ -127,14 +181,30 @@ def iter_etl(path: Path, fmt: EtlFormat | None = None) -> Iterator[tuple[np.ndar
     except OSError as exc:
         raise DatasetError(f"Cannot read the ETL file {path}: {exc}") from exc
     with handle:
+        _warn_if_truncated(path, fmt)
         if fmt.dummy_first:
             handle.read(fmt.record)
-        while True:
-            raw = handle.read(fmt.record)
-            if len(raw) < fmt.record:
-                return
+        while len(raw := handle.read(fmt.record)) == fmt.record:
             fields = layout.unpack(raw)
-            yield _decode_image(fields[-1], fmt), jis_to_char(fields[1]), int(fields[0])
+            yield _decode_image(fields[-1], fmt), jis_to_char(fields[1]), fmt.writer(int(fields[0]))
+
+
+def iter_etl_labels(path: Path, fmt: EtlFormat | None = None) -> Iterator[str]:
+    """The labels of a file's records, in order, without decoding the pictures."""
+    fmt = fmt or detect_format(path)
+    records, _ = count_records(path, fmt)
+    with open(path, "rb") as handle:
+        for i in range(records):
+            handle.seek((i + fmt.dummy_first) * fmt.record + 2)
+            yield jis_to_char(int.from_bytes(handle.read(2), "big"))
+
+
+def _warn_if_truncated(path: Path, fmt: EtlFormat) -> None:
+    records, tail = count_records(path, fmt)
+    if tail:
+        log.warning("%s is truncated: %d bytes is not a multiple of the %s record size (%d bytes); "
+                    "reading its %d complete records and ignoring the last %d bytes.",
+                    path, os.path.getsize(path), fmt.name, fmt.record, records, tail)
 
 
 def _decode_image(data: bytes, fmt: EtlFormat) -> np.ndarray:
@@ -146,7 +216,12 @@ def _decode_image(data: bytes, fmt: EtlFormat) -> np.ndarray:
     nibbles = np.empty(packed.size * 2, dtype=np.uint8)
     nibbles[0::2] = packed >> 4
     nibbles[1::2] = packed & 0x0F
-    return (nibbles[: width * height].reshape(height, width) * 17).astype(np.uint8)
+    grey = nibbles[: width * height].reshape(height, width).astype(np.int32)
+    # A scanned sheet is not black: the paper reads as a low, noisy level that
+    # normalize_image would take for ink. The commonest level is the paper; one above it
+    # is still noise.
+    paper = int(np.median(grey)) + 1
+    return (np.clip(grey - paper, 0, None) * 255 // max(1, 15 - paper)).astype(np.uint8)
 
 
 def encode_record(fmt: EtlFormat, image: np.ndarray, char: str, sheet: int) -> bytes:

@@ -72,10 +72,7 @@ def load_mnist(path: str | os.PathLike[str] | None, split: str) -> tuple[np.ndar
     if split not in SPLITS:
         raise DatasetError(f"Unknown MNIST split. Received: split={split!r}, expected train or test")
     if path is None:
-        import keras
-
-        (xtr, ytr), (xte, yte) = keras.datasets.mnist.load_data()
-        return (xtr, ytr.astype(np.int64)) if split == "train" else (xte, yte.astype(np.int64))
+        return _keras_mnist(split)
     folder = Path(path)
     if not folder.is_dir():
         raise DatasetError(f"The MNIST folder {folder} does not exist.")
@@ -85,3 +82,15 @@ def load_mnist(path: str | os.PathLike[str] | None, split: str) -> tuple[np.ndar
         raise DatasetError(f"MNIST {split} files in {folder} disagree: images {images.shape}, "
                            f"labels {labels.shape}.")
     return images, labels
+
+
+def _keras_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
+    import keras
+
+    try:
+        (xtr, ytr), (xte, yte) = keras.datasets.mnist.load_data()
+    except Exception as exc:  # keras.utils.get_file raises a bare Exception when offline
+        raise DatasetError(f"Could not download MNIST through keras.datasets ({exc}). It needs internet the "
+                           f"first time; without it, pass the folder holding the four MNIST IDX files "
+                           f"(train-images-idx3-ubyte.gz ...) instead of keras:mnist.") from exc
+    return (xtr, ytr.astype(np.int64)) if split == "train" else (xte, yte.astype(np.int64))

@@ -1,53 +1,84 @@
-"""One entry point for every dataset format: model inputs, labels and writer ids.
+"""Format detection and one streaming reader per dataset format.
 
-Formats, detected from the path: an MNIST IDX folder; a folder of pictures in one
-sub-folder per label; an NPZ with ``x`` and ``y`` (optionally ``writers``); an ink dataset
-(``.jsonl``/``.ndjson``); a Tomoe dictionary (``.tdic``); ETL8B/ETL9B/ETL8G/ETL9G files or a
-folder of them. Every sample goes through ``core.preprocess``, exactly as in the app.
-
-Readers stream: ``iter_samples`` yields one sample at a time, and ``read_samples`` fills
-arrays of a size known in advance, in memory or in a memory-mapped file (``cache``), so a
-dataset larger than memory is normalized once and then served batch by batch.
+Formats, detected from the path (or forced): an MNIST IDX folder; ``keras:mnist``; a folder
+of pictures in one sub-folder per label; an NPZ with ``x`` and ``y`` (optionally ``labels``
+and ``writers``); an ink dataset (``.jsonl``/``.ndjson``); a Tomoe dictionary (``.tdic``);
+ETL8B/ETL9B/ETL8G/ETL9G files or a folder of them. Every sample goes through
+``core.preprocess``, exactly as in the app. ``training.datasets.dataset`` builds the public
+``Dataset`` on these readers.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.errors import DatasetError, MojiyomiError
+from core.ink import Ink
 from core.preprocess import Preprocessing, normalize_image, preprocess_ink
+
+if TYPE_CHECKING:
+    from training.datasets.dataset import Samples
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".gif")
 INK_SUFFIXES = (".jsonl", ".ndjson")
+#: Names accepted by ``format=``: the kinds, and the ETL layouts to force one.
+FORMATS = ("idx", "keras", "folder", "npz", "ink", "tdic", "etl", "etl8b", "etl9b", "etl8g", "etl9g")
+
+#: One sample as readers yield it: (input (s, s) uint8 or None if unreadable, label, writer or -1).
+Raw = tuple[np.ndarray | None, str, int]
+#: One sample before preprocessing: (a function of the preprocessing giving its input as in
+#: ``Raw``, label, writer id or -1).
+Lazy = tuple[Callable[[Preprocessing], np.ndarray | None], str, int]
 
 
 @dataclass(frozen=True)
-class Samples:
-    """Normalized samples of a dataset.
+class Source:
+    """A dataset on disk and how to read it.
 
     Attributes:
-        x: Model inputs (N, size, size, 1) uint8 (possibly a ``np.memmap``).
-        y: Labels (N,) as strings.
-        writers: Writer ids (N,) where the format has them, else None.
-        skipped: Samples that could not be read (counted, not fatal).
-        kind: The detected format.
+        path: The file or folder (``keras:mnist`` for Keras' download).
+        kind: idx, keras, folder, npz, ink, tdic or etl.
+        split: For MNIST, ``"train"`` or ``"test"``; other formats have one split.
+        etl: A forced ETL layout (``"ETL8G"``...), or None to detect it per file.
     """
 
-    x: np.ndarray
-    y: np.ndarray
-    writers: np.ndarray | None
-    skipped: int
+    path: Path
     kind: str
+    split: str = "train"
+    etl: str | None = None
 
-    def __len__(self) -> int:
-        return len(self.y)
+
+def resolve(path: str | Path, format: str | None = None, split: str = "train") -> Source:
+    """The ``Source`` for a path: its format detected, or forced by ``format``.
+
+    Raises:
+        DatasetError: if the path is missing, not a dataset, or ``format`` is unknown.
+    """
+    if str(path).startswith("keras:"):
+        if str(path) != "keras:mnist":
+            raise DatasetError(f"Only keras:mnist can be loaded through keras.datasets. Received: {str(path)!r}")
+        return Source(Path("mnist"), "keras", split)
+    path = Path(path)
+    if format is None:
+        return Source(path, detect_kind(path), split)
+    key = format.lower()
+    if key not in FORMATS:
+        raise DatasetError(f"Unknown dataset format. Received: format={format!r}, expected one of {FORMATS}")
+    if not path.exists():
+        raise DatasetError(f"There is no dataset at {path} (the path does not exist).")
+    if key.startswith("etl") and key != "etl":
+        return Source(path, "etl", split, key.upper())
+    return Source(path, key, split)
 
 
 def detect_kind(path: Path) -> str:
@@ -70,8 +101,9 @@ def detect_kind(path: Path) -> str:
             return "etl"
         if any(p.is_dir() and not p.name.startswith(".") for p in path.iterdir()):
             return "folder"
-        raise DatasetError(f"{path} holds no dataset: expected MNIST IDX files, ETL files, or one "
-                           f"sub-folder of pictures per label.")
+        found = sorted(p.name for p in path.iterdir())[:5]
+        raise DatasetError(f"{path} holds no dataset: expected MNIST IDX files, ETL files, or one sub-folder "
+                           f"of pictures per label. Received a folder holding {found or 'nothing'}")
     suffix = path.suffix.lower()
     kinds = {".npz": "npz", ".tdic": "tdic", **{s: "ink" for s in INK_SUFFIXES}}
     if suffix in kinds:
@@ -83,101 +115,116 @@ def detect_kind(path: Path) -> str:
 
 
 def count_samples(path: Path, kind: str, split: str = "train") -> int:
-    """How many samples ``iter_samples`` will try to read (an upper bound for folders)."""
-    if kind == "idx":
-        from training.datasets.idx import find_split, read_idx
+    """How many samples ``iter_samples`` will try to read (some may prove unreadable)."""
+    return count(Source(Path(path), kind, split))
 
-        return len(read_idx(find_split(path, split, "labels")))
-    if kind == "etl":
-        from training.datasets.etl import count_records, etl_files
 
-        return sum(count_records(p)[0] for p in etl_files(path))
-    if kind == "folder":
-        return len(_folder_files(path))
-    if kind == "ink":
-        with open(path, "rb") as handle:
+def count(source: Source) -> int:
+    """How many samples ``iter_raw`` will try to read (some may prove unreadable)."""
+    if source.kind == "etl":
+        from training.datasets.etl import count_records, detect_format, etl_files
+
+        return sum(count_records(p, detect_format(p, source.etl))[0] for p in etl_files(source.path))
+    if source.kind == "ink":
+        with open(source.path, "rb") as handle:
             return sum(1 for line in handle if line.strip())
-    if kind == "tdic":
+    return sum(1 for _ in iter_labels(source))
+
+
+def iter_labels(source: Source) -> Iterator[str]:
+    """The samples' labels in reading order, without decoding pictures where the format allows."""
+    if source.kind in ("idx", "keras"):
+        yield from (str(int(v)) for v in _mnist(source)[1])
+    elif source.kind == "etl":
+        from training.datasets.etl import detect_format, etl_files, iter_etl_labels
+
+        for file in etl_files(source.path):
+            yield from iter_etl_labels(file, detect_format(file, source.etl))
+    elif source.kind == "folder":
+        yield from (label for _, label in _folder_files(source.path))
+    elif source.kind == "npz":
+        with np.load(source.path, allow_pickle=False) as data:
+            names = data["labels"] if "labels" in data.files else None
+            yield from (str(names[int(v)]) if names is not None else str(v) for v in data["y"])
+    elif source.kind == "ink":
+        yield from (_ink_label(source.path, line) for line in _lines(source.path))
+    elif source.kind == "tdic":
         from training.datasets.tomoe import iter_tdic
 
-        return sum(1 for _ in iter_tdic(path))
-    if kind == "npz":
-        with np.load(path) as data:
-            return len(data["y"])
-    raise DatasetError(f"Cannot count samples of a {kind} dataset.")
+        yield from (ink.label or "" for ink in iter_tdic(source.path))
 
 
-def iter_samples(path: Path, spec: Preprocessing, split: str = "train") -> Iterator[tuple[np.ndarray | None, str, int]]:
+def iter_samples(path: Path, spec: Preprocessing, split: str = "train") -> Iterator[Raw]:
     """Yields (model input (s, s) uint8 or None if unreadable, label, writer id or -1)."""
-    kind = detect_kind(path)
-    if kind == "idx":
-        from training.datasets.idx import load_mnist
+    yield from iter_raw(resolve(path, None, split), spec)
 
-        images, labels = load_mnist(path, split)
+
+def iter_raw(source: Source, spec: Preprocessing) -> Iterator[Raw]:
+    """Yields (model input (s, s) uint8 or None if unreadable, label, writer id or -1)."""
+    for make, label, writer in iter_lazy(source):
+        yield make(spec), label, writer
+
+
+def iter_lazy(source: Source) -> Iterator[Lazy]:
+    """Yields (input maker, label, writer id or -1), preprocessing nothing until asked.
+
+    The label comes first so that a caller can pass over samples it does not want (labels a
+    model does not know) without paying for their preprocessing.
+    """
+    if source.kind in ("idx", "keras"):
+        images, labels = _mnist(source)
         for image, label in zip(images, labels):
-            yield _norm(image, spec), str(int(label)), -1
-    elif kind == "etl":
-        from training.datasets.etl import etl_files, iter_etl
+            yield partial(normalize_uint8, image), str(int(label)), -1
+    elif source.kind == "etl":
+        from training.datasets.etl import detect_format, etl_files, iter_etl
 
-        for file in etl_files(path):
-            for image, label, writer in iter_etl(file):
-                yield _norm(image, spec), label, writer
-    elif kind == "folder":
-        yield from _iter_folder(path, spec)
-    elif kind in ("ink", "tdic"):
-        yield from _iter_inks(path, kind, spec)
-    elif kind == "npz":
-        yield from _iter_npz(path, spec)
+        for file in etl_files(source.path):
+            for image, label, writer in iter_etl(file, detect_format(file, source.etl)):
+                yield partial(normalize_uint8, image), label, writer
+    elif source.kind == "folder":
+        yield from ((partial(_picture_input, file), label, -1) for file, label in _folder_files(source.path))
+    elif source.kind in ("ink", "tdic"):
+        yield from _lazy_inks(source.path, source.kind)
+    elif source.kind == "npz":
+        yield from _lazy_npz(source.path)
     else:
-        raise DatasetError(f"{path}: read keras datasets with training.data.prepare_data.")
+        raise DatasetError(f"Unknown dataset kind. Received: {source.kind!r}")
 
 
 def read_samples(path: str | Path, spec: Preprocessing, split: str = "train", limit: int | None = None,
-                 cache: Path | None = None) -> Samples:
-    """Reads (and normalizes) a whole dataset into arrays.
+                 cache: Path | None = None, format: str | None = None) -> Samples:
+    """Reads and normalizes a whole dataset into arrays; see ``training.datasets.dataset``."""
+    from training.datasets.dataset import read_samples as read
 
-    Args:
-        path: The dataset.
-        spec: The preprocessing of the model to train or evaluate.
-        split: For IDX folders, ``"train"`` or ``"test"``; other formats have one split.
-        limit: Read at most this many samples.
-        cache: If given, the inputs go to this ``.npy`` file, memory-mapped (for data
-            larger than memory); otherwise they are held in memory.
-
-    Raises:
-        DatasetError: if the path is not a dataset or holds no readable sample.
-    """
-    path = Path(path)
-    kind = detect_kind(path)
-    total = count_samples(path, kind, split)
-    if limit is not None:
-        total = min(total, limit)
-    shape = (total, spec.size, spec.size, 1)
-    x = np.lib.format.open_memmap(cache, "w+", np.uint8, shape) if cache else np.empty(shape, np.uint8)
-    labels: list[str] = []
-    writers: list[int] = []
-    skipped = 0
-    for image, label, writer in iter_samples(path, spec, split):
-        if len(labels) >= total:
-            break
-        if image is None:
-            skipped += 1
-            continue
-        x[len(labels), :, :, 0] = image
-        labels.append(label)
-        writers.append(writer)
-    if not labels:
-        raise DatasetError(f"{path} holds no readable sample ({skipped} could not be read).")
-    if skipped:
-        log.warning("%s: skipped %d unreadable samples", path, skipped)
-    n = len(labels)
-    has_writers = any(w >= 0 for w in writers)
-    return Samples(x[:n], np.asarray(labels), np.asarray(writers) if has_writers else None, skipped, kind)
+    return read(path, spec, split, limit, cache, format)
 
 
-def _norm(image: np.ndarray, spec: Preprocessing) -> np.ndarray:
-    out = normalize_image(image, spec).reshape(spec.size, spec.size)
+def normalize_uint8(image: np.ndarray, spec: Preprocessing) -> np.ndarray | None:
+    """``normalize_image`` as uint8 (s, s); None for a picture without ink (a blank record)."""
+    try:
+        out = normalize_image(image, spec).reshape(spec.size, spec.size)
+    except MojiyomiError as exc:
+        log.info("skipping a picture: %s", exc)
+        return None
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def _mnist(source: Source) -> tuple[np.ndarray, np.ndarray]:
+    from training.datasets.idx import load_mnist
+
+    return load_mnist(None if source.kind == "keras" else source.path, source.split)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as handle:
+        yield from (line for line in handle if line.strip())
+
+
+def _ink_label(path: Path, line: str) -> str:
+    try:
+        return str(json.loads(line).get("label") or "")
+    except (ValueError, AttributeError) as exc:
+        raise DatasetError(f"{path}: a line is not an ink JSON object ({exc}). Received: {line[:80]!r}") from None
 
 
 def _folder_files(path: Path) -> list[tuple[Path, str]]:
@@ -188,40 +235,41 @@ def _folder_files(path: Path) -> list[tuple[Path, str]]:
     return files
 
 
-def _iter_folder(path: Path, spec: Preprocessing) -> Iterator[tuple[np.ndarray | None, str, int]]:
+def _picture_input(file: Path, spec: Preprocessing) -> np.ndarray | None:
     from core.images import read_image
     from core.inputs import to_model_input
 
-    for file, label in _folder_files(path):
-        try:
-            x = to_model_input(read_image(file), spec)
-        except (MojiyomiError, OSError, ValueError) as exc:
-            log.info("skipping %s: %s", file, exc)
-            yield None, label, -1
-            continue
-        yield np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8), label, -1
+    try:
+        x = to_model_input(read_image(file), spec)
+    except (MojiyomiError, OSError, ValueError) as exc:
+        log.info("skipping %s: %s", file, exc)
+        return None
+    return np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8)
 
 
-def _iter_inks(path: Path, kind: str, spec: Preprocessing) -> Iterator[tuple[np.ndarray | None, str, int]]:
+def _lazy_inks(path: Path, kind: str) -> Iterator[Lazy]:
     from core.ink import iter_ink_dataset
     from training.datasets.tomoe import iter_tdic
 
     writer_ids: dict[str, int] = {}
     for ink in (iter_tdic(path) if kind == "tdic" else iter_ink_dataset(path)):
         if not ink.label:
-            raise DatasetError(f"{path}: every ink of a training dataset needs a label; one has none.")
+            raise DatasetError(f"{path}: every ink of a dataset needs a label; one has none.")
         writer = ink.extra.get("writer")
         wid = writer_ids.setdefault(str(writer), len(writer_ids)) if writer is not None else -1
-        try:
-            x = preprocess_ink(ink, spec)
-        except MojiyomiError as exc:
-            log.info("skipping an ink of %s: %s", path, exc)
-            yield None, str(ink.label), wid
-            continue
-        yield np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8), str(ink.label), wid
+        yield partial(_ink_input, ink), str(ink.label), wid
 
 
-def _iter_npz(path: Path, spec: Preprocessing) -> Iterator[tuple[np.ndarray | None, str, int]]:
+def _ink_input(ink: Ink, spec: Preprocessing) -> np.ndarray | None:
+    try:
+        x = preprocess_ink(ink, spec)
+    except MojiyomiError as exc:
+        log.info("skipping an ink labelled %r: %s", ink.label, exc)
+        return None
+    return np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8)
+
+
+def _lazy_npz(path: Path) -> Iterator[Lazy]:
     try:
         data = np.load(path, allow_pickle=False)
         x, y = data["x"], data["y"]
@@ -233,8 +281,13 @@ def _iter_npz(path: Path, spec: Preprocessing) -> Iterator[tuple[np.ndarray | No
         x = x[..., 0]
     if x.ndim != 3 or len(x) != len(y):
         raise DatasetError(f"{path}: x must be (N, H, W[, 1]) and y (N,). Received x {x.shape}, y {y.shape}")
-    ready = x.shape[1:] == (spec.size, spec.size) and x.dtype == np.uint8
     for i in range(len(y)):
         label = str(names[int(y[i])]) if names is not None else str(y[i])
-        image = x[i] if ready else _norm(x[i], spec)
-        yield image, label, int(writers[i]) if writers is not None else -1
+        yield partial(_array_input, x[i]), label, int(writers[i]) if writers is not None else -1
+
+
+def _array_input(image: np.ndarray, spec: Preprocessing) -> np.ndarray | None:
+    # An NPZ of pictures already normalized to this model's input size is taken as it is.
+    if image.shape == (spec.size, spec.size) and image.dtype == np.uint8:
+        return image
+    return normalize_uint8(image, spec)

@@ -10,6 +10,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from core.errors import DatasetError
 from core.ink import Ink, make_stroke
 
@@ -18,32 +20,35 @@ CANVAS = 300.0
 
 
 def iter_tdic(path: str | os.PathLike[str]) -> Iterator[Ink]:
-    """Yields every character of a ``.tdic`` file as a labelled ``Ink``.
+    """Yields every character of a ``.tdic`` file as a labelled ``Ink``, reading line by line.
 
     Raises:
-        DatasetError: if the file is missing or a line does not follow the format.
+        DatasetError: if the file is missing, not UTF-8, or a line does not follow the format.
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with open(path, encoding="utf-8") as handle:
+            lines = enumerate((line.rstrip("\r\n") for line in handle), start=1)
+            for number, line in lines:
+                if line.strip():
+                    yield _character(path, line.strip(), number, lines)
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"Cannot read the Tomoe dictionary {path}: {exc}") from exc
-    i = 0
-    while i < len(lines):
-        label = lines[i].strip()
-        if not label:
-            i += 1
-            continue
-        if i + 1 >= len(lines) or not lines[i + 1].startswith(":"):
-            raise DatasetError(f"{path}, line {i + 2}: expected ':<stroke count>' after {label!r}. "
-                               f"Received: {lines[i + 1] if i + 1 < len(lines) else 'end of file'!r}")
-        count = int(lines[i + 1][1:])
-        strokes = tuple(_stroke(path, i + 3 + k, lines[i + 2 + k]) for k in range(count))
-        yield Ink(strokes, CANVAS, CANVAS, label)
-        i += 2 + count
 
 
-def _stroke(path: Path, number: int, line: str) -> object:
+def _character(path: Path, label: str, number: int, lines: Iterator[tuple[int, str]]) -> Ink:
+    count_line = next(lines, (number + 1, "end of file"))
+    if not count_line[1].startswith(":") or not count_line[1][1:].strip().isdigit():
+        raise DatasetError(f"{path}, line {count_line[0]}: expected ':<stroke count>' after {label!r}. "
+                           f"Received: {count_line[1][:80]!r}")
+    strokes = []
+    for k in range(int(count_line[1][1:])):
+        stroke_number, stroke_line = next(lines, (count_line[0] + k + 1, "end of file"))
+        strokes.append(_stroke(path, stroke_number, stroke_line))
+    return Ink(tuple(strokes), CANVAS, CANVAS, label)
+
+
+def _stroke(path: Path, number: int, line: str) -> np.ndarray:
     head, _, rest = line.partition(" ")
     try:
         points = [tuple(float(v) for v in part.strip(" ()").split()) for part in rest.split(")") if part.strip()]
