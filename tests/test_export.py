@@ -1,19 +1,18 @@
-"""TFLite exports in every format, each checked against the Keras model; the reports."""
+"""TFLite exports in every format, each loaded by the app's recognizer and checked against Keras."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
-from core.bundle import load_bundle
-from training.export import FORMATS, ExportCheck, check_export, to_tflite
-from training.reports import most_confused, write_reports
+from core.bundle import KERAS_FILE, TFLITE_FILE, bundle_writer, load_bundle
+from core.errors import DatasetError
+from core.preprocess import Preprocessing
+from training.export import FORMATS, ExportCheck, check_export, export_bundle, to_tflite
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +34,20 @@ def tiny_model() -> tuple[object, np.ndarray, np.ndarray]:
     return model, x, y
 
 
+def _bundle_of(model: object, folder: Path, content: bytes | None = None) -> Path:
+    """A bundle holding ``model`` (and ``content`` as its TFLite file), as training writes it."""
+    spec = Preprocessing(size=28, box=20)
+    metadata = {"name": folder.name, "version": "0.0.1", "input_shape": [28, 28, 1], "preprocessing": spec.to_json()}
+    with bundle_writer(folder, metadata, list("0123456789")) as staging:
+        model.save(staging / KERAS_FILE)
+        (staging / TFLITE_FILE).write_bytes(content if content is not None else to_tflite(model))
+    return folder
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_agrees_with_keras(tiny_model: tuple, fmt: str) -> None:
+def test_every_format_runs_in_the_app_and_agrees_with_keras(tiny_model: tuple, fmt: str, tmp_path: Path) -> None:
+    from core.recognizer import TFLiteRecognizer
+
     model, x, y = tiny_model
 
     def representative():  # noqa: ANN202
@@ -47,6 +58,14 @@ def test_every_format_agrees_with_keras(tiny_model: tuple, fmt: str) -> None:
     check = check_export(model, content, fmt, x[400:], y[400:])
     assert check.agreement >= (1.0 if fmt == "tflite-float32" else 0.95), check.summary()
     assert check.bytes == len(content)
+    recognizer = TFLiteRecognizer(load_bundle(_bundle_of(model, tmp_path / fmt, content)))
+    app = recognizer.predict_many(x[400:])
+    keras_top1 = np.asarray(model(x[400:])).argmax(1)
+    agreement = float(np.mean(app.argmax(1) == keras_top1))
+    assert agreement >= (1.0 if fmt == "tflite-float32" else 0.95), f"{fmt}: {agreement:.3f}"
+    assert np.allclose(app.sum(axis=1), 1.0, atol=0.02)  # probabilities, also after int8 dequantization
+    sizes = {"tflite-float32": 1.0, "tflite-float16": 0.6, "tflite-dynamic": 0.4, "tflite-int8": 0.4}
+    assert len(content) <= sizes[fmt] * len(to_tflite(model)) + 4096  # the smaller formats are smaller
 
 
 def test_int8_without_data_is_refused(tiny_model: tuple) -> None:
@@ -79,19 +98,23 @@ def test_export_command_writes_a_checked_file(digits_bundle: Path, tmp_path: Pat
     assert recognizer.predict(np.zeros((3, 28, 28, 1), np.float32)).shape == (3, 10)
 
 
-def test_reports_are_written(tmp_path: Path) -> None:
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 5, 200)
-    probs = np.eye(5)[np.where(rng.random(200) < 0.8, y, (y + 1) % 5)] * 0.9 + 0.02
-    x = rng.integers(0, 255, (200, 28, 28, 1)).astype(np.uint8)
-    files = write_reports(tmp_path, list("abcde"), y, probs, x)
-    rows = list(csv.DictReader(open(files[0], encoding="utf-8")))
-    assert [r["label"] for r in rows] == list("abcde") and sum(int(r["support"]) for r in rows) == 200
-    assert cv2.imread(str(files[1])) is not None and cv2.imread(str(files[2])) is not None
-    matrix = np.zeros((3, 3), int)
-    matrix[0, 1], matrix[2, 0], matrix[1, 1] = 5, 2, 9
-    assert most_confused(matrix) == [(0, 1, 5), (2, 0, 2)]
-    many = write_reports(tmp_path / "many", [chr(0x4E00 + i) for i in range(60)], rng.integers(0, 60, 100),
-                         rng.random((100, 60)), x[:100])
-    assert cv2.imread(str(many[1])).shape[1] == 520  # the most-confused-pairs table, not a 60x60 matrix
+def test_export_checks_on_a_dataset_and_calibrates_on_its_training_split(tiny_model: tuple, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from mojiyomi.cli import main
+    from tests.datagen import write_mnist_like
 
+    bundle = _bundle_of(tiny_model[0], tmp_path / "tiny")
+    data = write_mnist_like(tmp_path / "digits", n_train=300, n_test=150, seed=4)
+    out = tmp_path / "tiny.int8.tflite"
+    assert main(["export", "--model", str(bundle), "--format", "tflite-int8", "--data", str(data), "--out", str(out),
+                 "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert result["n"] == 150 and result["agreement"] >= 0.95 and out.is_file()
+    assert "top-1 agreement with Keras" in lines[1] and result["file"] == str(out)
+
+
+def test_export_of_a_bundle_without_samples_says_what_is_missing(tiny_bundle: Path, tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="carries no replay.npz"):
+        export_bundle(load_bundle(tiny_bundle), "tflite-float16", tmp_path / "x.tflite")
+    assert not (tmp_path / "x.tflite").exists()

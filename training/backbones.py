@@ -63,8 +63,39 @@ def is_transfer(backbone: str) -> bool:
     return backbone != "simple-cnn"
 
 
+def upsample_note(backbone: str, input_size: int) -> str | None:
+    """A sentence saying the model upsamples its input, when ``input_size`` is below the backbone's minimum.
+
+    Args:
+        backbone: A name of ``BACKBONES``.
+        input_size: Side of the model input (the data's pictures).
+
+    Returns:
+        The note, or None when the backbone takes ``input_size`` as it is.
+    """
+    from training.transfer import TRANSFER
+
+    info = TRANSFER.get(backbone)
+    if info is None or input_size >= info.min_size:
+        return None
+    return (f"{backbone} needs at least {info.min_size}x{info.min_size} pixels: the model upsamples its "
+            f"{input_size}x{input_size} input with a Resizing layer (slower; --input-size {info.min_size} "
+            f"draws characters at full size instead)")
+
+
 def build_model(backbone: str, input_shape: tuple[int, int, int], classes: int, **options: Any) -> Any:
-    """Builds the named model.
+    """Builds the named model, taking raw 0..255 grey pixels and returning softmax probabilities.
+
+    Args:
+        backbone: A name of ``BACKBONES`` (``--backbone``).
+        input_shape: (size, size, 1) of the model input.
+        classes: Output classes.
+        **options: The builder's options: ``dropout`` for the simple CNN; ``weights``,
+            ``adapter``, ``head``, ``head_dropout`` and ``head_batchnorm`` for ImageNet
+            backbones (see ``training.transfer.build_transfer``).
+
+    Returns:
+        An uncompiled ``keras.Model``.
 
     Raises:
         ValueError: naming the known backbones, if ``backbone`` is unknown.

@@ -66,6 +66,7 @@ class ExportCheck:
 
     @property
     def drop_points(self) -> float:
+        """Points of top-1 accuracy the export lost against Keras (negative: gained)."""
         return 100.0 * (self.keras_top1 - self.tflite_top1)
 
     @property
@@ -74,9 +75,10 @@ class ExportCheck:
         return self.fmt != "tflite-int8" or self.drop_points <= INT8_MAX_DROP
 
     def summary(self) -> str:
-        line = (f"{self.fmt}: {self.bytes / 1e6:.2f} MB; on {self.n} validation samples top-1 agreement with Keras "
+        """One line for people (and a WARNING line when int8 lost too much)."""
+        line = (f"{self.fmt}: {self.bytes / 1e6:.2f} MB; on {self.n} labelled samples top-1 agreement with Keras "
                 f"{self.agreement:.2%}, accuracy Keras {self.keras_top1:.2%} vs exported {self.tflite_top1:.2%} "
-                f"({self.drop_points:+.2f} points lost)")
+                f"({-self.drop_points:+.2f} points)")
         if not self.within_budget:
             line += (f"\nWARNING: int8 quantization lost more than {INT8_MAX_DROP} points of accuracy; prefer "
                      f"tflite-float16 or tflite-dynamic for this model.")
@@ -104,7 +106,18 @@ def run_tflite(content: bytes, x: np.ndarray, batch: int = 256) -> np.ndarray:
 
 
 def check_export(model: Any, content: bytes, fmt: str, x: np.ndarray, y: np.ndarray) -> ExportCheck:
-    """Compares an exported model with the Keras model on labelled model inputs."""
+    """Compares an exported model with the Keras model on labelled model inputs.
+
+    Args:
+        model: The Keras model that was exported.
+        content: The TFLite file's bytes.
+        fmt: Its format (one of ``FORMATS``).
+        x: Model inputs (N, s, s, 1), raw 0..255 pixels.
+        y: True class indices (N,).
+
+    Returns:
+        Top-1 agreement of the two models and the accuracy of each.
+    """
     xf = x.astype(np.float32)
     keras_probs = np.concatenate([np.asarray(model(xf[i:i + 256], training=False)) for i in range(0, len(xf), 256)])
     lite_probs = run_tflite(content, xf)
@@ -113,33 +126,70 @@ def check_export(model: Any, content: bytes, fmt: str, x: np.ndarray, y: np.ndar
                        len(content))
 
 
-def export_bundle(bundle: Any, fmt: str, out: Path | None = None) -> tuple[Path, ExportCheck]:
-    """Exports a bundle's Keras model, checks it on the bundle's validation samples, writes it atomically.
+def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | None = None,
+                  limit: int | None = None) -> tuple[Path, ExportCheck]:
+    """Exports a bundle's Keras model, checks it against Keras, and writes the file atomically.
 
-    Representative data for int8 calibration are the bundle's replay samples that are not
-    used for the check.
+    The check runs the Keras model and the export on the same labelled samples: the
+    bundle's validation replay samples, or with ``data`` that dataset's test split (IDX)
+    or all of it. int8 calibration uses training samples: with ``data``, up to 500 of its
+    training split (IDX) or a seeded 500 taken out of the check samples; without, the
+    bundle's replay samples that are not used for the check.
+
+    Args:
+        bundle: A ``core.bundle.ModelBundle``.
+        fmt: One of ``FORMATS``.
+        out: File to write (default: ``model.<format>.tflite`` in the bundle's folder).
+        data: A dataset to check (and calibrate) on instead of the bundle's replay samples.
+        limit: Read at most this many samples of ``data``.
 
     Returns:
-        The file written (default: ``model.<format>.tflite`` beside the bundle's files) and the check.
+        The file written and the check (an int8 export that lost more than
+        ``INT8_MAX_DROP`` points is still written; ``check.within_budget`` is False).
 
     Raises:
-        DatasetError: if the bundle carries no samples to check the export on.
+        DatasetError: if there are no samples to check on (no replay file, or no sample of
+            ``data`` with a label the model knows).
     """
     import keras
 
     from core.atomic import atomic_write_bytes
-    from training.adapt import load_replay
 
-    x, y, is_val = load_replay(bundle)
+    x, y, calibrate = _check_samples(bundle, data, limit)
     model = keras.saving.load_model(bundle.keras_path, compile=False)
-    calibrate = x[~is_val].astype(np.float32) if (~is_val).any() else x.astype(np.float32)
 
     def representative() -> Iterable[list[np.ndarray]]:
         for i in range(0, min(len(calibrate), 500), 10):
-            yield [calibrate[i:i + 10]]
+            yield [calibrate[i:i + 10].astype(np.float32)]
 
     content = to_tflite(model, fmt, representative)
-    check = check_export(model, content, fmt, x[is_val], y[is_val])
-    target = out or bundle.path / f"model.{fmt.removeprefix('tflite-')}.tflite"
-    atomic_write_bytes(Path(target), content)
-    return Path(target), check
+    check = check_export(model, content, fmt, x, y)
+    target = Path(out) if out else bundle.path / f"model.{fmt.removeprefix('tflite-')}.tflite"
+    atomic_write_bytes(target, content)
+    return target, check
+
+
+def _check_samples(bundle: Any, data: str | None, limit: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y) to check an export on and x to calibrate int8 with."""
+    if data is None:
+        from training.adapt import load_replay
+
+        x, y, is_val = load_replay(bundle)
+        return x[is_val], y[is_val], x[~is_val] if (~is_val).any() else x
+    from core.errors import DatasetError
+    from training.datasets import read_samples
+
+    index = {label: i for i, label in enumerate(bundle.labels)}
+    spec = bundle.preprocessing
+    samples = read_samples(data, spec, split="test", limit=limit, keep=index.__contains__)
+    if not len(samples):
+        raise DatasetError(f"None of the samples of {data} has a label the model {bundle.name} knows "
+                           f"(it knows {len(index)} labels, e.g. {', '.join(list(index)[:5])}).")
+    x = np.asarray(samples.x)
+    y = np.asarray([index[label] for label in samples.y.tolist()], dtype=np.int64)
+    if samples.kind in ("idx", "keras"):  # MNIST has a training split of its own
+        return x, y, np.asarray(read_samples(data, spec, split="train", limit=500, keep=index.__contains__).x)
+    order = np.random.default_rng(0).permutation(len(y))
+    held = order[:min(500, len(y) // 5)]  # calibration samples stay out of the check
+    rest = np.setdiff1d(order, held)
+    return x[rest], y[rest], x[held]

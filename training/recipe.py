@@ -1,0 +1,303 @@
+"""The training recipe: one stage for the simple CNN, two for an ImageNet backbone.
+
+Stage 1 trains the new head with the pretrained backbone frozen. The backbone is called
+with ``training=False`` (see ``training.transfer``), so its batch-norm moving statistics
+stay put even while the rest of the model trains. With ``bottleneck`` the frozen backbone runs
+once over the data and the head trains on the cached features. Stage 2 unfreezes the top
+``unfreeze_layers`` weighted backbone layers (or all) at ``stage2_learning_rate``. An
+ImageNet architecture without pretrained weights trains whole, from scratch, in one stage.
+
+Every stage checkpoints each epoch (``BackupAndRestore`` in the run folder, so an
+interrupted run resumes where it stopped) and keeps its best weights on validation.
+Progress events carry the stage: ``{"event": "stage", "stage": 1, "text": ...}`` and
+``start``/``batch``/``epoch`` events with ``"stage": 1`` or ``2`` (the simple CNN's one
+stage is stage 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.config import TrainConfig
+from training.data import PreparedData
+
+#: A progress event: a dict with at least ``"event"``.
+Reporter = Callable[[dict[str, Any]], None]
+
+#: Steps the head runs per compiled call on cached features: a head step is so small that
+#: Keras' per-step overhead would otherwise eat most of the cache's gain (batch progress
+#: events then come every this many steps).
+HEAD_STEPS_PER_EXECUTION = 16
+
+#: Bottleneck caches up to this many bytes are read into memory for the head's epochs.
+CACHE_IN_MEMORY = 1 << 30
+
+#: Written when stage 1 is over, so a resumed run goes straight to stage 2.
+STAGE1_DONE = "stage1-done.weights.h5"
+
+
+def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], stage: int = 1) -> Any:
+    """A Keras callback reporting batches and epochs of one stage, and stopping when asked.
+
+    Args:
+        report: Receives ``start``, ``batch`` and ``epoch`` event dicts.
+        should_stop: Polled after every batch; True sets ``model.stop_training``.
+        stage: Stage number put into every event.
+
+    Returns:
+        A ``keras.callbacks.Callback``.
+    """
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):
+        """Reports ``start``, ``batch`` and ``epoch`` events; sets ``stop_training`` on cancel."""
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            report({"event": "start", "epochs": self.params.get("epochs"), "steps": self.params.get("steps"),
+                    "stage": stage})
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if should_stop():
+                self.model.stop_training = True
+            report({"event": "batch", "batch": batch + 1, "steps": self.params.get("steps"),
+                    "logs": _floats(logs), "stage": stage})
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            report({"event": "epoch", "epoch": epoch + 1, "epochs": self.params.get("epochs"),
+                    "logs": _floats(logs), "stage": stage})
+
+    return ProgressCallback()
+
+
+def _floats(logs: dict | None) -> dict[str, float]:
+    return {k: float(v) for k, v in (logs or {}).items() if np.isscalar(v) or np.ndim(v) == 0}
+
+
+def make_optimizer(config: TrainConfig, steps: int, learning_rate: float | None = None) -> Any:
+    """The config's optimizer with a cosine-decayed learning rate over ``steps``.
+
+    Args:
+        config: Names the optimizer (``adam``, ``adamax`` or ``sgd``) and the peak rate.
+        steps: Training steps the schedule decays over (to 1% of the peak).
+        learning_rate: Peak rate instead of ``config.learning_rate`` (stage 2).
+
+    Returns:
+        A ``keras.optimizers.Optimizer``.
+    """
+    import keras
+
+    peak = config.learning_rate if learning_rate is None else learning_rate
+    schedule = keras.optimizers.schedules.CosineDecay(peak, max(1, steps), alpha=0.01)
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
+    if config.optimizer == "adamax":
+        return keras.optimizers.Adamax(schedule)
+    return keras.optimizers.Adam(schedule)
+
+
+def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Reporter,
+               should_stop: Callable[[], bool], run_dir: Path) -> None:
+    """Trains ``model`` in place: one stage, or two for a model with a frozen-able backbone.
+
+    Args:
+        config: The run (epochs of each stage, learning rates, bottleneck, unfreezing).
+        model: A fresh or ``init_from`` model (``training.transfer`` models train in two stages).
+        data: Train and validation model inputs.
+        report: Receives progress events.
+        should_stop: Polled every batch; the stage in progress stops early when it returns True.
+        run_dir: Checkpoints and the bottleneck cache (a resumed run finds them here).
+    """
+    from training.transfer import set_base_trainable, split_model, unfreeze_all
+
+    parts = split_model(model)
+    if parts is None:
+        fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate, "")
+        return
+    if config.weights == "none" and not config.init_from:
+        unfreeze_all(model)
+        report({"event": "stage", "stage": 1, "text": f"Training all of {config.backbone} from scratch in one "
+                                                      f"stage (no pretrained weights to freeze)"})
+        fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate)
+        if not should_stop():
+            recalibrate_batchnorm(model, data.train.x, config.batch_size)
+        return
+    set_base_trainable(model, 0)
+    done = run_dir / STAGE1_DONE
+    if done.exists():
+        model.load_weights(str(done))
+    else:
+        report({"event": "stage", "stage": 1, "text": "Stage 1: training the head (base frozen)"})
+        if config.bottleneck:
+            fit_head_on_bottleneck(config, parts, data, report, should_stop, run_dir)
+        else:
+            fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate)
+        if not should_stop():
+            model.save_weights(str(done))
+    if config.stage2_epochs and not should_stop():
+        count = set_base_trainable(model, config.unfreeze_layers)
+        report({"event": "stage", "stage": 2, "text": f"Stage 2: fine-tuning the top {count} layers of the base "
+                                                      f"at learning rate {config.stage2_learning_rate:g}"})
+        fit_stage(config, model, data, report, should_stop, run_dir, 2, config.stage2_epochs,
+                  config.stage2_learning_rate)
+
+
+def recalibrate_batchnorm(model: Any, x: np.ndarray, batch_size: int, batches: int = 64) -> int:
+    """Sets every batch-norm layer's moving statistics to their average over training batches.
+
+    A network trained from scratch for a short run has moving statistics that lag far
+    behind its weights (they move by ``1 - momentum`` per step, and the errors compound
+    through dozens of layers), so in inference mode it can answer at chance while its
+    training accuracy looks fine. One pass in training mode over up to ``batches``
+    batches (augmentation off, weights unchanged) with the momentum of batch ``k`` set to
+    ``k / (k + 1)`` leaves each layer with the plain mean of its batch statistics.
+
+    Args:
+        model: The trained model.
+        x: Training inputs (a memory-map is fine; batches are read in order).
+        batch_size: Samples per batch.
+        batches: At most this many batches are used.
+
+    Returns:
+        How many batches were used.
+    """
+    import keras
+
+    norms = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
+    if not norms or not len(x):
+        return 0
+    saved = [layer.momentum for layer in norms]
+    used = 0
+    try:
+        for used, start in enumerate(range(0, min(len(x), batches * batch_size), batch_size), 1):
+            for layer in norms:
+                layer.momentum = (used - 1) / used
+            model(np.asarray(x[start:start + batch_size], np.float32), training=True)
+    finally:
+        for layer, momentum in zip(norms, saved):
+            layer.momentum = momentum
+    return used
+
+
+def _all_layers(model: Any) -> list[Any]:
+    found = []
+    for layer in getattr(model, "layers", []):
+        found.append(layer)
+        found += _all_layers(layer)
+    return found
+
+
+def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], bool], run_dir: Path,
+               name: str, stage: int) -> tuple[list[Any], Path]:
+    """Per-epoch backup (resume), progress, best-on-validation checkpoint, early stopping."""
+    import keras
+
+    best = run_dir / f"best{name}.weights.h5"
+    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / f"backup{name}")),
+                 make_progress_callback(report, should_stop, stage),
+                 keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True, monitor="val_accuracy",
+                                                 save_best_only=True)]
+    if config.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.early_stopping))
+    return callbacks, best
+
+
+def fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Reporter,
+              should_stop: Callable[[], bool], run_dir: Path, stage: int, epochs: int, learning_rate: float,
+              name: str | None = None) -> None:
+    """One stage on the pictures, augmentation on, ending with the stage's best validation weights.
+
+    Checkpoints are ``backup<name>`` and ``best<name>.weights.h5`` in ``run_dir``
+    (``name`` defaults to ``-<stage>``).
+
+    The augmentation layers sit in front of ``model`` in a throw-away trainer, so the
+    model that is exported never contains them (they are identities at inference anyway).
+    """
+    import keras
+
+    from training.augment import build_augmenter
+    from training.distribute import strategy_scope
+
+    if should_stop():
+        return
+    with strategy_scope(config.strategy):
+        stack = [keras.Input(model.input_shape[1:])]
+        if config.augment.enabled:  # an empty Sequential cannot be called
+            stack.append(build_augmenter(config.augment, config.seed))
+        trainer = keras.Sequential([*stack, model], name="trainer")
+        steps = -(-len(data.train) // config.batch_size) * epochs
+        trainer.compile(make_optimizer(config, steps, learning_rate), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"])
+    callbacks, best = _callbacks(config, report, should_stop, run_dir,
+                                f"-{stage}" if name is None else name, stage)
+    _fit(config, trainer, data, epochs, callbacks, report, should_stop, run_dir)
+    if best.exists() and not should_stop():
+        trainer.load_weights(str(best))
+
+
+def _fit(config: TrainConfig, trainer: Any, data: PreparedData, epochs: int, callbacks: list[Any],
+         report: Reporter, should_stop: Callable[[], bool], run_dir: Path) -> None:
+    """``trainer.fit`` fed the way the strategy and the data's storage need."""
+    from training.datasets.stream import batches, is_on_disk
+
+    if config.strategy == "multiworker":
+        from training.distribute import fit_multiworker
+
+        fit_multiworker(trainer, (data.train.x, data.train.y), (data.val.x, data.val.y), config.batch_size,
+                        epochs, config.seed, report, should_stop,
+                        lambda epoch, logs: trainer.save_weights(str(run_dir / "last.weights.h5")))
+    elif config.strategy == "mirrored":
+        from training.distribute import as_distributed_dataset
+
+        trainer.fit(as_distributed_dataset(data.train.x, data.train.y, config.batch_size, True, config.seed),
+                    epochs=epochs, callbacks=callbacks, verbose=0,
+                    validation_data=as_distributed_dataset(data.val.x, data.val.y, config.batch_size, False, 0))
+    elif is_on_disk(data.train.x):
+        trainer.fit(batches(data.train.x, data.train.y, config.batch_size, True, config.seed), epochs=epochs,
+                    validation_data=batches(data.val.x, data.val.y, config.batch_size, False, 0),
+                    callbacks=callbacks, verbose=0)
+    else:
+        trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=epochs,
+                    validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
+
+
+def fit_head_on_bottleneck(config: TrainConfig, parts: tuple[Any, Any], data: PreparedData, report: Reporter,
+                           should_stop: Callable[[], bool], run_dir: Path) -> None:
+    """Stage 1 on cached features: the frozen backbone runs once over the data, then only the head trains.
+
+    The features are computed from the pictures as they are: augmentation cannot apply to
+    cached features, so this stage trains without it (stage 2 augments again). A learned
+    ``conv1x1`` adapter sits before the backbone, so it keeps its initial (repeat) weights
+    until stage 2. The cache is memory-mapped ``.npy`` files in ``run_dir``; the head
+    object is the one inside the full model, so the full model has the trained head after.
+
+    Args:
+        config: Epochs, batch size, optimizer and learning rate of stage 1.
+        parts: (features, head) of the model (``training.transfer.split_model``).
+        data: Train and validation model inputs.
+        report: Receives progress events.
+        should_stop: Polled every batch.
+        run_dir: Holds the cache and the checkpoints.
+    """
+    from training.bottleneck import cached_features
+
+    features, head = parts
+    report({"event": "stage", "stage": 1, "text": "Stage 1: computing backbone features once (bottleneck cache, "
+                                                  "no augmentation)"})
+    train_f = cached_features(features, data.train.x, run_dir / "bottleneck-train.npy", config.batch_size)
+    val_f = cached_features(features, data.val.x, run_dir / "bottleneck-val.npy", config.batch_size)
+    if should_stop():
+        return
+    if train_f.nbytes + val_f.nbytes <= CACHE_IN_MEMORY:  # epochs read memory faster than a memory-map
+        train_f, val_f = np.asarray(train_f), np.asarray(val_f)
+    steps = -(-len(data.train) // config.batch_size) * config.epochs
+    head.compile(make_optimizer(config, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                 steps_per_execution=HEAD_STEPS_PER_EXECUTION)
+    callbacks, best = _callbacks(config, report, should_stop, run_dir, "-head", 1)
+    head.fit(train_f, data.train.y, batch_size=config.batch_size, epochs=config.epochs, verbose=0, shuffle=True,
+             validation_data=(val_f, data.val.y), callbacks=callbacks)
+    if best.exists() and not should_stop():
+        head.load_weights(str(best))
