@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QThread, Signal, Slot  # noqa: E402
@@ -78,12 +80,33 @@ def baseline(app: QApplication, n: int) -> list[float]:
     return pinger.times
 
 
+def model_or_tiny(name: str, folder: Path) -> str:
+    """``name`` if such a bundle exists, else a random-weight tiny bundle built in ``folder``.
+
+    The tiny model is built in a subprocess so this process never imports TensorFlow.
+    """
+    from core.bundle import resolve_model
+    from core.errors import MojiyomiError
+
+    try:
+        resolve_model(name)
+        return name
+    except MojiyomiError:
+        target = folder / "tiny"
+        code = "import sys; from pathlib import Path; from tests.tinymodel import make_tiny_bundle; " \
+               "make_tiny_bundle(Path(sys.argv[1]))"
+        subprocess.run([sys.executable, "-c", code, str(target)], cwd=REPO, check=True, capture_output=True)
+        print(f"note: no model {name!r}; timing a random-weight tiny model (tests/tinymodel.py) instead")
+        return str(target)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strokes", type=int, default=200)
     parser.add_argument("--model", default="digits")
     args = parser.parse_args()
     os.environ["MOJIYOMI_DATA_DIR"] = tempfile.mkdtemp()
+    args.model = model_or_tiny(args.model, Path(os.environ["MOJIYOMI_DATA_DIR"]))
     from core.bundle import resolve_model
     from core.recognizer import TFLiteRecognizer
     from desktop.app import make_application

@@ -5,20 +5,25 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
-from core.bundle import ModelBundle
-
-#: When set, the app prints "ready <seconds>" once the window is shown with its model, then quits.
-BENCH_READY_ENV = "MOJIYOMI_BENCH_READY"
+from desktop.testhooks import BENCH_READY_ENV, quit_when_ready
 
 log = logging.getLogger(__name__)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with mojiyomi's names (QSettings uses them)."""
+    """The QApplication with mojiyomi's names (QSettings uses them).
+
+    Args:
+        argv: Command-line arguments for Qt (default: the program name only).
+
+    Returns:
+        The existing QApplication, or a new one.
+    """
     QCoreApplication.setOrganizationName("mojiyomi")
     QCoreApplication.setApplicationName("mojiyomi")
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
@@ -27,7 +32,19 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def run_app(model: str | None = None, files: list[str] | None = None) -> int:
-    """Runs the desktop app until its window closes; returns the exit status."""
+    """Runs the desktop app until its window closes.
+
+    The window shows at once; the model loads in the recognition thread. A model that cannot
+    be opened is reported in a message box and the default model is used instead.
+
+    Args:
+        model: A bundle name or folder (default: the default model).
+        files: Pictures or ink JSON files to open once the window is up.
+
+    Returns:
+        The exit status.
+    """
+    started = time.perf_counter()
     from desktop.main_window import MainWindow
 
     app = make_application()
@@ -36,18 +53,5 @@ def run_app(model: str | None = None, files: list[str] | None = None) -> int:
     if files:
         QTimer.singleShot(0, lambda: window.open_files(list(files)))
     if os.environ.get(BENCH_READY_ENV):
-        _quit_when_ready(app, window)
+        quit_when_ready(app, window, started)
     return int(app.exec())
-
-
-def _quit_when_ready(app: QApplication, window: object) -> None:
-    def ready(bundle: ModelBundle, ms: float) -> None:
-        print(f"ready {bundle.name}", flush=True)
-        QTimer.singleShot(0, window.close)  # type: ignore[attr-defined]
-
-    def failed(target: str, message: str) -> None:
-        print(f"failed {message}", flush=True)
-        app.exit(1)
-
-    window.service.modelLoaded.connect(ready)  # type: ignore[attr-defined]
-    window.service.modelFailed.connect(failed)  # type: ignore[attr-defined]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QTabletEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen,
+                           QTabletEvent)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.ink import Ink
@@ -18,6 +20,11 @@ PEN_WIDTH = 9.0
 
 class InkCanvas(QWidget):
     """A square-ish canvas to write one character on.
+
+    While it has the keyboard focus it handles its own keys, so it works the same in any
+    window that embeds it: Ctrl+Z undoes a stroke, Ctrl+Shift+Z or Ctrl+Y redoes, Esc or
+    Delete clears (an Esc on an empty canvas is left to the window, e.g. to close a dialog).
+    The right mouse button also undoes.
 
     Signals:
         strokeFinished(Ink): after each stroke ends, with the whole ink so far.
@@ -140,6 +147,33 @@ class InkCanvas(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self._end(event.position(), math.nan)
 
+    def event(self, event: QEvent) -> bool:
+        # Claiming the key before the window's shortcuts see it: the canvas's own editing
+        # keys win while it has the focus, whatever actions its window defines.
+        overrides = event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+        if overrides and self._key_action(event) is not None:  # type: ignore[arg-type]
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = self._key_action(event)
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        action()
+        event.accept()
+
+    def _key_action(self, event: QKeyEvent) -> Callable[[], None] | None:
+        if event.matches(QKeySequence.StandardKey.Undo):
+            return self.undo
+        if event.matches(QKeySequence.StandardKey.Redo):
+            return self.redo
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if plain and event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Delete) and not self.is_empty():
+            return self.clear
+        return None
+
     def tabletEvent(self, event: QTabletEvent) -> None:
         pressure = float(event.pressure())
         kind = event.type()
@@ -184,16 +218,23 @@ def _paint_stroke(painter: QPainter, stroke: np.ndarray) -> None:
         if len(stroke) == 1:
             painter.drawPoint(QPointF(stroke[0, 0], stroke[0, 1]))
             return
-        path = QPainterPath(QPointF(stroke[0, 0], stroke[0, 1]))
-        for x, y in stroke[1:, :2]:
-            path.lineTo(x, y)
-        painter.drawPath(path)
+        painter.drawPath(_smooth_path(stroke[:, :2]))
         return
     for i in range(1, len(stroke)):
         p = np.nanmean(pressure[i - 1:i + 1]) if np.isfinite(pressure[i - 1:i + 1]).any() else 0.5
         width = max(1.0, PEN_WIDTH * (0.4 + 1.2 * float(np.clip(p, 0.0, 1.0))))
         painter.setPen(QPen(ink, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.drawLine(QPointF(*stroke[i - 1, :2]), QPointF(*stroke[i, :2]))
+
+
+def _smooth_path(xy: np.ndarray) -> QPainterPath:
+    """A curve through the midpoints of the sampled points, so mouse corners do not look jagged."""
+    path = QPainterPath(QPointF(*xy[0]))
+    for i in range(1, len(xy) - 1):
+        middle = (xy[i] + xy[i + 1]) / 2
+        path.quadTo(QPointF(*xy[i]), QPointF(*middle))
+    path.lineTo(QPointF(*xy[-1]))
+    return path
 
 
 def _fit(ink: Ink, width: int, height: int) -> Ink:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
@@ -13,18 +14,31 @@ _VAL = QColor("#ff7f0e")
 _BATCH = QColor(31, 119, 180, 70)
 
 
+#: Most per-batch points drawn; longer runs are averaged down to this (painting stays cheap).
+MAX_BATCH_POINTS = 400
+
+
 class CurvesWidget(QWidget):
-    """Two small plots side by side: loss (with per-batch loss faintly) and accuracy."""
+    """Two small plots side by side: loss (with per-batch loss faintly) and accuracy.
+
+    Attributes:
+        epochs: One dict of logs per epoch (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``).
+        batch_loss: ``(fractional epoch, loss)`` of training batches.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumHeight(160)
         self.epochs: list[dict[str, float]] = []
-        self.batch_loss: list[tuple[float, float]] = []  # (fractional epoch, loss)
+        self.batch_loss: list[tuple[float, float]] = []
 
     def clear(self) -> None:
-        self.epochs.clear()
-        self.batch_loss.clear()
+        """Forgets every point."""
+        self.set_series([], [])
+
+    def set_series(self, epochs: list[dict[str, float]], batch_loss: list[tuple[float, float]]) -> None:
+        """Shows these lists; they are shared, not copied, so a job's progress can keep growing them."""
+        self.epochs, self.batch_loss = epochs, batch_loss
         self.update()
 
     def add_epoch(self, logs: dict[str, float]) -> None:
@@ -38,7 +52,7 @@ class CurvesWidget(QWidget):
             self.batch_loss.append((epoch_position, loss))
             self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
@@ -54,7 +68,7 @@ class CurvesWidget(QWidget):
         painter.setPen(QPen(QColor("#999999"), 1))
         painter.drawRect(area)
         series = [[(i + 1.0, e[k]) for i, e in enumerate(self.epochs) if k in e and math.isfinite(e[k])] for k in keys]
-        batches = self.batch_loss if with_batches else []
+        batches = thin([p for p in self.batch_loss if math.isfinite(p[1])], MAX_BATCH_POINTS) if with_batches else []
         values = [v for s in series for _, v in s] + [v for _, v in batches]
         if not values:
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "waiting for the first epoch")
@@ -88,3 +102,11 @@ class CurvesWidget(QWidget):
         painter.setPen(_VAL)
         painter.drawText(area.adjusted(4, 16, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                          "validation")
+
+
+def thin(points: list[tuple[float, float]], most: int) -> list[tuple[float, float]]:
+    """At most ``most`` points: consecutive runs averaged, so the curve keeps its shape."""
+    if len(points) <= most:
+        return points
+    groups = np.array_split(np.asarray(points, dtype=np.float64), most)
+    return [(float(g[:, 0].mean()), float(g[:, 1].mean())) for g in groups]

@@ -12,15 +12,28 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
 
 from desktop.curves import CurvesWidget
 
-_STATE_TEXT = {"running": "running", "finished": "finished", "failed": "failed", "cancelled": "cancelled"}
+#: Events that add a line to the job's log.
+_LOGGED = ("stage", "epoch", "log", "cancelled", "error", "finished", "done")
 
 
 @dataclass
 class JobProgress:
-    """What a job has reported so far, reduced to what the window shows (no Qt: easy to test)."""
+    """What a job has reported so far, reduced to what the window shows (no Qt: easy to test).
+
+    Multi-stage runs (an ImageNet backbone's head stage, then its fine-tuning stage) count
+    as one run: ``planned`` is the epochs of all stages, and epochs of finished stages stay
+    counted when the next stage starts again at epoch 1.
+
+    Attributes:
+        started: When the job started (unix time).
+        planned: Epochs of all stages as configured (0: take the ``start`` event's count).
+    """
 
     started: float = field(default_factory=time.time)
+    planned: int = 0
     stage: str = "Starting"
+    stage_no: int = 0
+    done_before: int = 0
     epoch: int = 0
     epochs: int = 0
     batch: int = 0
@@ -28,50 +41,86 @@ class JobProgress:
     epoch_logs: list[dict[str, float]] = field(default_factory=list)
     batch_losses: list[tuple[float, float]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    fitting_since: float | None = None
+    fitting_from: float = 0.0
 
     def apply(self, event: dict[str, Any]) -> None:
         """Folds one event from ``training.jobs`` into the progress."""
         kind = event.get("event")
         if kind == "stage":
             self.stage = str(event.get("text", ""))
-            self.log.append(self.stage)
         elif kind == "start":
-            self.epochs = int(event.get("epochs") or 0)
-            self.steps = int(event.get("steps") or 0)
+            self._start(event)
         elif kind == "batch":
             self.batch = int(event.get("batch") or 0)
             self.steps = int(event.get("steps") or self.steps)
             loss = (event.get("logs") or {}).get("loss")
             if loss is not None and self.steps:
-                self.batch_losses.append((self.epoch + self.batch / self.steps, float(loss)))
+                self.batch_losses.append((self.done_before + self.epoch + self.batch / self.steps, float(loss)))
         elif kind == "epoch":
             self.epoch = int(event.get("epoch") or self.epoch + 1)
             self.epochs = int(event.get("epochs") or self.epochs)
             self.batch = 0
-            logs = {k: float(v) for k, v in (event.get("logs") or {}).items()}
-            self.epoch_logs.append(logs)
-            self.log.append(f"epoch {self.epoch}/{self.epochs}: " +
-                            "  ".join(f"{k} {v:.4f}" for k, v in logs.items()))
-        elif kind in ("log", "cancelled", "error"):
-            self.log.append(str(event.get("text") or event.get("message") or ""))
-        elif kind == "finished":
-            self.log.append("Finished: " + ", ".join(f"{k} {v}" for k, v in (event.get("result") or {}).items()))
+            self.epoch_logs.append({k: float(v) for k, v in (event.get("logs") or {}).items()})
+        if kind in _LOGGED:
+            self.log.append(log_line(event, self.done_before))
+
+    def _start(self, event: dict[str, Any]) -> None:
+        stage = int(event.get("stage") or 0)
+        if stage != self.stage_no and self.epoch:  # a new stage counts its epochs from 1 again
+            self.done_before += self.epoch
+        self.stage_no, self.epoch, self.batch = stage, 0, 0
+        self.epochs = int(event.get("epochs") or 0)
+        self.steps = int(event.get("steps") or 0)
+        if self.fitting_since is None and "t" in event:
+            # The ETA counts from when fitting started (the child's clock), not from the
+            # job's start: importing TensorFlow and reading data say nothing about the rest.
+            self.fitting_since = float(event["t"])
+            self.fitting_from = self.overall
+
+    @property
+    def total_epochs(self) -> int:
+        """Epochs of the whole run (all stages)."""
+        return max(self.planned, self.done_before + self.epochs)
 
     @property
     def overall(self) -> float:
         """Fraction of the whole run done (0..1)."""
-        if not self.epochs:
+        total = self.total_epochs
+        if not total:
             return 0.0
         within = self.batch / self.steps if self.steps else 0.0
-        return min(1.0, (self.epoch + within) / self.epochs)
+        return min(1.0, (self.done_before + self.epoch + within) / total)
 
     def eta_seconds(self, now: float | None = None) -> float | None:
-        """Seconds left, extrapolated from the time so far (None until there is progress)."""
+        """Seconds left, extrapolated from the progress so far (None until there is some)."""
         done = self.overall
-        if done <= 0.0:
+        since, origin = (self.fitting_since, self.fitting_from) if self.fitting_since else (self.started, 0.0)
+        if done <= origin:
             return None
-        elapsed = (now or time.time()) - self.started
-        return elapsed * (1.0 - done) / done
+        elapsed = (now or time.time()) - since
+        return max(0.0, elapsed * (1.0 - done) / (done - origin))
+
+
+def log_line(event: dict[str, Any], epoch_offset: int = 0) -> str:
+    """The line the log shows for an event."""
+    kind = event.get("event")
+    if kind == "epoch":
+        logs = event.get("logs") or {}
+        return (f"epoch {event.get('epoch')}/{event.get('epochs')}: "
+                + "  ".join(f"{k} {float(v):.4f}" for k, v in logs.items()))
+    if kind == "stage":
+        return str(event.get("text", ""))
+    if kind == "done":
+        return f"Done in {float(event.get('seconds') or 0):.0f} s"
+    if kind == "finished":
+        result = event.get("result") or {}
+        return "Finished: " + ", ".join(f"{k} {_short(v)}" for k, v in result.items())
+    return str(event.get("text") or event.get("message") or "")
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def format_eta(seconds: float | None) -> str:
@@ -86,6 +135,13 @@ def format_eta(seconds: float | None) -> str:
     return f"ETA {seconds} s"
 
 
+def state_text(job: Any) -> str:
+    """The job's state as the list shows it, with the reason when it did not finish."""
+    if job.state == "running":
+        return "cancelling…" if getattr(job, "cancelling", False) else "running"
+    return job.state
+
+
 class JobsWindow(QWidget):
     """Lists jobs; shows the selected one's progress. ``cancelRequested(job)`` asks to stop one."""
 
@@ -94,13 +150,20 @@ class JobsWindow(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("mojiyomi — Jobs")
-        self.resize(820, 560)
+        self.resize(860, 600)
         self._jobs: list[Any] = []
         self._progress: dict[int, JobProgress] = {}
+        self._log_shown = 0
         splitter = QSplitter(self)
         self.list = QListWidget(splitter)
         self.list.currentRowChanged.connect(lambda _row: self._show_selected())
-        detail = QWidget(splitter)
+        splitter.addWidget(self._build_detail(splitter))
+        splitter.setSizes([220, 640])
+        QVBoxLayout(self).addWidget(splitter)
+        self._show_selected()
+
+    def _build_detail(self, parent: QWidget) -> QWidget:
+        detail = QWidget(parent)
         layout = QVBoxLayout(detail)
         self.title = QLabel("No jobs yet: start one from the Training menu.", detail)
         self.title.setWordWrap(True)
@@ -124,19 +187,22 @@ class JobsWindow(QWidget):
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(5000)
         layout.addWidget(self.log, 1)
-        splitter.setSizes([200, 620])
-        outer = QVBoxLayout(self)
-        outer.addWidget(splitter)
-        self._show_selected()
+        return detail
 
     def add_job(self, job: Any) -> None:
         """Shows a new job and selects it."""
         self._jobs.append(job)
-        self._progress[id(job)] = JobProgress(started=getattr(job, "started", time.time()))
+        self._progress[id(job)] = JobProgress(started=getattr(job, "started", time.time()),
+                                              planned=job.spec.planned_epochs)
         self.list.addItem(QListWidgetItem(self._item_text(job)))
         self.list.setCurrentRow(len(self._jobs) - 1)
 
+    def jobs(self) -> list[Any]:
+        """Every job shown, oldest first."""
+        return list(self._jobs)
+
     def progress_of(self, job: Any) -> JobProgress:
+        """What ``job`` has reported so far."""
         return self._progress[id(job)]
 
     def feed(self, job: Any, events: list[dict[str, Any]]) -> None:
@@ -147,12 +213,14 @@ class JobsWindow(QWidget):
         for event in events:
             progress.apply(event)
         row = self._jobs.index(job)
-        self.list.item(row).setText(self._item_text(job))
+        item = self.list.item(row)
+        item.setText(self._item_text(job))
+        item.setToolTip(job.error or "")
         if row == self.list.currentRow():
-            self._refresh(job, progress, events)
+            self._refresh(job, progress)
 
     def _item_text(self, job: Any) -> str:
-        return f"{job.spec.title or job.spec.kind} — {_STATE_TEXT.get(job.state, job.state)}"
+        return f"{job.spec.title or job.spec.kind} — {state_text(job)}"
 
     def _selected(self) -> Any:
         row = self.list.currentRow()
@@ -160,43 +228,47 @@ class JobsWindow(QWidget):
 
     def _show_selected(self) -> None:
         job = self._selected()
-        self.curves.clear()
         self.log.clear()
+        self._log_shown = 0
         if job is None:
+            self.curves.set_series([], [])
             self.cancel_button.setEnabled(False)
             return
         progress = self._progress[id(job)]
-        for logs in progress.epoch_logs:
-            self.curves.epochs.append(logs)
-        self.curves.batch_loss.extend(progress.batch_losses)
-        self.log.setPlainText("\n".join(progress.log))
-        self._refresh(job, progress, [])
+        self.curves.set_series(progress.epoch_logs, progress.batch_losses)
+        self._refresh(job, progress)
 
-    def _refresh(self, job: Any, progress: JobProgress, events: list[dict[str, Any]]) -> None:
+    def _refresh(self, job: Any, progress: JobProgress) -> None:
         state = job.state
-        self.title.setText(f"<b>{job.spec.title or job.spec.kind}</b> — {progress.stage}" +
-                           (f"<br>{job.error}" if job.error else ""))
+        reason = f"<br>{_html(job.error)}" if job.error else ""
+        self.title.setText(f"<b>{_html(job.spec.title or job.spec.kind)}</b> — {_html(progress.stage)}{reason}")
         self.overall_bar.setValue(int(round(100 * (1.0 if state == "finished" else progress.overall))))
-        self.epoch_bar.setMaximum(max(1, progress.epochs))
-        self.epoch_bar.setValue(progress.epoch)
-        self.epoch_bar.setFormat(f"{progress.epoch} / {progress.epochs}")
-        self.batch_bar.setMaximum(max(1, progress.steps))
-        self.batch_bar.setValue(progress.batch)
-        self.batch_bar.setFormat(f"{progress.batch} / {progress.steps}")
-        self.eta.setText(format_eta(progress.eta_seconds()) if state == "running" else
-                         f"{state.capitalize()} after {time.time() - progress.started:.0f} s")
-        self.cancel_button.setEnabled(state == "running")
-        for event in events:
-            if event.get("event") == "epoch":
-                self.curves.add_epoch({k: float(v) for k, v in (event.get("logs") or {}).items()})
-            elif event.get("event") == "batch" and progress.batch_losses:
-                self.curves.add_batch(*progress.batch_losses[-1])
-        new_lines = sum(1 for e in events if e.get("event") in ("stage", "epoch", "log", "cancelled", "error",
-                                                               "finished"))
-        for line in progress.log[len(progress.log) - new_lines:] if new_lines else []:
+        _set_bar(self.epoch_bar, progress.done_before + progress.epoch, progress.total_epochs)
+        _set_bar(self.batch_bar, progress.batch, progress.steps)
+        if state == "running":
+            self.eta.setText("Cancelling…" if getattr(job, "cancelling", False) else
+                             format_eta(progress.eta_seconds()))
+        else:
+            ended = getattr(job, "ended", None) or time.time()
+            self.eta.setText(f"{state.capitalize()} after {ended - progress.started:.0f} s")
+        self.cancel_button.setEnabled(state == "running" and not getattr(job, "cancelling", False))
+        self.curves.update()
+        for line in progress.log[self._log_shown:]:
             self.log.appendPlainText(line)
+        self._log_shown = len(progress.log)
 
     def _cancel_selected(self) -> None:
         job = self._selected()
         if job is not None and job.state == "running":
             self.cancelRequested.emit(job)
+            self.feed(job, [])
+
+
+def _set_bar(bar: QProgressBar, value: int, maximum: int) -> None:
+    bar.setMaximum(max(1, maximum))
+    bar.setValue(min(value, max(1, maximum)))
+    bar.setFormat(f"{value} / {maximum}" if maximum else "—")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent,
-                           QFont, QGuiApplication, QKeySequence, QShortcut)
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication,
+                           QKeySequence, QShortcut)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton, QVBoxLayout,
+                               QWidget)
 
-from core.bundle import ModelBundle, list_bundles
+from core.bundle import ModelBundle, default_model_name, list_bundles
 from core.charclass import FILTER_TITLES
 from core.ink import Ink
 from core.paths import user_models_dir
@@ -24,13 +22,17 @@ from desktop import errors
 from desktop.canvas import InkCanvas
 from desktop.candidates import CandidatePanel
 from desktop.recognition import Recognition, RecognitionService
+from desktop.testhooks import write_e2e_report
+from desktop.textline import TextLine
 
 log = logging.getLogger(__name__)
 
 #: Picture files offered by File > Open.
 OPEN_FILTER = "Pictures and ink (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.json);;All files (*)"
-#: Set to a file path to have the window write its last candidates there (end-to-end tests).
-E2E_REPORT_ENV = "MOJIYOMI_E2E_REPORT"
+
+
+#: QSettings key of the model the user chose last.
+MODEL_SETTING = "model/chosen"
 
 
 class MainWindow(QMainWindow):
@@ -56,10 +58,13 @@ class MainWindow(QMainWindow):
         self._requested_at: dict[int, float] = {}
         self._shown_ink: Ink | None = None
         self._loading: str | None = None
+        self._fallback: str | None = None
         self.service = RecognitionService(self)
         self._build_central()
         self._build_menus()
+        self._time_label = QLabel("")
         self._model_label = QLabel("Loading model…")
+        self.statusBar().addPermanentWidget(self._time_label)
         self.statusBar().addPermanentWidget(self._model_label)
         self.service.modelLoaded.connect(self._on_model_loaded)
         self.service.modelFailed.connect(self._on_model_failed)
@@ -68,7 +73,13 @@ class MainWindow(QMainWindow):
         self.chosen.connect(self._forward_choice)
         self._restore_geometry()
         self.refresh_models()
-        self.switch_model(model or _default_model())
+        default = default_model_name()
+        start = model or self.remembered_model() or default
+        # A model named on the command line (or chosen last time) that cannot be opened
+        # falls back to the default.
+        self._fallback = default if start != default else None
+        self.switch_model(start)
+        self.canvas.setFocus()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -95,19 +106,10 @@ class MainWindow(QMainWindow):
         self.candidates.chosen.connect(self.choose)
         row.addWidget(self.candidates, 4)
         outer.addLayout(row, 1)
-        line = QHBoxLayout()
-        line.addWidget(QLabel("Text:", central))
-        self.text = QLineEdit(central)
-        self.text.setPlaceholderText("Chosen characters appear here")
-        font = QFont()
-        font.setPixelSize(24)
-        self.text.setFont(font)
-        line.addWidget(self.text, 1)
-        copy = QPushButton("Copy", central)
-        copy.setToolTip("Copy the text (Ctrl+Shift+C)")
-        copy.clicked.connect(self.copy_text)
-        line.addWidget(copy)
-        outer.addLayout(line)
+        self.text_line = TextLine(central)
+        self.text_line.copied.connect(lambda _text: self.status_message("Text copied", 2000))
+        self.text = self.text_line.edit
+        outer.addWidget(self.text_line)
         self.setCentralWidget(central)
         for index in range(10):
             key = str((index + 1) % 10)
@@ -119,7 +121,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self._add(file, "&Open picture or ink…", self.open_dialog, QKeySequence.StandardKey.Open)
         file.addSeparator()
-        self._add(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._add(file, "&Quit", self.close, QKeySequence("Ctrl+Q"))
         edit = bar.addMenu("&Edit")
         self.undo_action = self._add(edit, "&Undo stroke", self.canvas.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._add(edit, "&Redo stroke", self.canvas.redo, QKeySequence.StandardKey.Redo)
@@ -127,7 +129,7 @@ class MainWindow(QMainWindow):
         clear.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Key.Key_Delete)])
         edit.addSeparator()
         self._add(edit, "&Paste picture", self.paste, QKeySequence.StandardKey.Paste)
-        self._add(edit, "Copy &text", self.copy_text, QKeySequence("Ctrl+Shift+C"))
+        self._add(edit, "Copy &text", self.text_line.copy, QKeySequence("Ctrl+Shift+C"))
         self._add(edit, "Clear te&xt", self.text.clear)
         view = bar.addMenu("&View")
         group = QActionGroup(self)
@@ -150,7 +152,9 @@ class MainWindow(QMainWindow):
     def _add(self, menu: QMenu, text: str, slot: Any, shortcut: Any = None) -> QAction:
         action = menu.addAction(text)
         action.triggered.connect(slot)
-        if shortcut is not None:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(shortcut)  # every platform binding, e.g. both Ctrl+Y and Ctrl+Shift+Z
+        elif shortcut is not None:
             action.setShortcut(shortcut)
         return action
 
@@ -161,7 +165,11 @@ class MainWindow(QMainWindow):
         return self.service.bundle
 
     def switch_model(self, name_or_path: str) -> None:
-        """Loads another model in the background; on failure the current one stays."""
+        """Loads another model in the background; on failure the current one stays.
+
+        Args:
+            name_or_path: An installed bundle's name, or a bundle folder.
+        """
         self._loading = str(name_or_path)
         self._model_label.setText(f"Loading {Path(str(name_or_path)).name}…")
         self.service.load(str(name_or_path))
@@ -178,7 +186,7 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setData(str(bundle.path))
             action.setChecked(current is not None and bundle.path == current.path)
-            action.triggered.connect(lambda _=False, p=str(bundle.path): self.switch_model(p))
+            action.triggered.connect(lambda _=False, p=str(bundle.path): self.choose_model(p))
             self._model_group.addAction(action)
         if not bundles:
             self.model_menu.addAction("No models installed").setEnabled(False)
@@ -189,7 +197,18 @@ class MainWindow(QMainWindow):
     def _open_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a model bundle folder", str(user_models_dir()))
         if folder:
-            self.switch_model(folder)
+            self.choose_model(folder)
+
+    def choose_model(self, name_or_path: str) -> None:
+        """The user's choice of model: loaded now, and opened again at the next start."""
+        QSettings().setValue(MODEL_SETTING, str(name_or_path))
+        self.switch_model(name_or_path)
+
+    @staticmethod
+    def remembered_model() -> str | None:
+        """The model the user chose last time, if its folder is still there."""
+        value = QSettings().value(MODEL_SETTING)
+        return str(value) if value and Path(str(value)).is_dir() else None
 
     @Slot(object, float)
     def _on_model_loaded(self, bundle: ModelBundle, ms: float) -> None:
@@ -198,7 +217,7 @@ class MainWindow(QMainWindow):
         self.refresh_models()
         self.statusBar().showMessage(f"{bundle.title} ready ({ms:.0f} ms to load)", 5000)
         self.modelChanged.emit(bundle)
-        self._write_e2e_report(None, 0.0)
+        write_e2e_report(self, None, 0.0)
         if not self.canvas.is_empty():
             self._request(self.canvas.ink())
 
@@ -206,9 +225,19 @@ class MainWindow(QMainWindow):
     def _on_model_failed(self, target: str, message: str) -> None:
         self._loading = None
         current = self.current_bundle()
-        keep = f"Still using {current.title}." if current else "No model is loaded: choose one in the Model menu."
+        fallback, self._fallback = self._fallback, None
+        if current is not None:
+            keep = f"Still using {current.title}."
+        elif fallback is not None:
+            keep = f"Starting with the default model ({fallback}) instead."
+        elif not list_bundles():
+            keep = "No model is installed: train one (Training menu) or open a bundle folder (Model menu)."
+        else:
+            keep = "No model is loaded: choose one in the Model menu."
         self._model_label.setText(f"Model: {current.title}" if current else "No model")
         self.refresh_models()
+        if current is None and fallback is not None:
+            self.switch_model(fallback)
         errors.show_error(self, "Could not open the model", f"{message}\n\n{keep}")
 
     # -- recognition -------------------------------------------------------------------------
@@ -230,6 +259,10 @@ class MainWindow(QMainWindow):
             self._shown_ink = None
             self.candidates.set_candidates([])
             return
+        if self.current_bundle() is None and self._loading is None:
+            # One message box per stroke would be a nuisance; the Model menu is the way out.
+            self.status_message("No model is loaded: choose one in the Model menu.")
+            return
         self._request(ink)
 
     def _request(self, item: Any) -> int:
@@ -242,18 +275,17 @@ class MainWindow(QMainWindow):
         started = self._requested_at.pop(result.request, None)
         if result.source == "ink" and (result.request != self.service.latest_request or self.canvas.is_empty()):
             return  # stale: the ink changed since
+        self._shown_ink = result.ink
+        self.candidates.set_candidates(result.candidates)  # for a picture: its first character's
+        total = (time.perf_counter() - started) * 1000.0 if started else result.ms
+        self._time_label.setText(f"{total:.1f} ms")
+        self._time_label.setToolTip(f"Last recognition: {total:.1f} ms from the request to the candidates "
+                                    f"(reading, preprocessing and model: {result.ms:.1f} ms)")
         if len(result.characters) > 1:
             self.text.insert(result.text)
-            self.candidates.set_candidates([])
-            self.statusBar().showMessage(f"Read {len(result.characters)} characters from "
-                                         f"{Path(result.source).name}: {result.text}", 8000)
-        else:
-            self._shown_ink = result.ink
-            self.candidates.set_candidates(result.candidates)
-        total = (time.perf_counter() - started) * 1000.0 if started else result.ms
-        self.statusBar().showMessage(f"Recognized in {total:.1f} ms (model and preprocessing {result.ms:.1f} ms)")
+            self.status_message(f"Read {len(result.characters)} characters from the picture: {result.text}", 8000)
         self.candidatesShown.emit(result, total)
-        self._write_e2e_report(result, total)
+        write_e2e_report(self, result, total)
 
     @Slot(int, str, str)
     def _on_failed(self, request: int, source: str, message: str) -> None:
@@ -272,7 +304,7 @@ class MainWindow(QMainWindow):
         self.canvas.clear()
         self.candidates.set_candidates([])
         self.chosen.emit(candidate.label, rank, ink, shown)
-        self._write_e2e_report(None, 0.0)
+        write_e2e_report(self, None, 0.0)
 
     def _forward_choice(self, label: str, rank: int, ink: Ink | None, shown: list[Candidate]) -> None:
         if self.training is not None and ink is not None:
@@ -305,15 +337,9 @@ class MainWindow(QMainWindow):
 
     def paste(self) -> None:
         """Recognizes a picture (or picture files) from the clipboard."""
-        from core.errors import InputError
-        from desktop.qtimage import qimage_to_grey
-
         mime = QGuiApplication.clipboard().mimeData()
         if mime is not None and mime.hasImage():
-            try:
-                self._request(qimage_to_grey(QGuiApplication.clipboard().image()))
-            except InputError as exc:
-                errors.show_error(self, "Could not paste the picture", exc)
+            self._request_qimage(QGuiApplication.clipboard().image(), "Could not paste the picture")
         elif mime is not None and mime.hasUrls():
             self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
         else:
@@ -327,18 +353,20 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
+        event.acceptProposedAction()
         if mime.hasUrls():
             self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
         elif mime.hasImage():
-            from desktop.qtimage import qimage_to_grey
+            self._request_qimage(mime.imageData(), "Could not read the dropped picture")
 
-            self._request(qimage_to_grey(mime.imageData()))
-        event.acceptProposedAction()
+    def _request_qimage(self, image: Any, title: str) -> None:
+        from core.errors import InputError
+        from desktop.qtimage import qimage_to_grey
 
-    def copy_text(self) -> None:
-        """Copies the text line to the clipboard."""
-        QGuiApplication.clipboard().setText(self.text.text())
-        self.statusBar().showMessage("Text copied", 2000)
+        try:
+            self._request(qimage_to_grey(image))
+        except (InputError, TypeError) as exc:  # TypeError: the data was no QImage
+            errors.show_error(self, title, exc)
 
     def status_message(self, text: str, ms: int = 5000) -> None:
         """Shows a transient message in the status bar."""
@@ -368,30 +396,6 @@ class MainWindow(QMainWindow):
 
         QMessageBox.about(self, "About mojiyomi", "mojiyomi 文字読み — handwriting recognition for Japanese "
                           "and digits.\nWrite on the canvas, open a picture, or train your own model.")
-
-    def _write_e2e_report(self, result: Recognition | None, total_ms: float) -> None:
-        """For end-to-end tests: where things are on screen and what is shown, as JSON."""
-        path = os.environ.get(E2E_REPORT_ENV)
-        if not path:
-            return
-        from core.atomic import atomic_write_text
-
-        def rect(widget: QWidget) -> list[int]:
-            top_left = widget.mapToGlobal(widget.rect().topLeft())
-            return [top_left.x(), top_left.y(), widget.width(), widget.height()]
-
-        bundle = self.current_bundle()
-        report = {"model": bundle.name if bundle else None, "canvas": rect(self.canvas),
-                  "buttons": [rect(b) for b in self.candidates.buttons], "text": self.text.text(),
-                  "candidates": [{"label": c.label, "score": c.score} for c in self.candidates.candidates()],
-                  "ms": total_ms, "source": result.source if result else None}
-        atomic_write_text(Path(path), json.dumps(report, ensure_ascii=False))
-
-
-def _default_model() -> str:
-    from core.bundle import default_model_name
-
-    return default_model_name()
 
 
 def _make_training_controller(window: MainWindow, samples: QMenu, training: QMenu) -> Any:

@@ -68,9 +68,9 @@ class _Worker(QObject):
             bundle = resolve_model(target)
             recognizer = TFLiteRecognizer(bundle)
             recognizer.predict(np.zeros((1, *bundle.input_shape), np.float32))  # warm up once
-        except (MojiyomiError, OSError, ValueError) as exc:
-            log.warning("could not load model %s", target, exc_info=True)
-            self.loadFailed.emit(target, str(exc))
+        except Exception as exc:  # noqa: BLE001 - the GUI waits for an answer, whatever went wrong
+            log.warning("could not load model %s: %s", target, exc, exc_info=_unexpected(exc))
+            self.loadFailed.emit(target, _message(exc))
             return
         self._recognizer = recognizer
         self.loaded.emit(bundle, (time.perf_counter() - start) * 1000.0)
@@ -83,9 +83,9 @@ class _Worker(QObject):
             if self._recognizer is None:
                 raise MojiyomiError("No model is loaded: choose one in the Model menu.")
             result = self._run(request, item, filter_name, source)
-        except (MojiyomiError, OSError, ValueError) as exc:
-            log.info("recognition failed for %s", source, exc_info=True)
-            self.failed.emit(request, source, str(exc))
+        except Exception as exc:  # noqa: BLE001 - an unanswered request would stop recognition for good
+            log.info("recognition failed for %s: %s", source, exc, exc_info=_unexpected(exc))
+            self.failed.emit(request, source, _message(exc))
             return
         self.done.emit(_with_ms(result, (time.perf_counter() - start) * 1000.0))
 
@@ -104,6 +104,18 @@ class _Worker(QObject):
         chars = recognize_page(recognizer, np.asarray(item), 10)
         return Recognition(request, chars[0].candidates, page_text(chars), tuple(c.candidates for c in chars),
                            source=source)
+
+
+def _unexpected(exc: Exception) -> bool:
+    """True for errors that are bugs or surprises (their traceback goes to the log), not bad input."""
+    return not isinstance(exc, (MojiyomiError, OSError))
+
+
+def _message(exc: Exception) -> str:
+    """What the user is told: our own errors speak for themselves; others say what they are."""
+    if isinstance(exc, (MojiyomiError, OSError)):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _with_ms(result: Recognition, ms: float) -> Recognition:

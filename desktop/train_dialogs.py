@@ -1,9 +1,9 @@
-"""Dialogs that set up a job: train a new model, fine-tune on my handwriting, and the verdict."""
+"""Dialogs that set up a job (train a new model, fine-tune on my handwriting) and the verdicts."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from core.paths import user_models_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: Box side relative to the input side, as the bundled digits model (20 of 28 pixels).
+_BOX_RATIO = 20 / 28
 
 
 class TrainDialog(QDialog):
@@ -27,14 +29,7 @@ class TrainDialog(QDialog):
         form = QFormLayout()
         self.data = QLineEdit(self)
         self.data.setPlaceholderText("MNIST folder, image folder, .jsonl, .npz, .tdic or ETL files")
-        self.data.textChanged.connect(self._check)
-        pick = QHBoxLayout()
-        pick.addWidget(self.data, 1)
-        for text, folder in (("Folder…", True), ("File…", False)):
-            button = QPushButton(text, self)
-            button.clicked.connect(lambda _=False, f=folder: self._browse(f))
-            pick.addWidget(button)
-        form.addRow("Dataset", pick)
+        form.addRow("Dataset", self._dataset_row())
         self.backbone = QComboBox(self)
         self.backbone.addItems(sorted(BACKBONES))
         self.backbone.setCurrentText("simple-cnn")
@@ -43,7 +38,7 @@ class TrainDialog(QDialog):
         form.addRow("Epochs", self.epochs)
         self.batch = _spin(self, 1, 4096, 128)
         form.addRow("Batch size", self.batch)
-        self.size = _spin(self, 16, 256, 28)
+        self.size = _spin(self, 8, 512, 28)
         form.addRow("Input size (pixels)", self.size)
         self.limit = _spin(self, 0, 100_000_000, 0)
         self.limit.setSpecialValueText("all samples")
@@ -51,23 +46,32 @@ class TrainDialog(QDialog):
         self.rate = QDoubleSpinBox(self)
         self.rate.setDecimals(5)
         self.rate.setRange(1e-5, 0.5)
+        self.rate.setSingleStep(1e-4)
         self.rate.setValue(2e-3)
         form.addRow("Learning rate", self.rate)
         self.name = QLineEdit("my-model", self)
-        self.name.textChanged.connect(self._check)
         form.addRow("Name", self.name)
         self.problem = QLabel(self)
         self.problem.setStyleSheet("color: #b00020")
         self.problem.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start training")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = _buttons(self, "Start training")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        for signal in (self.data.textChanged, self.name.textChanged, self.backbone.currentTextChanged,
+                       self.size.valueChanged, self.limit.valueChanged):
+            signal.connect(self._check)
         self._check()
+
+    def _dataset_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(self.data, 1)
+        for text, folder in (("Folder…", True), ("File…", False)):
+            button = QPushButton(text, self)
+            button.clicked.connect(lambda _=False, f=folder: self._browse(f))
+            row.addWidget(button)
+        return row
 
     def _browse(self, folder: bool) -> None:
         path = (QFileDialog.getExistingDirectory(self, "Choose the dataset folder") if folder else
@@ -90,7 +94,12 @@ class TrainDialog(QDialog):
             except DatasetError as exc:
                 found.append(str(exc))
         if not _NAME.match(self.name.text()):
-            found.append("The name may use letters, digits, '.', '_' and '-' (at most 64).")
+            found.append(f"The name may use letters, digits, '.', '_' and '-' (at most 64, starting with a "
+                         f"letter or digit). Received: {self.name.text()!r}")
+        try:
+            self._make(Path("unused"))
+        except ValueError as exc:
+            found.append(str(exc))
         return found
 
     def _check(self) -> None:
@@ -98,77 +107,139 @@ class TrainDialog(QDialog):
         self.problem.setText("\n".join(problems))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problems)
 
-    def config(self) -> dict[str, Any]:
-        """The chosen training run, as ``TrainConfig`` JSON (written to a new user model folder)."""
-        from training.config import TrainConfig
+    def config(self, reserved: Collection[Path] = ()) -> dict[str, Any]:
+        """The chosen run as ``TrainConfig`` JSON, written to a new folder among the user's models.
+
+        Args:
+            reserved: Folders that running jobs will write (never chosen again).
+        """
         from training.jobs import unique_bundle_dir
 
-        out = unique_bundle_dir(user_models_dir(), self.name.text())
-        config = TrainConfig(data=str(Path(self.data.text().strip()).expanduser()), out=str(out),
-                             backbone=self.backbone.currentText(), name=out.name, title=out.name,
-                             epochs=self.epochs.value(), batch_size=self.batch.value(),
-                             learning_rate=self.rate.value(), input_size=self.size.value(),
-                             box=max(8, round(self.size.value() * 20 / 28)),
-                             limit=self.limit.value() or None, early_stopping=5)
-        return config.to_json()
+        return self._make(unique_bundle_dir(user_models_dir(), self.name.text(), reserved)).to_json()
+
+    def _make(self, out: Path) -> Any:
+        from training.config import TrainConfig
+
+        return TrainConfig(data=str(Path(self.data.text().strip()).expanduser()), out=str(out),
+                           backbone=self.backbone.currentText(), name=out.name, title=out.name,
+                           epochs=self.epochs.value(), batch_size=self.batch.value(),
+                           learning_rate=self.rate.value(), input_size=self.size.value(),
+                           box=max(1, round(self.size.value() * _BOX_RATIO)),
+                           limit=self.limit.value() or None, early_stopping=5)
 
 
 class FinetuneDialog(QDialog):
-    """Fine-tune the current model on the user's samples."""
+    """Fine-tune the current model on the user's samples.
+
+    Args:
+        sample_labels: The label of every sample (repeated as often as there are samples).
+        model_labels: The labels the current model knows.
+        model_title: How the current model is called.
+        parent: The owning window.
+    """
 
     def __init__(self, sample_labels: Sequence[str], model_labels: Sequence[str], model_title: str,
                  parent: QWidget | None = None) -> None:
-        from training.adapt import MIN_SAMPLES
-
         super().__init__(parent)
         self.setWindowTitle("Fine-tune on my handwriting")
-        layout = QVBoxLayout(self)
         known = set(model_labels)
-        unknown = sorted(set(sample_labels) - known)
-        count = len(sample_labels)
-        self.needed = max(0, MIN_SAMPLES - count)
-        lines = [f"Adapt <b>{model_title}</b> to your {count} samples. A quarter are held out to measure "
-                 "the new model before you switch to it; the original model is never changed."]
-        if self.needed:
-            lines.append(f"<b>{self.needed} more samples are needed</b> (at least {MIN_SAMPLES}). Correct the "
-                         "app when it misreads you, or use Samples > Practice.")
-        self.info = QLabel("<br><br>".join(lines), self)
+        self.unknown = sorted(set(sample_labels) - known)
+        self.total = len(sample_labels)
+        self.known_count = sum(1 for label in sample_labels if label in known)
+        self.model_title = model_title
+        layout = QVBoxLayout(self)
+        self.info = QLabel(self)
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
-        self.add_labels = QCheckBox(f"Add the {len(unknown)} new classes the model does not know "
-                                    f"({' '.join(unknown[:12])}{' …' if len(unknown) > 12 else ''}): the "
-                                    "head grows, old classes keep their weights", self)
-        self.add_labels.setChecked(bool(unknown))
-        self.add_labels.setVisible(bool(unknown))
+        shown = " ".join(self.unknown[:12]) + (" …" if len(self.unknown) > 12 else "")
+        self.add_labels = QCheckBox(f"Add these {len(self.unknown)} classes to the model ({shown}): the head "
+                                    "grows, old classes keep their weights", self)
+        self.add_labels.setChecked(bool(self.unknown))
+        self.add_labels.setVisible(bool(self.unknown))
+        self.add_labels.toggled.connect(self._update)
         layout.addWidget(self.add_labels)
         form = QFormLayout()
         self.epochs = _spin(self, 1, 200, 12)
         form.addRow("Epochs", self.epochs)
         layout.addLayout(form)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start fine-tuning")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.needed == 0)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = _buttons(self, "Start fine-tuning")
         layout.addWidget(self.buttons)
+        self._update()
+
+    @property
+    def usable(self) -> int:
+        """Samples the fine-tune will use (those of unknown labels only when they are added)."""
+        return self.total if self.add_labels.isChecked() else self.known_count
+
+    @property
+    def needed(self) -> int:
+        """How many more samples a fine-tune needs (0 when there are enough)."""
+        from training.adapt import MIN_SAMPLES
+
+        return max(0, MIN_SAMPLES - self.usable)
+
+    def _update(self) -> None:
+        from training.adapt import MIN_SAMPLES
+
+        lines = [f"Adapt <b>{_html(self.model_title)}</b> to your {self.usable} samples. A quarter are held out "
+                 "to measure the new model before you switch to it; the current model is never changed."]
+        if self.unknown and not self.add_labels.isChecked():
+            lines.append(f"{self.total - self.known_count} samples of labels the model does not know are left out.")
+        if self.needed:
+            lines.append(f"<b>{self.needed} more samples are needed</b> (at least {MIN_SAMPLES}). Correct the "
+                         "app when it misreads you, or use Samples > Practice.")
+        self.info.setText("<br><br>".join(lines))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.needed == 0)
+
+
+def training_verdict(result: dict[str, Any]) -> str:
+    """What a finished training run reached, in one sentence."""
+    test = result.get("test_top1")
+    tested = f", test top-1 {test:.2%}" if isinstance(test, float) else ""
+    return f"Model {result.get('name', '')} trained: validation top-1 {float(result.get('val_top1', 0)):.2%}{tested}."
+
+
+def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> bool:
+    """Asks whether to use the newly trained model; True if the user says yes."""
+    answer = QMessageBox.question(parent, "Training finished", f"{training_verdict(result)} Switch to it?")
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def finetune_verdict(result: dict[str, Any]) -> str:
+    """Before/after accuracies of a fine-tune and the recommendation, as rich text."""
+    added = result.get("new_labels") or []
+    grown = f"<br>New classes: {_html(' '.join(added))}" if added else ""
+    return (f"Your held-out samples: {result['user_top1_before']:.1%} → <b>{result['user_top1_after']:.1%}</b><br>"
+            f"Original validation data: {result['base_top1_before']:.2%} → "
+            f"<b>{result['base_top1_after']:.2%}</b>{grown}<br><br>{_html(str(result.get('reason', '')))}")
 
 
 def ask_to_switch_after_finetune(parent: QWidget, result: dict[str, Any]) -> bool:
-    """Shows before/after accuracies and the recommendation; True if the user switches."""
-    text = (f"Your held-out samples: {result['user_top1_before']:.1%} → <b>{result['user_top1_after']:.1%}</b><br>"
-            f"Original validation data: {result['base_top1_before']:.2%} → "
-            f"<b>{result['base_top1_after']:.2%}</b><br><br>{result.get('reason', '')}")
-    box = QMessageBox(QMessageBox.Icon.Question, "Fine-tune finished", text, parent=parent)
+    """Shows before/after accuracies and the recommendation; True if the user switches.
+
+    "Switch" is the default only when switching is recommended; otherwise "Keep current"
+    is, and "Switch anyway" lets the user override.
+    """
+    box = QMessageBox(QMessageBox.Icon.Question, "Fine-tune finished", finetune_verdict(result), parent=parent)
+    box.setObjectName("finetuneVerdict")
     if result.get("recommended"):
-        switch = box.addButton("Switch to the new model", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep the current model", QMessageBox.ButtonRole.RejectRole)
+        switch = box.addButton("Switch", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(switch)
     else:
-        keep = box.addButton("Keep the current model", QMessageBox.ButtonRole.RejectRole)
+        keep = box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
         switch = box.addButton("Switch anyway", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(keep)
     box.exec()
     return box.clickedButton() is switch
+
+
+def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 def _spin(parent: QWidget, low: int, high: int, value: int) -> QSpinBox:
@@ -176,3 +247,7 @@ def _spin(parent: QWidget, low: int, high: int, value: int) -> QSpinBox:
     spin.setRange(low, high)
     spin.setValue(value)
     return spin
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -30,6 +31,8 @@ class TrainingController(QObject):
         self._samples_window: Any = None
         self._store: Any = None
         self._store_failed = False
+        self._asking = False
+        self._to_ask: list[Any] = []
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -37,12 +40,16 @@ class TrainingController(QObject):
     # -- menus -------------------------------------------------------------------------------------
 
     def populate_training_menu(self, menu: QMenu) -> None:
+        """Adds "Train new model…", "Fine-tune current model…" (on the user's samples) and "Jobs"."""
         menu.addAction("&Train new model…").triggered.connect(self.train_new)
-        menu.addAction("&Fine-tune current model on my handwriting…").triggered.connect(self.finetune)
+        finetune = menu.addAction("&Fine-tune current model on my handwriting…")
+        finetune.setStatusTip("Adapt the current model to the samples kept from your corrections")
+        finetune.triggered.connect(self.finetune)
         menu.addSeparator()
-        menu.addAction("&Jobs…").triggered.connect(self.show_jobs)
+        menu.addAction("&Jobs").triggered.connect(self.show_jobs)
 
     def populate_samples_menu(self, menu: QMenu) -> None:
+        """Adds "Type the right label…", "My samples…" and "Practice…"."""
         menu.addAction("&Type the right label…").triggered.connect(self.type_label)
         menu.addAction("&My samples…").triggered.connect(self.show_samples)
         menu.addAction("&Practice…").triggered.connect(self.practice)
@@ -52,19 +59,15 @@ class TrainingController(QObject):
     def store(self) -> Any:
         """The samples database, opened on first use (None if it cannot be opened)."""
         if self._store is None and not self._store_failed:
-            from core.samples import SampleStore
+            from desktop.samples_window import open_store
 
-            try:
-                self._store = SampleStore()
-            except MojiyomiError as exc:
-                self._store_failed = True
-                errors.show_error(self.window, "Your samples cannot be kept", f"{exc}\n\nRecognition still works; "
-                                  "corrections are not kept until this is fixed.")
+            self._store = open_store(self.window)  # offers to move a damaged database aside
+            self._store_failed = self._store is None
         return self._store
 
     def record_choice(self, label: str, rank: int, ink: Ink, candidates: list[Candidate]) -> None:
         """Keeps the ink as a sample when the user chose another than the first candidate."""
-        if rank == 0 or ink is None:
+        if rank <= 0 or ink is None:
             return
         self._keep(ink, label, candidates)
 
@@ -96,6 +99,7 @@ class TrainingController(QObject):
             window.canvas.clear()
 
     def show_samples(self) -> None:
+        """Opens the My samples window."""
         store = self.store()
         if store is None:
             return
@@ -108,6 +112,7 @@ class TrainingController(QObject):
         self._samples_window.raise_()
 
     def practice(self) -> None:
+        """Opens the practice dialog for the current model's labels."""
         store = self.store()
         bundle = self.window.current_bundle()
         if store is None:
@@ -115,37 +120,60 @@ class TrainingController(QObject):
         from desktop.practice import PracticeDialog
 
         dialog = PracticeDialog(store, bundle.labels if bundle else (), bundle.name if bundle else "", self.window)
+        dialog.sampleSaved.connect(self._sample_saved)
         dialog.exec()
+
+    def _sample_saved(self, sample_id: int) -> None:
+        """A sample kept elsewhere (practice): the My samples window shows it too."""
+        if self._samples_window is not None and self._samples_window.isVisible():
+            self._samples_window.reload()
 
     # -- jobs --------------------------------------------------------------------------------------
 
     def train_new(self) -> None:
+        """Asks for a dataset and settings, then trains a new model in the background."""
         from desktop.train_dialogs import TrainDialog
         from training.jobs import JobSpec
 
         dialog = TrainDialog(self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        config = dialog.config()
+        config = dialog.config(self._reserved())
         self.start(JobSpec("train", config, f"Train {config['name']} ({config['backbone']})"))
 
     def finetune(self) -> None:
+        """Adapts the current model to the user's samples in the background (a new personal bundle)."""
+        from core.paths import user_models_dir
         from desktop.train_dialogs import FinetuneDialog
-        from training.jobs import JobSpec
+        from training.jobs import JobSpec, personal_bundle_out
 
         bundle, store = self.window.current_bundle(), self.store()
         if bundle is None or store is None:
+            if bundle is None:
+                self.window.status_message("Open a model first: there is no current model to fine-tune.")
             return
         labels = [label for label, n in store.labels() for _ in range(n)]
         dialog = FinetuneDialog(labels, bundle.labels, bundle.title, self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        out = personal_bundle_out(bundle.metadata.get("base_name", bundle.name), user_models_dir(), self._reserved())
         config = {"base": str(bundle.path), "samples": str(store.path), "epochs": dialog.epochs.value(),
-                  "add_labels": dialog.add_labels.isChecked()}
-        self.start(JobSpec("finetune", config, f"Fine-tune {bundle.name} on my handwriting"))
+                  "add_labels": dialog.add_labels.isChecked(), "out": str(out)}
+        self.start(JobSpec("finetune", config, f"Fine-tune {bundle.name} on my handwriting → {out.name}"))
+
+    def _reserved(self) -> set[Path]:
+        """Bundle folders that running jobs will write: a new job must not pick them too."""
+        return {job.spec.out for job in self.jobs if job.running and job.spec.out is not None}
 
     def start(self, spec: Any) -> Any:
-        """Starts a job in a spawned process and shows it in the Jobs window."""
+        """Starts a job in a spawned process and shows it in the Jobs window.
+
+        Args:
+            spec: A ``training.jobs.JobSpec``.
+
+        Returns:
+            The running ``training.jobs.Job``.
+        """
         from training.jobs import start_job
 
         job = start_job(spec)
@@ -156,6 +184,7 @@ class TrainingController(QObject):
         return job
 
     def jobs_window(self) -> Any:
+        """The Jobs window (created on first use)."""
         if self._jobs_window is None:
             from desktop.jobs_window import JobsWindow
 
@@ -164,18 +193,19 @@ class TrainingController(QObject):
         return self._jobs_window
 
     def show_jobs(self) -> None:
+        """Shows the Jobs window."""
         window = self.jobs_window()
         window.show()
         window.raise_()
 
     def cancel(self, job: Any) -> None:
+        """Asks ``job`` to stop (it is terminated if it has not stopped within its grace period)."""
         job.cancel()
-        self.window.status_message("Cancelling the job… nothing will be written.")
+        self.window.status_message("Cancelling the job… no model will be written or replaced.")
 
     def poll(self) -> None:
-        """Collects new events of running jobs (called by a timer on the GUI thread)."""
-        running = [job for job in self.jobs if job.running]
-        for job in running:
+        """Collects new events of running jobs (called by a timer on the GUI thread; never blocks)."""
+        for job in [job for job in self.jobs if job.running]:
             events = job.poll()
             if events or not job.running:
                 self.jobs_window().feed(job, events)
@@ -186,23 +216,41 @@ class TrainingController(QObject):
 
     def _ended(self, job: Any) -> None:
         if job.state == "failed":
-            errors.show_error(self.window, "Training failed", f"{job.error}\n\nNo model was written or replaced.")
+            title = "Fine-tuning failed" if job.spec.kind == "finetune" else "Training failed"
+            errors.show_error(self.window, title, f"{job.error}\n\nNo model was written or replaced.")
         elif job.state == "cancelled":
-            self.window.status_message("The job was cancelled; no model was written or replaced.")
-        elif job.spec.kind == "finetune":
-            from desktop.train_dialogs import ask_to_switch_after_finetune
-
-            self.window.refresh_models()
-            if ask_to_switch_after_finetune(self.window, job.result):
-                self.window.switch_model(job.result["bundle"])
+            self.window.status_message(job.error or "The job was cancelled; no model was written or replaced.")
         else:
             self.window.refresh_models()
-            result = job.result or {}
-            answer = QMessageBox.question(self.window, "Training finished",
-                                          f"The new model reached {result.get('val_top1', 0):.2%} top-1 on its "
-                                          f"validation data. Switch to it?")
-            if answer == QMessageBox.StandardButton.Yes:
-                self.window.switch_model(result["bundle"])
+            self._to_ask.append(job)
+            self._ask_pending()
+
+    def _ask_pending(self) -> None:
+        """Offers to switch to each finished job's model, one question at a time.
+
+        The question is modal: the poll timer keeps running inside it (other jobs stay
+        live), so a job that ends meanwhile waits here instead of opening a second question.
+        """
+        if self._asking:
+            return
+        self._asking = True
+        try:
+            while self._to_ask:
+                job = self._to_ask.pop(0)
+                if self._wants_switch(job):
+                    self.window.choose_model(job.result["bundle"])
+        finally:
+            self._asking = False
+
+    def _wants_switch(self, job: Any) -> bool:
+        from desktop.train_dialogs import ask_to_switch_after_finetune, ask_to_switch_after_training
+
+        result = job.result or {}
+        if "bundle" not in result:
+            return False
+        if job.spec.kind == "finetune":
+            return ask_to_switch_after_finetune(self.window, result)
+        return ask_to_switch_after_training(self.window, result)
 
     # -- closing -----------------------------------------------------------------------------------
 
@@ -211,21 +259,21 @@ class TrainingController(QObject):
         running = [job for job in self.jobs if job.running]
         if not running:
             return True
+        # A spawned job dies with the app, so "keep training in the background" is not offered.
         box = QMessageBox(QMessageBox.Icon.Question, "A job is running",
                           f"{len(running)} training job(s) still running. Quitting cancels them; nothing "
                           "half-trained is written and your models stay as they are.", parent=self.window)
-        quit_button = box.addButton("Cancel the jobs and quit", QMessageBox.ButtonRole.DestructiveRole)
-        stay = box.addButton("Keep training", QMessageBox.ButtonRole.RejectRole)
+        box.setObjectName("confirmQuit")
+        quit_button = box.addButton("Cancel job and quit", QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton("Don't quit", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(stay)
         box.exec()
         return box.clickedButton() is quit_button
 
     def shutdown(self) -> None:
         """Stops every job and closes the samples database."""
+        self._timer.stop()
         for job in self.jobs:
-            if job.running:
-                job.cancel()
-                job.process.terminate()
-                job.process.join(5)
+            job.kill()
         if self._store is not None:
             self._store.close()

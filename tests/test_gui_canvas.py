@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
 from core.ink import Ink
 from desktop.canvas import InkCanvas
 from tests.guihelpers import drag, pen_stroke
+
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+NONE = Qt.KeyboardModifier.NoModifier
 
 
 def make_canvas(qtbot: QtBot) -> InkCanvas:
@@ -64,3 +72,50 @@ def test_set_ink_fits_the_canvas(qtbot: QtBot) -> None:
     canvas.set_ink(Ink((make_stroke([(1000, 1000), (3000, 5000)]),), 10000, 10000))
     x0, y0, x1, y1 = canvas.ink().bounds()
     assert 0 <= x0 < x1 <= 300 and 0 <= y0 < y1 <= 300
+
+
+def _dark_pixels(canvas: InkCanvas) -> int:
+    image = canvas.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * image.height())
+    return int((data.reshape(image.height(), -1)[:, :image.width()] < 100).sum())
+
+
+def test_harder_pen_pressure_draws_a_wider_line(qtbot: QtBot) -> None:
+    widths = {}
+    for pressure in (0.1, 1.0):
+        canvas = make_canvas(qtbot)
+        points = [(40 + 20 * i, 150) for i in range(12)]
+        pen_stroke(canvas, points, [pressure] * len(points))
+        widths[pressure] = _dark_pixels(canvas) / 220  # ink pixels per pixel of stroke length
+    assert widths[1.0] > 2 * widths[0.1] > 0
+
+
+@pytest.mark.parametrize("keys, strokes_after", [
+    ([("Z", CTRL)], 1),
+    ([("Z", CTRL), ("Z", CTRL | SHIFT)], 2),
+    ([("Z", CTRL), ("Y", CTRL)], 2),
+    ([("Escape", NONE)], 0),
+    ([("Delete", NONE)], 0),
+])
+def test_editing_keys(qtbot: QtBot, keys: list[tuple[str, Qt.KeyboardModifier]], strokes_after: int) -> None:
+    canvas = make_canvas(qtbot)
+    canvas.setFocus()
+    drag(canvas, [(10, 10), (50, 50)])
+    drag(canvas, [(60, 10), (60, 90)])
+    for key, modifiers in keys:
+        QTest.keyClick(canvas, getattr(Qt.Key, f"Key_{key}"), modifiers)
+    assert len(canvas.ink().strokes) == strokes_after
+
+
+def test_escape_on_an_empty_canvas_is_left_to_the_window(qtbot: QtBot) -> None:
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    canvas = InkCanvas(dialog)
+    QVBoxLayout(dialog).addWidget(canvas)
+    dialog.show()
+    canvas.setFocus()
+    drag(canvas, [(10, 10), (50, 50)])
+    QTest.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.is_empty() and dialog.isVisible()  # the first Esc clears the writing
+    with qtbot.waitSignal(dialog.rejected, timeout=1000):
+        QTest.keyClick(canvas, Qt.Key.Key_Escape)  # the second one closes the dialog as usual

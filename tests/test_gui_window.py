@@ -11,7 +11,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
@@ -86,30 +88,66 @@ def test_undo_recognizes_again_and_empty_clears(qtbot: QtBot, tiny_bundle: Path)
     assert window.candidates.candidates() == []
 
 
+def _garbage(bundle: Path) -> None:
+    (bundle / "model.tflite").write_bytes(b"not a model")
+
+
+def _truncated(bundle: Path) -> None:
+    model = bundle / "model.tflite"
+    model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
+
+
+def _no_metadata(bundle: Path) -> None:
+    (bundle / "metadata.json").unlink()
+
+
+@pytest.mark.parametrize("damage, named", [(_garbage, "model.tflite"), (_truncated, "model.tflite"),
+                                           (_no_metadata, "metadata.json")])
 def test_corrupt_model_keeps_the_previous_one(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,
-                                              shown_errors: list[str]) -> None:
+                                              shown_errors: list[str], damage: object, named: str) -> None:
     window = open_window(qtbot, tiny_bundle)
     broken = tmp_path / "broken"
     shutil.copytree(tiny_bundle, broken)
-    (broken / "model.tflite").write_bytes(b"not a model")
+    damage(broken)  # type: ignore[operator]
     with qtbot.waitSignal(window.service.modelFailed, timeout=10000):
         window.switch_model(str(broken))
-    assert shown_errors and "model.tflite" in shown_errors[0] and "Still using" in shown_errors[0]
+    assert len(shown_errors) == 1 and named in shown_errors[0] and "Still using" in shown_errors[0]
     assert window.current_bundle().path == tiny_bundle
     assert len(write_and_wait(qtbot, window, "1")) == 10  # still recognizes
 
 
+def test_bad_model_on_the_command_line_starts_the_default(qtbot: QtBot, tiny_bundle: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          shown_errors: list[str]) -> None:
+    monkeypatch.setattr("desktop.main_window.default_model_name", lambda: str(tiny_bundle))
+    window = open_window(qtbot, "no-such-model")
+    assert window.current_bundle().path == tiny_bundle
+    assert len(shown_errors) == 1 and "'no-such-model'" in shown_errors[0] and "default" in shown_errors[0]
+    assert len(write_and_wait(qtbot, window, "1")) == 10
+
+
+def test_window_opens_without_any_model(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        shown_errors: list[str]) -> None:
+    monkeypatch.setattr("core.bundle.bundle_search_path", lambda: [tmp_path / "empty"])
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: bool(shown_errors), timeout=10000)
+    assert "No model is installed" in shown_errors[0]
+    assert "No models installed" in [a.text() for a in window.model_menu.actions()]
+    write_digit(window.canvas, "1")  # writing says why nothing happens, without a message box per stroke
+    assert "No model" in window.statusBar().currentMessage() and len(shown_errors) == 1
+
+
 def test_missing_and_unknown_models_are_reported(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,
                                                  shown_errors: list[str]) -> None:
-    window = MainWindow("no-such-model")
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: bool(shown_errors), timeout=10000)
+    window = open_window(qtbot, tiny_bundle)
+    with qtbot.waitSignal(window.service.modelFailed, timeout=10000):
+        window.switch_model("no-such-model")
     assert "No model named 'no-such-model'" in shown_errors[0]
     with qtbot.waitSignal(window.service.modelFailed, timeout=10000):
         window.switch_model(str(tmp_path / "gone"))
-    assert "gone" in shown_errors[1]
-    with qtbot.waitSignal(window.service.modelLoaded, timeout=10000):
-        window.switch_model(str(tiny_bundle))
+    assert "gone" in shown_errors[1] and window.current_bundle().path == tiny_bundle
 
 
 def test_opening_a_picture_recognizes_it(qtbot: QtBot, digits_bundle: Path, mnist_dir: Path,
@@ -137,6 +175,7 @@ def test_a_picture_with_several_digits_fills_the_text(qtbot: QtBot, digits_bundl
     with qtbot.waitSignal(window.candidatesShown, timeout=5000):
         window.open_files([str(picture)])
     assert window.text.text() == "".join(str(d) for d in y[:4])
+    assert window.candidates.candidates()[0].label == str(y[0])  # the first character's candidates
 
 
 @pytest.mark.parametrize("name, content", [
@@ -235,3 +274,79 @@ w.close()
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
+
+
+def test_keys_undo_a_stroke_and_choose_a_candidate(qtbot: QtBot, tiny_bundle: Path) -> None:
+    window = open_window(qtbot, tiny_bundle)
+    qtbot.waitUntil(window.canvas.hasFocus)
+    write_and_wait(qtbot, window, "7")  # two strokes
+    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+        QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.canvas.ink().strokes) == 1  # one key press, one stroke undone
+    labels = [c.label for c in window.candidates.candidates()]
+    with qtbot.waitSignal(window.chosen) as blocker:
+        QTest.keyClick(window.canvas, Qt.Key.Key_3)
+    assert blocker.args[:2] == [labels[2], 2] and window.text.text() == labels[2]
+    QTest.keyClick(window.canvas, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert QGuiApplication.clipboard().text() == labels[2]
+
+
+def test_fast_strokes_coalesce_to_the_latest(qtbot: QtBot, tiny_bundle: Path) -> None:
+    from core.ink import Ink
+    from tests.strokefont import write_digit as ink_digit
+
+    window = open_window(qtbot, tiny_bundle)
+    results = []
+    window.service.recognized.connect(lambda r: results.append(r.request))
+    inks: list[Ink] = [ink_digit(str(i % 10), np.random.default_rng(i)) for i in range(20)]
+    ids = [window.service.request(ink) for ink in inks]  # faster than any model: no event loop between
+    qtbot.waitUntil(lambda: ids[-1] in results, timeout=5000)
+    assert results == [ids[0], ids[-1]]  # the 18 in between were replaced, never run
+
+
+def test_close_can_be_refused_and_geometry_is_kept(qtbot: QtBot, tiny_bundle: Path) -> None:
+    class Jobs:
+        def __init__(self) -> None:
+            self.allow = False
+            self.shut = False
+
+        def confirm_close(self) -> bool:
+            return self.allow
+
+        def shutdown(self) -> None:
+            self.shut = True
+
+    window = open_window(qtbot, tiny_bundle)
+    window.training = jobs = Jobs()
+    window.resize(720, 480)
+    assert not window.close() and window.isVisible() and not jobs.shut
+    jobs.allow = True
+    assert window.close() and jobs.shut
+    again = MainWindow(str(tiny_bundle))  # as the app starts it: no resize
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (720, 480)
+
+
+def test_the_model_chosen_in_the_menu_opens_next_time(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      shown_errors: list[str]) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(tiny_bundle, other)
+    monkeypatch.setattr("desktop.main_window.default_model_name", lambda: str(tiny_bundle))
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
+    with qtbot.waitSignal(window.service.modelLoaded, timeout=10000):
+        window.choose_model(str(other))
+    window.close()
+    again = MainWindow(None)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.current_bundle() is not None, timeout=10000)
+    assert again.current_bundle().path == other
+    # Gone by the next start: the default opens, and nothing is shown as an error.
+    again.close()
+    shutil.rmtree(other)
+    third = MainWindow(None)
+    qtbot.addWidget(third)
+    qtbot.waitUntil(lambda: third.current_bundle() is not None, timeout=10000)
+    assert third.current_bundle().path == tiny_bundle and not shown_errors

@@ -5,21 +5,36 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from core.bundle import load_bundle
+from core.samples import SampleStore
 from tests.datagen import write_mnist_like
+from tests.strokefont import writer_samples
 from training.augment import AugmentConfig
 from training.config import TrainConfig
-from training.jobs import JobSpec, start_job, unique_bundle_dir
+from training.jobs import Job, JobSpec, personal_bundle_out, start_job, unique_bundle_dir
+from training.train import run_dir_for
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def small_mnist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_mnist_like(tmp_path_factory.mktemp("jobdata") / "mnist", n_train=600, n_test=100)
+
+
+@pytest.fixture(scope="module")
+def finished_job(small_mnist: Path, tmp_path_factory: pytest.TempPathFactory) -> Job:
+    """One real two-epoch training job, run to the end (shared: spawning TensorFlow costs seconds)."""
+    job = start_job(_spec(small_mnist, tmp_path_factory.mktemp("trained") / "out"))
+    job.wait(240)
+    return job
 
 
 def _spec(data: Path, out: Path, epochs: int = 2) -> JobSpec:
@@ -28,31 +43,46 @@ def _spec(data: Path, out: Path, epochs: int = 2) -> JobSpec:
     return JobSpec("train", config.to_json(), "test job")
 
 
-def test_a_train_job_reports_progress_and_writes_a_bundle(small_mnist: Path, tmp_path: Path) -> None:
-    job = start_job(_spec(small_mnist, tmp_path / "out"))
-    assert job.wait(240) == "finished", job.error
+def _wait_for(job: Job, kind: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(e["event"] == kind for e in job.history) and job.running and time.monotonic() < deadline:
+        job.poll()
+        time.sleep(0.02)
+
+
+def test_a_train_job_reports_progress_and_writes_a_bundle(finished_job: Job) -> None:
+    job = finished_job
+    assert job.state == "finished", job.error
     kinds = [e["event"] for e in job.history]
-    assert "stage" in kinds and "batch" in kinds and kinds.count("epoch") == 2
+    assert "stage" in kinds and "start" in kinds and "batch" in kinds and kinds.count("epoch") == 2
+    assert kinds[-1] == "finished"
     epochs = [e for e in job.history if e["event"] == "epoch"]
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(epochs[-1]["logs"])
-    assert job.result is not None and Path(job.result["bundle"]) == tmp_path / "out"
-    assert load_bundle(tmp_path / "out").labels == tuple("0123456789")
+    batches = [e for e in job.history if e["event"] == "batch"]
+    assert all(0 < e["batch"] <= e["steps"] for e in batches)
+    out = job.spec.out
+    assert job.result is not None and Path(job.result["bundle"]) == out and job.result["name"] == "out"
+    assert 0.0 <= job.result["val_top1"] <= 1.0
+    assert load_bundle(out).labels == tuple("0123456789")
+    assert not run_dir_for(out).exists()  # checkpoints are cleaned up after a finished run
 
 
 def test_cancel_stops_quickly_and_keeps_the_old_model(small_mnist: Path, tiny_bundle: Path, tmp_path: Path) -> None:
     out = tmp_path / "mine"
     shutil.copytree(tiny_bundle, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     job = start_job(_spec(small_mnist, out, epochs=50))
-    deadline = time.time() + 120
-    while not any(e["event"] == "batch" for e in job.history) and time.time() < deadline:
-        job.poll()
-        time.sleep(0.05)
-    asked = time.time()
+    _wait_for(job, "batch")
+    assert job.running, job.error
+    asked = time.monotonic()
     job.cancel()
     assert job.wait(15) == "cancelled"
-    assert time.time() - asked < 15
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert time.monotonic() - asked < 15
+    assert "cancelled" in (job.error or "").lower()
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    job.process.join(5)
+    assert job.process.exitcode == 0  # it stopped by itself, cleanly
+    assert not run_dir_for(out).exists()  # and left no checkpoints behind
 
 
 def test_a_bad_dataset_fails_with_its_message(tmp_path: Path) -> None:
@@ -60,17 +90,91 @@ def test_a_bad_dataset_fails_with_its_message(tmp_path: Path) -> None:
     job = start_job(_spec(tmp_path / "empty", tmp_path / "out"))
     assert job.wait(120) == "failed"
     assert "holds no dataset" in (job.error or "")
+    error = next(e for e in job.history if e["event"] == "error")
+    assert error["kind"] == "DatasetError"
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.slow
 def test_a_killed_child_is_reported_as_failed(small_mnist: Path, tmp_path: Path) -> None:
     job = start_job(_spec(small_mnist, tmp_path / "out", epochs=50))
-    while not job.history and job.wait(0.1) == "running":
-        pass
+    _wait_for(job, "log")  # the child is up and running the job
     os.kill(job.process.pid, signal.SIGKILL)
     assert job.wait(30) == "failed"
-    assert "stopped unexpectedly" in (job.error or "") and not (tmp_path / "out").exists()
+    assert "stopped unexpectedly" in (job.error or "") and "signal 9" in (job.error or "")
+    assert not (tmp_path / "out").exists() and not run_dir_for(tmp_path / "out").exists()
+
+
+def test_a_finetune_job_adds_classes_and_leaves_the_base_alone(finished_job: Job, tmp_path: Path) -> None:
+    base = finished_job.spec.out
+    before = {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
+    with SampleStore(tmp_path / "samples.sqlite3") as store:
+        for ink in writer_samples(2, seed=3, slant=0.3, squash=0.8):
+            store.add(ink, str(ink.label), "out")
+        for ink in writer_samples(1, seed=4, slant=0.0, squash=1.0)[:6]:
+            store.add(ink, "T", "out")  # a label the model does not know
+    out = personal_bundle_out("out", tmp_path / "models")
+    job = start_job(JobSpec("finetune", {"base": str(base), "samples": str(tmp_path / "samples.sqlite3"),
+                                         "epochs": 1, "add_labels": True, "out": str(out)}, "fine-tune"))
+    assert job.wait(240) == "finished", job.error
+    result = job.result or {}
+    assert Path(result["bundle"]) == out == tmp_path / "models" / "out-personal-1"
+    assert result["new_labels"] == ["T"] and isinstance(result["recommended"], bool) and result["reason"]
+    assert {"user_top1_before", "user_top1_after", "base_top1_before", "base_top1_after"} <= set(result)
+    assert load_bundle(out).labels == (*"0123456789", "T")
+    assert {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()} == before
+    assert any(e["event"] == "epoch" for e in job.history)
+
+
+def test_a_finetune_job_with_too_few_samples_fails_saying_so(finished_job: Job, tmp_path: Path) -> None:
+    with SampleStore(tmp_path / "samples.sqlite3") as store:
+        for ink in writer_samples(1, seed=3, slant=0.0, squash=1.0)[:4]:
+            store.add(ink, str(ink.label), "out")
+    job = start_job(JobSpec("finetune", {"base": str(finished_job.spec.out), "epochs": 1,
+                                         "samples": str(tmp_path / "samples.sqlite3"), "out": str(tmp_path / "p")}))
+    assert job.wait(120) == "failed"
+    assert "there are 4" in (job.error or "") and "Write 6 more" in (job.error or ""), job.error
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.slow
+def test_a_job_stops_by_itself_when_the_app_dies(small_mnist: Path, tmp_path: Path) -> None:
+    out = tmp_path / "orphan"
+    script = (f"import sys, time; sys.path.insert(0, {str(REPO)!r})\n"
+              "from training.jobs import JobSpec, start_job\n"
+              f"job = start_job(JobSpec('train', {_spec(small_mnist, out, epochs=500).config!r}))\n"
+              "print(job.process.pid, flush=True)\n"
+              "while not any(e['event'] == 'batch' for e in job.history): job.poll(); time.sleep(0.05)\n"
+              "print('training', flush=True)\n"
+              "time.sleep(600)\n")
+    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(app.stdout.readline())
+    assert app.stdout.readline().strip() == "training"
+    app.kill()  # no chance to clean up: the child is orphaned
+    app.wait()
+    deadline = time.monotonic() + 30
+    while _pid_alive(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _pid_alive(child)
+    assert not out.exists()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
+
+
+def test_unknown_job_kinds_are_refused() -> None:
+    with pytest.raises(ValueError, match="kind='evaluate'"):
+        JobSpec("evaluate", {})
+
+
+def test_planned_epochs_count_every_stage() -> None:
+    assert JobSpec("train", {"epochs": 3, "stage2_epochs": 2}).planned_epochs == 5
+    assert JobSpec("finetune", {"epochs": 4}).planned_epochs == 4
 
 
 def test_new_bundle_names_never_overwrite(tmp_path: Path) -> None:
@@ -78,3 +182,9 @@ def test_new_bundle_names_never_overwrite(tmp_path: Path) -> None:
     (tmp_path / "kana-2").mkdir()
     assert unique_bundle_dir(tmp_path, "kana") == tmp_path / "kana-3"
     assert unique_bundle_dir(tmp_path, "new") == tmp_path / "new"
+    assert unique_bundle_dir(tmp_path, "new", reserved={tmp_path / "new"}) == tmp_path / "new-2"
+    run_dir_for(tmp_path / "half").mkdir()  # an interrupted run's checkpoints are not overwritten either
+    assert unique_bundle_dir(tmp_path, "half") == tmp_path / "half-2"
+    (tmp_path / "digits-personal-1").mkdir()
+    assert personal_bundle_out("digits", tmp_path) == tmp_path / "digits-personal-2"
+    assert personal_bundle_out("digits", tmp_path, {tmp_path / "digits-personal-2"}) == tmp_path / "digits-personal-3"

@@ -6,15 +6,24 @@ through a queue; ``Job.poll`` never blocks, so a GUI can call it from a timer. C
 sets an event the training loop checks after every batch; a child that does not stop
 within the grace period is terminated. Either way nothing is written: bundles are written
 atomically at the very end of a run, so a cancelled or failed job leaves every model as it was.
+
+Events (all JSON-able dicts with an ``"event"`` key): the progress events of
+``training.train`` (``stage``, ``start``, ``batch``, ``epoch``, ``done``) plus ``log``
+(``text``), ``error`` (``message``, ``kind``), ``cancelled`` (``message``) and
+``finished`` (``result``).
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import queue
+import shutil
+import threading
 import time
 import traceback
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +32,16 @@ log = logging.getLogger(__name__)
 
 #: Seconds a cancelled child gets to stop by itself before it is terminated.
 CANCEL_GRACE = 10.0
-#: Batch events are forwarded at most this often (seconds), epochs and stages always.
+#: Batch events are forwarded at most this often (seconds); epochs and stages always.
 BATCH_INTERVAL = 0.1
+#: A child that exited without a last word is declared failed after this many seconds
+#: (its final events may still be in the pipe for a moment; polling never waits for them).
+DEAD_CHILD_GRACE = 0.5
+#: How often the child checks that the app that started it is still alive (seconds).
+PARENT_CHECK = 1.0
+#: How much lower than the app's the job's CPU priority is (POSIX ``nice``).
+NICENESS = 10
+KINDS = ("train", "finetune")
 
 
 @dataclass(frozen=True)
@@ -43,10 +60,35 @@ class JobSpec:
     config: dict[str, Any]
     title: str = ""
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown job kind. Received: kind={self.kind!r}, expected one of {KINDS}")
+
+    @property
+    def out(self) -> Path | None:
+        """Where the job's bundle will be written (None: chosen by the job)."""
+        out = self.config.get("out")
+        return Path(out) if out else None
+
+    @property
+    def planned_epochs(self) -> int:
+        """Epochs of all stages together, as configured (early stopping may end sooner)."""
+        if self.kind == "train":
+            return int(self.config.get("epochs") or 0) + int(self.config.get("stage2_epochs") or 0)
+        return int(self.config.get("epochs") or 0)
+
 
 @dataclass
 class Job:
-    """A running or finished job in a child process."""
+    """A running or finished job in a child process (create it with ``start_job``).
+
+    Attributes:
+        state: ``"running"``, ``"finished"``, ``"failed"`` or ``"cancelled"``.
+        result: The ``finished`` event's result (train: ``bundle``, ``val_top1``...;
+            finetune: the ``AdaptResult`` fields and ``bundle``).
+        error: Why a failed or cancelled job stopped.
+        history: Every event received so far, in order.
+    """
 
     spec: JobSpec
     process: Any
@@ -57,94 +99,139 @@ class Job:
     result: dict[str, Any] | None = None
     error: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    ended: float | None = None
     _cancel_at: float | None = None
+    _dead_at: float | None = None
 
     def poll(self) -> list[dict[str, Any]]:
-        """Events that arrived since the last call (never blocks); updates ``state``."""
+        """Events that arrived since the last call; never blocks. Updates ``state``.
+
+        Returns:
+            The new events, including an ``error`` event made up here when the child died
+            without saying why, and a ``cancelled`` one when it had to be terminated.
+        """
+        new = self._drain()
+        if self.state == "running" and not self.process.is_alive():
+            self._dead_at = self._dead_at or time.monotonic()
+            if time.monotonic() - self._dead_at >= DEAD_CHILD_GRACE:
+                new += self._drain()
+                if self.state == "running":
+                    new.append(self._died())
+        if self.state == "running" and self._cancel_at and time.monotonic() - self._cancel_at > CANCEL_GRACE:
+            self.process.terminate()
+            self.process.join(1)
+            discard_run(self.spec)
+            new.append(self._record({"event": "cancelled",
+                                     "message": "Cancelled: the job did not stop by itself and was terminated. "
+                                                "No model was written or replaced."}))
+        return new
+
+    def _drain(self) -> list[dict[str, Any]]:
         new: list[dict[str, Any]] = []
         while True:
             try:
-                new.append(self.events.get_nowait())
-            except queue.Empty:
-                break
-            except (EOFError, OSError):
-                break
-        for event in new:
-            self._apply(event)
-        if self.state == "running" and not self.process.is_alive():
-            self._finish_dead_child(new)
-        if self.state == "running" and self._cancel_at and time.time() - self._cancel_at > CANCEL_GRACE:
-            self.process.terminate()
-            self.process.join(5)
-            self._set("cancelled", None, "Cancelled (the job was stopped).")
-            new.append({"event": "cancelled", "message": self.error})
-        self.history += new
-        return new
+                new.append(self._record(self.events.get_nowait()))
+            except (queue.Empty, EOFError, OSError):
+                return new
 
-    def _finish_dead_child(self, new: list[dict[str, Any]]) -> None:
-        time.sleep(0.05)  # let the queue's feeder thread hand over the last events
-        try:
-            while True:
-                event = self.events.get_nowait()
-                new.append(event)
-                self._apply(event)
-        except (queue.Empty, EOFError, OSError):
-            pass
-        if self.state == "running":
-            code = self.process.exitcode
-            message = (f"The training process stopped unexpectedly (exit code {code}). No model was "
-                       f"written or replaced.")
-            self._set("failed", None, message)
-            new.append({"event": "error", "message": message, "kind": "crash"})
+    def _died(self) -> dict[str, Any]:
+        discard_run(self.spec)
+        code = self.process.exitcode
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+        message = f"The training process stopped unexpectedly (it {how}). No model was written or replaced."
+        return self._record({"event": "error", "message": message, "kind": "crash"})
 
-    def _apply(self, event: dict[str, Any]) -> None:
+    def _record(self, event: dict[str, Any]) -> dict[str, Any]:
         kind = event.get("event")
         if kind == "finished":
-            self._set("finished", event.get("result"), None)
+            self._end("finished", event.get("result"), None)
         elif kind == "cancelled":
-            self._set("cancelled", None, event.get("message"))
+            self._end("cancelled", None, event.get("message"))
         elif kind == "error":
-            self._set("failed", None, event.get("message"))
+            self._end("failed", None, event.get("message"))
+        self.history.append(event)
+        return event
 
-    def _set(self, state: str, result: dict[str, Any] | None, error: str | None) -> None:
+    def _end(self, state: str, result: dict[str, Any] | None, error: str | None) -> None:
         if self.state == "running":
-            self.state, self.result, self.error = state, result, error
+            self.state, self.result, self.error, self.ended = state, result, error, time.time()
 
     def cancel(self) -> None:
-        """Asks the job to stop; it is terminated if it has not stopped after ``CANCEL_GRACE`` s."""
+        """Asks the job to stop; it is terminated if still running ``CANCEL_GRACE`` s later."""
         if self.state == "running":
             self.stop.set()
-            self._cancel_at = self._cancel_at or time.time()
+            self._cancel_at = self._cancel_at or time.monotonic()
+
+    def kill(self) -> None:
+        """Stops the child at once (the app is quitting); the job ends as cancelled."""
+        if self.state == "running":
+            self.stop.set()
+            self.process.terminate()
+            self.process.join(2)
+            discard_run(self.spec)
+            self._record({"event": "cancelled", "message": "Cancelled when the app quit. No model was written."})
 
     def wait(self, timeout: float | None = None) -> str:
-        """Polls until the job ends or ``timeout`` seconds pass; returns the state."""
-        deadline = None if timeout is None else time.time() + timeout
-        while self.state == "running" and (deadline is None or time.time() < deadline):
+        """Polls until the job ends or ``timeout`` seconds pass (blocks: not for the GUI thread).
+
+        Returns:
+            The state after waiting.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.state == "running" and (deadline is None or time.monotonic() < deadline):
             self.poll()
             time.sleep(0.05)
         return self.state
 
     @property
     def running(self) -> bool:
+        """Whether the job has not ended yet."""
         return self.state == "running"
+
+    @property
+    def cancelling(self) -> bool:
+        """Whether a cancel was asked for and the job has not stopped yet."""
+        return self.running and self._cancel_at is not None
 
 
 def start_job(spec: JobSpec) -> Job:
-    """Starts ``spec`` in a new spawned process and returns at once."""
+    """Starts ``spec`` in a new spawned process and returns at once.
+
+    Args:
+        spec: What to run.
+
+    Returns:
+        The running job; call ``poll`` regularly to receive its events.
+    """
     context = mp.get_context("spawn")
     events = context.Queue()
     stop = context.Event()
-    process = context.Process(target=run_job, args=(spec, events, stop), name=f"mojiyomi-{spec.kind}",
-                              daemon=True)
+    process = context.Process(target=run_job, args=(spec, events, stop, os.getpid()),
+                              name=f"mojiyomi-{spec.kind}", daemon=True)
     process.start()
     return Job(spec, process, events, stop)
 
 
-def run_job(spec: JobSpec, events: Any, stop: Any) -> None:
+def run_job(spec: JobSpec, events: Any, stop: Any, parent_pid: int | None = None) -> None:
     """The child's entry point: runs the job and reports everything through ``events``."""
-    import os
-
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _lower_priority()
+    if parent_pid is not None:
+        _watch_parent(parent_pid, stop)
+    try:
+        events.put({"event": "log", "text": f"Started {spec.kind} job (process {os.getpid()})"})
+        result = _run(spec, _reporter(events), stop.is_set)
+        events.put({"event": "finished", "result": _plain(result)})
+    except Exception as exc:  # every failure must reach the parent as a message
+        discard_run(spec)
+        events.put(_failure_event(exc))
+    finally:
+        events.close()
+        events.join_thread()
+
+
+def _reporter(events: Any) -> Callable[[dict[str, Any]], None]:
+    """Puts progress events on the queue, thinning batch events to ``BATCH_INTERVAL``."""
     last_batch = [0.0]
 
     def report(event: dict[str, Any]) -> None:
@@ -153,57 +240,93 @@ def run_job(spec: JobSpec, events: Any, stop: Any) -> None:
             if now - last_batch[0] < BATCH_INTERVAL:
                 return
             last_batch[0] = now
-        events.put(_plain(event))
+        events.put({**_plain(event), "t": time.time()})
 
+    return report
+
+
+def _failure_event(exc: Exception) -> dict[str, Any]:
+    from core.errors import MojiyomiError
+    from training.train import Cancelled
+
+    if isinstance(exc, Cancelled):
+        return {"event": "cancelled", "message": str(exc)}
+    # Errors a user can cause carry a message meant for them; anything else is a bug,
+    # named by its type so the report is useful.
+    known = isinstance(exc, (MojiyomiError, ValueError, OSError))
+    return {"event": "error", "kind": type(exc).__name__,
+            "message": str(exc) if known else f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+
+
+def _lower_priority() -> None:
+    """Lets the app's window go first: training takes every core, the UI needs very little."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(NICENESS)
+        except OSError:
+            log.debug("could not lower the job's priority", exc_info=True)
+
+
+def _watch_parent(parent_pid: int, stop: Any) -> None:
+    """Asks the job to stop if the app that started it disappears (killed, crashed).
+
+    A spawned child is not killed with its parent when the parent dies abruptly; without
+    this it would train on, unseen, and write a model nobody asked for any more.
+    """
+    def watch() -> None:
+        while not stop.wait(PARENT_CHECK):
+            if not _alive(parent_pid):
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would terminate the process on Windows
+    if os.getppid() != pid:  # re-parented: the parent is gone
+        return False
     try:
-        events.put({"event": "log", "text": f"Started {spec.kind} job (process {os.getpid()})"})
-        result = _run(spec, report, stop.is_set)
-        events.put({"event": "finished", "result": _plain(result)})
-    except Exception as exc:  # every failure must reach the parent as a message
-        from core.errors import MojiyomiError
-        from training.train import Cancelled
-
-        if isinstance(exc, Cancelled):
-            events.put({"event": "cancelled", "message": str(exc)})
-        else:
-            known = isinstance(exc, (MojiyomiError, ValueError, OSError))
-            events.put({"event": "error", "kind": type(exc).__name__,
-                        "message": str(exc) if known else f"{type(exc).__name__}: {exc}",
-                        "traceback": traceback.format_exc()})
-    finally:
-        events.close()
-        events.join_thread()
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
-def _run(spec: JobSpec, report: Any, should_stop: Any) -> dict[str, Any]:
+def _run(spec: JobSpec, report: Callable[[dict[str, Any]], None], should_stop: Callable[[], bool]) -> dict[str, Any]:
     if spec.kind == "train":
         from training.config import TrainConfig
         from training.train import train
 
         config = TrainConfig.from_json(spec.config)
-        result = train(config, report, should_stop, command=f"mojiyomi app: Training > Train new model ({config.out})")
-        return {"bundle": str(result.bundle), "val_top1": result.val_top1, "test_top1": result.test_top1,
-                "seconds": result.seconds}
-    if spec.kind == "finetune":
-        return _finetune(spec.config, report, should_stop)
-    raise ValueError(f"Unknown job kind. Received: {spec.kind!r}, expected train or finetune")
+        result = train(config, report, should_stop,
+                       command=f"mojiyomi app: Training > Train new model ({config.out})")
+        return {"bundle": str(result.bundle), "name": config.bundle_name, "val_top1": result.val_top1,
+                "test_top1": result.test_top1, "seconds": result.seconds}
+    return _finetune(spec.config, report, should_stop)
 
 
-def _finetune(config: dict[str, Any], report: Any, should_stop: Any) -> dict[str, Any]:
+def _finetune(config: dict[str, Any], report: Callable[[dict[str, Any]], None],
+              should_stop: Callable[[], bool]) -> dict[str, Any]:
     from core.bundle import load_bundle
     from training.adapt import AdaptConfig
     from training.finetune import finetune, read_samples
 
     base = load_bundle(config["base"])
+    report({"event": "stage", "text": "Reading your samples"})
     samples = read_samples(config["samples"])
     if not config.get("add_labels", True):
         samples = [ink for ink in samples if ink.label in base.labels]
     holdout = read_samples(config["holdout"]) if config.get("holdout") else None
     adapt = AdaptConfig(epochs=int(config["epochs"])) if config.get("epochs") else AdaptConfig()
     report({"event": "stage", "text": f"Fine-tuning {base.title} on {len(samples)} samples"})
-    outcome = finetune(base, samples, holdout, adapt, Path(config["out"]) if config.get("out") else None,
-                       report, should_stop, command="mojiyomi app: Training > Fine-tune on my handwriting")
-    return {**outcome.result.to_json(), "bundle": str(outcome.bundle)}
+    out = Path(config["out"]) if config.get("out") else None
+    outcome = finetune(base, samples, holdout, adapt, out, report, should_stop,
+                       command="mojiyomi app: Training > Fine-tune on my handwriting")
+    return {**outcome.result.to_json(), "bundle": str(outcome.bundle), "name": outcome.bundle.name,
+            "base": str(base.path)}
 
 
 def _plain(value: Any) -> Any:
@@ -220,9 +343,49 @@ def _plain(value: Any) -> Any:
         return str(value)
 
 
-def unique_bundle_dir(root: Path, name: str) -> Path:
-    """``root/name``, or ``root/name-2``, ``-3``... if that exists (never overwrite a model)."""
+def discard_run(spec: JobSpec) -> None:
+    """Removes the checkpoints of a train job that will not finish.
+
+    ``train`` keeps them so ``mojiyomi train --resume`` can continue; the app offers no
+    resume, so a stopped job would only leave a hidden folder behind among the models.
+    """
+    from training.train import run_dir_for
+
+    if spec.kind == "train" and spec.out is not None:
+        shutil.rmtree(run_dir_for(spec.out), ignore_errors=True)
+
+
+def _taken(path: Path, reserved: Collection[Path]) -> bool:
+    """A name is taken by a bundle, by a run's checkpoints, or by a job that will write it."""
+    from training.train import run_dir_for
+
+    return path.exists() or run_dir_for(path).exists() or path in reserved
+
+
+def unique_bundle_dir(root: Path, name: str, reserved: Collection[Path] = ()) -> Path:
+    """``root/name``, or ``root/name-2``, ``-3``... if taken (never overwrite a model).
+
+    Args:
+        root: The models folder.
+        name: The wished-for folder name.
+        reserved: Folders running jobs will write (not there yet, but taken).
+
+    Returns:
+        A folder that does not exist, has no interrupted run, and no job will write.
+    """
     candidate, n = root / name, 2
-    while candidate.exists():
+    while _taken(candidate, reserved):
         candidate, n = root / f"{name}-{n}", n + 1
     return candidate
+
+
+def personal_bundle_out(base_name: str, root: Path, reserved: Collection[Path] = ()) -> Path:
+    """The next ``<base>-personal-<n>`` folder for a fine-tune of ``base_name``.
+
+    Every personal model is a new version; earlier ones stay so the user can return to them.
+    """
+    n = 1
+    while _taken(root / f"{base_name}-personal-{n}", reserved):
+        n += 1
+    return root / f"{base_name}-personal-{n}"
+
