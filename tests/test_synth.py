@@ -1,61 +1,195 @@
-"""The Japanese class set and the KanjiVG-based training-data generator."""
+"""The training-data generator: KanjiVG strokes, perturbations, fonts, and the NPZ it writes."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.charsets import LOOKALIKES, japanese_classes, level1_kanji, lookalikes_of
-from core.preprocess import Preprocessing
+from core.errors import DatasetError
+from core.ink import Ink
+from core.preprocess import Preprocessing, preprocess_ink
 
 pytest.importorskip("svg.path")
+kanjivg = pytest.importorskip("training.synth.kanjivg")
+from training.synth.perturb import CLEAN, Perturbation, perturb  # noqa: E402
+
+SPEC = Preprocessing(size=32, box=23)
+#: Folders likely to hold one Japanese font each; scanning all of /usr/share/fonts takes ~20 s.
+FONT_CANDIDATES = ("/usr/share/fonts/opentype/ipaexfont-gothic", "/usr/share/fonts/truetype/klee",
+                   "/usr/share/fonts/truetype/droid", "/usr/share/fonts/opentype/noto")
 
 
-def test_class_set_counts() -> None:
-    classes = japanese_classes()
-    assert len(level1_kanji()) == 2965 and level1_kanji()[0] == "亜" and level1_kanji()[-1] == "腕"
-    assert len(classes) == len(set(classes)) == 10 + 83 + 86 + 2 + 2965
-    assert all(len(c) == 1 for c in classes)
-    assert {"0", "ぁ", "ん", "ァ", "ヶ", "ー", "々", "字"} <= set(classes)
-
-
-def test_lookalikes() -> None:
-    assert lookalikes_of("ロ") == frozenset("ロ口") and lookalikes_of("字") == frozenset("字")
-    assert all(len(group) >= 2 for group in LOOKALIKES)
-
-
-def test_kanjivg_strokes_in_order() -> None:
-    from training.synth.kanjivg import has_strokes, load_strokes
-
-    if not has_strokes("字"):
+@pytest.fixture(scope="module")
+def strokes_available() -> None:
+    if not kanjivg.has_strokes("字"):
         pytest.skip("the kanjivg package is not installed")
-    assert len(load_strokes("字")) == 6 and len(load_strokes("あ")) == 3 and len(load_strokes("1")) == 1
-    first = load_strokes("字")[0]
-    assert first.shape[1] == 2 and 0 <= first.min() and first.max() <= 109
 
 
-def test_perturbation_is_seeded_and_varies() -> None:
-    from training.synth.kanjivg import load_strokes
-    from training.synth.perturb import perturb
+@pytest.fixture(scope="module")
+def font_dirs() -> tuple[str, ...]:
+    from training.synth.fonts import find_fonts
 
-    strokes = load_strokes("書")
+    for folder in FONT_CANDIDATES:
+        if os.path.isdir(folder) and find_fonts((folder,)):
+            return (folder,)
+    pytest.skip("no Japanese font installed (apt-get install fonts-ipaexfont-gothic)")
+
+
+def test_kanjivg_strokes_in_order(strokes_available: None) -> None:
+    assert len(kanjivg.load_strokes("字")) == 6 and len(kanjivg.load_strokes("あ")) == 3
+    assert len(kanjivg.load_strokes("1")) == 1 and len(kanjivg.load_strokes("書")) == 10
+    first, last = kanjivg.load_strokes("字")[0], kanjivg.load_strokes("字")[-1]
+    # 宀's first stroke is the short dot on top; 子's last the long horizontal bar.
+    assert np.ptp(first[:, 1]) > np.ptp(first[:, 0]) and first[:, 1].max() < 30
+    assert np.ptp(last[:, 0]) > 60 and np.ptp(last[:, 1]) < 10
+    for stroke in kanjivg.load_strokes("字"):
+        assert stroke.shape[1] == 2 and 0 <= stroke.min() and stroke.max() <= kanjivg.BOX
+        steps = np.hypot(*np.diff(stroke, axis=0).T)
+        assert steps.max() < 2.2 and steps.min() > 1.0  # evenly spaced along the path
+
+
+def test_kanjivg_forms_and_missing(strokes_available: None) -> None:
+    assert kanjivg.forms("字") == (None, "Kaisho") and kanjivg.forms("あ") == (None,)
+    assert len(kanjivg.load_strokes("字", "Kaisho")) == 6
+    assert not kanjivg.has_strokes("\U0001F600")
+    with pytest.raises(DatasetError, match="U\\+1F600"):
+        kanjivg.load_strokes("\U0001F600")
+
+
+def test_perturbation_is_seeded_and_varies(strokes_available: None) -> None:
+    strokes = kanjivg.load_strokes("書")
     a = perturb(strokes, np.random.default_rng(3))
     b = perturb(strokes, np.random.default_rng(3))
     c = perturb(strokes, np.random.default_rng(4))
-    assert all(np.array_equal(x, y) for x, y in zip(a.strokes, b.strokes))
-    assert len(a.strokes) != len(c.strokes) or any(not np.allclose(x, y) for x, y in zip(a.strokes, c.strokes))
-    assert a.has_pressure and not a.is_empty
+    assert all(np.array_equal(x, y) for x, y in zip(a.strokes, b.strokes)) and len(a.strokes) == len(b.strokes)
+    pictures = [preprocess_ink(ink, SPEC) for ink in (a, c)]
+    assert np.abs(pictures[0] - pictures[1]).mean() > 5
+    assert a.has_pressure and not a.is_empty and 1 <= len(a.strokes) <= 10
 
 
-def test_generate_writes_a_dataset_training_reads(tmp_path: Path) -> None:
+def test_perturbed_ink_stays_close_to_the_character(strokes_available: None) -> None:
+    strokes = kanjivg.load_strokes("字")
+    clean = perturb(strokes, np.random.default_rng(0), CLEAN)
+    raw = Ink(tuple(np.column_stack([s, np.full((len(s), 2), np.nan)]) for s in strokes), 109, 109)
+
+    def correlation(x: np.ndarray, y: np.ndarray) -> float:
+        return float(np.corrcoef(x.ravel(), y.ravel())[0, 1])
+
+    # Without perturbation only the pen pressure profile differs from the plain strokes.
+    assert correlation(preprocess_ink(clean, SPEC), preprocess_ink(raw, SPEC)) > 0.9
+    reference = preprocess_ink(clean, SPEC)
+    other = preprocess_ink(perturb(kanjivg.load_strokes("あ"), np.random.default_rng(0), CLEAN), SPEC)
+    rng = np.random.default_rng(1)
+    samples = [preprocess_ink(perturb(strokes, rng), SPEC) for _ in range(20)]
+    # A perturbed 字 looks more like a clean 字 than a clean あ does, on average.
+    assert np.mean([correlation(s, reference) for s in samples]) > correlation(other, reference)
+
+
+def test_perturbation_rejects_impossible_settings() -> None:
+    with pytest.raises(ValueError, match="join"):
+        Perturbation(join=1.5)
+
+
+def test_generate_writes_a_dataset_training_reads(tmp_path: Path, strokes_available: None) -> None:
     from training.datasets.readers import read_samples
     from training.synth.generate import generate
 
-    spec = Preprocessing(size=32, box=23)
-    path = generate(list("あ字\U0001F600"), 5, spec, seed=1, out=tmp_path, workers=1)
-    samples = read_samples(path, spec)
+    path = generate(list("あ字\U0001F600"), 5, SPEC, seed=1, out=tmp_path, sources=("kanjivg",), workers=1)
+    assert path == tmp_path / "synth.npz"
+    with np.load(path) as data:
+        assert data["x"].shape == (10, 32, 32, 1) and data["x"].dtype == np.uint8
+        assert data["y"].tolist() == ["あ"] * 5 + ["字"] * 5
+    samples = read_samples(path, SPEC)
     assert len(samples) == 10 and sorted(set(samples.y.tolist())) == ["あ", "字"]
-    assert samples.x.shape == (10, 32, 32, 1) and samples.x.max() > 200
-    assert "\U0001F600" in (tmp_path / "missing.json").read_text(encoding="utf-8")
+    assert samples.x.max() > 200 and (samples.x[:, :, :, 0] > 8).mean() > 0.05
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["missing"] == "\U0001F600" and manifest["classes"] == "あ字" and "KanjiVG" in manifest["attribution"]
+
+
+def test_generate_is_deterministic_across_workers_and_shards(tmp_path: Path, strokes_available: None) -> None:
+    from training.synth.generate import SynthOptions, generate
+
+    one = generate(list("一二三"), 4, SPEC, seed=7, out=tmp_path / "a", sources=("kanjivg",), workers=1)
+    options = SynthOptions(shard_samples=4)
+    two = generate(list("一二三"), 4, SPEC, seed=7, out=tmp_path / "b", sources=("kanjivg",), workers=2,
+                   options=options)
+    assert len(list((tmp_path / "b" / "shards").glob("part-*.npz"))) == 3
+    with np.load(one) as a, np.load(two) as b:
+        assert np.array_equal(a["x"], b["x"]) and np.array_equal(a["y"], b["y"])
+    other = generate(list("一二三"), 4, SPEC, seed=8, out=tmp_path / "c", sources=("kanjivg",), workers=1)
+    with np.load(one) as a, np.load(other) as c:
+        assert not np.array_equal(a["x"], c["x"])
+
+
+def test_generate_rejects_bad_requests(tmp_path: Path, strokes_available: None) -> None:
+    from training.synth.generate import generate
+
+    with pytest.raises(DatasetError, match="per_class=0"):
+        generate(["字"], 0, SPEC, seed=1, out=tmp_path, sources=("kanjivg",), workers=1)
+    with pytest.raises(DatasetError, match="None of the 1 classes"):
+        generate(["\U0001F600"], 3, SPEC, seed=1, out=tmp_path, sources=("kanjivg",), workers=1)
+    with pytest.raises(ValueError, match="sources"):
+        generate(["字"], 3, SPEC, seed=1, out=tmp_path, sources=("photos",), workers=1)
+
+
+def test_font_glyphs_become_normalized_samples(font_dirs: tuple[str, ...]) -> None:
+    from training.synth.fonts import covers, find_fonts, font_sample
+
+    face = find_fonts(font_dirs)[0]
+    assert covers(face, "字") and not covers(face, "\U0001F600")
+    rng = np.random.default_rng(0)
+    a, b = font_sample(face, "字", rng, SPEC), font_sample(face, "字", rng, SPEC)
+    assert a is not None and b is not None and a.shape == (32, 32, 1) and a.max() > 200
+    assert np.abs(a - b).mean() > 2  # augmented differently each time
+    assert font_sample(face, "字", np.random.default_rng(5), SPEC).tolist() == \
+        font_sample(face, "字", np.random.default_rng(5), SPEC).tolist()
+    with pytest.raises(DatasetError, match="no glyph"):
+        font_sample(face, "\U0001F600", rng, SPEC)
+
+
+def test_generate_mixes_fonts_and_strokes(tmp_path: Path, font_dirs: tuple[str, ...],
+                                          strokes_available: None) -> None:
+    from training.synth.generate import SynthOptions, generate
+
+    options = SynthOptions(font_share=0.5, font_dirs=font_dirs)
+    # 〒 is in the fonts but not in KanjiVG: it can only come from a font.
+    path = generate(list("字〒"), 6, SPEC, seed=1, out=tmp_path / "mix", workers=1, options=options)
+    strokes_only = generate(list("字〒"), 6, SPEC, seed=1, out=tmp_path / "ink", sources=("kanjivg",), workers=1)
+    with np.load(path) as mixed, np.load(strokes_only) as ink:
+        assert mixed["y"].tolist() == ["字"] * 6 + ["〒"] * 6 and ink["y"].tolist() == ["字"] * 6
+        assert mixed["x"].shape == (12, 32, 32, 1) and all(x.max() > 200 for x in mixed["x"])
+    manifest = json.loads((tmp_path / "mix" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["fonts"] and manifest["missing"] == ""
+
+
+def test_merge_streams_shards_into_one_npz(tmp_path: Path) -> None:
+    from training.synth.shards import merge_shards, write_shard
+
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(0, 255, (n, 8, 8, 1), dtype=np.uint8) for n in (3, 2))
+    write_shard(tmp_path / "a.npz", a, np.array(list("あいう")))
+    write_shard(tmp_path / "b.npz", b, np.array(list("字字")))
+    merged = merge_shards([tmp_path / "a.npz", tmp_path / "b.npz"], tmp_path / "all.npz")
+    with np.load(merged) as data:
+        assert np.array_equal(data["x"], np.concatenate([a, b])) and data["y"].tolist() == list("あいう字字")
+    write_shard(tmp_path / "c.npz", rng.integers(0, 255, (1, 9, 9, 1), dtype=np.uint8), np.array(["x"]))
+    with pytest.raises(DatasetError, match="different sizes"):
+        merge_shards([tmp_path / "a.npz", tmp_path / "c.npz"], tmp_path / "bad.npz")
+    with pytest.raises(DatasetError, match="uint8"):
+        write_shard(tmp_path / "d.npz", a.astype(np.float32), np.array(list("あいう")))
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], strokes_available: None) -> None:
+    from training.synth.generate import main
+
+    assert main(["--classes", "あい", "--per-class", "3", "--size", "28", "--sources", "kanjivg",
+                 "--workers", "1", "--out", str(tmp_path)]) == 0
+    assert "6 samples of 2 classes" in capsys.readouterr().out
+    with np.load(tmp_path / "synth.npz") as data:
+        assert data["x"].shape == (6, 28, 28, 1)
+    assert main(["--classes", "あ", "--sources", "photos", "--out", str(tmp_path)]) == 2
+    assert "sources" in capsys.readouterr().err

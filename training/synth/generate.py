@@ -1,9 +1,19 @@
-"""Generating a training set: ``python -m training.synth.generate --classes japanese --per-class 40 --out DIR``.
+"""Generating a training set: ``python -m training.synth.generate --classes japanese --per-class 40 --size 48 --out DIR``.
 
-Every sample is perturbed KanjiVG strokes rendered and normalized by ``core.preprocess``,
-exactly as the canvas's ink is. The output is a folder of NPZ shards (``x`` uint8
-(N, s, s, 1), ``y`` label indices, ``labels``), one shard per worker chunk; ``mojiyomi
-train --data FILE.npz`` reads a shard, and ``merge`` joins shards into one NPZ.
+Each class gets ``per_class`` samples: perturbed KanjiVG strokes rendered and normalized
+by ``core.preprocess`` exactly as the canvas's ink, and (a share ``font_share``) augmented
+glyphs of installed Japanese fonts. The output folder holds:
+
+- ``shards/part-NNNNN.npz``: ``x`` (N, s, s, 1) uint8 and ``y`` label strings, a few
+  thousand classes' worth each, written as the workers finish them;
+- ``synth.npz``: every shard joined (unless ``merge=False``), the file training reads
+  (``TrainConfig(data=".../synth.npz", input_size=S, box=B, stroke_ratio=R)``, the same
+  preprocessing the samples were made with);
+- ``manifest.json``: the classes, counts, missing classes, sources, seed, preprocessing,
+  fonts used and the KanjiVG attribution.
+
+The same arguments give the same files: every class draws from its own generator, seeded
+by ``seed`` and the character, whatever the class list, worker count or shard size.
 """
 
 from __future__ import annotations
@@ -13,68 +23,272 @@ import json
 import multiprocessing as mp
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from core.atomic import atomic_write_text
+from core.errors import DatasetError
 from core.preprocess import Preprocessing, preprocess_ink
-from training.synth.kanjivg import has_strokes, load_strokes
+from training.synth.fonts import FONT_DIRS, FontFace, GlyphAugment, covers, find_fonts, glyph_sample
+from training.synth.kanjivg import forms, has_strokes, load_strokes
 from training.synth.perturb import Perturbation, perturb
+from training.synth.shards import merge_shards, write_shard
+
+SOURCES = ("kanjivg", "fonts")
+ATTRIBUTION = "Stroke data: KanjiVG (c) Ulrich Apel and contributors, CC BY-SA 3.0"
+#: Brush cursive (sousho) is too far from how people write on a canvas.
+EXCLUDED_FONTS = ("Sousyo", "Sosho")
 
 
-def render_class(args: tuple[str, int, int, dict, int]) -> np.ndarray:
-    """``count`` normalized samples (count, s, s, 1) uint8 of one character."""
-    char, count, seed, spec_json, class_index = args
-    spec = Preprocessing.from_json(spec_json)
-    strokes = load_strokes(char)
-    rng = np.random.default_rng([seed, class_index])
+@dataclass(frozen=True)
+class SynthOptions:
+    """How samples are made, beyond classes, counts and preprocessing.
+
+    Attributes:
+        sources: ``"kanjivg"``, ``"fonts"`` or both.
+        font_share: Fraction of a class's samples drawn from fonts when both sources have it.
+        kaisho_share: Fraction of KanjiVG samples drawn from its handwritten (kaisho) form
+            where KanjiVG has one.
+        perturbation: Stroke perturbation strengths.
+        glyph: Font glyph augmentation strengths.
+        shard_samples: About how many samples go in one shard.
+        workers: Processes rendering in parallel.
+        font_dirs: Folders searched for fonts.
+    """
+
+    sources: tuple[str, ...] = SOURCES
+    font_share: float = 0.3
+    kaisho_share: float = 0.3
+    perturbation: Perturbation = field(default_factory=Perturbation)
+    glyph: GlyphAugment = field(default_factory=GlyphAugment)
+    shard_samples: int = 20000
+    workers: int = 2
+    font_dirs: tuple[str, ...] = FONT_DIRS
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.sources if s not in SOURCES]
+        if not self.sources or unknown:
+            raise ValueError(f"sources must be some of {SOURCES}. Received: sources={self.sources!r}")
+        if (not (0 <= self.font_share <= 1 and 0 <= self.kaisho_share <= 1) or self.workers < 1
+                or self.shard_samples < 1):
+            raise ValueError(f"Need font_share and kaisho_share in 0..1, workers >= 1 and shard_samples >= 1. "
+                             f"Received: font_share={self.font_share}, kaisho_share={self.kaisho_share}, "
+                             f"workers={self.workers}, shard_samples={self.shard_samples}")
+
+
+@dataclass(frozen=True)
+class _Job:
+    chars: tuple[str, ...]
+    per_class: int
+    seed: int
+    spec: Preprocessing
+    options: SynthOptions
+    fonts: tuple[tuple[FontFace, ...], ...]  # per char: the faces covering it
+
+
+def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: int, out: Path,
+             sources: Sequence[str] = SOURCES, workers: int = 2, merge: bool = True,
+             options: SynthOptions | None = None) -> Path:
+    """Writes a generated dataset to ``out`` (see the module docstring for the layout).
+
+    Args:
+        classes: The characters to generate.
+        per_class: Samples per class.
+        spec: The preprocessing of the model to train; samples are ``spec.size`` squares.
+        seed: Seed; the same arguments give the same samples.
+        out: Output folder, created if needed.
+        sources: ``"kanjivg"``, ``"fonts"`` or both (overrides ``options.sources``).
+        workers: Processes (overrides ``options.workers``).
+        merge: Also join the shards into ``out/synth.npz``.
+        options: Further settings; defaults are the tuned ones.
+
+    Returns:
+        ``out/synth.npz`` when merged, else the shards folder.
+
+    Raises:
+        DatasetError: if ``per_class`` < 1 or no class can be made from the sources.
+        ValueError: if a source is unknown or ``workers`` < 1.
+    """
+    base = options or SynthOptions()
+    opts = SynthOptions(tuple(sources), base.font_share, base.kaisho_share, base.perturbation, base.glyph,
+                        base.shard_samples, workers, base.font_dirs)
+    if per_class < 1:
+        raise DatasetError(f"per_class must be at least 1. Received: per_class={per_class}")
+    faces = usable_fonts(opts.font_dirs) if "fonts" in opts.sources else ()
+    plan = [(c, tuple(f for f in faces if covers(f, c))) for c in dict.fromkeys(classes)]
+    kanjivg = "kanjivg" in opts.sources
+    usable = [(c, f) for c, f in plan if (kanjivg and has_strokes(c)) or f]
+    missing = [c for c, f in plan if (c, f) not in usable]
+    if not usable:
+        raise DatasetError(f"None of the {len(plan)} classes can be made from {opts.sources}. "
+                           f"Received: {''.join(classes)[:40]!r}")
+    shards = _write_shards(usable, per_class, spec, seed, opts, out / "shards")
+    _write_manifest(out, usable, missing, per_class, spec, seed, opts)
+    return merge_shards(shards, out / "synth.npz") if merge else out / "shards"
+
+
+def usable_fonts(dirs: Sequence[str] = FONT_DIRS) -> tuple[FontFace, ...]:
+    """The installed Japanese faces the generator draws from (brush cursive left out)."""
+    return tuple(f for f in find_fonts(tuple(dirs)) if not any(x in f.family for x in EXCLUDED_FONTS))
+
+
+def _write_shards(usable: list[tuple[str, tuple[FontFace, ...]]], per_class: int, spec: Preprocessing,
+                  seed: int, opts: SynthOptions, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("part-*.npz"):
+        stale.unlink()
+    # Jobs much smaller than a shard keep every worker busy (a few per worker at least);
+    # finished jobs are gathered in order until a shard is full.
+    per_job = min(opts.shard_samples, -(-per_class * len(usable) // (8 * opts.workers)))
+    step = max(1, per_job // per_class)
+    jobs = [_Job(tuple(c for c, _ in usable[i:i + step]), per_class, seed, spec, opts,
+                 tuple(f for _, f in usable[i:i + step])) for i in range(0, len(usable), step)]
+    if opts.workers == 1:
+        return _gather(map(render_job, jobs), folder, opts.shard_samples)
+    with mp.get_context("spawn").Pool(opts.workers) as pool:
+        return _gather(pool.imap(render_job, jobs), folder, opts.shard_samples)
+
+
+def _gather(results: Iterator[tuple[np.ndarray, np.ndarray]], folder: Path, shard_samples: int) -> list[Path]:
+    paths: list[Path] = []
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+
+    def flush() -> None:
+        paths.append(folder / f"part-{len(paths):05d}.npz")
+        write_shard(paths[-1], np.concatenate(xs), np.concatenate(ys))
+        xs.clear()
+        ys.clear()
+
+    for x, y in results:
+        xs.append(x)
+        ys.append(y)
+        if sum(len(v) for v in ys) >= shard_samples:
+            flush()
+    if xs:
+        flush()
+    return paths
+
+
+def render_job(job: _Job) -> tuple[np.ndarray, np.ndarray]:
+    """Renders one shard's classes: (x (N, s, s, 1) uint8, y (N,) labels)."""
+    parts = [render_class(c, job.per_class, job.seed, job.spec, job.options, f)
+             for c, f in zip(job.chars, job.fonts)]
+    return np.concatenate(parts), np.repeat(np.asarray(job.chars, dtype=str), job.per_class)
+
+
+def render_class(char: str, count: int, seed: int, spec: Preprocessing, opts: SynthOptions,
+                 faces: tuple[FontFace, ...] = ()) -> np.ndarray:
+    """``count`` samples of one character as (count, s, s, 1) uint8.
+
+    Args:
+        char: The character.
+        count: Samples to make.
+        seed: Seed, combined with the character's code point.
+        spec: The model's preprocessing.
+        opts: Sources and strengths.
+        faces: Font faces covering ``char`` (used when ``"fonts"`` is a source).
+
+    Raises:
+        DatasetError: if neither source can draw ``char``.
+    """
+    rng = np.random.default_rng([seed, ord(char)])
+    strokes = "kanjivg" in opts.sources and has_strokes(char)
+    faces = faces if "fonts" in opts.sources else ()
+    if not strokes and not faces:
+        raise DatasetError(f"Neither KanjiVG nor a font can draw {char!r}. Received sources={opts.sources}")
+    from_fonts = count if not strokes else (round(count * opts.font_share) if faces else 0)
     out = np.empty((count, spec.size, spec.size, 1), np.uint8)
     for i in range(count):
-        x = preprocess_ink(perturb(strokes, rng, Perturbation()), spec)
-        out[i] = np.clip(np.round(x), 0, 255).astype(np.uint8)
+        sample = _font_sample(char, faces, rng, spec, opts) if i < from_fonts else None
+        if sample is None:
+            sample = _stroke_sample(char, rng, spec, opts) if strokes else _font_retry(char, faces, rng, spec, opts)
+        out[i] = np.clip(np.round(sample), 0, 255).astype(np.uint8)
     return out
 
 
-def generate(classes: list[str], per_class: int, spec: Preprocessing, seed: int, out: Path,
-             workers: int = 2) -> Path:
-    """Writes ``out/synth.npz`` with ``per_class`` samples of every class KanjiVG has.
+def _stroke_sample(char: str, rng: np.random.Generator, spec: Preprocessing, opts: SynthOptions) -> np.ndarray:
+    variants = forms(char)
+    variant = variants[-1] if len(variants) > 1 and rng.random() < opts.kaisho_share else None
+    return preprocess_ink(perturb(load_strokes(char, variant), rng, opts.perturbation), spec)
 
-    Returns:
-        The NPZ written. Classes KanjiVG lacks are listed in ``out/missing.json``.
-    """
-    usable = [c for c in classes if has_strokes(c)]
-    missing = [c for c in classes if c not in usable]
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = [(c, per_class, seed, spec.to_json(), i) for i, c in enumerate(usable)]
-    with mp.get_context("spawn").Pool(workers) as pool:
-        parts = pool.map(render_class, jobs, chunksize=8)
-    x = np.concatenate(parts)
-    y = np.repeat(np.arange(len(usable)), per_class)
-    target = out / "synth.npz"
-    np.savez(target, x=x, y=y, labels=np.asarray(usable))
-    (out / "missing.json").write_text(json.dumps(missing, ensure_ascii=False))
-    return target
+
+def _font_sample(char: str, faces: tuple[FontFace, ...], rng: np.random.Generator, spec: Preprocessing,
+                 opts: SynthOptions) -> np.ndarray | None:
+    # Pick a font package first, then a face in it, so that 100 faces of one package do not
+    # outweigh the one face of another.
+    groups = sorted({f.group for f in faces})
+    group = groups[rng.integers(len(groups))]
+    members = [f for f in faces if f.group == group]
+    return glyph_sample(members[rng.integers(len(members))], char, rng, spec, opts.glyph)
+
+
+def _font_retry(char: str, faces: tuple[FontFace, ...], rng: np.random.Generator, spec: Preprocessing,
+                opts: SynthOptions) -> np.ndarray:
+    for _ in range(20):
+        sample = _font_sample(char, faces, rng, spec, opts)
+        if sample is not None:
+            return sample
+    raise DatasetError(f"No font draws a visible glyph for {char!r}. Received {len(faces)} faces covering it")
+
+
+def _write_manifest(out: Path, usable: list[tuple[str, tuple[FontFace, ...]]], missing: list[str],
+                    per_class: int, spec: Preprocessing, seed: int, opts: SynthOptions) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        kanjivg_version = version("kanjivg")
+    except PackageNotFoundError:
+        kanjivg_version = None
+    fonts = sorted({f"{f.family} ({f.group})" for _, faces in usable for f in faces})
+    manifest = {"classes": "".join(c for c, _ in usable), "missing": "".join(missing), "per_class": per_class,
+                "samples": per_class * len(usable), "seed": seed, "preprocessing": spec.to_json(),
+                "options": asdict(opts), "kanjivg": kanjivg_version, "fonts": fonts, "attribution": ATTRIBUTION}
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+
+
+def class_set(name: str) -> list[str]:
+    """Classes by name: ``japanese``, ``kana``, ``digits``, or the characters of a string."""
+    from core.charsets import DIGITS, HIRAGANA_ROW, KATAKANA_ROW, japanese_classes, jis_row
+
+    named = {"japanese": lambda: list(japanese_classes()), "digits": lambda: list(DIGITS),
+             "kana": lambda: list(jis_row(HIRAGANA_ROW) + jis_row(KATAKANA_ROW)) + ["ー"]}
+    return named[name]() if name in named else list(dict.fromkeys(name))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate handwriting-like training data from KanjiVG.")
-    parser.add_argument("--classes", default="japanese", help="'japanese' (all classes) or a string of characters")
+    """The command line; prints what was written and how fast."""
+    parser = argparse.ArgumentParser(description="Generate handwriting-like training data (KanjiVG strokes, fonts).")
+    parser.add_argument("--classes", default="japanese", help="japanese, kana, digits, or a string of characters")
     parser.add_argument("--per-class", type=int, default=40)
-    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--size", type=int, default=48, help="side of the model input")
+    parser.add_argument("--box", type=int, default=0, help="side of the ink's box (default 5/7 of --size)")
+    parser.add_argument("--stroke-ratio", type=float, default=0.1)
+    parser.add_argument("--sources", default="kanjivg,fonts", help="comma-separated: kanjivg, fonts")
+    parser.add_argument("--font-share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-merge", action="store_true", help="leave the shards, skip synth.npz")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    from core.charsets import japanese_classes
-
-    classes = list(japanese_classes()) if args.classes == "japanese" else list(dict.fromkeys(args.classes))
-    spec = Preprocessing(size=args.size, box=max(8, round(args.size * 20 / 28)))
-    start = time.time()
-    path = generate(classes, args.per_class, spec, args.seed, Path(args.out), args.workers)
-    with np.load(path) as data:
-        n = len(data["y"])
-    print(f"wrote {path}: {n} samples of {n // args.per_class} classes in {time.time() - start:.0f} s "
-          f"({n / (time.time() - start):.0f} samples/s)")
+    spec = Preprocessing(size=args.size, box=args.box or max(8, round(args.size * 20 / 28)),
+                         stroke_ratio=args.stroke_ratio)
+    options = SynthOptions(font_share=args.font_share)
+    start = time.perf_counter()
+    try:
+        path = generate(class_set(args.classes), args.per_class, spec, args.seed, Path(args.out),
+                        tuple(s.strip() for s in args.sources.split(",") if s.strip()), args.workers,
+                        not args.no_merge, options)
+    except (DatasetError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    manifest = json.loads((Path(args.out) / "manifest.json").read_text(encoding="utf-8"))
+    seconds = time.perf_counter() - start
+    print(f"wrote {path}: {manifest['samples']} samples of {len(manifest['classes'])} classes in {seconds:.0f} s "
+          f"({manifest['samples'] / seconds:.0f} samples/s); missing: {manifest['missing'] or 'none'}")
     return 0
 
 
