@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.bundle import ModelBundle
+from core.charsets import order_by_size, size_cue, with_lookalikes
 from core.errors import BundleError
+from core.ink import Ink
 from core.inputs import RecognizerInput, to_model_input
 
 
@@ -50,21 +52,35 @@ class Recognizer(ABC):
             InputError: if the item holds nothing to recognize.
         """
         x = to_model_input(item, self.bundle.preprocessing)
-        return self.rank(self.predict(x[None])[0], top_k, allowed)
+        probs = order_by_size(self.predict(x[None])[0], self.bundle.labels, size_cue(ink_extent(item)))
+        return self.rank(probs, top_k, allowed)
 
     def rank(self, probs: np.ndarray, top_k: int = 10,
              allowed: Callable[[str], bool] | None = None) -> list[Candidate]:
-        """The ``top_k`` labels of one probability vector, best first."""
+        """The ``top_k`` labels of one probability vector, best first.
+
+        Classes written the same way (``core.charsets.LOOKALIKES``: つ/っ, ロ/口, 一/ー...)
+        come together: a lookalike of one of the first three candidates is placed right
+        after it, whatever its probability, since the ink alone cannot tell them apart.
+        """
         labels = self.bundle.labels
         order = np.argsort(-probs, kind="stable")
-        out: list[Candidate] = []
+        ranked: list[int] = []
         for index in order:
-            label = labels[int(index)]
-            if allowed is None or allowed(label):
-                out.append(Candidate(label, float(probs[index])))
-                if len(out) >= top_k:
+            if allowed is None or allowed(labels[int(index)]):
+                ranked.append(int(index))
+                if len(ranked) >= top_k:
                     break
-        return out
+        index_of = self._index_of()
+        shown = with_lookalikes([labels[i] for i in ranked], lambda c: c in index_of and (allowed is None
+                                                                                      or allowed(c)))
+        return [Candidate(label, float(probs[index_of[label]])) for label in shown[:top_k]]
+
+    def _index_of(self) -> dict[str, int]:
+        cached = getattr(self, "_label_index", None)
+        if cached is None:
+            cached = self._label_index = {label: i for i, label in enumerate(self.bundle.labels)}
+        return cached
 
     def predict_many(self, batch: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """``predict`` over a large array in chunks."""
@@ -105,6 +121,14 @@ class TFLiteRecognizer(Recognizer):
             self._interpreter.set_tensor(self._input["index"], _quantize(batch, self._input))
             self._interpreter.invoke()
             return _dequantize(self._interpreter.get_tensor(self._output["index"]), self._output)
+
+
+def ink_extent(item: RecognizerInput) -> float | None:
+    """The ink's larger side as a share of its canvas's shorter side (None for pictures)."""
+    if not isinstance(item, Ink) or item.width <= 0 or item.height <= 0 or item.is_empty:
+        return None
+    left, top, right, bottom = item.bounds()
+    return max(right - left, bottom - top) / min(item.width, item.height)
 
 
 def _quantize(batch: np.ndarray, detail: dict) -> np.ndarray:

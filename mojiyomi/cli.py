@@ -16,6 +16,10 @@ from typing import Any
 
 from core.errors import MojiyomiError
 
+#: ``training.datasets.readers.FORMATS`` (kept here so parsing flags imports no reader;
+#: ``tests/test_cli_recognize.py`` checks they agree).
+FORMATS = ("idx", "keras", "folder", "npz", "ink", "tdic", "etl", "etl8b", "etl9b", "etl8g", "etl9g")
+
 log = logging.getLogger("mojiyomi")
 
 
@@ -72,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default=None, help="model bundle name or folder")
     ev.add_argument("--data", required=True,
                     help="MNIST IDX folder (its test split), image folder, ink JSONL, .tdic, .npz or ETL files")
+    ev.add_argument("--format", dest="data_format", choices=FORMATS, help="the dataset's format when its name does "
+                    "not tell (default: detected)")
     ev.add_argument("--json", action="store_true", help="end with one JSON object")
     ev.add_argument("--limit", type=int, default=None, help="evaluate at most N samples")
     ev.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
@@ -82,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--backbone", default=None, help="simple-cnn (default), mobilenet-v3-small, mobilenet-v3-large, "
                     "mobilenet-v2, densenet121, efficientnet-b0, inception-v3 or vgg16")
     tr.add_argument("--out", help="folder to write the bundle to")
-    tr.add_argument("--epochs", type=int)
+    tr.add_argument("--epochs", type=int, help="epochs of the only stage (simple-cnn) or of stage 1")
+    tr.add_argument("--stage1-epochs", type=int, help="ImageNet backbones: epochs training the head, base frozen "
+                    "(same as --epochs)")
     tr.add_argument("--limit", type=int)
     tr.add_argument("--batch-size", type=int)
     tr.add_argument("--learning-rate", type=float)
@@ -97,24 +105,39 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--optimizer", choices=("adam", "adamax", "sgd"))
     tr.add_argument("--validation-size", type=float, help="validation samples (a fraction if below 1; default 5000)")
     tr.add_argument("--input-size", type=int, help="model input side in pixels (default 28)")
+    tr.add_argument("--format", dest="data_format", choices=FORMATS, help="the dataset's format when its name does "
+                    "not tell (default: detected)")
+    tr.add_argument("--box", type=int, help="side of the box the character is fitted into (default 20/28 of "
+                    "--input-size)")
+    tr.add_argument("--stroke-ratio", type=float, help="pen width relative to the character, for ink (default 0.1)")
+    tr.add_argument("--width", type=int, help="simple-cnn: filters of the first block (default 32)")
+    tr.add_argument("--augment", help="default, light, none, or KEY=VALUE,... with rotation_deg, zoom, translation, "
+                    "shear")
     tr.add_argument("--dropout", type=float)
     tr.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without gain")
     tr.add_argument("--split-by-writer", action="store_true", help="keep each writer in one split")
-    tr.add_argument("--weights", help="ImageNet backbones: none, imagenet (Keras cache) or a weights file")
+    tr.add_argument("--weights", help="ImageNet backbones: none (the whole network trains from scratch), imagenet "
+                    "(Keras' cache folder; downloaded only when online) or a .h5 weights file")
     tr.add_argument("--adapter", choices=("repeat", "conv1x1"), help="grey to RGB: repeat or a learned 1x1 conv")
     tr.add_argument("--head", choices=("gap", "flatten"))
     tr.add_argument("--head-batchnorm", action="store_true")
     tr.add_argument("--bottleneck", action="store_true", help="stage 1 on cached backbone features")
     tr.add_argument("--stage2-epochs", type=int, help="epochs with the top of the backbone unfrozen")
-    tr.add_argument("--unfreeze", dest="unfreeze_layers", type=int, help="backbone layers to unfreeze (-1: all)")
+    tr.add_argument("--unfreeze", dest="unfreeze_layers", type=_layer_count, metavar="N|all",
+                    help="stage 2: how many top backbone layers train (all, or -1: every one)")
     tr.add_argument("--stage2-learning-rate", type=float)
     tr.add_argument("--json", action="store_true", help="end with one JSON object")
     tr.set_defaults(run=_run_train)
-    ex = sub.add_parser("export", help="export a bundle's model to another TFLite format, checked against Keras")
+    ex = sub.add_parser("export", help="export a bundle's model to another TFLite format, checked against Keras",
+                        description="Writes the export atomically and prints its top-1 agreement with Keras and "
+                                    "both accuracies. An int8 export that loses more than 0.3 points is still "
+                                    "written (exit status 0) and the output ends with a WARNING line.")
     ex.add_argument("--model", required=True, help="bundle name or folder")
     ex.add_argument("--format", required=True, choices=("tflite-float32", "tflite-float16", "tflite-dynamic",
                                                         "tflite-int8"))
     ex.add_argument("--out", help="file to write (default: model.<format>.tflite in the bundle)")
+    ex.add_argument("--data", help="dataset to check (and calibrate int8) on instead of the bundle's samples")
+    ex.add_argument("--limit", type=int, help="read at most N samples of --data")
     ex.add_argument("--json", action="store_true", help="end with one JSON object")
     ex.set_defaults(run=_run_export)
     ft = sub.add_parser("finetune", help="adapt a model to your own handwriting samples")
@@ -155,7 +178,10 @@ def _run_export(args: argparse.Namespace) -> int:
     from core.bundle import resolve_model
     from training.export import export_bundle
 
-    path, check = export_bundle(resolve_model(args.model), args.format, Path(args.out) if args.out else None)
+    # An int8 export that loses more than 0.3 points is still written and exits 0; its summary
+    # ends with a WARNING line (and "within_budget": false with --json).
+    path, check = export_bundle(resolve_model(args.model), args.format, Path(args.out) if args.out else None,
+                                args.data, args.limit)
     print(f"wrote {path}\n{check.summary()}")
     if args.json:
         print(json.dumps({"file": str(path), "format": check.fmt, "bytes": check.bytes, "n": check.n,
@@ -217,7 +243,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     from training.evaluate_data import evaluate_dataset
 
     bundle = resolve_model(args.model or default_model_name())
-    metrics = evaluate_dataset(open_recognizer(bundle, args.backend), args.data, args.limit)
+    metrics = evaluate_dataset(open_recognizer(bundle, args.backend), args.data, args.limit, args.data_format)
     summary = {"model": bundle.name, "data": args.data, **metrics.to_json()}
     left_out = "".join(f"  ({count} {why} left out)" for count, why in
                        ((metrics.unknown_label, "with labels the model does not know"),
@@ -233,6 +259,11 @@ def _run_train(args: argparse.Namespace) -> int:
     from training.cli_train import run_train_command
 
     return run_train_command(args, "mojiyomi " + shlex.join(sys.argv[1:]) if sys.argv else None)
+
+
+def _layer_count(text: str) -> int:
+    """``--unfreeze``: a number of layers, or ``all`` (-1)."""
+    return -1 if text.strip().lower() == "all" else int(text)
 
 
 def _json_default(value: Any) -> Any:

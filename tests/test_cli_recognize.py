@@ -100,3 +100,10 @@ def test_a_photo_of_several_digits_prints_each(tiny_bundle: Path, tmp_path: Path
     code, out, err = _run(["recognize", "--model", str(tiny_bundle), "--json", str(tmp_path / "year.jpg")], capsys)
     row = json.loads(out)
     assert code == 0 and len(row["characters"]) == 4 and len(row["text"]) == 4
+
+
+def test_format_choices_match_the_readers() -> None:
+    from mojiyomi.cli import FORMATS
+    from training.datasets.readers import FORMATS as READERS
+
+    assert FORMATS == READERS

@@ -72,3 +72,16 @@ def test_clean_photo_gives_white_ink_on_black_without_specks(dark_on_light: bool
 def test_clean_photo_of_blank_paper_is_an_input_error() -> None:
     with pytest.raises(InputError, match="No writing"):
         clean_photo(np.full((100, 100), 200, np.uint8))
+
+
+@pytest.mark.parametrize("pen", [3, 8, 12, 16])
+def test_clean_photo_keeps_thick_strokes_whole(pen: int) -> None:
+    # A small picture written with a broad pen: the background estimate must not take
+    # the middle of a stroke for paper (that hollowed a "7" into two pieces read as "21").
+    picture = np.full((160, 160), 235, np.uint8)
+    cv2.line(picture, (40, 35), (120, 35), 30, pen)
+    cv2.line(picture, (120, 35), (70, 130), 30, pen)
+    ink = clean_photo(picture) > 0
+    pieces = cv2.connectedComponents(ink.astype(np.uint8))[0] - 1
+    assert pieces == 1
+    assert ink.mean() == pytest.approx((picture < 128).mean(), rel=0.15)

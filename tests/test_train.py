@@ -144,3 +144,44 @@ def test_a_dataset_larger_than_memory_trains_from_disk(tmp_path: Path, monkeypat
     result = train(_config(tmp_path / "ink.jsonl", tmp_path / "out", epochs=1, validation_size=0.2))
     assert served and all(stream.is_on_disk(x) for x in served)
     assert load_bundle(result.bundle).labels == tuple("0123456789")
+
+
+def test_no_augmentation_and_a_generated_dataset_records_its_sources(tmp_path: Path) -> None:
+    # An NPZ with a generator's manifest beside it: its attribution goes into the bundle.
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = np.zeros((240, 20, 20), np.uint8)
+    y = np.array(list("ab") * 120)
+    for i, label in enumerate(y):  # a bar, horizontal for "a", vertical for "b"
+        k = rng.integers(6, 14)
+        if label == "a":
+            x[i, k:k + 3, 3:17] = 255
+        else:
+            x[i, 3:17, k:k + 3] = 255
+    data = tmp_path / "gen"
+    data.mkdir()
+    np.savez(data / "synth.npz", x=x, y=y)
+    (data / "manifest.json").write_text(json.dumps({"attribution": "Stroke data: test, CC0", "per_class": 120}))
+    config = TrainConfig(data=str(data / "synth.npz"), out=str(tmp_path / "out"), epochs=2, batch_size=32,
+                         validation_size=40, input_size=20, box=14, width=8, augment=AugmentConfig(0, 0, 0, 0))
+    # (two epochs of a tiny model: this checks the run and its records, not what it learned)
+    result = train(config, lambda event: None, command="test")
+    bundle = load_bundle(result.bundle)
+    assert bundle.metadata["attribution"] == "Stroke data: test, CC0"
+    assert bundle.metadata["training"]["data"]["per_class"] == 120
+    assert bundle.metadata["training"]["config"]["width"] == 8
+    assert bundle.metadata["training"]["config"]["augment"] == AugmentConfig(0, 0, 0, 0).to_json()
+
+
+def test_augment_flag_presets_and_pairs() -> None:
+    from training.cli_train import parse_augment
+
+    assert parse_augment("none") == {"rotation_deg": 0.0, "zoom": 0.0, "translation": 0.0, "shear": 0.0}
+    assert parse_augment("rotation_deg=3,zoom=0")["rotation_deg"] == 3.0
+    with pytest.raises(ValueError, match="--augment takes"):
+        parse_augment("spin=3")
+    with pytest.raises(ValueError, match="too strong"):
+        parse_augment("rotation_deg=120")

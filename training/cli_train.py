@@ -13,7 +13,7 @@ from training.config import TrainConfig
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
                 "title", "init_from", "strategy", "optimizer", "input_size", "weights", "adapter", "head",
                 "stage2_epochs", "unfreeze_layers", "stage2_learning_rate", "early_stopping", "dropout",
-                "validation_size")
+                "validation_size", "box", "stroke_ratio", "width", "data_format")
 _SWITCHES = ("bottleneck", "head_batchnorm", "split_by_writer")
 
 
@@ -24,15 +24,53 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         value = getattr(args, key, None)
         if value is not None:
             base[key] = value
+    stage1 = getattr(args, "stage1_epochs", None)
+    if stage1 is not None:
+        if getattr(args, "epochs", None) not in (None, stage1):
+            raise ValueError(f"--stage1-epochs is another name for --epochs; give one of them. "
+                             f"Received: --epochs {args.epochs} --stage1-epochs {stage1}")
+        base["epochs"] = stage1
     for key in _SWITCHES:
         if getattr(args, key, False):
             base[key] = True
+    augment = getattr(args, "augment", None)
+    if augment is not None:
+        base["augment"] = parse_augment(augment)
     if getattr(args, "input_size", None) and "box" not in base:
         base["box"] = max(8, round(args.input_size * 20 / 28))  # MNIST's 20-in-28 framing at any size
     for required in ("data", "out"):
         if not base.get(required):
             raise ValueError(f"mojiyomi train needs --{required}.")
     return TrainConfig.from_json(base)
+
+
+AUGMENT_PRESETS = {"none": {"rotation_deg": 0.0, "zoom": 0.0, "translation": 0.0, "shear": 0.0},
+                   "light": {"rotation_deg": 3.0, "zoom": 0.0, "translation": 0.0, "shear": 0.0}}
+
+
+def parse_augment(text: str) -> dict[str, float]:
+    """``--augment``: ``default``, ``light``, ``none`` or ``rotation_deg=5,zoom=0.05,...``."""
+    from dataclasses import fields
+
+    from training.augment import AugmentConfig
+
+    if text == "default":
+        return AugmentConfig().to_json()
+    if text in AUGMENT_PRESETS:
+        return dict(AUGMENT_PRESETS[text])
+    known = {f.name for f in fields(AugmentConfig)}
+    values = AugmentConfig().to_json()
+    for part in filter(None, text.split(",")):
+        key, _, value = part.partition("=")
+        try:
+            if key.strip() not in known:
+                raise ValueError
+            values[key.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--augment takes default, light, none or KEY=VALUE pairs with keys {sorted(known)}. "
+                             f"Received: {text!r}") from None
+    AugmentConfig(**values)  # checks the strengths
+    return values
 
 
 class TerminalProgress:
@@ -58,17 +96,22 @@ class TerminalProgress:
             elapsed = time.time() - self.start
             eta = elapsed / done - elapsed if done > 0 else 0
             logs = event.get("logs", {})
-            self.stream.write(f"\repoch {self.epoch + 1}/{self.epochs} [{bar:<30}] {done:6.1%} "
+            self.stream.write(f"\r{_stage(event)}epoch {self.epoch + 1}/{self.epochs} [{bar:<30}] {done:6.1%} "
                               f"loss {logs.get('loss', 0):.4f} acc {logs.get('accuracy', 0):.4f} "
                               f"ETA {eta:5.0f}s ")
         elif kind == "epoch":
             self.epoch = event["epoch"]
             logs = event.get("logs", {})
-            self.stream.write(f"\repoch {self.epoch}/{self.epochs} loss {logs.get('loss', 0):.4f} "
+            self.stream.write(f"\r{_stage(event)}epoch {self.epoch}/{self.epochs} loss {logs.get('loss', 0):.4f} "
                               f"acc {logs.get('accuracy', 0):.4f} val_loss {logs.get('val_loss', 0):.4f} "
                               f"val_acc {logs.get('val_accuracy', 0):.4f} ({time.time() - self.start:.0f}s)"
                               + " " * 20 + "\n")
         self.stream.flush()
+
+
+def _stage(event: dict[str, Any]) -> str:
+    """``stage 2 `` before the epoch counter of a second stage (epochs count again from 1)."""
+    return f"stage {event['stage']} " if event.get("stage", 1) > 1 else ""
 
 
 def run_train_command(args: argparse.Namespace, command: str | None) -> int:

@@ -21,11 +21,14 @@ class TrainConfig:
     Attributes:
         data: Dataset path (IDX folder, image folder, NPZ, ink JSONL, ETL file...).
         out: Folder the finished bundle is written to.
+        data_format: The dataset's format when its name does not tell (``idx``, ``folder``,
+            ``npz``, ``ink``, ``tdic``, ``etl8b``...); None detects it.
         backbone: Model builder name (see ``training.backbones``).
         name: Bundle name (defaults to the out folder's name).
         version: Bundle version string.
         title: Human title shown in the Model menu.
-        epochs: Epochs of the main stage.
+        epochs: Epochs of the only stage (simple CNN) or of stage 1, the head on the frozen
+            backbone (ImageNet backbones; ``--stage1-epochs`` on the command line).
         batch_size: Samples per step.
         learning_rate: Peak learning rate (cosine-decayed to 1% over the run).
         optimizer: ``adam``, ``adamax`` or ``sgd``.
@@ -38,7 +41,8 @@ class TrainConfig:
         augment: Augmentation strengths.
         early_stopping: Patience in epochs on validation accuracy (0 turns it off).
         init_from: A bundle to start from (fine-tuning) instead of fresh weights.
-        dropout: Dropout rate of the model head.
+        dropout: Dropout rate of the model head (``head_dropout`` of ImageNet backbones).
+        width: Simple CNN only: filters of its first block (the others are 2x and 4x).
         strategy: ``default``, ``mirrored`` (all GPUs here) or ``multiworker`` (TF_CONFIG).
         split_by_writer: Keep each writer's samples in one split (datasets with writer ids).
         weights: ImageNet backbones only: ``none``, ``imagenet`` (Keras' cache) or a file.
@@ -53,6 +57,7 @@ class TrainConfig:
 
     data: str
     out: str
+    data_format: str | None = None
     backbone: str = "simple-cnn"
     name: str = ""
     version: str = "1.0.0"
@@ -71,6 +76,7 @@ class TrainConfig:
     early_stopping: int = 0
     init_from: str | None = None
     dropout: float = 0.4
+    width: int = 32
     strategy: str = "default"
     split_by_writer: bool = False
     weights: str = "none"
@@ -101,6 +107,14 @@ class TrainConfig:
                             f"0 < box <= input_size)")
         if not 0 <= self.dropout < 1:
             problems.append(f"dropout={self.dropout} (need 0 <= dropout < 1)")
+        if not 4 <= self.width <= 512:
+            problems.append(f"width={self.width} (need 4 <= width <= 512)")
+        if not 0 < self.stroke_ratio < 0.5:
+            problems.append(f"stroke_ratio={self.stroke_ratio} (need 0 < stroke_ratio < 0.5)")
+        from training.datasets.readers import FORMATS
+
+        if self.data_format is not None and self.data_format not in FORMATS:
+            problems.append(f"data_format={self.data_format!r} (need one of {FORMATS})")
         if self.strategy not in ("default", "mirrored", "multiworker"):
             problems.append(f"strategy={self.strategy!r} (need default, mirrored or multiworker)")
         problems += self._transfer_problems()
@@ -108,7 +122,11 @@ class TrainConfig:
             raise ValueError("Impossible training config. Received: " + "; ".join(problems))
 
     def _transfer_problems(self) -> list[str]:
+        from training.backbones import BACKBONES
+
         problems = []
+        if self.backbone not in BACKBONES:
+            problems.append(f"backbone={self.backbone!r} (need one of {sorted(BACKBONES)})")
         if self.adapter not in ("repeat", "conv1x1"):
             problems.append(f"adapter={self.adapter!r} (need repeat or conv1x1)")
         if self.head not in ("gap", "flatten"):
@@ -118,6 +136,12 @@ class TrainConfig:
                             f"(need >= 0 and >= -1)")
         if not 0 < self.stage2_learning_rate < 1:
             problems.append(f"stage2_learning_rate={self.stage2_learning_rate} (need 0 < lr < 1)")
+        if self.weights not in ("none", "imagenet") and not self.weights.endswith((".h5", ".keras")):
+            problems.append(f"weights={self.weights!r} (need none, imagenet or a .h5 weights file)")
+        if (self.backbone != "simple-cnn" and self.weights == "none" and not self.init_from
+                and (self.bottleneck or self.stage2_epochs)):
+            problems.append("bottleneck and stage2_epochs need pretrained weights (weights=imagenet or a file); "
+                            "with weights=none the whole network trains from scratch in one stage")
         if self.backbone == "simple-cnn" and (self.bottleneck or self.stage2_epochs or self.weights != "none"):
             problems.append("bottleneck, stage2_epochs and weights apply to ImageNet backbones, not simple-cnn")
         return problems

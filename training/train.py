@@ -20,6 +20,10 @@ from core.errors import DatasetError
 from core.preprocess import Preprocessing
 from training.config import TrainConfig
 from training.data import PreparedData, prepare_data
+from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
+
+__all__ = ["Cancelled", "TrainResult", "align_labels", "build_for", "fit", "make_progress_callback", "open_run",
+           "run_dir_for", "spec_for", "train", "write_trained_bundle"]
 
 #: A progress event: a dict with at least ``"event"`` (see ``ProgressCallback``).
 Reporter = Callable[[dict[str, Any]], None]
@@ -45,46 +49,6 @@ def spec_for(config: TrainConfig) -> Preprocessing:
     return Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
 
 
-def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], stage: int = 0) -> Any:
-    """A Keras callback reporting batches and epochs, and stopping when asked."""
-    import keras
-
-    class ProgressCallback(keras.callbacks.Callback):
-        """Reports ``batch`` and ``epoch`` events; sets ``stop_training`` on cancel."""
-
-        def on_train_begin(self, logs: dict | None = None) -> None:
-            report({"event": "start", "epochs": self.params.get("epochs"), "steps": self.params.get("steps"),
-                    "stage": stage})
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            if should_stop():
-                self.model.stop_training = True
-            report({"event": "batch", "batch": batch + 1, "steps": self.params.get("steps"),
-                    "logs": _floats(logs)})
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            report({"event": "epoch", "epoch": epoch + 1, "epochs": self.params.get("epochs"),
-                    "logs": _floats(logs), "stage": stage})
-
-    return ProgressCallback()
-
-
-def _floats(logs: dict | None) -> dict[str, float]:
-    return {k: float(v) for k, v in (logs or {}).items() if np.isscalar(v) or np.ndim(v) == 0}
-
-
-def _optimizer(config: TrainConfig, steps: int, learning_rate: float | None = None) -> Any:
-    import keras
-
-    peak = config.learning_rate if learning_rate is None else learning_rate
-    schedule = keras.optimizers.schedules.CosineDecay(peak, max(1, steps), alpha=0.01)
-    if config.optimizer == "sgd":
-        return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
-    if config.optimizer == "adamax":
-        return keras.optimizers.Adamax(schedule)
-    return keras.optimizers.Adam(schedule)
-
-
 def build_for(config: TrainConfig, classes: int) -> Any:
     """A fresh model for the config, or the ``init_from`` bundle's model to fine-tune."""
     import keras
@@ -104,127 +68,36 @@ def build_for(config: TrainConfig, classes: int) -> Any:
     if is_transfer(config.backbone):
         return build_model(config.backbone, shape, classes, weights=config.weights, adapter=config.adapter,
                            head=config.head, head_dropout=config.dropout, head_batchnorm=config.head_batchnorm)
-    return build_model(config.backbone, shape, classes, dropout=config.dropout)
+    return build_model(config.backbone, shape, classes, dropout=config.dropout, width=config.width)
 
 
 def fit(config: TrainConfig, data: PreparedData, report: Reporter,
         should_stop: Callable[[], bool], run_dir: Path) -> Any:
-    """Trains the model on prepared data; returns the inference model (no augmentation).
+    """Builds the model (seeded) and trains it with the recipe; returns the inference model.
 
-    The simple CNN trains in one stage. An ImageNet backbone trains in two: stage 1 the
-    head with the backbone frozen (on cached backbone features with ``bottleneck``), stage
-    2 (``stage2_epochs``) with the top ``unfreeze_layers`` of the backbone unfrozen at
-    ``stage2_learning_rate``. ``run_dir`` holds a checkpoint of every epoch of each stage
-    (so an interrupted run resumes where it stopped) and the best weights on validation.
+    The simple CNN trains in one stage, an ImageNet backbone in two (see
+    ``training.recipe``). ``run_dir`` holds a checkpoint of every epoch of each stage (so
+    an interrupted run resumes where it stopped) and the best weights on validation.
+
+    Raises:
+        Cancelled: if ``should_stop`` returned True.
     """
     import keras
 
     from training.distribute import strategy_scope
-    from training.transfer import set_base_trainable, split_model
+
+    from training.backbones import upsample_note
 
     keras.utils.set_random_seed(config.seed)
+    note = None if config.init_from else upsample_note(config.backbone, config.input_size)
+    if note:
+        report({"event": "stage", "text": note})
     with strategy_scope(config.strategy):
         model = build_for(config, len(data.labels))
-    parts = split_model(model)
-    if parts is None:
-        _fit_stage(config, model, data, report, should_stop, run_dir, 0, config.epochs, config.learning_rate)
-    else:
-        set_base_trainable(model, 0)
-        stage1 = run_dir / "stage1-done.weights.h5"
-        if stage1.exists():  # a resumed run that had finished stage 1
-            model.load_weights(str(stage1))
-        else:
-            report({"event": "stage", "text": "Stage 1: training the new head, the backbone frozen", "stage": 1})
-            if config.bottleneck:
-                _fit_head_on_bottleneck(config, parts, data, report, should_stop, run_dir)
-            else:
-                _fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate)
-            if not should_stop():
-                model.save_weights(str(stage1))
-        if config.stage2_epochs:
-            layers = set_base_trainable(model, config.unfreeze_layers)
-            report({"event": "stage", "stage": 2,
-                    "text": f"Stage 2: fine-tuning the top {layers} backbone layers at a lower learning rate"})
-            _fit_stage(config, model, data, report, should_stop, run_dir, 2, config.stage2_epochs,
-                       config.stage2_learning_rate)
+    run_stages(config, model, data, report, should_stop, run_dir)
     if should_stop():
         raise Cancelled("Training was cancelled by the user; no model was written or replaced.")
     return model
-
-
-def _fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Reporter,
-               should_stop: Callable[[], bool], run_dir: Path, stage: int, epochs: int, learning_rate: float) -> None:
-    """One stage of training (augmentation on), keeping the best validation weights."""
-    import keras
-
-    from training.augment import build_augmenter
-    from training.datasets.stream import batches, is_on_disk
-    from training.distribute import strategy_scope
-
-    if should_stop():
-        return
-    suffix = f"-{stage}" if stage else ""
-    with strategy_scope(config.strategy):
-        trainer = keras.Sequential([keras.Input(model.input_shape[1:]),
-                                    build_augmenter(config.augment, config.seed), model], name="trainer")
-        steps = -(-len(data.train) // config.batch_size) * epochs
-        trainer.compile(_optimizer(config, steps, learning_rate), loss="sparse_categorical_crossentropy",
-                        metrics=["accuracy"])
-    best = run_dir / f"best{suffix}.weights.h5"
-    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / f"backup{suffix}")),
-                 make_progress_callback(report, should_stop, stage),
-                 keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True,
-                                                 monitor="val_accuracy", save_best_only=True)]
-    if config.early_stopping:
-        callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.early_stopping))
-    if config.strategy == "multiworker":
-        from training.distribute import fit_multiworker
-
-        fit_multiworker(trainer, (data.train.x, data.train.y), (data.val.x, data.val.y), config.batch_size,
-                        epochs, config.seed, report, should_stop,
-                        lambda epoch, logs: trainer.save_weights(str(run_dir / "last.weights.h5")))
-    elif config.strategy == "mirrored":
-        from training.distribute import as_distributed_dataset
-
-        trainer.fit(as_distributed_dataset(data.train.x, data.train.y, config.batch_size, True, config.seed),
-                    epochs=epochs, callbacks=callbacks, verbose=0,
-                    validation_data=as_distributed_dataset(data.val.x, data.val.y, config.batch_size, False, 0))
-    elif is_on_disk(data.train.x):
-        trainer.fit(batches(data.train.x, data.train.y, config.batch_size, True, config.seed), epochs=epochs,
-                    validation_data=batches(data.val.x, data.val.y, config.batch_size, False, 0),
-                    callbacks=callbacks, verbose=0)
-    else:
-        trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=epochs,
-                    validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
-    if best.exists() and not should_stop():
-        trainer.load_weights(str(best))
-
-
-def _fit_head_on_bottleneck(config: TrainConfig, parts: tuple[Any, Any], data: PreparedData, report: Reporter,
-                            should_stop: Callable[[], bool], run_dir: Path) -> None:
-    """Stage 1 on cached features: the frozen backbone runs once over the data, then only the head trains.
-
-    Augmentation cannot apply to cached features, so this stage sees the pictures as they are.
-    """
-    import keras
-
-    from training.bottleneck import cached_features
-
-    features, head = parts
-    report({"event": "stage", "stage": 1, "text": "Computing backbone features once (bottleneck cache)"})
-    train_f = cached_features(features, data.train.x, run_dir / "bottleneck-train.npy", config.batch_size)
-    val_f = cached_features(features, data.val.x, run_dir / "bottleneck-val.npy", config.batch_size)
-    steps = -(-len(data.train) // config.batch_size) * config.epochs
-    head.compile(_optimizer(config, steps, config.learning_rate), loss="sparse_categorical_crossentropy",
-                 metrics=["accuracy"])
-    best = run_dir / "best-head.weights.h5"
-    head.fit(train_f, data.train.y, batch_size=config.batch_size, epochs=config.epochs, verbose=0,
-             validation_data=(val_f, data.val.y),
-             callbacks=[make_progress_callback(report, should_stop, 1),
-                        keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True, monitor="val_accuracy",
-                                                        save_best_only=True)])
-    if best.exists() and not should_stop():
-        head.load_weights(str(best))
 
 
 def align_labels(data: PreparedData, known: tuple[str, ...]) -> PreparedData:
@@ -263,7 +136,7 @@ def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
         run_dir = run_dir / f"{cluster_task()[0]}-{cluster_task()[1]}"
     saved = run_dir / "config.json"
     if resume:
-        if not saved.is_file() or not any(run_dir.glob("backup*")) and not (run_dir / "stage1-done.weights.h5").exists():
+        if not saved.is_file() or not any(run_dir.glob("backup*")) and not (run_dir / STAGE1_DONE).exists():
             raise ValueError(f"There is no interrupted run to resume for {config.out} "
                              f"(no checkpoint in {run_dir}).")
         return TrainConfig.load(saved), run_dir
@@ -295,10 +168,11 @@ def train(config: TrainConfig, report: Reporter | None = None,
     spec = base.preprocessing if base else spec_for(config)
     report({"event": "stage", "text": "Reading data"})
     data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit,
-                        config.split_by_writer, cache_dir=run_dir / "data")
+                        config.split_by_writer, cache_dir=run_dir / "data", format=config.data_format)
+    skipped = f" ({data.skipped} unreadable samples left out)" if data.skipped else ""
     if base is not None:
         data = align_labels(data, base.labels)
-    report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes"})
+    report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes{skipped}"})
     model = fit(config, data, report, should_stop, run_dir)
     from training.distribute import is_chief
 
@@ -328,6 +202,11 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
                 "training": {"command": command or shlex.join(sys.argv), "config": config.to_json(),
                              "hardware": f"{platform.machine()} CPU x{_cpu_count()}", "seconds": round(seconds, 1),
                              "train_samples": len(data.train), "val_samples": len(data.val)}}
+    provenance = data_provenance(config.data)
+    if provenance:
+        metadata["training"]["data"] = provenance
+        if provenance.get("attribution"):
+            metadata["attribution"] = provenance["attribution"]
     with bundle_writer(out, metadata, list(data.labels)) as staging:
         model.save(staging / KERAS_FILE)
         (staging / TFLITE_FILE).write_bytes(to_tflite(model))
@@ -351,6 +230,25 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
     return TrainResult(out, val.top1, test_top1, seconds, metrics)
 
 
+def data_provenance(data: str) -> dict[str, Any]:
+    """What a generated dataset's ``manifest.json`` says about its making (sources, fonts, licences).
+
+    The manifest lies beside the data file or in the data folder (``training.synth.generate``
+    writes one); other datasets have none and give an empty dict.
+    """
+    path = Path(data)
+    for manifest in (path / "manifest.json", path.parent / "manifest.json"):
+        try:
+            found = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(found, dict):
+            keep = ("samples", "per_class", "seed", "sources", "kanjivg", "fonts", "attribution", "missing")
+            return {"manifest": str(manifest), **{k: found[k] for k in keep if k in found},
+                    "options": found.get("options", {})}
+    return {}
+
+
 def save_replay(folder: Path, data: PreparedData, seed: int) -> None:
     """Stores validation samples in the bundle for fine-tunes to replay and check forgetting."""
     from training.adapt import REPLAY_FILE, make_replay
@@ -370,7 +268,7 @@ def add_replay(bundle_path: str | Path) -> Path:
     bundle = load_bundle(bundle_path)
     config = TrainConfig.from_json(bundle.metadata["training"]["config"])
     data = prepare_data(config.data, bundle.preprocessing, config.validation_size, config.seed, config.limit,
-                        config.split_by_writer)
+                        config.split_by_writer, format=config.data_format)
     save_replay(bundle.path, data, config.seed)
     return bundle.path
 
