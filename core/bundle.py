@@ -238,6 +238,18 @@ def resolve_model(name_or_path: str, search_path: list[Path] | None = None) -> M
     raise ModelNotFoundError(f"No model named {name_or_path!r}. Installed models: {', '.join(names)}.")
 
 
+#: Bundled models the app opens when the user has chosen none, best first.
+DEFAULT_MODELS = ("japanese", "digits")
+
+
 def default_model_name() -> str:
-    """The bundle the app opens when the user has chosen none."""
-    return "digits"
+    """The bundle the app opens when the user has chosen none.
+
+    The Japanese model (kana, kanji and digits) where it is installed, else the digits model.
+    """
+    from core.paths import bundled_models_dir
+
+    for name in DEFAULT_MODELS:
+        if (bundled_models_dir() / name / METADATA_FILE).is_file():
+            return name
+    return DEFAULT_MODELS[-1]

@@ -7,7 +7,7 @@ the source. Counts, checked by ``tests/test_charsets.py``: 10 digits, 83 hiragan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -108,7 +108,8 @@ def size_cue(extent: float | None) -> str | None:
     return "small" if extent < SMALL_INK else "large"
 
 
-def order_by_size(probs: np.ndarray, labels: Sequence[str], cue: str | None) -> np.ndarray:
+def order_by_size(probs: np.ndarray, labels: Sequence[str], cue: str | None,
+                  index: Mapping[str, int] | None = None) -> np.ndarray:
     """Probabilities with each small kana and its full-size twin ordered by the size cue.
 
     The model sees normalized pictures, in which っ and つ are the same; how large the user
@@ -119,10 +120,12 @@ def order_by_size(probs: np.ndarray, labels: Sequence[str], cue: str | None) -> 
         probs: One probability vector.
         labels: The model's labels, in output order.
         cue: ``"small"``, ``"large"`` or None (no change).
+        index: ``labels`` by position, if the caller keeps one (saves building it).
     """
     if cue is None:
         return probs
-    index = {label: i for i, label in enumerate(labels)}
+    if index is None:
+        index = {label: i for i, label in enumerate(labels)}
     out = probs.copy()
     for group in LOOKALIKES:
         small = [index[c] for c in group if c in SMALL_KANA and c in index]

@@ -394,8 +394,21 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.about(self, "About mojiyomi", "mojiyomi 文字読み — handwriting recognition for Japanese "
-                          "and digits.\nWrite on the canvas, open a picture, or train your own model.")
+        QMessageBox.about(self, "About mojiyomi", about_text(self.current_bundle()))
+
+
+def about_text(bundle: ModelBundle | None) -> str:
+    """The About box: what mojiyomi is, and the current model with its sources' credits."""
+    lines = ["mojiyomi 文字読み — handwriting recognition for Japanese and digits.",
+             "Write on the canvas, open a picture, or train your own model."]
+    if bundle is not None:
+        lines += ["", f"Model: {bundle.title} ({bundle.name} {bundle.version}, {len(bundle.labels)} classes)"]
+        trained = bundle.metadata.get("training", {})
+        if trained.get("hardware"):
+            lines.append(f"Trained on {trained['hardware']} in {trained.get('seconds', 0) / 60:.0f} min.")
+        if bundle.metadata.get("attribution"):
+            lines.append(str(bundle.metadata["attribution"]))
+    return "\n".join(lines)
 
 
 def _make_training_controller(window: MainWindow, samples: QMenu, training: QMenu) -> Any:

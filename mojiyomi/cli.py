@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_line = "mojiyomi " + shlex.join(argv)
     if args.data_dir:
         import os
 
@@ -78,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="MNIST IDX folder (its test split), image folder, ink JSONL, .tdic, .npz or ETL files")
     ev.add_argument("--format", dest="data_format", choices=FORMATS, help="the dataset's format when its name does "
                     "not tell (default: detected)")
+    ev.add_argument("--reports", metavar="DIR", help="also write the per-class CSV, confusion and mistakes "
+                    "pictures there")
+    ev.add_argument("--record", metavar="KEY", help="also store the scores in the bundle's metadata.json under "
+                    "metrics[KEY]")
     ev.add_argument("--json", action="store_true", help="end with one JSON object")
     ev.add_argument("--limit", type=int, default=None, help="evaluate at most N samples")
     ev.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
@@ -250,9 +255,34 @@ def _run_evaluate(args: argparse.Namespace) -> int:
                         (metrics.unreadable, "unreadable")) if count)
     print(f"{bundle.name} on {args.data}: n={metrics.n}  top1={metrics.top1:.4%}  top5={metrics.top5:.4%}  "
           f"macro_f1={metrics.macro_f1:.4f}  {metrics.ms_per_sample:.3f} ms/sample{left_out}")
+    if args.reports:
+        from pathlib import Path
+
+        from training.reports import write_reports
+
+        written = write_reports(Path(args.reports), bundle.labels, metrics.y, metrics.probs, metrics.x)
+        print(f"wrote {', '.join(str(p) for p in written)}")
+    if args.record:
+        record_metrics(bundle, args.record, {"data": args.data, "command": args.command_line,
+                                             **metrics.to_json()})
+        print(f"recorded as metrics[{args.record!r}] in {bundle.path / 'metadata.json'}")
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     return 0
+
+
+def record_metrics(bundle: Any, key: str, metrics: dict[str, Any]) -> None:
+    """Stores an evaluation in the bundle's ``metadata.json`` (atomically) under ``metrics[key]``."""
+    from core.atomic import atomic_write_text
+    from core.bundle import METADATA_FILE
+
+    path = bundle.path / METADATA_FILE
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+        metadata.setdefault("metrics", {})[key] = metrics
+        atomic_write_text(path, json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+    except (OSError, ValueError) as exc:
+        raise MojiyomiError(f"Could not record the scores in {path}: {exc}") from exc
 
 
 def _run_train(args: argparse.Namespace) -> int:

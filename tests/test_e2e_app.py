@@ -114,8 +114,11 @@ def test_write_a_digit_and_choose_it(display: str, tmp_path: Path, tiny_bundle: 
 
 
 def test_unknown_model_starts_the_default_and_says_so(display: str, tmp_path: Path) -> None:
-    if not (REPO / "resources" / "models" / "digits" / "metadata.json").exists():
-        pytest.skip("resources/models/digits (the default model) is not present")
+    from core.bundle import default_model_name
+
+    default = default_model_name()
+    if not (REPO / "resources" / "models" / default / "metadata.json").exists():
+        pytest.skip(f"resources/models/{default} (the default model) is not present")
     report = tmp_path / "report.json"
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "MOJIYOMI_E2E_REPORT": str(report),
            "MOJIYOMI_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
@@ -124,7 +127,7 @@ def test_unknown_model_starts_the_default_and_says_so(display: str, tmp_path: Pa
     try:
         boxes = _xdo(env, "search", "--sync", "--onlyvisible", "--name", "Could not open the model")
         assert boxes.split(), "no message box"
-        assert _read(report, lambda r: r.get("model") is not None)["model"] == "digits"
+        assert _read(report, lambda r: r.get("model") is not None)["model"] == default
         assert app.poll() is None  # still running, waiting for the user
     finally:
         app.terminate()

@@ -91,3 +91,19 @@ def test_digits_model_on_the_mnist_test_set(digits_bundle: Path, mnist_dir: Path
     assert main(["evaluate", "--model", str(digits_bundle), "--data", str(mnist_dir), "--json"]) == 0
     result = last_json(capsys.readouterr().out)
     assert result["n"] == 10000 and result["top1"] >= 0.995 and result["macro_f1"] >= 0.995
+
+
+def test_evaluate_can_record_its_scores_in_the_bundle(tmp_path: Path, tiny_bundle: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    data = write_mnist_like(tmp_path / "mnist", n_train=10, n_test=40)
+    assert main(["evaluate", "--model", str(bundle), "--data", str(data), "--record", "mnist_test",
+                 "--reports", str(tmp_path / "reports"), "--json"]) == 0
+    result = last_json(capsys.readouterr().out)
+    recorded = load_bundle(bundle).metrics["mnist_test"]
+    assert recorded["top1"] == result["top1"] and recorded["n"] == 40 and recorded["data"] == str(data)
+    assert "--record mnist_test" in recorded["command"]
+    assert (tmp_path / "reports" / "confusion.png").is_file() and (tmp_path / "reports" / "per_class.csv").is_file()

@@ -133,11 +133,19 @@ def test_corrections_become_samples(qtbot: QtBot, tiny_bundle: Path, isolated_da
 
 def test_a_corrupt_samples_database_does_not_stop_recognition(qtbot: QtBot, tiny_bundle: Path,
                                                               isolated_data_dir: Path,
-                                                              shown_errors: list[str]) -> None:
+                                                              shown_errors: list[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop.main_window import MainWindow
+
+    from PySide6.QtWidgets import QMessageBox
 
     isolated_data_dir.mkdir(parents=True, exist_ok=True)
     (isolated_data_dir / "samples.sqlite3").write_bytes(b"garbage" * 1000)
+    asked: list[str] = []
+    # The user is offered to move the damaged file aside, and says no: nothing is kept, nothing lost.
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda parent, title, text, *a, **k: asked.append(f"{title}: {text}")
+                        or QMessageBox.StandardButton.No)
     window = MainWindow(str(tiny_bundle))
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
@@ -146,8 +154,9 @@ def test_a_corrupt_samples_database_does_not_stop_recognition(qtbot: QtBot, tiny
             write_digit(window.canvas, "1")
         qtbot.waitUntil(lambda: not window.service._busy)
         window.candidates.buttons[1].click()
-    assert len(shown_errors) == 1 and "damaged" in shown_errors[0]
+    assert len(asked) == 1 and "damaged" in asked[0] and not shown_errors  # asked once, not at every choice
     assert window.text.text() and window.current_bundle() is not None
+    assert (isolated_data_dir / "samples.sqlite3").read_bytes() == b"garbage" * 1000
 
 
 def test_samples_window_filters_deletes_and_undoes(qtbot: QtBot, tmp_path: Path) -> None:

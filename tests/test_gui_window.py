@@ -16,6 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from core.bundle import load_bundle
 from desktop.main_window import MainWindow
 from tests.guihelpers import write_digit
 
@@ -350,3 +351,13 @@ def test_the_model_chosen_in_the_menu_opens_next_time(qtbot: QtBot, tiny_bundle:
     qtbot.addWidget(third)
     qtbot.waitUntil(lambda: third.current_bundle() is not None, timeout=10000)
     assert third.current_bundle().path == tiny_bundle and not shown_errors
+
+
+def test_about_names_the_model_and_credits_its_sources(tiny_bundle: Path) -> None:
+    from desktop.main_window import about_text
+
+    bundle = load_bundle(tiny_bundle)
+    bundle.metadata["attribution"] = "Stroke data: KanjiVG (c) Ulrich Apel and contributors, CC BY-SA 3.0"
+    text = about_text(bundle)
+    assert bundle.title in text and "KanjiVG" in text and "10 classes" in text
+    assert "Model" not in about_text(None)
