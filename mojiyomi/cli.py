@@ -164,7 +164,7 @@ def _run_finetune(args: argparse.Namespace) -> int:
     from training.finetune import finetune, read_samples
 
     base = resolve_model(args.model or default_model_name())
-    config = AdaptConfig(epochs=args.epochs) if args.epochs else AdaptConfig()
+    config = AdaptConfig(epochs=args.epochs, large_head_epochs=args.epochs) if args.epochs else AdaptConfig()
     holdout = read_samples(args.holdout) if args.holdout else None
     outcome = finetune(base, read_samples(args.samples), holdout, config, Path(args.out) if args.out else None,
                        command="mojiyomi " + shlex.join(sys.argv[1:]))

@@ -320,7 +320,8 @@ def _finetune(config: dict[str, Any], report: Callable[[dict[str, Any]], None],
     if not config.get("add_labels", True):
         samples = [ink for ink in samples if ink.label in base.labels]
     holdout = read_samples(config["holdout"]) if config.get("holdout") else None
-    adapt = AdaptConfig(epochs=int(config["epochs"])) if config.get("epochs") else AdaptConfig()
+    epochs = int(config["epochs"]) if config.get("epochs") else None
+    adapt = AdaptConfig(epochs=epochs, large_head_epochs=epochs) if epochs else AdaptConfig()
     report({"event": "stage", "text": f"Fine-tuning {base.title} on {len(samples)} samples"})
     out = Path(config["out"]) if config.get("out") else None
     outcome = finetune(base, samples, holdout, adapt, out, report, should_stop,
