@@ -193,14 +193,17 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
     n_replay = int(len(uy) * config.replay_ratio)
     pick = rng.choice(np.flatnonzero(~rval), size=min(n_replay, int((~rval).sum())), replace=False) \
         if n_replay and (~rval).any() else np.array([], dtype=np.int64)
-    # Replay samples are learned towards what the base model says of them (its whole
-    # probability vector, not just the label): the user's few classes then cannot take
+    # Replay samples are learned towards their label and what the base model says of them
+    # (its whole probability vector): the user's few classes then cannot take
     # probability from the thousands of others, which a fine-tune on labels alone does
     # (3,146 classes: -4.9 base points with labels, see bench/bench_finetune_kanji.py).
     classes = int(model.output_shape[-1])
     targets = [np.eye(classes, dtype=np.float32)[uy]]
     if len(pick):
-        targets.append(model.predict(rx[pick], batch_size=256, verbose=0).astype(np.float32))
+        teacher = model.predict(rx[pick], batch_size=256, verbose=0).astype(np.float32)
+        # Half the label (a firm pull from the start) and half the base model's own view (which
+        # keeps the other classes' share); the teacher alone exerts no pull until the model drifts.
+        targets.append(0.5 * np.eye(classes, dtype=np.float32)[ry[pick]] + 0.5 * teacher)
     x = np.concatenate([ux, rx[pick]]) if len(pick) else ux
     y = np.concatenate(targets)
     augment = AugmentConfig(rotation_deg=8, zoom=0.08, translation=0.06, shear=0.12)
