@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.bundle import resolve_model  # noqa: E402
+from core.bundle import ModelBundle, resolve_model  # noqa: E402
 from training.adapt import AdaptConfig  # noqa: E402
 from core.preprocess import normalize_image  # noqa: E402
 from training.datasets.idx import load_mnist  # noqa: E402
@@ -66,6 +66,37 @@ def skipping_pen(image: np.ndarray) -> np.ndarray:
 WRITERS = {"tilted": tilted_writer, "narrow": narrow_writer, "skipping": skipping_pen, "slanted": slanted_writer}
 
 
+def run_and_report(base: ModelBundle, user: tuple[np.ndarray, np.ndarray], holdout: tuple[np.ndarray, np.ndarray],
+                   config: AdaptConfig, script: str, facts: dict) -> int:
+    """Times a whole personal fine-tune (load, adapt, export, write the bundle) and prints
+    the before/after figures, then the same as one JSON object (``facts`` first)."""
+    import keras
+
+    from training.adapt import adapt_model, load_replay
+    from training.finetune import write_personal_bundle
+
+    start = time.perf_counter()
+    model = keras.saving.load_model(base.keras_path, compile=False)
+    model, result = adapt_model(model, base.labels, user, holdout, load_replay(base), config)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_personal_bundle(base, model, base.labels, Path(tmp) / "bench-personal-1", result, config, script)
+    seconds = time.perf_counter() - start
+    err_before, err_after = 1 - result.user_top1_before, 1 - result.user_top1_after
+    summary = {**facts, "user_top1_before": round(result.user_top1_before, 4),
+               "user_top1_after": round(result.user_top1_after, 4),
+               "user_error_ratio": round(err_after / err_before, 3) if err_before else None,
+               "base_top1_before": round(result.base_top1_before, 4),
+               "base_top1_after": round(result.base_top1_after, 4),
+               "base_drop_points": round(100 * (result.base_top1_before - result.base_top1_after), 2),
+               "seconds": round(seconds, 1), "adapt_seconds": round(result.seconds, 1)}
+    print(f"writer top-1 {summary['user_top1_before']:.2%} -> {summary['user_top1_after']:.2%} "
+          f"(error x{summary['user_error_ratio']}), base {summary['base_top1_before']:.2%} -> "
+          f"{summary['base_top1_after']:.2%} ({summary['base_drop_points']} points), {seconds:.1f} s total "
+          f"(goals: error x<=0.5, drop <=0.5 points, < 60 s)")
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="digits")
@@ -77,11 +108,6 @@ def main() -> int:
     parser.add_argument("--trainable-layers", type=int, default=AdaptConfig.trainable_layers)
     args = parser.parse_args()
     config = AdaptConfig(epochs=args.epochs, trainable_layers=args.trainable_layers)
-
-    import keras
-
-    from training.adapt import adapt_model, load_replay
-    from training.finetune import write_personal_bundle
 
     base = resolve_model(args.model)
     x, y = load_mnist(args.mnist, "test")
@@ -95,26 +121,8 @@ def main() -> int:
         return np.stack([normalize_image(im, spec) for im in map(WRITERS[args.writer], x[idx])]).astype(np.uint8)
 
     user, holdout = (inputs(pick), y[pick]), (inputs(rest), y[rest])
-    start = time.perf_counter()
-    model = keras.saving.load_model(base.keras_path, compile=False)
-    model, result = adapt_model(model, base.labels, user, holdout, load_replay(base), config)
-    with tempfile.TemporaryDirectory() as tmp:
-        write_personal_bundle(base, model, base.labels, Path(tmp) / "bench-personal-1", result, config,
-                              "bench/bench_finetune.py")
-    seconds = time.perf_counter() - start
-    err_before, err_after = 1 - result.user_top1_before, 1 - result.user_top1_after
-    summary = {"writer": args.writer, "samples": len(pick), "user_top1_before": round(result.user_top1_before, 4),
-               "user_top1_after": round(result.user_top1_after, 4),
-               "user_error_ratio": round(err_after / err_before, 3) if err_before else None,
-               "base_top1_before": round(result.base_top1_before, 4), "base_top1_after": round(result.base_top1_after, 4),
-               "base_drop_points": round(100 * (result.base_top1_before - result.base_top1_after), 2),
-               "seconds": round(seconds, 1), "adapt_seconds": round(result.seconds, 1)}
-    print(f"writer top-1 {summary['user_top1_before']:.2%} -> {summary['user_top1_after']:.2%} "
-          f"(error x{summary['user_error_ratio']}), base {summary['base_top1_before']:.2%} -> "
-          f"{summary['base_top1_after']:.2%} ({summary['base_drop_points']} points), {seconds:.1f} s total "
-          f"(goals: error x<=0.5, drop <=0.5 points, < 60 s)")
-    print(json.dumps(summary))
-    return 0
+    return run_and_report(base, user, holdout, config, "bench/bench_finetune.py",
+                          {"writer": args.writer, "samples": len(pick)})
 
 
 if __name__ == "__main__":

@@ -20,10 +20,7 @@ than 100 classes uses.)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,6 +34,8 @@ from core.preprocess import preprocess_ink  # noqa: E402
 from training.adapt import AdaptConfig  # noqa: E402
 from training.datasets.tomoe import iter_tdic  # noqa: E402
 from training.synth.perturb import BOX, Perturbation, perturb  # noqa: E402
+
+from bench_finetune import run_and_report  # noqa: E402  (the script's folder is on sys.path)
 
 #: New writings of the same character by the same hand: a quarter of the generator's variation.
 SAME_HAND = Perturbation(stroke_shift=0.6, stroke_rotation=1.5, stroke_scale=0.02, rotation=2.0, shear=0.05,
@@ -87,11 +86,6 @@ def main() -> int:
     config = AdaptConfig(trainable_layers=args.trainable_layers, replay_ratio=args.replay_ratio,
                          large_head_epochs=args.epochs, large_head_learning_rate=args.learning_rate)
 
-    import keras
-
-    from training.adapt import adapt_model, load_replay
-    from training.finetune import write_personal_bundle
-
     base = resolve_model(args.model)
     index = {label: i for i, label in enumerate(base.labels)}
     inks = [ink for ink in iter_tdic(args.tomoe) if ink.label in index]
@@ -108,27 +102,9 @@ def main() -> int:
         return np.clip(np.round(np.stack(x)), 0, 255).astype(np.uint8), np.array(y)
 
     user, holdout = arrays(args.per_char), arrays(args.per_char)
-    start = time.perf_counter()
-    model = keras.saving.load_model(base.keras_path, compile=False)
-    model, result = adapt_model(model, base.labels, user, holdout, load_replay(base), config)
-    with tempfile.TemporaryDirectory() as tmp:
-        write_personal_bundle(base, model, base.labels, Path(tmp) / "bench-personal-1", result, config,
-                              "bench/bench_finetune_kanji.py")
-    seconds = time.perf_counter() - start
-    err_before, err_after = 1 - result.user_top1_before, 1 - result.user_top1_after
-    summary = {"writer": args.writer, "characters": len(chosen), "samples": len(user[1]),
-               "holdout": len(holdout[1]), "user_top1_before": round(result.user_top1_before, 4),
-               "user_top1_after": round(result.user_top1_after, 4),
-               "user_error_ratio": round(err_after / err_before, 3) if err_before else None,
-               "base_top1_before": round(result.base_top1_before, 4), "base_top1_after": round(result.base_top1_after, 4),
-               "base_drop_points": round(100 * (result.base_top1_before - result.base_top1_after), 2),
-               "seconds": round(seconds, 1), "adapt_seconds": round(result.seconds, 1)}
-    print(f"writer top-1 {summary['user_top1_before']:.2%} -> {summary['user_top1_after']:.2%} "
-          f"(error x{summary['user_error_ratio']}), base {summary['base_top1_before']:.2%} -> "
-          f"{summary['base_top1_after']:.2%} ({summary['base_drop_points']} points), {seconds:.1f} s total "
-          f"(goals: error x<=0.5, drop <=0.5 points, < 60 s)")
-    print(json.dumps(summary, ensure_ascii=False))
-    return 0
+    return run_and_report(base, user, holdout, config, "bench/bench_finetune_kanji.py",
+                          {"writer": args.writer, "characters": len(chosen), "samples": len(user[1]),
+                           "holdout": len(holdout[1])})
 
 
 if __name__ == "__main__":

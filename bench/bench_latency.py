@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QThread, Signal, Slot  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from bench_startup import model_or_tiny  # noqa: E402  (the script's folder is on sys.path)
 
 
 class _Echo(QObject):
@@ -78,26 +79,6 @@ def baseline(app: QApplication, n: int) -> list[float]:
     thread.quit()
     thread.wait()
     return pinger.times
-
-
-def model_or_tiny(name: str, folder: Path) -> str:
-    """``name`` if such a bundle exists, else a random-weight tiny bundle built in ``folder``.
-
-    The tiny model is built in a subprocess so this process never imports TensorFlow.
-    """
-    from core.bundle import resolve_model
-    from core.errors import MojiyomiError
-
-    try:
-        resolve_model(name)
-        return name
-    except MojiyomiError:
-        target = folder / "tiny"
-        code = "import sys; from pathlib import Path; from tests.tinymodel import make_tiny_bundle; " \
-               "make_tiny_bundle(Path(sys.argv[1]))"
-        subprocess.run([sys.executable, "-c", code, str(target)], cwd=REPO, check=True, capture_output=True)
-        print(f"note: no model {name!r}; timing a random-weight tiny model (tests/tinymodel.py) instead")
-        return str(target)
 
 
 def main() -> int:

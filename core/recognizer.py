@@ -34,6 +34,7 @@ class Recognizer(ABC):
 
     def __init__(self, bundle: ModelBundle) -> None:
         self.bundle = bundle
+        self._label_index = {label: i for i, label in enumerate(bundle.labels)}
 
     @abstractmethod
     def predict(self, batch: np.ndarray) -> np.ndarray:
@@ -53,7 +54,7 @@ class Recognizer(ABC):
         """
         x = to_model_input(item, self.bundle.preprocessing)
         probs = order_by_size(self.predict(x[None])[0], self.bundle.labels, size_cue(ink_extent(item)),
-                              self._index_of())
+                              self._label_index)
         return self.rank(probs, top_k, allowed)
 
     def rank(self, probs: np.ndarray, top_k: int = 10,
@@ -77,16 +78,9 @@ class Recognizer(ABC):
                 ranked.append(int(index))
                 if len(ranked) >= top_k:
                     break
-        index_of = self._index_of()
-        shown = with_lookalikes([labels[i] for i in ranked], lambda c: c in index_of and (allowed is None
-                                                                                      or allowed(c)))
-        return [Candidate(label, float(probs[index_of[label]])) for label in shown[:top_k]]
-
-    def _index_of(self) -> dict[str, int]:
-        cached = getattr(self, "_label_index", None)
-        if cached is None:
-            cached = self._label_index = {label: i for i, label in enumerate(self.bundle.labels)}
-        return cached
+        index = self._label_index
+        shown = with_lookalikes([labels[i] for i in ranked], lambda c: c in index and (allowed is None or allowed(c)))
+        return [Candidate(label, float(probs[index[label]])) for label in shown[:top_k]]
 
     def predict_many(self, batch: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """``predict`` over a large array in chunks."""

@@ -273,16 +273,12 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 def record_metrics(bundle: Any, key: str, metrics: dict[str, Any]) -> None:
     """Stores an evaluation in the bundle's ``metadata.json`` (atomically) under ``metrics[key]``."""
-    from core.atomic import atomic_write_text
-    from core.bundle import METADATA_FILE
+    from core.bundle import METADATA_FILE, update_metadata
 
-    path = bundle.path / METADATA_FILE
     try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-        metadata.setdefault("metrics", {})[key] = metrics
-        atomic_write_text(path, json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+        update_metadata(bundle.path, {"metrics": {**bundle.metadata.get("metrics", {}), key: metrics}})
     except (OSError, ValueError) as exc:
-        raise MojiyomiError(f"Could not record the scores in {path}: {exc}") from exc
+        raise MojiyomiError(f"Could not record the scores in {bundle.path / METADATA_FILE}: {exc}") from exc
 
 
 def _run_train(args: argparse.Namespace) -> int:

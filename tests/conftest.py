@@ -58,3 +58,20 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.tinymodel import make_tiny_bundle
 
     return make_tiny_bundle(tmp_path_factory.mktemp("bundles") / "tiny")
+
+
+@pytest.fixture
+def settings_in_tmp(tmp_path: Path) -> None:
+    """Qt settings (geometry, the model chosen last) start empty in each test."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+@pytest.fixture
+def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Errors the app shows, recorded instead of opening message boxes."""
+    seen: list[str] = []
+    monkeypatch.setattr("desktop.errors.show_error", lambda parent, title, error: seen.append(f"{title}: {error}"))
+    return seen

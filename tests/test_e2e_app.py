@@ -104,12 +104,7 @@ def test_write_a_digit_and_choose_it(display: str, tmp_path: Path, tiny_bundle: 
         assert chosen["candidates"] == []  # the canvas cleared for the next character
         assert SCREENSHOT.stat().st_size > 10_000
     finally:
-        app.terminate()
-        try:
-            out, _ = app.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            out, _ = app.communicate()
+        out = _stop(app)
     assert "Traceback" not in out, out
 
 
@@ -130,10 +125,16 @@ def test_unknown_model_starts_the_default_and_says_so(display: str, tmp_path: Pa
         assert _read(report, lambda r: r.get("model") is not None)["model"] == default
         assert app.poll() is None  # still running, waiting for the user
     finally:
-        app.terminate()
-        try:
-            out, _ = app.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            out, _ = app.communicate()
+        out = _stop(app)
     assert "Traceback" not in out, out
+
+
+def _stop(app: subprocess.Popen) -> str:
+    """Ends the app (killed if it does not stop in 15 s) and returns all it printed."""
+    app.terminate()
+    try:
+        out, _ = app.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        out, _ = app.communicate()
+    return out

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialogButtonBox, QMainWindow, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -23,18 +22,7 @@ from training.jobs import JobSpec
 
 REPO = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def settings_in_tmp(tmp_path: Path) -> None:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-
-
-@pytest.fixture
-def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    monkeypatch.setattr("desktop.errors.show_error", lambda parent, title, error: seen.append(f"{title}: {error}"))
-    return seen
+pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 
 
 class FakeJob:

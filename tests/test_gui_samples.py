@@ -24,13 +24,6 @@ from tests.strokefont import writer_samples
 
 
 @pytest.fixture
-def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    monkeypatch.setattr("desktop.errors.show_error", lambda parent, title, error: seen.append(f"{title}: {error}"))
-    return seen
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[SampleStore]:
     with SampleStore(tmp_path / "s.sqlite3") as opened:
         yield opened

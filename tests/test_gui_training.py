@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from core.recognizer import Candidate
 from core.samples import SampleStore
 from desktop.jobs_window import JobProgress, JobsWindow, format_eta
 from tests.guihelpers import drag, write_digit
 from tests.strokefont import writer_samples
 
-
-@pytest.fixture(autouse=True)
-def settings_in_tmp(tmp_path: Path) -> None:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-
-
-@pytest.fixture
-def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    monkeypatch.setattr("desktop.errors.show_error", lambda parent, title, error: seen.append(f"{title}: {error}"))
-    return seen
+pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 
 
 class FakeJob:

@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -22,20 +22,7 @@ from tests.guihelpers import write_digit
 
 REPO = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(autouse=True)
-def settings_in_tmp(tmp_path: Path) -> None:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-
-
-@pytest.fixture
-def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Errors the window shows (recorded instead of opening message boxes)."""
-    seen: list[str] = []
-    monkeypatch.setattr("desktop.errors.show_error",
-                        lambda parent, title, error: seen.append(f"{title}: {error}"))
-    return seen
+pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 
 
 def open_window(qtbot: QtBot, model: str | Path) -> MainWindow:
