@@ -11,7 +11,7 @@ top-1 on the bundle's base validation samples before and after, and the wall tim
 whole fine-tune (load, adapt, export TFLite, write the bundle).
 
 Usage: python bench/bench_finetune.py [--writer tilted|narrow|skipping|slanted] [--model digits]
-       [--mnist ../shared/data/mnist] [--epochs N] [--trainable-layers N]
+       [--mnist ../shared/data/mnist] [--epochs N] [--trainable-layers N] [--blend B]
 """
 
 from __future__ import annotations
@@ -106,8 +106,9 @@ def main() -> int:
                         help="how the simulated writer differs from MNIST (default: tilted)")
     parser.add_argument("--epochs", type=int, default=AdaptConfig.epochs)
     parser.add_argument("--trainable-layers", type=int, default=AdaptConfig.trainable_layers)
+    parser.add_argument("--blend", type=float, default=AdaptConfig.blend)
     args = parser.parse_args()
-    config = AdaptConfig(epochs=args.epochs, trainable_layers=args.trainable_layers)
+    config = AdaptConfig(epochs=args.epochs, trainable_layers=args.trainable_layers, blend=args.blend)
 
     base = resolve_model(args.model)
     x, y = load_mnist(args.mnist, "test")

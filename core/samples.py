@@ -30,6 +30,8 @@ from core.paths import user_data_dir
 
 #: The database file name inside the user's data folder.
 DB_NAME = "samples.sqlite3"
+#: File suffixes of a samples database (as a dataset or a fine-tune's samples).
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _COLUMNS = "id, label, ink, model, candidates, corrected, created"
 #: Below SQLite's limit on query parameters (999 before 3.32), for selections of any size.
 _IDS_PER_QUERY = 900
@@ -103,6 +105,16 @@ class SampleInfo:
     model: str
     candidates: tuple[tuple[str, float], ...]
     created: float
+
+
+def labelled_inks(path: Path | str) -> list[Ink]:
+    """The samples of a database as inks carrying their labels, oldest first.
+
+    Raises:
+        SamplesError: as ``SampleStore``.
+    """
+    with SampleStore(path) as store:
+        return [sample.ink.with_label(sample.label) for sample in store.list()]
 
 
 def default_path() -> Path:

@@ -18,7 +18,7 @@ from core.errors import MojiyomiError
 
 #: ``training.datasets.readers.FORMATS`` (kept here so parsing flags imports no reader;
 #: ``tests/test_cli_recognize.py`` checks they agree).
-FORMATS = ("idx", "keras", "folder", "npz", "ink", "tdic", "etl", "etl8b", "etl9b", "etl8g", "etl9g")
+FORMATS = ("idx", "keras", "folder", "npz", "ink", "tdic", "samples", "etl", "etl8b", "etl9b", "etl8g", "etl9g")
 
 log = logging.getLogger("mojiyomi")
 

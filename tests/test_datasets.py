@@ -68,6 +68,20 @@ def test_ink_dataset_and_tdic(tmp_path: Path) -> None:
     assert [s[1] for s in tdic.iter_samples()] == ["あ", "く", "あ"]
 
 
+def test_a_samples_database_is_a_dataset(tmp_path: Path) -> None:
+    from core.samples import SampleStore
+
+    with SampleStore(tmp_path / "samples.sqlite3") as store:
+        for ink in writer_samples(1, seed=3, slant=0.2, squash=0.8)[:4]:
+            store.add(ink, str(ink.label), "digits", [(str(ink.label), 0.4)])
+    dataset = open_dataset(tmp_path / "samples.sqlite3", SPEC)
+    assert dataset.kind == "samples" and len(dataset) == 4 and dataset.labels == ("0", "1", "2", "3")
+    assert all(x.shape == (28, 28, 1) and x.max() > 200 for x, _, _ in dataset.iter_samples())
+    (tmp_path / "other.sqlite3").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(MojiyomiError, match="samples database"):
+        len(open_dataset(tmp_path / "other.sqlite3", SPEC))
+
+
 def test_format_can_be_forced(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "inks.txt")
     with pytest.raises(DatasetError, match="not a dataset"):

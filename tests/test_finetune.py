@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.bundle import load_bundle
@@ -13,7 +14,7 @@ from core.ink import write_ink_dataset
 from mojiyomi.cli import main
 from tests.datagen import write_mnist_like
 from tests.strokefont import writer_samples
-from training.adapt import AdaptConfig, judge
+from training.adapt import AdaptConfig, blend_weights, judge
 from training.augment import AugmentConfig
 from training.config import TrainConfig
 from training.finetune import finetune
@@ -73,3 +74,23 @@ def test_finetune_command_prints_before_after_json(base_bundle: Path, tmp_path: 
 def test_switching_needs_a_gain_and_little_forgetting(args: tuple, ok: bool, words: str) -> None:
     recommended, reason = judge(*args, max_drop=0.5)
     assert recommended is ok and words in reason
+
+
+def test_blending_mixes_old_weights_and_keeps_new_classes_whole() -> None:
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(5, activation="softmax")])
+    base = [np.zeros_like(w) for w in model.get_weights()]
+    tuned = [np.ones_like(w) for w in model.get_weights()]
+    model.set_weights(tuned)
+    blend_weights(model, base, 0.6, known=3)
+    hidden_kernel, hidden_bias, kernel, bias = model.get_weights()
+    assert np.allclose(hidden_kernel, 0.6) and np.allclose(hidden_bias, 0.6)
+    assert np.allclose(kernel[:, :3], 0.6) and np.allclose(bias[:3], 0.6)
+    assert np.allclose(kernel[:, 3:], 1.0) and np.allclose(bias[3:], 1.0)
+
+
+@pytest.mark.parametrize("fields", [{"blend": 0.0}, {"blend": 1.5}, {"replay_ratio": -1.0}])
+def test_adapt_config_rejects_meaningless_settings(fields: dict) -> None:
+    with pytest.raises(ValueError):
+        AdaptConfig(**fields)

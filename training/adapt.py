@@ -2,9 +2,11 @@
 
 The recipe: keep the early layers frozen and batch-norm statistics fixed; train the top
 block and the classifier at a low learning rate on the user's samples (augmented) mixed
-1:1 with *replay* samples of the original training data stored in the bundle; measure
-before and after on held-out user samples and on the bundle's base validation samples.
-Labels the model does not know grow the classifier: old classes keep their weights.
+1:1 with *replay* samples of the original training data stored in the bundle (learned
+towards half their label, half the base model's own probabilities); then average the
+fine-tuned weights with the base model's; measure before and after on held-out user
+samples and on the bundle's base validation samples. Labels the model does not know grow
+the classifier: old classes keep their weights.
 """
 
 from __future__ import annotations
@@ -44,10 +46,17 @@ class AdaptConfig:
         large_head_classes: Models with more classes than this adapt with the two settings
             below instead of ``epochs`` and ``learning_rate``: with thousands of classes a
             few users' classes take probability from the others far sooner (Japanese model,
-            50 characters x 4 samples: base -4.9 points at 5e-4 x 12 epochs, -0.47 at 5e-5
-            x 8, while the writer's error still falls by two thirds; bench/bench_finetune_kanji.py).
+            50 characters x 4 samples: base -4.9 points at 5e-4 x 12 epochs; at 1e-4 x 8 and
+            ``blend`` 0.6, -0.33 while the writer's error falls to a quarter;
+            bench/bench_finetune_kanji.py).
         large_head_epochs: Epochs for such models.
         large_head_learning_rate: Learning rate for such models.
+        blend: Share of the fine-tuned weights in the final model; the rest is the base
+            model's (weight-space ensembling, "WiSE-FT"). Averaging the two keeps most of
+            the user's gain and undoes most of what drifted elsewhere (Japanese, narrow
+            writer, 1e-4 x 8 epochs: base -0.66 points unblended, -0.13 to -0.33 at 0.6;
+            writer's error x0.25 -> x0.25 to x0.29).
+            New classes keep their fine-tuned weights whole.
     """
 
     epochs: int = 12
@@ -60,7 +69,8 @@ class AdaptConfig:
     max_base_drop: float = 0.5
     large_head_classes: int = 100
     large_head_epochs: int = 8
-    large_head_learning_rate: float = 5e-5
+    large_head_learning_rate: float = 1e-4
+    blend: float = 0.6
 
     def schedule(self, classes: int) -> tuple[int, float]:
         """(epochs, learning rate) for a model with ``classes`` outputs."""
@@ -71,8 +81,8 @@ class AdaptConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.augment_copies < 1 or self.trainable_layers < 1:
             raise ValueError(f"epochs, batch_size, augment_copies and trainable_layers must be >= 1. Received: {self}")
-        if not 0 < self.learning_rate < 1 or self.replay_ratio < 0:
-            raise ValueError(f"Need 0 < learning_rate < 1 and replay_ratio >= 0. Received: {self}")
+        if not 0 < self.learning_rate < 1 or self.replay_ratio < 0 or not 0 < self.blend <= 1:
+            raise ValueError(f"Need 0 < learning_rate < 1, replay_ratio >= 0 and 0 < blend <= 1. Received: {self}")
 
 
 @dataclass(frozen=True)
@@ -168,8 +178,11 @@ def accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
 def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.ndarray],
                 holdout: tuple[np.ndarray, np.ndarray], replay: tuple[np.ndarray, np.ndarray, np.ndarray],
                 config: AdaptConfig, report: Callable[[dict[str, Any]], None] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> tuple[Any, AdaptResult]:
+                should_stop: Callable[[], bool] | None = None, known: int | None = None) -> tuple[Any, AdaptResult]:
     """Fine-tunes ``model`` (already grown to ``labels``) and measures it before and after.
+
+    ``known`` is how many of the classes the base model had (the first ones; default all):
+    the classifier's weights of the others are new and are not blended with the base's.
 
     Returns:
         The adapted model and the result with before/after accuracies.
@@ -186,6 +199,7 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
     base_x, base_y = rx[rval], ry[rval]
     before_user, before_base = accuracy(model, *holdout), accuracy(model, base_x, base_y)
     keras.utils.set_random_seed(config.seed)
+    base_weights = model.get_weights()
     freeze_all_but_top(model, config.trainable_layers)
     rng = np.random.default_rng(config.seed)
     ux = np.repeat(user[0], config.augment_copies, axis=0)
@@ -215,10 +229,26 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
                 callbacks=[make_progress_callback(report, should_stop)])
     if should_stop():
         raise Cancelled("The fine-tune was cancelled by the user; no model was written.")
+    if config.blend < 1:
+        blend_weights(model, base_weights, config.blend, len(labels) if known is None else known)
     after_user, after_base = accuracy(model, *holdout), accuracy(model, base_x, base_y)
     recommended, reason = judge(before_user, after_user, before_base, after_base, config.max_base_drop)
     result = AdaptResult(before_user, after_user, before_base, after_base, time.time() - start, (), recommended, reason)
     return model, result
+
+
+def blend_weights(model: Any, base_weights: list[np.ndarray], share: float, known: int) -> None:
+    """Sets ``model``'s weights to ``share`` of its own plus the rest of ``base_weights``.
+
+    The classifier's weights of classes from ``known`` on (new ones) stay as trained.
+    """
+    tuned = model.get_weights()
+    mixed = [share * t + (1 - share) * b if np.issubdtype(t.dtype, np.floating) else t
+             for t, b in zip(tuned, base_weights, strict=True)]
+    kernel, bias = model.layers[-1].get_weights()
+    n = len(mixed)
+    mixed[n - 2][..., known:], mixed[n - 1][known:] = kernel[..., known:], bias[known:]
+    model.set_weights(mixed)
 
 
 def judge(user_before: float, user_after: float, base_before: float, base_after: float,

@@ -16,6 +16,7 @@ from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer
 from core.errors import DatasetError
 from core.ink import Ink, iter_ink_dataset
 from core.paths import user_models_dir
+from core.samples import DB_SUFFIXES, labelled_inks
 from training.adapt import (REPLAY_FILE, AdaptConfig, AdaptResult, adapt_model, check_samples, grow_classifier,
                             inks_to_arrays, load_replay, personal_bundle_dir, split_holdout)
 
@@ -33,11 +34,8 @@ def read_samples(source: str | Path) -> list[Ink]:
     path = Path(source)
     if not path.exists():
         raise DatasetError(f"No samples at {path}.")
-    if path.suffix in (".db", ".sqlite", ".sqlite3"):
-        from core.samples import SampleStore
-
-        with SampleStore(path) as store:
-            return [sample.ink.with_label(sample.label) for sample in store.list()]
+    if path.suffix.lower() in DB_SUFFIXES:
+        return labelled_inks(path)
     return list(iter_ink_dataset(path))
 
 
@@ -70,7 +68,8 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
     replay = load_replay(base)
     model = keras.saving.load_model(base.keras_path, compile=False)
     model = grow_classifier(model, len(base.labels), len(labels))
-    model, result = adapt_model(model, labels, user, held, replay, config, report, should_stop)
+    model, result = adapt_model(model, labels, user, held, replay, config, report, should_stop,
+                                known=len(base.labels))
     result = AdaptResult(**{**result.to_json(), "new_labels": new_labels, "seconds": time.time() - start})
     target = out or personal_bundle_dir(base, user_models_dir())
     write_personal_bundle(base, model, labels, target, result, config, command)

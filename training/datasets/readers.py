@@ -3,7 +3,8 @@
 Formats, detected from the path (or forced): an MNIST IDX folder; ``keras:mnist``; a folder
 of pictures in one sub-folder per label; an NPZ with ``x`` and ``y`` (optionally ``labels``
 and ``writers``); an ink dataset (``.jsonl``/``.ndjson``); a Tomoe dictionary (``.tdic``);
-ETL8B/ETL9B/ETL8G/ETL9G files or a folder of them. Every sample goes through
+ETL8B/ETL9B/ETL8G/ETL9G files or a folder of them; a mojiyomi samples database (``.sqlite3``,
+the user's own corrected writing). Every sample goes through
 ``core.preprocess``, exactly as in the app. ``training.datasets.dataset`` builds the public
 ``Dataset`` on these readers.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,7 @@ import numpy as np
 from core.errors import DatasetError, MojiyomiError
 from core.ink import Ink
 from core.preprocess import Preprocessing, normalize_image, preprocess_ink
+from core.samples import DB_SUFFIXES
 
 if TYPE_CHECKING:
     from training.datasets.dataset import Samples
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".gif")
 INK_SUFFIXES = (".jsonl", ".ndjson")
 #: Names accepted by ``format=``: the kinds, and the ETL layouts to force one.
-FORMATS = ("idx", "keras", "folder", "npz", "ink", "tdic", "etl", "etl8b", "etl9b", "etl8g", "etl9g")
+FORMATS = ("idx", "keras", "folder", "npz", "ink", "tdic", "samples", "etl", "etl8b", "etl9b", "etl8g", "etl9g")
 
 #: One sample as readers yield it: (input (s, s) uint8 or None if unreadable, label, writer or -1).
 Raw = tuple[np.ndarray | None, str, int]
@@ -47,7 +49,7 @@ class Source:
 
     Attributes:
         path: The file or folder (``keras:mnist`` for Keras' download).
-        kind: idx, keras, folder, npz, ink, tdic or etl.
+        kind: idx, keras, folder, npz, ink, tdic, samples or etl.
         split: For MNIST, ``"train"`` or ``"test"``; other formats have one split.
         etl: A forced ETL layout (``"ETL8G"``...), or None to detect it per file.
     """
@@ -82,7 +84,7 @@ def resolve(path: str | Path, format: str | None = None, split: str = "train") -
 
 
 def detect_kind(path: Path) -> str:
-    """The format of a dataset path: idx, folder, npz, ink, tdic, etl or keras.
+    """The format of a dataset path: idx, folder, npz, ink, tdic, samples, etl or keras.
 
     Raises:
         DatasetError: if the path is missing or not a dataset mojiyomi reads.
@@ -105,13 +107,13 @@ def detect_kind(path: Path) -> str:
         raise DatasetError(f"{path} holds no dataset: expected MNIST IDX files, ETL files, or one sub-folder "
                            f"of pictures per label. Received a folder holding {found or 'nothing'}")
     suffix = path.suffix.lower()
-    kinds = {".npz": "npz", ".tdic": "tdic", **{s: "ink" for s in INK_SUFFIXES}}
+    kinds = {".npz": "npz", ".tdic": "tdic", **{s: "ink" for s in INK_SUFFIXES}, **{s: "samples" for s in DB_SUFFIXES}}
     if suffix in kinds:
         return kinds[suffix]
     if is_etl_path(path):
         return "etl"
     raise DatasetError(f"{path.name} is not a dataset mojiyomi reads (expected a folder, .npz, .jsonl, "
-                       f".tdic or an ETL file). Received suffix {suffix or '(none)'!r}")
+                       f".tdic, a samples database .sqlite3 or an ETL file). Received suffix {suffix or '(none)'!r}")
 
 
 def count_samples(path: Path, kind: str, split: str = "train") -> int:
@@ -148,10 +150,8 @@ def iter_labels(source: Source) -> Iterator[str]:
             yield from (str(names[int(v)]) if names is not None else str(v) for v in data["y"])
     elif source.kind == "ink":
         yield from (_ink_label(source.path, line) for line in _lines(source.path))
-    elif source.kind == "tdic":
-        from training.datasets.tomoe import iter_tdic
-
-        yield from (ink.label or "" for ink in iter_tdic(source.path))
+    elif source.kind in ("tdic", "samples"):
+        yield from (ink.label or "" for ink in _inks(source.path, source.kind))
 
 
 def iter_samples(path: Path, spec: Preprocessing, split: str = "train") -> Iterator[Raw]:
@@ -183,7 +183,7 @@ def iter_lazy(source: Source) -> Iterator[Lazy]:
                 yield partial(normalize_uint8, image), label, writer
     elif source.kind == "folder":
         yield from ((partial(_picture_input, file), label, -1) for file, label in _folder_files(source.path))
-    elif source.kind in ("ink", "tdic"):
+    elif source.kind in ("ink", "tdic", "samples"):
         yield from _lazy_inks(source.path, source.kind)
     elif source.kind == "npz":
         yield from _lazy_npz(source.path)
@@ -247,12 +247,22 @@ def _picture_input(file: Path, spec: Preprocessing) -> np.ndarray | None:
     return np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8)
 
 
-def _lazy_inks(path: Path, kind: str) -> Iterator[Lazy]:
+def _inks(path: Path, kind: str) -> Iterable[Ink]:
+    """The inks of an ink dataset, a Tomoe dictionary or a samples database."""
     from core.ink import iter_ink_dataset
+    from core.samples import labelled_inks
     from training.datasets.tomoe import iter_tdic
 
+    if kind == "tdic":
+        return iter_tdic(path)
+    if kind == "samples":
+        return labelled_inks(path)
+    return iter_ink_dataset(path)
+
+
+def _lazy_inks(path: Path, kind: str) -> Iterator[Lazy]:
     writer_ids: dict[str, int] = {}
-    for ink in (iter_tdic(path) if kind == "tdic" else iter_ink_dataset(path)):
+    for ink in _inks(path, kind):
         if not ink.label:
             raise DatasetError(f"{path}: every ink of a dataset needs a label; one has none.")
         writer = ink.extra.get("writer")
