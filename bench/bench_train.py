@@ -45,8 +45,6 @@ def throughput(model: object, size: int, n: int) -> float:
 
 def head_epochs(n: int) -> tuple[float, float, float]:
     """(seconds per head epoch through the frozen base, with the cache, one-off cache cost)."""
-    import keras
-
     from training.bottleneck import cached_features
     from training.transfer import build_transfer, set_base_trainable, split_model
 
