@@ -126,6 +126,9 @@ def test_init_from_keeps_the_label_order_and_grows_for_new_labels(tiny_bundle: P
     result = train(_config(folder, tmp_path / "out", epochs=1, init_from=str(tiny_bundle), validation_size=60))
     bundle = load_bundle(result.bundle)
     assert bundle.labels == tuple("0123456789") + ("X", "Y")
+    parent = load_bundle(tiny_bundle)
+    made_from = bundle.metadata["training"]["init_from"]
+    assert made_from["name"] == parent.name and made_from["training"]["command"] == parent.metadata["training"]["command"]
     from core.recognizer import TFLiteRecognizer
 
     assert TFLiteRecognizer(bundle).predict(np.zeros((1, 28, 28, 1), np.float32)).shape == (1, 12)

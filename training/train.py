@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from core.bundle import KERAS_FILE, TFLITE_FILE, bundle_writer, load_bundle
+from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, load_bundle
 from core.errors import DatasetError
 from core.preprocess import Preprocessing
 from training.config import TrainConfig
@@ -202,6 +202,8 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
                 "training": {"command": command or shlex.join(sys.argv), "config": config.to_json(),
                              "hardware": f"{platform.machine()} CPU x{_cpu_count()}", "seconds": round(seconds, 1),
                              "train_samples": len(data.train), "val_samples": len(data.val)}}
+    if config.init_from:
+        metadata["training"]["init_from"] = lineage(load_bundle(config.init_from))
     provenance = data_provenance(config.data)
     if provenance:
         metadata["training"]["data"] = provenance
@@ -228,6 +230,18 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
         save_replay(staging, data, config.seed)
         metadata["metrics"] = metrics
     return TrainResult(out, val.top1, test_top1, seconds, metrics)
+
+
+def lineage(base: ModelBundle) -> dict[str, Any]:
+    """What a model trained on from ``base`` needs to say about it to be reproducible.
+
+    The base's name and version and how it was trained, including its own ``init_from``:
+    a model continued from a continued model lists the whole chain.
+    """
+    keep = ("command", "hardware", "seconds", "train_samples", "init_from")
+    made = base.metadata.get("training", {})
+    return {"name": base.name, "version": base.metadata.get("version"),
+            "training": {k: made[k] for k in keep if k in made}}
 
 
 def data_provenance(data: str) -> dict[str, Any]:
