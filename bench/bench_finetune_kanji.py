@@ -13,7 +13,7 @@ wall time of the whole fine-tune (load, adapt, export TFLite, write the bundle).
 Usage: python bench/bench_finetune_kanji.py [--model japanese] [--writer narrow|tilted]
        [--tomoe ../shared/data/tomoe/all.tdic] [--chars 50] [--per-char 4] [--epochs N]
        [--learning-rate LR] [--trainable-layers N] [--replay-ratio R] [--blend B]
-(--epochs and --learning-rate set AdaptConfig's large-head schedule, which a model of more
+(--epochs, --learning-rate and --blend set AdaptConfig's large-head schedule, which a model of more
 than 100 classes uses.)
 """
 
@@ -81,11 +81,11 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=AdaptConfig.large_head_epochs)
     parser.add_argument("--trainable-layers", type=int, default=AdaptConfig.trainable_layers)
     parser.add_argument("--replay-ratio", type=float, default=AdaptConfig.replay_ratio)
-    parser.add_argument("--blend", type=float, default=AdaptConfig.blend)
+    parser.add_argument("--blend", type=float, default=AdaptConfig.large_head_blend)
     parser.add_argument("--learning-rate", type=float, default=AdaptConfig.large_head_learning_rate)
     args = parser.parse_args()
     config = AdaptConfig(trainable_layers=args.trainable_layers, replay_ratio=args.replay_ratio,
-                         blend=args.blend,
+                         large_head_blend=args.blend,
                          large_head_epochs=args.epochs, large_head_learning_rate=args.learning_rate)
 
     base = resolve_model(args.model)

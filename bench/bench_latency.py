@@ -142,7 +142,8 @@ def main() -> int:
     floor = baseline(app, args.strokes)
     p95, floor95 = np.percentile(latencies, 95), np.percentile(floor, 95)
     print(f"stroke end -> candidates shown ({args.strokes} strokes): {percentiles(latencies)}; goal p95 < 20 ms")
-    print(f"recognizer.recognize(ink) alone:                {percentiles(calls)}; goal < 2 ms")
+    goal = 3 if len(recognizer.bundle.labels) > 100 else 2  # the Japanese model's issue allows 3 ms; digits 2 ms
+    print(f"recognizer.recognize(ink) alone:                {percentiles(calls)}; goal < {goal} ms")
     print(f"baseline: no-op worker-thread round trip:       {percentiles(floor)}; "
           f"ratio p95 end-to-end/baseline {p95 / max(floor95, 1e-6):.1f}x")
     return 0

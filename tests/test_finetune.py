@@ -90,7 +90,7 @@ def test_blending_mixes_old_weights_and_keeps_new_classes_whole() -> None:
     assert np.allclose(kernel[:, 3:], 1.0) and np.allclose(bias[3:], 1.0)
 
 
-@pytest.mark.parametrize("fields", [{"blend": 0.0}, {"blend": 1.5}, {"replay_ratio": -1.0}])
+@pytest.mark.parametrize("fields", [{"blend": 0.0}, {"large_head_blend": 1.5}, {"replay_ratio": -1.0}])
 def test_adapt_config_rejects_meaningless_settings(fields: dict) -> None:
     with pytest.raises(ValueError):
         AdaptConfig(**fields)

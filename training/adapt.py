@@ -43,20 +43,24 @@ class AdaptConfig:
         batch_size: Samples per step.
         seed: Seed for augmentation and sampling.
         max_base_drop: Largest fall of base accuracy (points) that still recommends switching.
-        large_head_classes: Models with more classes than this adapt with the two settings
-            below instead of ``epochs`` and ``learning_rate``: with thousands of classes a
-            few users' classes take probability from the others far sooner (Japanese model,
-            50 characters x 4 samples: base -4.9 points at 5e-4 x 12 epochs; at 1e-4 x 8 and
-            ``blend`` 0.6, -0.33 while the writer's error falls to a quarter;
-            bench/bench_finetune_kanji.py).
+        blend: Share of the fine-tuned weights in the final model; the rest is the base
+            model's (weight-space ensembling, "WiSE-FT"); new classes keep their fine-tuned
+            weights whole. Digits model, 200 samples (bench/bench_finetune.py, runs vary):
+            unblended the base fell 0.4-0.5 points (tilted writer: error x0.30-0.43); at
+            0.8, 0.0-0.2 (x0.41-0.46); at 0.6 the writer's gain halved (pen that skips:
+            error x0.25 unblended, x0.29 at 0.8, x0.48 at 0.6).
+        large_head_classes: Models with more classes than this adapt with the three
+            ``large_head_`` settings below instead of ``epochs``, ``learning_rate`` and
+            ``blend``: with thousands of classes, features tuned to one writer's few
+            characters cost the others far more (Japanese model, 50 characters x 4 samples:
+            base -4.9 points at 5e-4 x 12 epochs, -0.66 at 1e-4 x 8 epochs).
         large_head_epochs: Epochs for such models.
         large_head_learning_rate: Learning rate for such models.
-        blend: Share of the fine-tuned weights in the final model; the rest is the base
-            model's (weight-space ensembling, "WiSE-FT"). Averaging the two keeps most of
-            the user's gain and undoes most of what drifted elsewhere (Japanese, narrow
-            writer, 1e-4 x 8 epochs: base -0.66 points unblended, -0.13 to -0.33 at 0.6;
-            writer's error x0.25 -> x0.25 to x0.29).
-            New classes keep their fine-tuned weights whole.
+        large_head_blend: ``blend`` for such models. Averaging keeps most of the writer's
+            gain and undoes most of what drifted elsewhere (Japanese, narrow writer, 1e-4 x 8
+            epochs, model 1.0.0: base -0.66 points and error x0.25 unblended; -0.13 to -0.33
+            and x0.25 to x0.29 at 0.6; model 1.1.0: -0.53 and x0.11 unblended, -0.13 and
+            +0.07 and x0.22 and x0.24 at 0.6; bench/bench_finetune_kanji.py).
     """
 
     epochs: int = 12
@@ -70,19 +74,21 @@ class AdaptConfig:
     large_head_classes: int = 100
     large_head_epochs: int = 8
     large_head_learning_rate: float = 1e-4
-    blend: float = 0.6
+    blend: float = 0.8
+    large_head_blend: float = 0.6
 
-    def schedule(self, classes: int) -> tuple[int, float]:
-        """(epochs, learning rate) for a model with ``classes`` outputs."""
+    def schedule(self, classes: int) -> tuple[int, float, float]:
+        """(epochs, learning rate, blend) for a model with ``classes`` outputs."""
         if classes > self.large_head_classes:
-            return self.large_head_epochs, self.large_head_learning_rate
-        return self.epochs, self.learning_rate
+            return self.large_head_epochs, self.large_head_learning_rate, self.large_head_blend
+        return self.epochs, self.learning_rate, self.blend
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.augment_copies < 1 or self.trainable_layers < 1:
             raise ValueError(f"epochs, batch_size, augment_copies and trainable_layers must be >= 1. Received: {self}")
-        if not 0 < self.learning_rate < 1 or self.replay_ratio < 0 or not 0 < self.blend <= 1:
-            raise ValueError(f"Need 0 < learning_rate < 1, replay_ratio >= 0 and 0 < blend <= 1. Received: {self}")
+        if not 0 < self.learning_rate < 1 or self.replay_ratio < 0 or not 0 < min(self.blend, self.large_head_blend) \
+                or max(self.blend, self.large_head_blend) > 1:
+            raise ValueError(f"Need 0 < learning_rate < 1, replay_ratio >= 0 and blends in (0, 1]. Received: {self}")
 
 
 @dataclass(frozen=True)
@@ -222,15 +228,15 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
     y = np.concatenate(targets)
     augment = AugmentConfig(rotation_deg=8, zoom=0.08, translation=0.06, shear=0.12)
     trainer = keras.Sequential([keras.Input(model.input_shape[1:]), build_augmenter(augment, config.seed), model])
-    epochs, learning_rate = config.schedule(classes)
+    epochs, learning_rate, blend = config.schedule(classes)
     trainer.compile(keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
                     metrics=["categorical_accuracy"])
     trainer.fit(x, y, batch_size=config.batch_size, epochs=epochs, shuffle=True, verbose=0,
                 callbacks=[make_progress_callback(report, should_stop)])
     if should_stop():
         raise Cancelled("The fine-tune was cancelled by the user; no model was written.")
-    if config.blend < 1:
-        blend_weights(model, base_weights, config.blend, len(labels) if known is None else known)
+    if blend < 1:
+        blend_weights(model, base_weights, blend, len(labels) if known is None else known)
     after_user, after_base = accuracy(model, *holdout), accuracy(model, base_x, base_y)
     recommended, reason = judge(before_user, after_user, before_base, after_base, config.max_base_drop)
     result = AdaptResult(before_user, after_user, before_base, after_base, time.time() - start, (), recommended, reason)
