@@ -36,6 +36,7 @@ from training.datasets.tomoe import iter_tdic  # noqa: E402
 from training.synth.perturb import BOX, Perturbation, perturb  # noqa: E402
 
 from bench_finetune import run_and_report  # noqa: E402  (the script's folder is on sys.path)
+from bench_synth import TOMOE  # noqa: E402
 
 #: New writings of the same character by the same hand: a quarter of the generator's variation.
 SAME_HAND = Perturbation(stroke_shift=0.6, stroke_rotation=1.5, stroke_scale=0.02, rotation=2.0, shear=0.05,
@@ -72,8 +73,7 @@ def writings(ink: Ink, count: int, writer: str, rng: np.random.Generator) -> lis
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="japanese")
-    parser.add_argument("--tomoe", default=str(Path(__file__).resolve().parent.parent.parent
-                                               / "shared/data/tomoe/all.tdic"))
+    parser.add_argument("--tomoe", default=str(TOMOE))
     parser.add_argument("--writer", choices=sorted(WRITERS), default="narrow")
     parser.add_argument("--chars", type=int, default=50)
     parser.add_argument("--per-char", type=int, default=4)

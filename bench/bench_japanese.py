@@ -32,6 +32,8 @@ from core.ink import Ink  # noqa: E402
 from core.recognizer import TFLiteRecognizer  # noqa: E402
 from training.datasets.tomoe import iter_tdic  # noqa: E402
 
+from bench_synth import TOMOE  # noqa: E402  (the script's folder is on sys.path)
+
 
 def reversed_ink(ink: Ink) -> Ink:
     """The same strokes written last to first, each from its end."""
@@ -64,8 +66,7 @@ def score(recognizer: TFLiteRecognizer, inks: list[Ink]) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="japanese")
-    parser.add_argument("--tomoe", default=str(Path(__file__).resolve().parent.parent.parent
-                                               / "shared/data/tomoe/all.tdic"))
+    parser.add_argument("--tomoe", default=str(TOMOE))
     parser.add_argument("--every", type=int, default=1, help="score every N-th character (quick runs)")
     parser.add_argument("--record", action="store_true",
                         help="store the figures in the bundle's metadata.json as metrics['tomoe_app']")
