@@ -251,9 +251,8 @@ def blend_weights(model: Any, base_weights: list[np.ndarray], share: float, know
     tuned = model.get_weights()
     mixed = [share * t + (1 - share) * b if np.issubdtype(t.dtype, np.floating) else t
              for t, b in zip(tuned, base_weights, strict=True)]
-    kernel, bias = model.layers[-1].get_weights()
-    n = len(mixed)
-    mixed[n - 2][..., known:], mixed[n - 1][known:] = kernel[..., known:], bias[known:]
+    # The classifier (the last layer: kernel, bias) is the last pair of weights.
+    mixed[-2][..., known:], mixed[-1][known:] = tuned[-2][..., known:], tuned[-1][known:]
     model.set_weights(mixed)
 
 
