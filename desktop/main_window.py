@@ -405,10 +405,23 @@ def about_text(bundle: ModelBundle | None) -> str:
         lines += ["", f"Model: {bundle.title} ({bundle.name} {bundle.version}, {len(bundle.labels)} classes)"]
         trained = bundle.metadata.get("training", {})
         if trained.get("hardware"):
-            lines.append(f"Trained on {trained['hardware']} in {trained.get('seconds', 0) / 60:.0f} min.")
+            lines.append(f"Trained on {trained['hardware']} in {training_minutes(trained)}.")
         if bundle.metadata.get("attribution"):
             lines.append(str(bundle.metadata["attribution"]))
     return "\n".join(lines)
+
+
+def training_minutes(trained: dict) -> str:
+    """How long a model's training took, its earlier stages included ("116 min (72 + 44)").
+
+    A model trained on from another bundle (``init_from``) carries that bundle's training.
+    """
+    stages = []
+    while trained:
+        stages.insert(0, round(float(trained.get("seconds", 0)) / 60))
+        trained = (trained.get("init_from") or {}).get("training") or {}
+    total = f"{sum(stages)} min"
+    return total if len(stages) == 1 else f"{total} ({' + '.join(map(str, stages))})"
 
 
 def _make_training_controller(window: MainWindow, samples: QMenu, training: QMenu) -> Any:

@@ -348,3 +348,11 @@ def test_about_names_the_model_and_credits_its_sources(tiny_bundle: Path) -> Non
     text = about_text(bundle)
     assert bundle.title in text and "KanjiVG" in text and "10 classes" in text
     assert "Model" not in about_text(None)
+
+
+def test_about_counts_every_training_stage_of_a_continued_model() -> None:
+    from desktop.main_window import training_minutes
+
+    first = {"command": "mojiyomi train ...", "seconds": 4317}
+    assert training_minutes(first) == "72 min"
+    assert training_minutes({"seconds": 2655, "init_from": {"name": "japanese", "training": first}}) == "116 min (72 + 44)"
