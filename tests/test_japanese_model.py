@@ -24,8 +24,7 @@ JAPANESE_BUNDLE = REPO / "resources" / "models" / "japanese"
 
 @pytest.fixture(scope="module")
 def recognizer() -> TFLiteRecognizer:
-    if not (JAPANESE_BUNDLE / "metadata.json").exists():
-        pytest.skip("resources/models/japanese is not present")
+    # The bundle ships in the repository: a missing one is a failure, not a reason to skip.
     return TFLiteRecognizer(load_bundle(JAPANESE_BUNDLE))
 
 
@@ -52,7 +51,9 @@ def test_the_bundle_covers_the_class_set_and_credits_its_sources(recognizer: TFL
     assert "KanjiVG" in bundle.metadata["attribution"]
     assert (bundle.path / "model.tflite").stat().st_size < 8 * 1024 * 1024
     tomoe = bundle.metrics["tomoe"]
-    assert tomoe["n"] > 2900 and tomoe["top1"] <= tomoe["top10"]
+    # The figures the README quotes: a bundle recorded below them is a regression.
+    assert tomoe["n"] > 2900
+    assert tomoe["top1"] >= RECORDED_TOP1_FLOOR and tomoe["top10"] >= RECORDED_TOP10_FLOOR
 
 
 def test_real_handwriting_is_read(recognizer: TFLiteRecognizer, tomoe_sample: list[Ink]) -> None:
@@ -60,9 +61,9 @@ def test_real_handwriting_is_read(recognizer: TFLiteRecognizer, tomoe_sample: li
     top10 = [[c.label for c in recognizer.recognize(ink, 10)] for ink in known]
     top1 = np.mean([ink.label == labels[0] for ink, labels in zip(known, top10)])
     in10 = np.mean([ink.label in labels for ink, labels in zip(known, top10)])
-    recorded = recognizer.bundle.metrics["tomoe"]
-    # A sample of ~120: within a few points of the full measurement recorded in the bundle.
-    assert top1 >= recorded["top1"] - 0.05 and in10 >= recorded["top10"] - 0.03
+    # A sample of ~120: within a few points of the full measurement (98.3% / 99.9%).
+    assert len(known) > 100
+    assert top1 >= RECORDED_TOP1_FLOOR - 0.05 and in10 >= RECORDED_TOP10_FLOOR - 0.03
 
 
 def _reversed(ink: Ink) -> Ink:
@@ -88,14 +89,10 @@ def test_connected_strokes_are_read(recognizer: TFLiteRecognizer, tomoe_sample: 
 
 
 def _need_kanjivg() -> None:
+    # kanjivg is a declared test dependency: its absence must fail, not skip.
     from training.synth.kanjivg import has_strokes
 
-    try:
-        found = has_strokes("口")
-    except Exception:  # noqa: BLE001 - no package, no folder: either way, skip
-        found = False
-    if not found:
-        pytest.skip("the kanjivg package is not installed")
+    assert has_strokes("口"), "the kanjivg package holds no strokes for 口"
 
 
 def _kanjivg_ink(char: str, scale: float) -> Ink:
@@ -122,6 +119,9 @@ def test_same_shape_classes_show_up_together(recognizer: TFLiteRecognizer, writt
     assert {written, twin} <= set(labels[:3])
 
 
+#: Tomoe top-1 and top-10 the bundled model must keep (README: 98.29% / 99.90% by evaluate).
+RECORDED_TOP1_FLOOR = 0.98
+RECORDED_TOP10_FLOOR = 0.998
 #: Share of joined-stroke (cursive) Tomoe characters with the right label in the top 10.
 CURSIVE_TOP10 = 0.95
 

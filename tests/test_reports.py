@@ -69,7 +69,6 @@ def _caption(label: str) -> np.ndarray:
 
 
 def test_japanese_labels_are_drawn_with_a_cjk_font_or_as_code_points(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("PIL")
     if reports.cjk_font_path() is None:
         pytest.skip("no CJK font on this computer")
     # Two different kanji look different when drawn with a font...

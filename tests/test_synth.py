@@ -13,9 +13,9 @@ from core.errors import DatasetError
 from core.ink import Ink
 from core.preprocess import Preprocessing, preprocess_ink
 
-pytest.importorskip("svg.path")
-kanjivg = pytest.importorskip("training.synth.kanjivg")
-from training.synth.perturb import CLEAN, Perturbation, perturb  # noqa: E402
+# svg.path and kanjivg are declared test dependencies: their absence fails the run.
+from training.synth import kanjivg
+from training.synth.perturb import CLEAN, Perturbation, perturb
 
 SPEC = Preprocessing(size=32, box=23)
 #: Folders likely to hold one Japanese font each; scanning all of /usr/share/fonts takes ~20 s.
@@ -25,8 +25,7 @@ FONT_CANDIDATES = ("/usr/share/fonts/opentype/ipaexfont-gothic", "/usr/share/fon
 
 @pytest.fixture(scope="module")
 def strokes_available() -> None:
-    if not kanjivg.has_strokes("字"):
-        pytest.skip("the kanjivg package is not installed")
+    assert kanjivg.has_strokes("字"), "the kanjivg package holds no strokes for 字"
 
 
 @pytest.fixture(scope="module")
