@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from desktop import errors
 
 log = logging.getLogger(__name__)
 
+#: Modules of the optional ``train`` extra that training jobs need.
+TRAINING_MODULES = ("keras", "tensorflow")
 #: How often running jobs are polled (ms); polling never blocks.
 POLL_MS = 100
 
@@ -135,6 +138,8 @@ class TrainingController(QObject):
         from desktop.train_dialogs import TrainDialog
         from training.jobs import JobSpec
 
+        if not self._training_installed():
+            return
         dialog = TrainDialog(self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -147,6 +152,8 @@ class TrainingController(QObject):
         from desktop.train_dialogs import FinetuneDialog
         from training.jobs import JobSpec, personal_bundle_out
 
+        if not self._training_installed():
+            return
         bundle, store = self.window.current_bundle(), self.store()
         if bundle is None or store is None:
             if bundle is None:
@@ -160,6 +167,17 @@ class TrainingController(QObject):
         config = {"base": str(bundle.path), "samples": str(store.path), "epochs": dialog.epochs.value(),
                   "add_labels": dialog.add_labels.isChecked(), "out": str(out)}
         self.start(JobSpec("finetune", config, f"Fine-tune {bundle.name} on my handwriting → {out.name}"))
+
+    def _training_installed(self) -> bool:
+        """True when TensorFlow and Keras (the ``train`` extra) are installed; else says how to add them."""
+        missing = [name for name in TRAINING_MODULES if importlib.util.find_spec(name) is None]
+        if missing:
+            QMessageBox.information(self.window, "Training is not installed",
+                                    "Training and fine-tuning need TensorFlow and Keras, which are not "
+                                    "installed with this copy of mojiyomi. To add them, run:\n\n"
+                                    "    pip install 'mojiyomi[train]'\n\nand start mojiyomi again.")
+            return False
+        return True
 
     def _reserved(self) -> set[Path]:
         """Bundle folders that running jobs will write: a new job must not pick them too."""

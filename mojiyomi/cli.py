@@ -22,6 +22,12 @@ FORMATS = ("idx", "keras", "folder", "npz", "ink", "tdic", "samples", "etl", "et
 
 log = logging.getLogger("mojiyomi")
 
+#: Top-level modules of the optional ``train`` extra (TensorFlow and Keras).
+TRAINING_MODULES = frozenset({"tensorflow", "keras", "tf_keras"})
+#: What to say when a command needs them and they are not installed.
+TRAINING_MISSING = ("training, fine-tuning and export need TensorFlow, which is not installed: "
+                    "pip install 'mojiyomi[train]'")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status (0 ok, 1 user error, 2 usage)."""
@@ -38,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.run in (_run_train, _run_export, _run_finetune) or getattr(args, "backend", None) == "keras":
+            _need_training_extra()
         return int(args.run(args) or 0)
     except MojiyomiError as exc:
         print(f"mojiyomi: error: {exc}", file=sys.stderr)
@@ -46,9 +54,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("error", exc_info=True)
         print(f"mojiyomi: error: {exc}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as exc:
+        if exc.name not in TRAINING_MODULES:
+            raise
+        print(f"mojiyomi: error: {TRAINING_MISSING} (missing module: {exc.name})", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("mojiyomi: interrupted", file=sys.stderr)
         return 130
+
+
+def _need_training_extra() -> None:
+    """Fails at once, before any data is read, when TensorFlow or Keras is not installed."""
+    import importlib.util
+
+    for module in ("keras", "tensorflow"):
+        if importlib.util.find_spec(module) is None:
+            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
 
 
 def build_parser() -> argparse.ArgumentParser:
