@@ -21,9 +21,23 @@ from typing import Any
 import numpy as np
 
 from core.errors import InputError
+from core.safeio import finite_number, open_regular, parse_json, read_text
 
 #: Columns of a stroke array: x, y, time in ms (NaN if unknown), pressure 0..1 (NaN if unknown).
 POINT_COLUMNS = 4
+#: Most strokes and points one ink may hold (a page of dense writing has a few thousand points).
+MAX_STROKES = 10_000
+MAX_POINTS = 1_000_000
+#: Largest ink file, and longest line of an ink dataset (a million points is about 20 MB of JSON).
+MAX_INK_BYTES = 64 * 1024 * 1024
+#: Largest ink dataset (JSONL), read a line at a time.
+MAX_DATASET_BYTES = 4 * 1024 ** 3
+#: Longest label, in characters.
+MAX_LABEL_CHARS = 1000
+#: Bounds of each column's values: coordinates and canvas size, time in ms (absolute times
+#: in ms since 1970 are about 1.7e12), pressure.
+_LIMITS = ((-1e9, 1e9), (-1e9, 1e9), (-1e15, 1e15), (-1e9, 1e9))
+_COLUMN_NAMES = ("x", "y", "time", "pressure")
 
 
 def make_stroke(points: Iterable[Iterable[float]]) -> np.ndarray:
@@ -132,28 +146,74 @@ class Ink:
 
     @classmethod
     def from_json(cls, obj: Any) -> Ink:
-        """Builds an ink from its dict form.
+        """Builds an ink from its dict form, checking every field.
+
+        ``width`` and ``height`` are numbers from 0 (unknown) to 1e9, taken from the points
+        when missing; a point is ``[x, y]`` or ``[x, y, t_ms, pressure]`` of finite numbers
+        (time and pressure may be null); ``label`` is a string (an integer is taken as its
+        digits). At most ``MAX_STROKES`` strokes and ``MAX_POINTS`` points.
 
         Raises:
-            InputError: if the object is not an ink (missing or malformed fields).
+            InputError: if the object is not an ink (missing, malformed or out-of-range fields).
         """
         if not isinstance(obj, dict) or "strokes" not in obj:
             raise InputError(f"An ink object needs a 'strokes' list. Received: {_preview(obj)}")
-        raw = obj["strokes"]
-        if not isinstance(raw, list) or not all(isinstance(s, list) for s in raw):
-            raise InputError(f"'strokes' must be a list of lists of points. Received: {_preview(raw)}")
-        try:
-            strokes = tuple(make_stroke(s) for s in raw)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"An ink point is not a list of numbers: {exc}") from exc
-        width, height = obj.get("width"), obj.get("height")
-        if width is None or height is None:
-            pts = np.concatenate(strokes) if strokes and any(len(s) for s in strokes) else np.zeros((1, 4))
-            width = width if width is not None else float(np.nanmax(pts[:, 0], initial=0.0)) + 1
-            height = height if height is not None else float(np.nanmax(pts[:, 1], initial=0.0)) + 1
-        label = obj.get("label")
+        strokes = _strokes_from_json(obj["strokes"])
+        width, height = (_canvas_side(obj.get(key), key, strokes, column)
+                         for key, column in (("width", 0), ("height", 1)))
         extra = {k: v for k, v in obj.items() if k not in ("width", "height", "strokes", "label")}
-        return cls(strokes, float(width), float(height), None if label is None else str(label), extra)
+        return cls(strokes, width, height, _label_from_json(obj.get("label")), extra)
+
+
+def _strokes_from_json(raw: Any) -> tuple[np.ndarray, ...]:
+    if not isinstance(raw, list) or not all(isinstance(s, list) for s in raw):
+        raise InputError(f"'strokes' must be a list of lists of points. Received: {_preview(raw)}")
+    if len(raw) > MAX_STROKES:
+        raise InputError(f"An ink may hold at most {MAX_STROKES:,} strokes. Received: {len(raw):,} strokes")
+    total = sum(len(s) for s in raw)
+    if total > MAX_POINTS:
+        raise InputError(f"An ink may hold at most {MAX_POINTS:,} points. Received: {total:,} points")
+    return tuple(_stroke_from_json(s, i) for i, s in enumerate(raw, 1))
+
+
+def _stroke_from_json(points: list[Any], number: int) -> np.ndarray:
+    rows = []
+    for point in points:
+        if not isinstance(point, list) or not 2 <= len(point) <= POINT_COLUMNS:
+            raise InputError(f"A point must be [x, y] or [x, y, t_ms, pressure]. Received: {_preview(point)} "
+                             f"in stroke {number}")
+        row = [_value(v, column, number) for column, v in enumerate(point)]
+        rows.append(row + [math.nan] * (POINT_COLUMNS - len(row)))
+    if not rows:
+        return np.zeros((0, POINT_COLUMNS), dtype=np.float64)
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _value(v: Any, column: int, stroke: int) -> float:
+    if v is None and column >= 2:  # time or pressure not known
+        return math.nan
+    low, high = _LIMITS[column]
+    if type(v) in (int, float) and low <= v <= high:
+        return float(v)  # the common case, checked without a call (a NaN fails the comparison)
+    return finite_number(v, f"The {_COLUMN_NAMES[column]} of a point in stroke {stroke}", InputError, low, high)
+
+
+def _canvas_side(value: Any, key: str, strokes: tuple[np.ndarray, ...], column: int) -> float:
+    if value is not None:
+        return finite_number(value, f"The ink's {key}", InputError, 0.0, _LIMITS[column][1])
+    drawn = [s[:, column] for s in strokes if len(s)]
+    return max(0.0, *(float(c.max()) for c in drawn)) + 1
+
+
+def _label_from_json(label: Any) -> str | None:
+    if label is None:
+        return None
+    if isinstance(label, int) and not isinstance(label, bool) and abs(label) < 10 ** 30:
+        label = str(label)
+    if not isinstance(label, str) or len(label) > MAX_LABEL_CHARS:
+        raise InputError(f"An ink's 'label' must be a string of at most {MAX_LABEL_CHARS} characters. "
+                         f"Received: label={_preview(label)}")
+    return label
 
 
 def _num(v: float) -> float | int:
@@ -166,21 +226,18 @@ def _preview(obj: Any) -> str:
 
 
 def load_ink(path: str | os.PathLike[str]) -> Ink:
-    """Reads one ink from a JSON file.
+    """Reads one ink from a JSON file of at most ``MAX_INK_BYTES``.
 
     Raises:
-        InputError: if the file cannot be read or is not an ink object.
+        InputError: if the file is missing, not a regular file, too large, not JSON or not
+            an ink object.
     """
-    path = Path(path)
+    text = read_text(path, MAX_INK_BYTES, "ink file")
+    obj = parse_json(text, f"ink file {path}", max_chars=MAX_INK_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read ink file {path}: {exc}") from exc
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not valid JSON: {exc}") from exc
-    return Ink.from_json(obj)
+        return Ink.from_json(obj)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from exc
 
 
 def save_ink(ink: Ink, path: str | os.PathLike[str]) -> None:
@@ -193,22 +250,38 @@ def save_ink(ink: Ink, path: str | os.PathLike[str]) -> None:
 def iter_ink_dataset(path: str | os.PathLike[str]) -> Iterator[Ink]:
     """Streams the inks of a JSONL ink dataset, one per non-blank line.
 
+    The file must be a regular file of at most ``MAX_DATASET_BYTES``, each line at most
+    ``MAX_INK_BYTES``.
+
     Raises:
-        InputError: naming the line, if one is not an ink object.
+        InputError: naming the line, if one is not an ink object; or if the file cannot be read.
     """
     path = Path(path)
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"Cannot read ink dataset {path}: {exc}") from exc
-    with handle:
-        for number, line in enumerate(handle, 1):
+    fd = open_regular(path, "ink dataset")
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_DATASET_BYTES:
+            raise InputError(f"The ink dataset {path} is too large: {size:,} bytes "
+                             f"(the limit is {MAX_DATASET_BYTES:,}).")
+        number = 0
+        while line := handle.readline(MAX_INK_BYTES + 1):
+            number += 1
             if not line.strip():
                 continue
             try:
-                yield Ink.from_json(json.loads(line))
-            except (json.JSONDecodeError, InputError) as exc:
+                yield _ink_line(line)
+            except InputError as exc:
                 raise InputError(f"{path}, line {number}: {exc}") from exc
+
+
+def _ink_line(line: bytes) -> Ink:
+    if len(line) > MAX_INK_BYTES:
+        raise InputError(f"The line is longer than {MAX_INK_BYTES:,} bytes.")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"The line is not UTF-8 text (byte {exc.start}).") from exc
+    return Ink.from_json(parse_json(text, "line", max_chars=MAX_INK_BYTES))
 
 
 def write_ink_dataset(inks: Iterable[Ink], path: str | os.PathLike[str]) -> int:
