@@ -1,0 +1,223 @@
+"""A character n-gram model of Japanese text: how likely a character is after the text before it.
+
+The model is interpolated Kneser-Ney over characters (order 3), built from word
+frequencies by ``training/lm_build.py``. Words are modelled with an end-of-word symbol;
+text is a sequence of words, so the probability of a character after ``context`` is
+
+    P(c | ab) = P_w(c | ab) + P_w(</w> | ab) * P_w(c | <w>)
+
+the chance that the current word goes on with ``c``, plus the chance that it ends there and
+a new word starts with ``c``. Digits are one token (multi-digit numbers are counted without
+their digit values, as the word-frequency source stores them), each digit a tenth of it.
+
+The file is an uncompressed ``.npz`` of sorted key arrays searched with ``numpy``: it loads
+in milliseconds and never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import unicodedata
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import InputError
+from core.safeio import read_bytes
+
+FORMAT = "mojiyomi-char-lm"
+FORMAT_VERSION = 1
+#: Largest model file accepted (the bundled one is a few MB).
+MAX_BYTES = 64 * 1024 * 1024
+#: Symbols: beginning of a word, end of a word, any digit, any character not in the vocabulary.
+BOW, EOW, DIGIT, UNKNOWN = "\x02", "\x03", "\x04", "\x05"
+#: Ids of the symbols in every vocabulary (the builder puts them first).
+BOW_ID, EOW_ID, DIGIT_ID, UNKNOWN_ID = 0, 1, 2, 3
+#: log P of a character the model has never seen.
+UNKNOWN_LOG_PROB = math.log(1e-7)
+#: Contexts whose distributions are kept (a line of text needs a few dozen).
+CACHE_SIZE = 512
+_BITS = 16
+
+
+def normalize_char(char: str) -> str:
+    """The token a character is counted as: NFKC (full-width to ASCII), every digit one token."""
+    char = unicodedata.normalize("NFKC", char)
+    if len(char) == 1 and char.isdigit() and unicodedata.decimal(char, -1) >= 0:
+        return DIGIT
+    return char
+
+
+@dataclass(frozen=True)
+class CharLM:
+    """A loaded character n-gram model (see the module docstring).
+
+    Attributes:
+        vocab: The tokens, by id.
+        unigram: log P(token) of the lowest order, by id.
+        gamma1: Back-off weight of each one-token context, by id.
+        keys2, alpha2: Sorted two-token keys and their discounted probabilities.
+        keys3, alpha3: Sorted three-token keys and their discounted probabilities.
+        ctx2, gamma2: Sorted two-token contexts and their back-off weights.
+        metadata: Source, licence, counts and the build command.
+    """
+
+    vocab: tuple[str, ...]
+    unigram: np.ndarray
+    gamma1: np.ndarray
+    keys2: np.ndarray
+    alpha2: np.ndarray
+    keys3: np.ndarray
+    alpha3: np.ndarray
+    ctx2: np.ndarray
+    gamma2: np.ndarray
+    metadata: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_ids", {token: i for i, token in enumerate(self.vocab)})
+        object.__setattr__(self, "_cache", OrderedDict())
+
+    @property
+    def order(self) -> int:
+        """The longest n-gram the model knows."""
+        return 3
+
+    def token_id(self, char: str) -> int:
+        """The id of a character's token (``UNKNOWN_ID`` when the model has not seen it)."""
+        ids: dict[str, int] = self.__dict__["_ids"]
+        return ids.get(normalize_char(char), UNKNOWN_ID)
+
+    def log_prob(self, context: str, char: str) -> float:
+        """log P(char | the text before it), natural log.
+
+        Args:
+            context: The text before ``char`` (only its last two characters count); empty
+                at the start of a text.
+            char: One character.
+        """
+        target = self.token_id(char)
+        if target == UNKNOWN_ID:
+            return UNKNOWN_LOG_PROB
+        p = float(self.distribution(context)[target])
+        if target == DIGIT_ID:
+            p /= 10.0
+        return math.log(p) if p > 0 else UNKNOWN_LOG_PROB
+
+    def score(self, text: str, context: str = "", final: bool = False) -> float:
+        """log P of ``text`` following ``context``: the sum of each character's ``log_prob``.
+
+        Args:
+            text: The characters to score.
+            context: The text before them.
+            final: Whether the text ends after ``text`` (a lone 口 is a word, a lone ロ rarely is).
+        """
+        total, seen = 0.0, context
+        for char in text:
+            total += self.log_prob(seen, char)
+            seen += char
+        return total + (self.end_log_prob(seen) if final else 0.0)
+
+    def end_log_prob(self, context: str) -> float:
+        """log P that a word ends after ``context`` (so that the text may end there)."""
+        history = tuple(self.token_id(c) for c in context[-2:])
+        a, b = (BOW_ID,) * (2 - len(history)) + history
+        p = float(self._word_distribution(a, b)[EOW_ID])
+        return math.log(p) if p > 0 else UNKNOWN_LOG_PROB
+
+    def distribution(self, context: str) -> np.ndarray:
+        """P(token | context) for every token id (digits as one token); cached per context."""
+        history = tuple(self.token_id(c) for c in context[-2:])
+        history = (BOW_ID,) * (2 - len(history)) + history
+        cache: OrderedDict[tuple[int, ...], np.ndarray] = self.__dict__["_cache"]
+        found = cache.get(history)
+        if found is not None:
+            cache.move_to_end(history)
+            return found
+        a, b = history
+        p = self._word_distribution(a, b)
+        if b != BOW_ID:  # the word goes on, or it ends and the next one starts
+            p = p + p[EOW_ID] * self._word_distribution(BOW_ID, BOW_ID)
+        p[EOW_ID] = p[BOW_ID] = 0.0
+        p /= p.sum()
+        cache[history] = p
+        if len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+        return p
+
+    def _word_distribution(self, a: int, b: int) -> np.ndarray:
+        """P_w(token | a b) inside a word, interpolated down to the unigram."""
+        p1 = np.exp(self.unigram.astype(np.float64))
+        p2 = float(self.gamma1[b]) * p1
+        _scatter(p2, self.keys2, self.alpha2, _key(b), 1)
+        gamma = _lookup(self.ctx2, self.gamma2, _key(a, b), default=1.0)
+        p3 = gamma * p2
+        _scatter(p3, self.keys3, self.alpha3, _key(a, b), 1)
+        return p3
+
+
+def _key(*ids: int) -> int:
+    key = 0
+    for i in ids:
+        key = (key << _BITS) | i
+    return key
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, key: int, default: float = 0.0) -> float:
+    i = int(np.searchsorted(keys, keys.dtype.type(key)))
+    if i < len(keys) and int(keys[i]) == key:
+        return float(values[i])
+    return default
+
+
+def _scatter(out: np.ndarray, keys: np.ndarray, values: np.ndarray, prefix: int, width: int) -> None:
+    """Adds to ``out[last id]`` the values of every key that starts with ``prefix``."""
+    low = keys.dtype.type(prefix << (_BITS * width))
+    high = keys.dtype.type((prefix + 1) << (_BITS * width))
+    start, stop = np.searchsorted(keys, [low, high])
+    if stop > start:
+        last = (keys[start:stop] & keys.dtype.type((1 << _BITS) - 1)).astype(np.intp)
+        out[last] += values[start:stop]
+
+
+def load_lm(path: str | os.PathLike[str]) -> CharLM:
+    """Loads a model written by ``training.lm_build``.
+
+    Raises:
+        InputError: if the file is missing, too large, not such a model or inconsistent.
+    """
+    data = read_bytes(path, MAX_BYTES, "language model")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            parts = {name: arrays[name] for name in arrays.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"The language model {path} is unreadable: {exc}") from exc
+    needed = ("vocab", "unigram", "gamma1", "keys2", "alpha2", "keys3", "alpha3", "ctx2", "gamma2", "metadata")
+    missing = [name for name in needed if name not in parts]
+    if missing:
+        raise InputError(f"The language model {path} lacks {', '.join(missing)}.")
+    try:
+        metadata = json.loads(bytes(parts["metadata"]).decode("utf-8"))
+        vocab = tuple(json.loads(bytes(parts["vocab"]).decode("utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+        raise InputError(f"The language model {path} has unreadable metadata: {exc}") from exc
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise InputError(f"{path} is not a mojiyomi language model (format={FORMAT!r} expected).")
+    if len(vocab) != len(parts["unigram"]) or len(vocab) != len(parts["gamma1"]) or len(vocab) >= 1 << _BITS:
+        raise InputError(f"The language model {path} is inconsistent: {len(vocab)} tokens, "
+                         f"{len(parts['unigram'])} unigram entries.")
+    return CharLM(vocab, parts["unigram"], parts["gamma1"], parts["keys2"], parts["alpha2"],
+                  parts["keys3"], parts["alpha3"], parts["ctx2"], parts["gamma2"], metadata)
+
+
+def bundled_lm_path() -> Path:
+    """The language model that ships with mojiyomi."""
+    from core.paths import resources_dir
+
+    return resources_dir() / "lm" / "japanese-char3.npz"
