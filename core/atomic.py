@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -57,10 +58,70 @@ def replace_directory(staging: Path, target: Path) -> None:
 
 
 def make_staging_dir(target: Path) -> Path:
-    """A new empty folder beside ``target`` with the usual folder mode (not mkdtemp's 0700)."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    """A new empty folder beside ``target`` with the usual folder mode (not mkdtemp's 0700).
+
+    Its name, ``.<target>.staging-<pid>-<random>``, names the writing process, so that
+    ``clean_stale`` can tell a killed writer's leftovers from a running writer's work.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}-", dir=target.parent))
     os.chmod(staging, 0o777 & ~_umask())
     return staging
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Removes what killed writers left in ``folder``: staging folders and moved-aside targets.
+
+    A ``.<name>.staging-<pid>-*`` folder of a process that is gone is deleted (it was never
+    complete). A ``.<name>.old-<pid>`` folder of a process that is gone is the previous
+    version of ``<name>``, moved aside just before the new one was moved in: it is put back
+    if ``<name>`` is missing (the writer died between the two moves), else deleted.
+    Leftovers of running processes are not touched.
+
+    Returns:
+        The leftovers removed or restored.
+    """
+    handled: list[Path] = []
+    try:
+        children = [child for child in folder.iterdir() if child.name.startswith(".")]
+    except OSError:
+        return handled
+    for child in children:
+        staging, old = _STAGING.fullmatch(child.name), _OLD.fullmatch(child.name)
+        match = staging or old
+        if match is None or child.is_symlink() or not child.is_dir() or _alive(match["pid"]):
+            continue
+        target = folder / match["name"]
+        try:
+            if old and not target.exists() and not target.is_symlink():
+                os.replace(child, target)
+            else:
+                shutil.rmtree(child)
+        except OSError:
+            continue
+        handled.append(child)
+    return handled
+
+
+_STAGING = re.compile(r"\.(?P<name>.+)\.staging-(?:(?P<pid>[0-9]+)-)?[A-Za-z0-9_]+", re.DOTALL)
+_OLD = re.compile(r"\.(?P<name>.+)\.old-(?P<pid>[0-9]+)", re.DOTALL)
+
+
+def _alive(pid_text: str | None) -> bool:
+    """Whether the process that wrote a leftover may still be running (when in doubt: yes)."""
+    if not pid_text:
+        return False  # written before staging folders named their process: long gone
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would terminate the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _umask() -> int:

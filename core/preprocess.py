@@ -22,6 +22,10 @@ from core.ink import Ink
 
 #: Pixel value above which a normalized pixel counts as ink.
 INK_THRESHOLD = 8
+#: Largest model input side (and box) a preprocessing may ask for, in pixels.
+MAX_SIZE = 1024
+#: Largest side ink is drawn at before the fit (112 in every bundle so far).
+MAX_RENDER_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -45,18 +49,33 @@ class Preprocessing:
     def __post_init__(self) -> None:
         if self.id != "fit-v1":
             raise ValueError(f"Unknown preprocessing id. Received: id={self.id!r}, expected 'fit-v1'")
-        if not 0 < self.box <= self.size:
+        for name, low, high in (("size", 1, MAX_SIZE), ("box", 1, MAX_SIZE), ("render_size", 8, MAX_RENDER_SIZE)):
+            value = getattr(self, name)
+            # Checked before anything is allocated: render_size=10**6 would ask for a terabyte canvas.
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"Need {name} to be an integer in [{low}, {high}]. Received: {name}={value!r}")
+        if not self.box <= self.size:
             raise ValueError(f"Need 0 < box <= size. Received: box={self.box}, size={self.size}")
-        if not 0 < self.stroke_ratio < 1:
-            raise ValueError(f"Need 0 < stroke_ratio < 1. Received: stroke_ratio={self.stroke_ratio}")
+        ratio = self.stroke_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+            raise ValueError(f"Need 0 < stroke_ratio < 1. Received: stroke_ratio={ratio!r}")
 
     def to_json(self) -> dict[str, Any]:
         """The dict stored in bundle metadata."""
         return asdict(self)
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> Preprocessing:
-        """Reads the dict stored in bundle metadata; unknown keys are an error."""
+    def from_json(cls, obj: Any) -> Preprocessing:
+        """Reads the dict stored in bundle metadata; unknown keys and wrong types are an error.
+
+        Raises:
+            ValueError: if ``obj`` is not a dict of known keys with values in range.
+        """
+        if not isinstance(obj, dict):
+            raise ValueError(f"The preprocessing must be a JSON object. Received: {type(obj).__name__}")
+        unknown = sorted(str(key) for key in obj if key not in cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"Unknown preprocessing keys. Received: {', '.join(unknown)}")
         return cls(**obj)
 
 
