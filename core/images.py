@@ -6,38 +6,45 @@ Photos and scans come as dark ink on light paper, often with uneven lighting and
 
 from __future__ import annotations
 
+import io
 import os
-from pathlib import Path
+import warnings
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from core.errors import InputError
+from core.safeio import read_bytes
 
-#: Largest picture accepted, in pixels; larger ones are refused before decoding.
+#: Largest picture accepted, in pixels; larger ones are refused before decoding. (``core``
+#: also sets OpenCV's own limit, ``OPENCV_IO_MAX_IMAGE_PIXELS``, to this.)
 MAX_PIXELS = 64_000_000
+#: Largest picture file read, in bytes (an uncompressed 64-megapixel colour BMP is 192 MB).
+MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Pictures are reduced so that their longer side is at most this before cleaning.
 WORK_SIDE = 1024
+#: Formats read: Pillow reads their size from the header, then OpenCV decodes them. Others
+#: OpenCV would decode (Radiance HDR, PFM, PAM) are refused, since their size is not checked.
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM", "JPEG2000", "SUN", "AVIF")
+_FORMAT_NAMES = "PNG, JPEG, BMP, GIF, TIFF, WebP, PBM/PGM/PPM, JPEG 2000, Sun raster or AVIF"
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Reads a picture file as a grey uint8 array (dark ink on light paper, as taken).
 
     Raises:
-        InputError: if the file is missing, empty, not a picture, corrupt or too large.
+        InputError: if the file is missing, not a regular file, empty, larger than
+            ``MAX_FILE_BYTES``, not a picture, corrupt or over ``MAX_PIXELS``.
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+    data = read_bytes(path, MAX_FILE_BYTES, "picture")
     if not data:
         raise InputError(f"{path} is empty (0 bytes), not a picture.")
     return decode_image(data, str(path))
 
 
 def decode_image(data: bytes, name: str = "the picture") -> np.ndarray:
-    """Decodes picture bytes (PNG, JPEG, BMP, TIFF, WebP...) to grey uint8.
+    """Decodes picture bytes (one of ``FORMATS``) to grey uint8.
 
     Transparent pixels are laid on white paper. The size is read from the header and a
     picture over ``MAX_PIXELS`` is refused before it is decoded.
@@ -45,9 +52,9 @@ def decode_image(data: bytes, name: str = "the picture") -> np.ndarray:
     Raises:
         InputError: if the bytes are not a picture, are corrupt, or the picture is too large.
     """
-    size = _header_size(data)
-    if size is not None and size[0] * size[1] > MAX_PIXELS:
-        raise InputError(f"{name} is too large to recognize: {size[0]}x{size[1]} pixels "
+    width, height = picture_size(data, name)
+    if width * height > MAX_PIXELS:
+        raise InputError(f"{name} is too large to recognize: {width}x{height} pixels "
                          f"(the limit is {MAX_PIXELS // 1_000_000} megapixels). Crop or shrink it first.")
     buffer = np.frombuffer(data, dtype=np.uint8)
     try:
@@ -58,6 +65,26 @@ def decode_image(data: bytes, name: str = "the picture") -> np.ndarray:
         raise InputError(f"{name} is not a picture that can be read, or it is corrupt "
                          f"(first bytes: {data[:8]!r}).")
     return to_grey(image)
+
+
+def picture_size(data: bytes, name: str = "the picture") -> tuple[int, int]:
+    """(width, height) of a picture in one of ``FORMATS``, read by Pillow from its header alone.
+
+    Raises:
+        InputError: if the bytes are not a picture in one of ``FORMATS`` or its header is corrupt.
+    """
+    try:
+        with warnings.catch_warnings():  # Pillow warns of large pictures; the limit here is lower
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
+                width, height = picture.size
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"{name} is too large to recognize: over {2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000} "
+                         f"megapixels (the limit is {MAX_PIXELS // 1_000_000} megapixels).") from exc
+    except Exception as exc:  # Pillow raises many kinds for a corrupt header: OSError, SyntaxError, struct.error...
+        raise InputError(f"{name} is not a picture that can be read ({_FORMAT_NAMES}), or it is corrupt "
+                         f"(first bytes: {data[:8]!r}).") from exc
+    return int(width), int(height)
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:
@@ -75,33 +102,6 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     if image.shape[2] == 1:
         return image[:, :, 0]
     return cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
-
-
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG, JPEG, BMP or GIF header, or None if not recognized."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data[:2] == b"BM" and len(data) >= 26:
-        return abs(int.from_bytes(data[18:22], "little", signed=True)), \
-            abs(int.from_bytes(data[22:26], "little", signed=True))
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
-    if data[:2] == b"\xff\xd8":
-        return _jpeg_size(data)
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        length = int.from_bytes(data[i + 2:i + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
-        i += 2 + length
-    return None
 
 
 def clean_photo(grey: np.ndarray) -> np.ndarray:

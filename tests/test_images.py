@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
+import core.images
 from core.errors import InputError
 from core.images import clean_photo, read_image
 
@@ -23,12 +28,20 @@ def _photo_of_a_seven(dark_on_light: bool = True) -> np.ndarray:
     return img if dark_on_light else 255 - img
 
 
-@pytest.mark.parametrize("ext", [".png", ".jpg", ".bmp", ".tiff", ".webp"])
+@pytest.mark.parametrize("ext", [".png", ".jpg", ".bmp", ".tiff", ".webp", ".pgm", ".ppm"])
 def test_common_formats_read_as_grey(tmp_path: Path, ext: str) -> None:
     path = tmp_path / f"seven{ext}"
-    assert cv2.imwrite(str(path), cv2.cvtColor(_photo_of_a_seven(), cv2.COLOR_GRAY2BGR))
+    photo = _photo_of_a_seven()
+    assert cv2.imwrite(str(path), photo if ext == ".pgm" else cv2.cvtColor(photo, cv2.COLOR_GRAY2BGR))
     grey = read_image(path)
     assert grey.shape == (300, 240) and grey.dtype == np.uint8
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "JPEG2000"])
+def test_formats_written_by_pillow_read_as_grey(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"seven.{fmt.lower()}"
+    Image.fromarray(_photo_of_a_seven()).save(path, fmt)
+    assert read_image(path).shape == (300, 240)
 
 
 def test_transparent_png_is_laid_on_white(tmp_path: Path) -> None:
@@ -49,17 +62,123 @@ def test_bad_files_say_what_is_wrong(tmp_path: Path, content: bytes, message: st
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="Cannot read"):
+    with pytest.raises(InputError, match="does not exist"):
         read_image(tmp_path / "nope.png")
 
 
-def test_huge_picture_is_refused_before_decoding(tmp_path: Path) -> None:
-    header = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)
-    chunk = b"IHDR" + header
-    data = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
-    (tmp_path / "huge.png").write_bytes(data + b"\0" * 100)
-    with pytest.raises(InputError, match="20000x20000"):
-        read_image(tmp_path / "huge.png")
+def _png(width: int, height: int) -> bytes:
+    """A grey PNG header of any size, with the first row of pixels only."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(bytes(width + 1)))
+
+
+def _tiff(width: int, height: int) -> bytes:
+    """An uncompressed 8-bit grey TIFF header of any size, with 64 bytes of pixels."""
+    tags = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+            (273, 4, 1, 122), (277, 3, 1, 1), (278, 4, 1, height), (279, 4, 1, width * height)]
+    ifd = struct.pack("<H", len(tags)) + b"".join(struct.pack("<HHII", *tag) for tag in tags) + bytes(4)
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + bytes(64)
+
+
+def _webp(width: int, height: int) -> bytes:
+    """A lossless WebP written by Pillow at 16x16, its VP8L header then claiming ``width`` x ``height``."""
+    buffer = io.BytesIO()
+    Image.new("L", (16, 16), 200).save(buffer, "WEBP", lossless=True)
+    data = bytearray(buffer.getvalue())
+    at = data.index(b"VP8L") + 9  # after the chunk size and the 0x2f signature
+    bits = int.from_bytes(data[at:at + 4], "little") >> 28 << 28
+    data[at:at + 4] = (bits | (width - 1) | (height - 1) << 14).to_bytes(4, "little")
+    return bytes(data)
+
+
+def _jpeg(width: int, height: int, fill: bytes = b"") -> bytes:
+    """A JPEG written by OpenCV at 8x8, its frame header then claiming ``width`` x ``height``;
+    ``fill`` bytes are put right after the start-of-image marker."""
+    data = bytearray(cv2.imencode(".jpg", np.full((8, 8), 200, np.uint8))[1].tobytes())
+    at = data.index(b"\xff\xc0")
+    data[at + 5:at + 9] = struct.pack(">HH", height, width)
+    return bytes(data[:2] + fill + data[2:])
+
+
+def _bmp(width: int, height: int) -> bytes:
+    """An 8-bit BMP header of any size (top-down rows), without pixels."""
+    info = struct.pack("<IiiHHIIiiII", 40, width, -height, 1, 8, 0, 0, 2835, 2835, 256, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + 40 + 1024, 0, 0, 14 + 40 + 1024) + info + bytes(1024 + 64)
+
+
+def _gif(width: int, height: int) -> bytes:
+    """A GIF written by Pillow at 8x8, its screen and first frame then claiming ``width`` x ``height``."""
+    buffer = io.BytesIO()
+    Image.new("L", (8, 8), 200).save(buffer, "GIF")
+    data = bytearray(buffer.getvalue())
+    data[6:10] = struct.pack("<HH", width, height)
+    palette = 3 << (data[10] & 7) + 1 if data[10] & 0x80 else 0
+    at = data.index(b"\x2c", 13 + palette)  # the first image descriptor, after any extensions
+    data[at + 5:at + 9] = struct.pack("<HH", width, height)
+    return bytes(data)
+
+
+HUGE = {
+    "tiff-16000x16000": _tiff(16000, 16000),
+    "webp-12000x12000": _webp(12000, 12000),
+    "pgm-12000x12000": b"P5\n12000 12000\n255\n" + bytes(64),
+    "ppm-9000x9000": b"P6\n9000 9000\n65535\n" + bytes(64),
+    "jpeg-30000x30000-fill-byte": _jpeg(30000, 30000, b"\xff"),
+    "jpeg-30000x30000-fill-bytes": _jpeg(30000, 30000, b"\xff" * 7),
+    "jpeg-9000x9000": _jpeg(9000, 9000),
+    "png-9000x9000": _png(9000, 9000),
+    "png-20000x20000": _png(20000, 20000),
+    "bmp-9000x9000": _bmp(9000, 9000),
+    "gif-9000x9000": _gif(9000, 9000),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HUGE))
+def test_pictures_over_the_pixel_limit_are_refused_from_their_header(tmp_path: Path, name: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def never_decode(*args: object) -> None:
+        raise AssertionError("decoded a picture over the limit")
+
+    (tmp_path / name).write_bytes(HUGE[name])
+    monkeypatch.setattr(core.images.cv2, "imdecode", never_decode)
+    with pytest.raises(InputError, match="too large to recognize: (over 178 megapixels|[0-9]+x[0-9]+ pixels)"):
+        read_image(tmp_path / name)
+
+
+def test_a_picture_at_the_pixel_limit_is_decoded(tmp_path: Path) -> None:
+    side = int(core.images.MAX_PIXELS ** 0.5)
+    picture = tmp_path / "limit.pgm"
+    picture.write_bytes(f"P5\n{side} {side}\n255\n".encode() + bytes(side * side))
+    assert read_image(picture).shape == (side, side)
+
+
+@pytest.mark.parametrize("ext, pixels", [(".hdr", np.float32), (".pfm", np.float32), (".pam", np.uint8)])
+def test_formats_whose_size_is_not_checked_are_refused(tmp_path: Path, ext: str, pixels: type) -> None:
+    # OpenCV decodes these, but nothing reads their size before it does.
+    path = tmp_path / f"seven{ext}"
+    assert cv2.imwrite(str(path), cv2.cvtColor(_photo_of_a_seven(), cv2.COLOR_GRAY2BGR).astype(pixels))
+    with pytest.raises(InputError, match=r"not a picture that can be read \(PNG, JPEG"):
+        read_image(path)
+
+
+def test_files_over_the_size_limit_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(core.images, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "big.png").write_bytes(_png(10, 10) + bytes(2000))
+    with pytest.raises(InputError, match="too large: 2,"):
+        read_image(tmp_path / "big.png")
+
+
+def test_opencv_itself_refuses_pictures_over_the_limit() -> None:
+    # The second guard: should a header be read wrongly, OpenCV's own limit (set by ``core``
+    # before OpenCV is imported) still refuses to decode it. In a fresh process, quietly.
+    code = ("import core.images, cv2, numpy as np\n"
+            "data = np.frombuffer(b'P5\\n9000 9000\\n255\\n' + bytes(64), np.uint8)\n"
+            "try:\n    cv2.imdecode(data, cv2.IMREAD_UNCHANGED)\nexcept cv2.error as exc:\n    print(exc.err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "pixels <= CV_IO_MAX_IMAGE_PIXELS" and out.stderr == ""
 
 
 @pytest.mark.parametrize("dark_on_light", [True, False])
