@@ -1,0 +1,454 @@
+"""Fuzz of the command line with bad inputs of every kind issue 10 lists; counts by outcome.
+
+Each case (``tests/fuzzgen.py``) gets a fresh folder: ``data/`` is ``MOJIYOMI_DATA_DIR`` and
+``user/`` (the current folder) holds its input files and a user's own file. The case runs
+``mojiyomi.cli.main`` in a worker process that runs many cases (imports are paid once), with
+its stdout and stderr captured at the file-descriptor level (LiteRT and OpenCV write there
+directly), its peak memory measured per case (``/proc/self/clear_refs``), an address-space
+limit, and a watchdog in this process. Cases that may block or allocate without bound (a
+FIFO, ``/dev/zero``, huge headers, gzip bombs) get a worker of their own.
+
+Outcomes, worst first: ``hang`` (no answer within the timeout), ``memory`` (MemoryError,
+allocation failure or a peak over the limit), ``crash`` (killed by a signal),
+``user-file-deleted`` (a file the user had is gone), ``wrote-outside`` (a file created or
+changed outside the data folder and the case's chosen output; ``resources/`` changed; or
+anything left in the output after a failure), ``traceback`` (exit 1 with a Python
+traceback), ``noisy-message`` (exit 1 with other stderr lines beside the message),
+``usage`` (exit 2, argparse refused the flags), ``message`` (exit 1 and exactly one stderr
+line ``mojiyomi: error: ...``) and ``ok`` (exit 0). The first five and ``traceback`` are
+defects; ``noisy-message`` is issue 10's item 5.
+
+Usage:
+    python bench/fuzz_cli.py [--cases N] [--seed S] [--kinds picture,ink,...] [--json]
+        [--timeout S] [--memory-mb M] [--examples K] [--keep DIR]
+
+``--cases N`` runs N cases of each kind (the hand-made catalogue first, then seeded random
+mutations). The fast form (``tests/test_fuzz.py``) runs each kind's catalogue; the full form,
+``--cases 1000``, runs 13,000 cases (see the README's "Fuzzing" for the time it takes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+#: The bundled models, which nothing may change.
+BUNDLED = REPO / "resources" / "models"
+BAD = ("hang", "memory", "crash", "user-file-deleted", "wrote-outside", "traceback")
+ORDER = (*BAD, "noisy-message", "usage", "message", "ok")
+ERROR_PREFIX = "mojiyomi: error:"
+MEMORY_SIGNS = ("MemoryError", "Unable to allocate", "std::bad_alloc", "Cannot allocate memory", "out of memory",
+                "OutOfMemory", "failed to allocate")
+
+
+@dataclass
+class Result:
+    """What one case did."""
+
+    kind: str
+    index: int
+    name: str
+    argv: list[str]
+    outcome: str = "ok"
+    rc: int | None = None
+    seconds: float = 0.0
+    peak_mb: float = 0.0
+    stderr: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+# --- the worker: runs cases in-process -------------------------------------------------------
+
+def worker_main() -> int:
+    """Reads one JSON job per line on stdin, runs it, answers one JSON line on the original stdout."""
+    from mojiyomi import cli
+
+    answer = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    for line in sys.stdin:
+        job = json.loads(line)
+        answer.write(json.dumps(run_in_process(cli, job)) + "\n")
+    return 0
+
+
+def run_in_process(cli: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Runs ``cli.main(job['argv'])`` in ``job['cwd']`` with fd 1 and 2 sent to files."""
+    import traceback
+
+    os.environ["MOJIYOMI_DATA_DIR"] = job["data"]
+    os.chdir(job["cwd"])
+    sys.argv = ["mojiyomi", *job["argv"]]
+    saved = os.dup(1), os.dup(2)
+    with open(job["stdout"], "wb") as out, open(job["stderr"], "wb") as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        _reset_peak()
+        start = time.monotonic()
+        try:
+            rc = cli.main(job["argv"])
+        except SystemExit as exc:
+            rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:  # what the console script would print before exiting 1
+            traceback.print_exc()
+            rc = 1
+        seconds = time.monotonic() - start
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+    for fd in saved:
+        os.close(fd)
+    os.chdir("/")
+    return {"rc": rc, "seconds": seconds, "peak_mb": _peak_mb()}
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+def _peak_mb() -> float:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Worker:
+    """A worker process with an address-space limit; restarted after a hang, crash or blow-up."""
+
+    def __init__(self, address_space_mb: int) -> None:
+        self.address_space_mb = address_space_mb
+        self.proc: subprocess.Popen[str] | None = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        limit = self.address_space_mb << 20
+
+        def limits() -> None:
+            import resource
+
+            os.setsid()
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"),
+               "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+        return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                                preexec_fn=limits)
+
+    def run(self, job: dict[str, Any], timeout: float) -> dict[str, Any] | str:
+        """The job's answer, or ``"hang"``/``"died:<returncode>"``."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = self._start()
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if line:
+            return json.loads(line)
+        if not ready:
+            self.stop()
+            return "hang"
+        rc = self.proc.wait(timeout=30)
+        self.proc = None
+        return f"died:{rc}"
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+            self.proc = None
+
+
+# --- snapshots: what a case changed ------------------------------------------------------------
+
+Snapshot = dict[str, tuple[str, int, int]]
+
+
+def snapshot(root: Path, skip: Iterable[Path] = ()) -> Snapshot:
+    """Every path under ``root`` (not following links) with its type, size and mtime."""
+    skipped = {str(p) for p in skip}
+    entries: Snapshot = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in skipped]
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            kind = "link:" + os.readlink(path) if os.path.islink(path) else "dir" if name in dirs else "file"
+            entries[os.path.relpath(path, root)] = (kind, st.st_size if kind == "file" else 0,
+                                                    st.st_mtime_ns if kind == "file" else 0)
+    return entries
+
+
+def compare(before: Snapshot, after: Snapshot, allowed: tuple[str, ...], replaceable: tuple[str, ...]
+            ) -> tuple[list[str], list[str]]:
+    """(files deleted, paths created or changed outside ``allowed``)."""
+    deleted, outside = [], []
+    for path, (kind, *_rest) in before.items():
+        if path not in after and kind != "dir" and not _matches(path, replaceable):
+            deleted.append(path)
+    for path, entry in after.items():
+        old = before.get(path)
+        if old == entry or (old and entry[0] == "dir" == old[0]):
+            continue
+        if not _matches(path, allowed) and not (old and _matches(path, replaceable)):
+            outside.append(("changed " if old else "created ") + path)
+    return deleted, outside
+
+
+def _matches(path: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch(path, p) for p in patterns)
+
+
+# --- running and classifying --------------------------------------------------------------------
+
+def classify(rc: int | None, stderr: str, peak_mb: float, memory_mb: int) -> str:
+    """The outcome from the exit status and stderr alone (files are checked apart)."""
+    if any(sign in stderr for sign in MEMORY_SIGNS) or peak_mb > memory_mb:
+        return "memory"
+    if "Traceback (most recent call last)" in stderr:
+        return "traceback"
+    if rc is None or rc < 0 or rc > 2 and rc != 130:
+        return "crash"
+    if rc == 0:
+        return "ok"
+    if rc == 2:
+        return "usage"
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return "message" if len(lines) == 1 and lines[0].startswith(ERROR_PREFIX) else "noisy-message"
+
+
+class Fuzz:
+    """Runs cases of each kind in a scratch folder and collects their results."""
+
+    def __init__(self, scratch: Path, seed: int, timeout: float, memory_mb: int, tf_memory_mb: int,
+                 keep: bool = False, fresh: bool = False) -> None:
+        from tests import fuzzgen
+
+        self.gen = fuzzgen
+        self.scratch = scratch
+        self.seed = seed
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.tf_memory_mb = tf_memory_mb
+        self.keep = keep
+        self.fresh = fresh
+        self.templates = fuzzgen.make_templates(scratch / "templates")
+        self.workers: dict[bool, Worker] = {}
+        self.resources = snapshot(BUNDLED)
+        self.case_names: set[str] = set()
+
+    def run_kind(self, kind: str, cases: int) -> Iterator[Result]:
+        tf = kind in self.gen.TF_KINDS
+        for index in range(cases):
+            yield self.run_case(kind, index, tf)
+
+    def run_case(self, kind: str, index: int, tf: bool) -> Result:
+        case = self.scratch / "cases" / f"{kind}-{index}"
+        shutil.rmtree(case, ignore_errors=True)
+        user, data = case / "user", case / "data"
+        user.mkdir(parents=True)
+        data.mkdir()
+        (user / "notes.txt").write_text("a user's own file, never to be touched\n")
+        plan, name = self.gen.build_case(kind, index, self.seed, user, self.templates)
+        result = Result(kind, index, name, plan.argv)
+        before = snapshot(case, skip=[data])
+        job = {"argv": plan.argv, "cwd": str(user), "data": str(data), "stdout": str(case / "stdout.txt"),
+               "stderr": str(case / "stderr.txt")}
+        memory_mb = self.tf_memory_mb if tf else self.memory_mb
+        # The address-space limit: TensorFlow maps far more than it touches.
+        address_space = 3 * memory_mb if tf else 3 * 1024
+        timeout = self.timeout * (4 if tf else 1)
+        if plan.isolate or self.fresh:
+            worker = Worker(address_space)
+            answer = worker.run(job, timeout)
+            worker.stop()
+        else:
+            worker = self.workers.setdefault(tf, Worker(address_space))
+            answer = worker.run(job, timeout)
+        result.stderr = _read(case / "stderr.txt")
+        if isinstance(answer, str):
+            result.outcome = "hang" if answer == "hang" else "crash"
+            result.rc = None if answer == "hang" else int(answer.split(":")[1])
+            if result.outcome == "crash" and any(sign in result.stderr for sign in MEMORY_SIGNS):
+                result.outcome = "memory"
+        else:
+            result.rc, result.seconds, result.peak_mb = answer["rc"], answer["seconds"], answer["peak_mb"]
+            result.outcome = classify(result.rc, result.stderr, result.peak_mb, memory_mb)
+            if result.outcome == "memory" and not (plan.isolate or self.fresh):
+                worker.stop()  # after a MemoryError the process may be in any state
+        self._check_files(result, case, before, plan)
+        if not self.keep:
+            shutil.rmtree(case, ignore_errors=True)
+        return result
+
+    def _check_files(self, result: Result, case: Path, before: Snapshot, plan: Any) -> None:
+        after = snapshot(case, skip=[case / "data"])
+        for log in ("stdout.txt", "stderr.txt"):
+            after.pop(log, None)
+        succeeded = result.rc == 0
+        allowed = tuple(f"user/{p}" for p in plan.outputs) if succeeded else ()
+        replaceable = tuple(f"user/{p}" for p in plan.replaceable) if succeeded else ()
+        deleted, outside = compare(before, after, allowed, replaceable)
+        resources = snapshot(BUNDLED)
+        if resources != self.resources:
+            changed = sorted(set(resources.items()) ^ set(self.resources.items()))
+            outside.append(f"changed resources/models: {', '.join(p for p, _ in changed[:3])}")
+            self.resources = resources
+        self.case_names.add(case.name)
+        strays = set(os.listdir(self.scratch / "cases")) - self.case_names
+        if strays:
+            outside.append(f"created {sorted(strays)} beside the case folder")
+            for stray in strays:
+                _remove(self.scratch / "cases" / stray)
+        result.problems = [*(f"deleted {p}" for p in deleted), *outside]
+        rank = ORDER.index
+        if outside and rank("wrote-outside") < rank(result.outcome):
+            result.outcome = "wrote-outside"
+        if deleted and rank("user-file-deleted") < rank(result.outcome):
+            result.outcome = "user-file-deleted"
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            worker.stop()
+
+
+def _read(path: Path, limit: int = 20000) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+def summarize(results: list[Result]) -> dict[str, Any]:
+    """Counts by outcome, by kind and outcome, and the defect outcomes' cases."""
+    by_kind: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for r in results:
+        by_kind[r.kind][r.outcome] += 1
+    total = collections.Counter(r.outcome for r in results)
+    return {"cases": len(results), "outcomes": {k: total[k] for k in ORDER if total[k]},
+            "by_kind": {k: {o: c[o] for o in ORDER if c[o]} for k, c in by_kind.items()},
+            "bad": sum(total[k] for k in BAD)}
+
+
+def report(results: list[Result], examples: int, seconds: float) -> str:
+    summary = summarize(results)
+    lines = [f"{summary['cases']} cases in {seconds:.0f} s: " + ", ".join(
+        f"{k} {v}" for k, v in summary["outcomes"].items())]
+    for kind, counts in summary["by_kind"].items():
+        lines.append(f"  {kind:9s} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for outcome in (*BAD, "noisy-message"):
+        cases = [r for r in results if r.outcome == outcome]
+        if cases:
+            lines.append(f"{outcome} ({len(cases)}), first {min(examples, len(cases))}:")
+            for r in cases[:examples]:
+                lines.append(f"  [{r.kind} {r.index}] {r.name}: mojiyomi {' '.join(r.argv)[:150]}")
+                lines.append(f"      -> {describe(r)}")
+    return "\n".join(lines)
+
+
+def describe(r: Result) -> str:
+    """One line about what went wrong: the problem files, or the last stderr line."""
+    if r.problems:
+        return "; ".join(r.problems)[:300]
+    last = [line for line in r.stderr.splitlines() if line.strip()]
+    extra = f" (peak {r.peak_mb:.0f} MB)" if r.outcome == "memory" else ""
+    return (last[-1][:300] if last else f"exit {r.rc}, no stderr") + extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cases", type=int, default=None, help="cases per kind (default: each kind's catalogue)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kinds", default=None, help="comma-separated kinds (default: all)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per case (x4 for TensorFlow kinds)")
+    parser.add_argument("--memory-mb", type=int, default=1024, help="peak memory of a case that counts as a blow-up")
+    parser.add_argument("--tf-memory-mb", type=int, default=3072, help="the same for train/export/finetune")
+    parser.add_argument("--examples", type=int, default=5, help="cases shown per defect outcome")
+    parser.add_argument("--json", action="store_true", help="end with one JSON object of the counts and defects")
+    parser.add_argument("--fresh", action="store_true", help="every case in a new process, as a user runs it "
+                        "(slower; libraries that log once per process are seen every time)")
+    parser.add_argument("--keep", metavar="DIR", help="scratch folder to use and keep (default: a temporary one)")
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker_main()
+    from tests.fuzzgen import KINDS, catalogue_size
+
+    kinds = args.kinds.split(",") if args.kinds else list(KINDS)
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        parser.error(f"unknown kinds {unknown}; known: {', '.join(KINDS)}")
+    scratch = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mojiyomi-fuzz-"))
+    fuzz = Fuzz(scratch, args.seed, args.timeout, args.memory_mb, args.tf_memory_mb, keep=bool(args.keep),
+                fresh=args.fresh)
+    start = time.monotonic()
+    results: list[Result] = []
+    try:
+        for kind in kinds:
+            n = catalogue_size(kind) if args.cases is None else args.cases
+            for result in fuzz.run_kind(kind, n):
+                results.append(result)
+                if result.outcome in BAD:
+                    print(f"[{kind} {result.index}] {result.outcome}: {result.name}: {describe(result)}",
+                          file=sys.stderr, flush=True)
+    finally:
+        fuzz.close()
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    print(report(results, args.examples, time.monotonic() - start))
+    if args.json:
+        defects = [{k: v for k, v in asdict(r).items() if k != "stderr"} | {"detail": describe(r)}
+                   for r in results if r.outcome in BAD]
+        print(json.dumps({**summarize(results), "seconds": round(time.monotonic() - start, 1),
+                          "defects": defects}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
