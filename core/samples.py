@@ -10,13 +10,19 @@ an SSD, so we pay for it.)
 Bad files: a database that cannot be opened (damaged, not a database, written by a newer
 mojiyomi, locked by another program) raises ``SamplesError`` saying what to do. The file is
 never overwritten; ``SampleStore.quarantine`` moves it aside so that a new one can start.
+A row whose strokes cannot be read (written by another program, or damaged) is listed
+without strokes and with its ``problem``, and logged; malformed candidates are dropped.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import sqlite3
+import stat
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -25,8 +31,11 @@ from typing import Any
 
 from core.atomic import atomic_write_text
 from core.errors import InputError, SamplesError
-from core.ink import Ink, iter_ink_dataset
+from core.ink import MAX_INK_BYTES, Ink, iter_ink_dataset
 from core.paths import user_data_dir
+from core.safeio import parse_json
+
+log = logging.getLogger(__name__)
 
 #: The database file name inside the user's data folder.
 DB_NAME = "samples.sqlite3"
@@ -77,6 +86,7 @@ class Sample:
         model: The name of the model that recognized it then ("" if none, "import" if imported).
         candidates: That model's (label, score) candidates then, best first.
         created: When it was kept (Unix time).
+        problem: Why its strokes could not be read ("" when they could); ``ink`` is then empty.
     """
 
     id: int
@@ -85,6 +95,7 @@ class Sample:
     model: str
     candidates: tuple[tuple[str, float], ...]
     created: float
+    problem: str = ""
 
     @property
     def corrected(self) -> bool:
@@ -110,10 +121,13 @@ class SampleInfo:
 def labelled_inks(path: Path | str) -> list[Ink]:
     """The samples of a database as inks carrying their labels, oldest first.
 
+    A sample whose strokes cannot be read is an empty ink, which a dataset counts as
+    unreadable and a fine-tune leaves out.
+
     Raises:
         SamplesError: as ``SampleStore``.
     """
-    with SampleStore(path) as store:
+    with SampleStore(path, read_only=True) as store:
         return [sample.ink.with_label(sample.label) for sample in store.list()]
 
 
@@ -128,17 +142,24 @@ class SampleStore:
     Args:
         path: The database file; default ``default_path()`` (honours ``$MOJIYOMI_DATA_DIR``).
         timeout: Seconds to wait for another program's lock before giving up.
+        read_only: Open an existing database only to read it: the file is never created,
+            upgraded or changed (a dataset or a fine-tune's samples named by the user).
 
     Raises:
         SamplesError: if the file is damaged or not a samples database, was written by a
-            newer mojiyomi, is locked by another program, or cannot be created.
+            newer mojiyomi, is locked by another program, or cannot be created (read-only:
+            does not exist, or is empty).
     """
 
-    def __init__(self, path: Path | str | None = None, timeout: float = 2.0) -> None:
+    def __init__(self, path: Path | str | None = None, timeout: float = 2.0, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_path()
+        self.read_only = read_only
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            if read_only:
+                self._db = _connect_read_only(self.path, timeout)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise SamplesError(f"Cannot open the samples database {self.path}: {exc}") from exc
         try:
@@ -153,6 +174,13 @@ class SampleStore:
         # Read before writing anything: a file that is not ours, or is newer, stays byte for byte.
         found = self._db.execute("PRAGMA user_version").fetchone()[0]
         self._check_version(found)
+        if self.read_only:
+            if found == 0:
+                raise SamplesError(f"{self.path} is not a mojiyomi samples database (it holds none: an empty "
+                                   f"file or an empty SQLite database). It was left untouched.")
+            self.journal_mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+            self._db.execute("SELECT count(*) FROM samples").fetchone()
+            return
         self.journal_mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         self._db.execute("PRAGMA synchronous=FULL")
         if found == SCHEMA_VERSION:  # no write lock needed: readers open while another program writes
@@ -237,8 +265,9 @@ class SampleStore:
         """
         label = _check_label(label)
         with self._transaction():  # "corrected" follows: the model's first candidate against the new label
-            self._db.executemany("UPDATE samples SET label=?1, corrected=coalesce(json_extract(candidates, "
-                                 "'$[0][0]') != ?1, 0) WHERE id=?2", [(label, int(i)) for i in ids])
+            self._db.executemany("UPDATE samples SET label=?1, corrected=CASE WHEN json_valid(candidates) THEN "
+                                 "coalesce(json_extract(candidates, '$[0][0]') != ?1, 0) ELSE 0 END WHERE id=?2",
+                                 [(label, int(i)) for i in ids])
 
     def delete(self, ids: Sequence[int]) -> list[Sample]:
         """Deletes samples, in one transaction.
@@ -296,8 +325,11 @@ class SampleStore:
         where, args = _where(label, since, until)
         rows = self._query(f"SELECT id, label, model, candidates, created FROM samples {where} "
                            f"ORDER BY created, id", args)
-        return [SampleInfo(int(i), lab, model, _decode_candidates(cands), float(created))
-                for i, lab, model, cands, created in rows]
+        problems: list[str] = []
+        infos = [SampleInfo(int(i), _text(lab), _text(model), _read_candidates(cands, int(i), problems),
+                            _created(created, int(i), problems)) for i, lab, model, cands, created in rows]
+        self._report(problems)
+        return infos
 
     def get(self, ids: Sequence[int]) -> list[Sample]:
         """The samples with these ids, oldest first; ids that do not exist are left out."""
@@ -336,8 +368,17 @@ class SampleStore:
         return [r[0] for r in rows]
 
     def _samples(self, where: str, args: Sequence[Any]) -> list[Sample]:
-        return [_sample(row) for row in self._query(f"SELECT {_COLUMNS} FROM samples {where} ORDER BY created, id",
-                                                    args)]
+        problems: list[str] = []
+        samples = [_sample(row, problems) for row in
+                   self._query(f"SELECT {_COLUMNS} FROM samples {where} ORDER BY created, id", args)]
+        self._report(problems)
+        return samples
+
+    def _report(self, problems: list[str]) -> None:
+        if problems:
+            log.warning("The samples database %s has %d damaged %s (%s); the samples are kept, without what "
+                        "cannot be read.", self.path, len(problems), "entry" if len(problems) == 1 else "entries",
+                        "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else ""))
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
         try:
@@ -351,7 +392,8 @@ class SampleStore:
         """Writes samples as an ink dataset (one JSON ink per line, with its label), atomically.
 
         Each line also carries the sample's model, candidates and date, which ``import_jsonl``
-        reads back; other readers of ink datasets ignore them.
+        reads back; other readers of ink datasets ignore them. Samples whose strokes cannot be
+        read are left out.
 
         Args:
             path: The JSONL file to write (replaced whole, or left as it was on failure).
@@ -363,7 +405,7 @@ class SampleStore:
         Raises:
             OSError: if the file cannot be written.
         """
-        samples = self.get(ids) if ids is not None else self.list()
+        samples = [s for s in (self.get(ids) if ids is not None else self.list()) if not s.problem]
         lines = [json.dumps({**s.ink.with_label(s.label).to_json(), "model": s.model,
                              "candidates": [list(c) for c in s.candidates], "created": s.created},
                             ensure_ascii=False) for s in samples]
@@ -435,6 +477,18 @@ class SampleStore:
         return target
 
 
+def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection to an existing regular file (SQLite's ``mode=ro``: never creates it)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise SamplesError(f"The samples database {path} does not exist.") from exc
+    if not stat.S_ISREG(mode):
+        raise SamplesError(f"The samples database {path} is not a regular file.")
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+
+
 def _check_label(label: str) -> str:
     if not isinstance(label, str) or not label.strip():
         raise InputError(f"A sample needs a label. Received: label={label!r}")
@@ -463,7 +517,7 @@ def _imported_row(ink: Ink, number: int, path: Path, now: float) -> tuple[str, s
     extra = ink.extra
     candidates = _candidates(extra.get("candidates") or ())
     created = extra.get("created")
-    created = float(created) if isinstance(created, (int, float)) and created > 0 else now
+    created = float(created) if isinstance(created, (int, float)) and 0 < created < math.inf else now
     return _row(ink, _check_label(str(ink.label)), str(extra.get("model") or "import"), candidates, created)
 
 
@@ -476,14 +530,47 @@ def _where(label: str | None, since: float | None, until: float | None) -> tuple
     return f"WHERE {' AND '.join(where)}", args
 
 
-def _decode_candidates(text: str) -> tuple[tuple[str, float], ...]:
-    return tuple((str(c[0]), float(c[1])) for c in json.loads(text))
+def _read_candidates(value: Any, sample_id: int, problems: list[str]) -> tuple[tuple[str, float], ...]:
+    """A row's candidates; malformed ones (not a list of [label, score] pairs) are dropped and noted."""
+    try:
+        raw = parse_json(_text(value), "candidates")
+        if not isinstance(raw, list):
+            raise InputError(f"not a list: {type(raw).__name__}")
+        pairs = []
+        for pair in raw:
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+                    and type(pair[1]) in (int, float) and math.isfinite(pair[1])):
+                raise InputError(f"not a [label, score] pair: {str(pair)[:40]}")
+            pairs.append((pair[0], float(pair[1])))
+    except InputError as exc:
+        problems.append(f"sample {sample_id}: candidates {exc}")
+        return ()
+    return tuple(pairs)
 
 
-def _sample(row: tuple) -> Sample:
-    sample_id, label, ink, model, candidates, _corrected, created = row
-    return Sample(int(sample_id), Ink.from_json(json.loads(ink)), label, model, _decode_candidates(candidates),
-                  float(created))
+def _created(value: Any, sample_id: int, problems: list[str]) -> float:
+    if type(value) in (int, float) and math.isfinite(value):
+        return float(value)
+    problems.append(f"sample {sample_id}: date {str(value)[:40]!r}")
+    return 0.0
+
+
+def _text(value: Any) -> str:
+    """A TEXT column's value as text (SQLite keeps blobs written by another program as they are)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _sample(row: tuple, problems: list[str]) -> Sample:
+    sample_id, label, ink_text, model, candidates, _corrected, created = row
+    sample_id = int(sample_id)
+    problem = ""
+    try:
+        ink = Ink.from_json(parse_json(_text(ink_text), "ink", max_chars=MAX_INK_BYTES))
+    except InputError as exc:
+        ink, problem = Ink(), f"its strokes cannot be read: {exc}"
+        problems.append(f"sample {sample_id}: {problem}")
+    return Sample(sample_id, ink, _text(label), _text(model), _read_candidates(candidates, sample_id, problems),
+                  _created(created, sample_id, problems), problem)
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> SamplesError:

@@ -17,7 +17,7 @@ import pytest
 
 from core.errors import InputError, SamplesError
 from core.ink import Ink, iter_ink_dataset, make_stroke, save_ink
-from core.samples import SCHEMA_VERSION, SamplesDamagedError, SampleStore, default_path
+from core.samples import SCHEMA_VERSION, SamplesDamagedError, SampleStore, default_path, labelled_inks
 from tests.strokefont import writer_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -298,3 +298,60 @@ def test_the_data_dir_option_moves_samples_and_models(tiny_bundle: Path, tmp_pat
     assert len(json.loads(capsys.readouterr().out)["candidates"]) == 5
     with SampleStore() as store:
         assert store.path == data / "samples.sqlite3"
+
+
+DEEP = "[" * 1000 + "]" * 1000
+DAMAGED_CANDIDATES = ["[[]]", '{"a": 1}', "[1]", '[["a", 0.5, 3]]', '[["a", "high"]]', DEEP, "not json",
+                      b"\xff\xfe"]
+DAMAGED_INKS = ['{"width": 10, "height": 10, "strokes": ' + DEEP + "}", DEEP, "{", '{"strokes": "x"}',
+                '{"width": [1], "height": 10, "strokes": [[[1, 2], [3, 4]]]}', b"\xff", "1" * 500]
+
+
+def _damaged_store(path: Path) -> list[int]:
+    """Two good samples, then one row per damaged candidates list and per damaged ink, written
+    straight into the database the way another program could."""
+    ink = writer_samples(1, seed=4, slant=0.0, squash=1.0)[1]
+    with SampleStore(path) as store:
+        ids = [store.add(ink, "1", "digits", [("1", 0.9)]) for _ in range(2)]
+    good = json.dumps(ink.to_json())
+    with sqlite3.connect(path) as db:
+        for n, (ink_text, candidates) in enumerate([(good, c) for c in DAMAGED_CANDIDATES]
+                                                   + [(i, "[]") for i in DAMAGED_INKS]):
+            db.execute("INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES (?,?,?,?,0,?)",
+                       ("1", ink_text, "digits", candidates, 100.0 + n))
+        db.execute("INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES (?,?,?,?,0,?)",
+                   ("1", good, "digits", "[]", "yesterday"))
+    return ids
+
+
+def test_damaged_rows_are_listed_without_what_cannot_be_read(tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    _damaged_store(tmp_path / "s.sqlite3")
+    with SampleStore(tmp_path / "s.sqlite3") as store:
+        samples = store.list()
+        infos = store.infos()
+        unreadable = [s for s in samples if s.problem]
+        assert len(samples) == len(infos) == 2 + len(DAMAGED_CANDIDATES) + len(DAMAGED_INKS) + 1
+        assert len(unreadable) == len(DAMAGED_INKS) and all(s.ink.is_empty for s in unreadable)
+        assert all(s.candidates == () and not s.problem and not s.ink.is_empty
+                   for s in samples if 100 <= s.created < 100 + len(DAMAGED_CANDIDATES))
+        assert [s.created for s in samples if s.created == 0.0] == [0.0]  # the date "yesterday"
+        assert "has 16 damaged entries" in caplog.text and "nested too deeply" in unreadable[0].problem
+        store.relabel([s.id for s in samples], "7")  # json_extract on bad candidates is no "damaged database"
+        assert {s.label for s in store.list()} == {"7"}
+        assert store.export_jsonl(tmp_path / "out.jsonl") == len(samples) - len(unreadable)
+    with SampleStore(tmp_path / "copy.sqlite3") as copy:
+        assert copy.import_jsonl(tmp_path / "out.jsonl") == 1  # the readable ones: one ink, one label
+    assert len(labelled_inks(tmp_path / "s.sqlite3")) == len(samples)
+
+
+def test_evaluate_counts_damaged_rows_as_unreadable(tiny_bundle: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from mojiyomi.cli import main
+
+    _damaged_store(tmp_path / "s.sqlite3")
+    code = main(["evaluate", "--model", str(tiny_bundle), "--data", str(tmp_path / "s.sqlite3"), "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    summary = json.loads(out.out.splitlines()[-1])
+    assert summary["n_unreadable"] == len(DAMAGED_INKS) and "Traceback" not in out.err
