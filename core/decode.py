@@ -1,0 +1,336 @@
+"""Reading several characters at once: pieces, a lattice of runs, and a beam search.
+
+One decoder for ink written on the canvas and for pieces of a picture
+(``DESIGN-reading.md`` in the shared folder sketches it):
+
+- **Pieces** are the smallest units that never belong to two characters: for ink, strokes
+  grouped while they overlap along the writing direction (``ink_pieces``).
+- Every run of 1..``max_run`` consecutive pieces may be one character. Each run is turned
+  into a model input through the one preprocessing path and recognized; results are cached
+  by the run's members, so after a new stroke only the runs that contain it are recognized.
+- A beam search picks the runs and their labels that maximize, per character,
+  ``log P(model) + lm_weight * log P(language model) + geometry + char_bonus``; geometry
+  penalizes runs narrower than a character of the line (unless small, like っ or 、) or
+  wider than one, and empty space inside a run.
+- The result is a ``Reading``: the text, and per character its candidates and pieces.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from core.charsets import order_by_size
+from core.errors import InputError
+from core.ink import Ink
+from core.inputs import to_model_input
+from core.lm import CharLM
+from core.recognizer import Candidate, Recognizer
+
+Layout = Literal["horizontal", "vertical"]
+#: A box as (x0, y0, x1, y1).
+Box = tuple[float, float, float, float]
+#: Below this share of the line's character size a run counts as written small (っ, 、).
+SMALL_RUN = 0.6
+#: Characters written much narrower than others and still whole.
+NARROW = frozenset("1lIi|!:;()[]{}「」『』（）！｜ｌ丨")
+#: Width (in line sizes) at which narrow characters are judged.
+USUAL_WIDTH = 0.8
+
+
+#: Names of the features ``run_features`` gives, in order.
+RUN_FEATURES = ("bias", "width", "width_sq", "height", "gap_before", "gap_after", "inner_gap", "pieces", "small")
+#: Weights of ``RUN_FEATURES`` in the log-odds that a run is one character, fitted by logistic
+#: regression on the tuning half of ``bench/bench_words.py`` (``--fit-segmentation``).
+SEGMENT_WEIGHTS = (-16.848, 37.051, -22.301, 0.900, 3.514, 2.939, -2.474, -0.366, -6.702)
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Weights and limits of the decoder (tuned on ``bench/bench_words.py``'s tuning half).
+
+    Attributes:
+        max_run: Most pieces one character may have.
+        top_k: Candidates kept per run.
+        beam: Hypotheses kept per position.
+        lm_weight: Weight of the language model's log-probability (0 turns it off).
+        segment_weight: Weight of the log-odds that a run is one character (its geometry).
+        segment_weights: The geometry model's weights, one per ``RUN_FEATURES``.
+        char_bonus: Added per character (against the language model's cost per character).
+        max_width: Runs wider than this many line sizes are not considered at all.
+    """
+
+    max_run: int = 10
+    top_k: int = 6
+    beam: int = 6
+    lm_weight: float = 0.4
+    segment_weight: float = 1.0
+    segment_weights: tuple[float, ...] = SEGMENT_WEIGHTS
+    char_bonus: float = 0.0
+    max_width: float = 1.9
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_run <= 32 or not 1 <= self.top_k <= 100 or not 1 <= self.beam <= 256:
+            raise ValueError(f"Need 1 <= max_run <= 32, 1 <= top_k <= 100, 1 <= beam <= 256. Received: "
+                             f"max_run={self.max_run}, top_k={self.top_k}, beam={self.beam}")
+        if len(self.segment_weights) != len(RUN_FEATURES):
+            raise ValueError(f"Need {len(RUN_FEATURES)} segment weights. Received: {len(self.segment_weights)}")
+        if not all(math.isfinite(v) for v in (self.lm_weight, self.segment_weight, self.char_bonus,
+                                              *self.segment_weights)):
+            raise ValueError("Decoder weights must be finite numbers.")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A unit that belongs to one character: stroke indices (ink) or component ids (pictures)."""
+
+    members: tuple[int, ...]
+    box: Box
+
+
+@dataclass(frozen=True)
+class CharReading:
+    """One character of a reading: its label, ranked candidates, members and box."""
+
+    label: str
+    candidates: tuple[Candidate, ...]
+    members: tuple[int, ...]
+    box: Box
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The best text for the input, with per-character alternatives."""
+
+    text: str
+    chars: tuple[CharReading, ...]
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON form the CLI prints: text, and per character members, box and candidates."""
+        return {"text": self.text, "chars": [
+            {"label": c.label, "members": list(c.members), "box": [round(v, 2) for v in c.box],
+             "candidates": [{"label": k.label, "score": round(k.score, 6)} for k in c.candidates]}
+            for c in self.chars]}
+
+
+@dataclass
+class RunCache:
+    """Candidates of runs already recognized, by members; keep one per canvas or picture."""
+
+    probs: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict)
+
+    def retain(self, keep: set[tuple[int, ...]]) -> None:
+        """Forgets runs that are no longer possible (after an undo, say)."""
+        for key in [k for k in self.probs if k not in keep]:
+            del self.probs[key]
+
+
+def ink_pieces(ink: Ink, layout: Layout = "horizontal", tolerance: float = 0.15) -> list[Piece]:
+    """Groups the ink's strokes into pieces, in writing order.
+
+    Characters are written one after another, so a piece is a run of strokes consecutive in
+    time. A stroke starts a new piece when it begins (along the writing direction) no more
+    than ``tolerance`` line sizes before the current piece's far edge: it may start the next
+    character, even one written tight against this one, and the decoder decides. A stroke
+    that goes back well inside the current piece joins it. Empty strokes are left out.
+    """
+    axis = 0 if layout == "horizontal" else 1
+    strokes = [(i, s[:, :2]) for i, s in enumerate(ink.strokes) if len(s)]
+    if not strokes:
+        return []
+    every = np.concatenate([xy for _, xy in strokes])
+    size = max(float(every[:, 1 - axis].max() - every[:, 1 - axis].min()), 1e-6)
+    pieces: list[tuple[list[int], list[float]]] = []
+    for index, xy in strokes:
+        box = [float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())]
+        if pieces and box[axis] < pieces[-1][1][axis + 2] - tolerance * size:
+            pieces[-1][0].append(index)
+            pieces[-1][1][:] = _union(pieces[-1][1], box)
+        else:
+            pieces.append(([index], box))
+    return [Piece(tuple(members), (box[0], box[1], box[2], box[3])) for members, box in pieces]
+
+
+def _union(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    return [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+
+
+@dataclass(frozen=True)
+class _Run:
+    start: int
+    stop: int
+    members: tuple[int, ...]
+    box: Box
+    features: np.ndarray
+    small: bool
+
+
+@dataclass(frozen=True)
+class _Hyp:
+    score: float
+    text: str
+    chars: tuple[CharReading, ...]
+
+
+def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.ndarray],
+           recognizer: Recognizer, lm: CharLM | None = None, layout: Layout = "horizontal",
+           config: DecodeConfig | None = None, context: str = "", cache: RunCache | None = None,
+           line_size: float | None = None, allowed: Callable[[str], bool] | None = None) -> Reading:
+    """The best reading of pieces in reading order.
+
+    Args:
+        pieces: The pieces, in reading order (``ink_pieces``).
+        model_input: Turns a run's members into one model input (size, size, 1).
+        recognizer: Scores model inputs.
+        lm: The language model, or None to read without context.
+        layout: The writing direction.
+        config: Decoder weights.
+        context: Text before the pieces (the text line), for the language model.
+        cache: Recognized runs from earlier calls, reused and extended.
+        line_size: A character's size across the line (height for horizontal text); by
+            default the pieces' extent across the line.
+        allowed: Optional filter on labels.
+
+    Raises:
+        InputError: if there are no pieces.
+    """
+    if not pieces:
+        raise InputError("There is nothing to read. Received: 0 pieces")
+    config = config or DecodeConfig()
+    cache = cache if cache is not None else RunCache()
+    axis = 0 if layout == "horizontal" else 1
+    size = line_size or max(max(p.box[3 - axis] for p in pieces) - min(p.box[1 - axis] for p in pieces), 1e-6)
+    runs = _runs(pieces, axis, size, config)
+    missing = [run.members for run in runs if run.members not in cache.probs]
+    if missing:
+        batch = np.stack([model_input(members) for members in missing])
+        for members, probs in zip(missing, recognizer.predict_many(batch)):
+            cache.probs[members] = probs
+    candidates = {run.members: _candidates(recognizer, cache.probs[run.members], run, config, allowed)
+                  for run in runs}
+    weights = np.asarray(config.segment_weights)
+    geometry = {run.members: config.segment_weight * _log_sigmoid(float(run.features @ weights)) for run in runs}
+    # Narrow characters (1, l, !, brackets) are judged as if they were of a usual width.
+    narrow_geometry = {run.members: config.segment_weight * _log_sigmoid(float(_widened(run.features) @ weights))
+                       for run in runs}
+    by_start: dict[int, list[_Run]] = {}
+    for run in runs:
+        by_start.setdefault(run.start, []).append(run)
+    beams: list[list[_Hyp]] = [[] for _ in range(len(pieces) + 1)]
+    beams[0] = [_Hyp(0.0, "", ())]
+    for i in range(len(pieces)):
+        beams[i] = sorted(beams[i], key=lambda h: -h.score)[:config.beam]
+        for hyp in beams[i]:
+            for run in by_start.get(i, ()):
+                labels, logp = candidates[run.members]
+                narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels))
+                scores = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) \
+                    + config.char_bonus
+                if lm is not None and config.lm_weight:
+                    scores = scores + config.lm_weight * _lm_scores(lm, context + hyp.text, labels)
+                shown = tuple(Candidate(label, float(np.exp(p))) for label, p in zip(labels, logp))
+                for k in np.argsort(-scores)[:config.beam]:
+                    char = CharReading(labels[k], _promote(shown, int(k)), run.members, run.box)
+                    beams[run.stop].append(_Hyp(hyp.score + float(scores[k]), hyp.text + labels[k],
+                                                hyp.chars + (char,)))
+    final = beams[len(pieces)]
+    if lm is not None and config.lm_weight:
+        final = [_Hyp(h.score + config.lm_weight * lm.end_log_prob(context + h.text), h.text, h.chars)
+                 for h in final]
+    best = max(final, key=lambda h: h.score)
+    return Reading(best.text, best.chars, best.score)
+
+
+def _runs(pieces: Sequence[Piece], axis: int, size: float, config: DecodeConfig) -> list[_Run]:
+    runs: list[_Run] = []
+    reach_before = _reaches(pieces, axis)
+    for start in range(len(pieces)):
+        box = list(pieces[start].box)
+        reach, gaps = box[axis + 2], 0.0
+        for stop in range(start + 1, min(len(pieces), start + config.max_run) + 1):
+            if stop > start + 1:
+                piece = pieces[stop - 1]
+                gaps += max(0.0, piece.box[axis] - reach)
+                reach = max(reach, piece.box[axis + 2])
+                box = _union(box, piece.box)
+            width = (box[axis + 2] - box[axis]) / size
+            if stop > start + 1 and width > config.max_width:
+                break
+            members = tuple(sorted(m for p in pieces[start:stop] for m in p.members))
+            gap_before = (box[axis] - reach_before[start]) / size if start else 1.0
+            gap_after = (pieces[stop].box[axis] - reach) / size if stop < len(pieces) else 1.0
+            features = run_features(width, (box[3 - axis] - box[1 - axis]) / size, gap_before, gap_after,
+                                    gaps / size, stop - start)
+            runs.append(_Run(start, stop, members, (box[0], box[1], box[2], box[3]), features,
+                             bool(features[-1])))
+    return runs
+
+
+def _reaches(pieces: Sequence[Piece], axis: int) -> list[float]:
+    """For each piece, how far along the axis the pieces before it reach."""
+    out, reach = [], -math.inf
+    for piece in pieces:
+        out.append(reach)
+        reach = max(reach, piece.box[axis + 2])
+    return out
+
+
+def run_features(width: float, height: float, gap_before: float, gap_after: float, inner_gap: float,
+                 pieces: int) -> np.ndarray:
+    """The geometry of a run, in line sizes, as ``RUN_FEATURES`` (gaps clipped to [-0.5, 1])."""
+    small = max(width, height) < SMALL_RUN
+    return np.array([1.0, width, width * width, height, min(max(gap_before, -0.5), 1.0),
+                     min(max(gap_after, -0.5), 1.0), min(inner_gap, 2.0), float(pieces - 1), float(small)])
+
+
+def _widened(features: np.ndarray) -> np.ndarray:
+    """The features of a run as wide as a usual character (for narrow labels such as 1)."""
+    out = features.copy()
+    width = max(float(out[1]), USUAL_WIDTH)
+    out[1], out[2] = width, width * width
+    return out
+
+
+def _log_sigmoid(z: float) -> float:
+    return -math.log1p(math.exp(-z)) if z > -30 else z
+
+
+def _candidates(recognizer: Recognizer, probs: np.ndarray, run: _Run, config: DecodeConfig,
+                allowed: Callable[[str], bool] | None) -> tuple[list[str], np.ndarray]:
+    labels = recognizer.bundle.labels
+    probs = order_by_size(probs, labels, "small" if run.small else "large")
+    ranked = recognizer.rank(probs, config.top_k, allowed)
+    names = [c.label for c in ranked]
+    return names, np.log(np.maximum([c.score for c in ranked], 1e-9))
+
+
+def _lm_scores(lm: CharLM, context: str, labels: Sequence[str]) -> np.ndarray:
+    return np.array([lm.log_prob(context, label) for label in labels])
+
+
+def _promote(candidates: tuple[Candidate, ...], k: int) -> tuple[Candidate, ...]:
+    """The candidates with the chosen one first (the others keep their order)."""
+    return (candidates[k],) + candidates[:k] + candidates[k + 1:]
+
+
+def read_ink(ink: Ink, recognizer: Recognizer, lm: CharLM | None = None, layout: Layout = "horizontal",
+             config: DecodeConfig | None = None, context: str = "", cache: RunCache | None = None,
+             allowed: Callable[[str], bool] | None = None) -> Reading:
+    """Reads ink holding one or more characters written along a line.
+
+    Raises:
+        InputError: if the ink is empty or malformed.
+    """
+    ink.validate()
+    pieces = ink_pieces(ink, layout)
+    spec = recognizer.bundle.preprocessing
+
+    def model_input(members: tuple[int, ...]) -> np.ndarray:
+        return to_model_input(Ink(tuple(ink.strokes[i] for i in members), ink.width, ink.height), spec)
+
+    return decode(pieces, model_input, recognizer, lm, layout, config, context, cache, allowed=allowed)

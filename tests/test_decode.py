@@ -1,0 +1,131 @@
+"""The decoder that reads several characters: pieces, runs, beam search, language model."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from core.decode import DecodeConfig, Piece, RunCache, decode, ink_pieces, read_ink
+from core.errors import InputError
+from core.ink import Ink, make_stroke
+from core.lm import bundled_lm_path, load_lm
+from core.recognizer import Recognizer
+
+LABELS = ("二", "ニ", "月", "日", "明", "1", "7", "フ", "0", "2")
+
+
+class TableRecognizer(Recognizer):
+    """Answers from a table: a run's members decide its probabilities (one row per run).
+
+    A run missing from the table reads as 明 at 30%, as a real model would read two
+    characters taken for one: something, without much confidence.
+    """
+
+    def __init__(self, table: dict[tuple[int, ...], dict[str, float]]) -> None:
+        super().__init__(SimpleNamespace(labels=LABELS))  # type: ignore[arg-type]
+        self.table = table
+        self.calls = 0
+        self.keys = list(table)
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        self.calls += len(batch)
+        out = np.full((len(batch), len(LABELS)), 1e-4, np.float32)
+        for row, x in zip(out, batch):
+            key = int(x.flat[0])
+            for label, p in (self.table[self.keys[key]] if key >= 0 else {"明": 0.3}).items():
+                row[LABELS.index(label)] = p
+        return out / out.sum(axis=1, keepdims=True)
+
+
+def pieces_in_a_row(widths: list[float], gaps: list[float], height: float = 100.0) -> list[Piece]:
+    pieces, x = [], 0.0
+    for i, (w, g) in enumerate(zip(widths, gaps + [0.0])):
+        pieces.append(Piece((i,), (x, 0.0, x + w, height)))
+        x += w + g
+    return pieces
+
+
+def run_decoder(table: dict[tuple[int, ...], dict[str, float]], pieces: list[Piece], **kwargs: object):  # noqa: ANN202
+    recognizer = TableRecognizer(table)
+    index = {k: i for i, k in enumerate(recognizer.keys)}
+    return decode(pieces, lambda members: np.full((2, 2, 1), index.get(members, -1), np.float32),
+                  recognizer, **kwargs), recognizer
+
+
+def test_the_language_model_picks_the_twin_that_fits_the_text() -> None:
+    lm = load_lm(bundled_lm_path())
+    # Two characters written apart: the model cannot tell 二 from ニ (ニ a little ahead).
+    table = {(0,): {"ニ": 0.55, "二": 0.45}, (1,): {"月": 0.9, "日": 0.1}}
+    pieces = pieces_in_a_row([90, 90], [40])
+    without, _ = run_decoder(table, pieces)
+    with_lm, _ = run_decoder(table, pieces, lm=lm)
+    assert without.text == "ニ月"
+    assert with_lm.text == "二月"
+    assert [c.label for c in with_lm.chars[0].candidates][:2] == ["二", "ニ"]
+    assert [c.members for c in with_lm.chars] == [(0,), (1,)]
+
+
+def test_digits_among_digits_are_read_as_digits() -> None:
+    lm = load_lm(bundled_lm_path())
+    table = {(0,): {"2": 0.9}, (1,): {"0": 0.9}, (2,): {"1": 0.9}, (3,): {"フ": 0.6, "7": 0.4}}
+    reading, _ = run_decoder(table, pieces_in_a_row([60, 60, 40, 60], [30, 30, 30]), lm=lm)
+    assert reading.text == "2017"
+
+
+def test_a_character_in_two_pieces_is_read_whole() -> None:
+    # 日 and 月 side by side make 明: the narrow halves and the gap inside favour one character.
+    table = {(0,): {"日": 0.95}, (1,): {"月": 0.95}, (0, 1): {"明": 0.95}}
+    reading, _ = run_decoder(table, pieces_in_a_row([40, 45], [8]))
+    assert reading.text == "明" and reading.chars[0].members == (0, 1)
+    apart, _ = run_decoder(table, pieces_in_a_row([80, 85], [40]))
+    assert apart.text == "日月"
+
+
+def test_runs_are_recognized_once_and_cached() -> None:
+    table = {(0,): {"日": 0.9}, (1,): {"月": 0.9}, (0, 1): {"明": 0.5}}
+    cache = RunCache()
+    pieces = pieces_in_a_row([60, 65], [30])
+    _, first = run_decoder(table, pieces, cache=cache)
+    _, second = run_decoder(table, pieces, cache=cache)
+    assert first.calls == 3 and second.calls == 0
+
+
+def test_nothing_to_read_says_so() -> None:
+    with pytest.raises(InputError, match="nothing to read"):
+        run_decoder({}, [])
+    with pytest.raises(ValueError, match="segment weights"):
+        DecodeConfig(segment_weights=(1.0,))
+
+
+def _stroke(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    return make_stroke([(x0, y0), ((x0 + x1) / 2, (y0 + y1) / 2), (x1, y1)])
+
+
+def test_strokes_group_into_pieces_in_writing_order() -> None:
+    # 十 then 二 written tight (the 二 starts a little inside the 十's reach), then a lone 1.
+    ink = Ink((_stroke(0, 50, 100, 50), _stroke(50, 0, 50, 100),
+               _stroke(95, 30, 190, 30), _stroke(92, 70, 195, 70), _stroke(230, 0, 230, 100)), 300, 100)
+    pieces = ink_pieces(ink)
+    assert [p.members for p in pieces] == [(0, 1), (2, 3), (4,)]
+    assert pieces[0].box == (0.0, 0.0, 100.0, 100.0)
+    vertical = Ink((_stroke(0, 50, 100, 50), _stroke(50, 0, 50, 100), _stroke(0, 150, 100, 150)), 100, 300)
+    assert [p.members for p in ink_pieces(vertical, "vertical")] == [(0, 1), (2,)]
+    assert ink_pieces(Ink((), 10, 10)) == []
+
+
+def test_empty_ink_is_refused() -> None:
+    with pytest.raises(InputError):
+        read_ink(Ink((), 100, 100), TableRecognizer({}))
+
+
+def test_the_reading_is_plain_json() -> None:
+    import json
+
+    table = {(0,): {"日": 0.9}, (1,): {"月": 0.9}}
+    reading, _ = run_decoder(table, pieces_in_a_row([80, 85], [40]))
+    data = json.loads(json.dumps(reading.to_json()))
+    assert data["text"] == reading.text
+    assert data["chars"][0]["members"] == [0] and len(data["chars"][0]["box"]) == 4
+    assert data["chars"][0]["candidates"][0]["label"] == data["chars"][0]["label"]
