@@ -318,6 +318,21 @@ def _promote(candidates: tuple[Candidate, ...], k: int) -> tuple[Candidate, ...]
     return (candidates[k],) + candidates[:k] + candidates[k + 1:]
 
 
+#: Ink this many times longer one way than the other reads as a line (or a column).
+LINE_ASPECT = 1.6
+
+
+def ink_layout(ink: Ink) -> Layout | Literal["single"]:
+    """``horizontal`` for ink much wider than tall, ``vertical`` for much taller, else ``single``."""
+    x0, y0, x1, y1 = ink.validate().bounds()
+    width, height = x1 - x0, y1 - y0
+    if width > LINE_ASPECT * max(height, 1e-9):
+        return "horizontal"
+    if height > LINE_ASPECT * max(width, 1e-9):
+        return "vertical"
+    return "single"
+
+
 def read_ink(ink: Ink, recognizer: Recognizer, lm: CharLM | None = None, layout: Layout = "horizontal",
              config: DecodeConfig | None = None, context: str = "", cache: RunCache | None = None,
              allowed: Callable[[str], bool] | None = None) -> Reading:

@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--top", type=int, default=5, help="candidates per file (default 5)")
     rec.add_argument("--json", action="store_true", help="one JSON object per file")
     rec.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
+    rec.add_argument("--layout", choices=("auto", "horizontal", "vertical", "single"), default="auto",
+                     help="ink: characters written along a line, down a column, or one character (default: "
+                     "from the ink's shape)")
+    rec.add_argument("--no-context", dest="use_lm", action="store_false",
+                     help="read several characters without the language model")
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.set_defaults(run=_run_recognize)
 
@@ -114,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--data", help="dataset path")
     tr.add_argument("--backbone", default=None, help="simple-cnn (default), mobilenet-v3-small, mobilenet-v3-large, "
                     "mobilenet-v2, densenet121, efficientnet-b0, inception-v3 or vgg16")
-    tr.add_argument("--out", help="folder to write the bundle to")
+    tr.add_argument("--out", help="folder to write the bundle to (new, empty, or a bundle to replace)")
     tr.add_argument("--epochs", type=int, help="epochs of the only stage (simple-cnn) or of stage 1")
     tr.add_argument("--stage1-epochs", type=int, help="ImageNet backbones: epochs training the head, base frozen "
                     "(same as --epochs)")
@@ -162,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--model", required=True, help="bundle name or folder")
     ex.add_argument("--format", required=True, choices=("tflite-float32", "tflite-float16", "tflite-dynamic",
                                                         "tflite-int8"))
-    ex.add_argument("--out", help="file to write (default: model.<format>.tflite in the bundle)")
+    ex.add_argument("--out", help="file to write (default: model.<format>.tflite in a user's bundle; for a model "
+                    "that ships with mojiyomi, in exports/ of the data folder)")
     ex.add_argument("--data", help="dataset to check (and calibrate int8) on instead of the bundle's samples")
     ex.add_argument("--limit", type=int, help="read at most N samples of --data")
     ex.add_argument("--json", action="store_true", help="end with one JSON object")
@@ -171,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--model", default=None, help="bundle to start from (default: the app's)")
     ft.add_argument("--samples", required=True, help="ink dataset (JSONL) or samples database")
     ft.add_argument("--holdout", help="ink dataset of your writing to measure on (default: 1/4 of the samples)")
-    ft.add_argument("--out", help="folder for the new bundle (default: a new personal bundle)")
+    ft.add_argument("--out", help="folder for the new bundle: new, empty, or a bundle to replace (default: a new "
+                    "personal bundle)")
     ft.add_argument("--epochs", type=int, default=None)
     ft.add_argument("--json", action="store_true", help="end with one JSON object")
     ft.set_defaults(run=_run_finetune)
@@ -181,10 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_finetune(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from core.bundle import default_model_name, resolve_model
+    from core.bundle import check_output, default_model_name, resolve_model
     from training.adapt import AdaptConfig
     from training.finetune import finetune, read_samples
 
+    if args.out:  # before any reading: a folder of the user's that is not a bundle is never replaced
+        check_output(args.out, "--out")
     base = resolve_model(args.model or default_model_name())
     config = AdaptConfig(epochs=args.epochs, large_head_epochs=args.epochs) if args.epochs else AdaptConfig()
     holdout = read_samples(args.holdout) if args.holdout else None
@@ -233,16 +242,20 @@ def _run_recognize(args: argparse.Namespace) -> int:
     status = 0
     for name in args.files:
         try:
-            chars = _recognize_file(recognizer, name, args.top)
+            chars, reading = _recognize_file(recognizer, name, args.top, args.layout, args.use_lm)
         except MojiyomiError as exc:
             print(f"mojiyomi: error: {exc}", file=sys.stderr)
             status = 1
             continue
         if args.json:
-            print(json.dumps({"file": name, "text": "".join(c[0].label for c in chars if c),
-                              "candidates": [{"label": c.label, "score": round(c.score, 6)} for c in chars[0]],
-                              "characters": [[{"label": c.label, "score": round(c.score, 6)} for c in cands]
-                                             for cands in chars]}, ensure_ascii=False))
+            found: dict[str, Any] = {
+                "file": name, "text": reading.text if reading else "".join(c[0].label for c in chars if c),
+                "candidates": [{"label": c.label, "score": round(c.score, 6)} for c in chars[0]],
+                "characters": [[{"label": c.label, "score": round(c.score, 6)} for c in cands] for cands in chars]}
+            if reading is not None:
+                found["chars"] = [{"label": c["label"], "strokes": c["members"], "box": c["box"],
+                                   "candidates": c["candidates"][:args.top]} for c in reading.to_json()["chars"]]
+            print(json.dumps(found, ensure_ascii=False))
         elif len(chars) == 1:
             print(f"{name}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in chars[0]))
         else:
@@ -252,16 +265,31 @@ def _run_recognize(args: argparse.Namespace) -> int:
     return status
 
 
-def _recognize_file(recognizer: Any, name: str, top: int) -> list[Any]:
-    """Candidates per character: one list for an ink file, one per character for a picture."""
+def _recognize_file(recognizer: Any, name: str, top: int, layout: str = "single",
+                    use_lm: bool = True) -> tuple[list[Any], Any]:
+    """Candidates per character, and for ink of several characters the decoder's reading.
+
+    A picture gives one list per character found; ink read as one character gives one list;
+    ink of several characters (``layout``, or ``auto``: its shape) goes through
+    ``core.decode`` with the language model and the ink's ``context`` text.
+    """
+    from core.decode import ink_layout, read_ink
     from core.ink import Ink
     from core.inputs import load_input
     from core.page import recognize_page
 
     item = load_input(name)
     if not isinstance(item, Ink):
-        return [list(c.candidates) for c in recognize_page(recognizer, item, top)]
-    return [recognizer.recognize(item, top)]
+        return [list(c.candidates) for c in recognize_page(recognizer, item, top)], None
+    layout = ink_layout(item) if layout == "auto" else layout
+    if layout == "single":
+        return [recognizer.recognize(item, top)], None
+    from core.lm import bundled_lm_path, load_lm
+
+    context = item.extra.get("context")
+    reading = read_ink(item, recognizer, load_lm(bundled_lm_path()) if use_lm else None, layout,
+                       context=context if isinstance(context, str) else "")
+    return [list(c.candidates[:top]) for c in reading.chars], reading
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
@@ -304,7 +332,11 @@ def record_metrics(bundle: Any, key: str, metrics: dict[str, Any]) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    from core.bundle import check_output
     from training.cli_train import run_train_command
+
+    if args.out:  # before any reading: a folder of the user's that is not a bundle is never replaced
+        check_output(args.out, "--out")
 
     return run_train_command(args, "mojiyomi " + shlex.join(sys.argv[1:]) if sys.argv else None)
 

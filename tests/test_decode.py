@@ -129,3 +129,72 @@ def test_the_reading_is_plain_json() -> None:
     assert data["text"] == reading.text
     assert data["chars"][0]["members"] == [0] and len(data["chars"][0]["box"]) == 4
     assert data["chars"][0]["candidates"][0]["label"] == data["chars"][0]["label"]
+
+
+def _written(text: str, tomoe: dict[str, Ink], gap: float = 80.0, vertical: bool = False) -> Ink:
+    """``text`` written with Tomoe's ink, one character after another along a line or column."""
+    strokes, pos, axis = [], 0.0, 1 if vertical else 0
+    for char in text:
+        points = np.concatenate(tomoe[char].strokes)
+        low, high = points[:, axis].min(), points[:, axis].max()
+        for stroke in tomoe[char].strokes:
+            moved = stroke.copy()
+            moved[:, axis] += pos - low
+            strokes.append(moved)
+        pos += high - low + gap
+    return Ink(tuple(strokes), 300.0 if vertical else pos, pos if vertical else 300.0)
+
+
+@pytest.fixture(scope="module")
+def tomoe_inks() -> dict[str, Ink]:
+    from tests.conftest import TOMOE_DIR
+    from training.datasets.tomoe import iter_tdic
+
+    if not (TOMOE_DIR / "all.tdic").exists():
+        pytest.skip("../shared/data/tomoe is not present")
+    inks: dict[str, Ink] = {}
+    for ink in iter_tdic(TOMOE_DIR / "all.tdic"):
+        inks.setdefault(str(ink.label), ink)
+    return inks
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+def test_the_command_reads_a_line_of_ink_with_strokes_per_character(
+        tomoe_inks: dict[str, Ink], tmp_path: object, vertical: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    from core.ink import save_ink
+    from mojiyomi.cli import main
+
+    ink = _written("二月の天気", tomoe_inks, vertical=vertical)
+    path = Path(str(tmp_path)) / "line.json"
+    save_ink(ink, path)
+    assert main(["recognize", "--json", "--top", "3", str(path)]) == 0
+    found = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert found["text"] == "二月の天気"
+    strokes = [len(tomoe_inks[c].strokes) for c in "二月の天気"]
+    assert [len(c["strokes"]) for c in found["chars"]] == strokes
+    assert [c["candidates"][0]["label"] for c in found["chars"]] == list("二月の天気")
+    assert all(len(c["candidates"]) <= 3 for c in found["chars"])
+
+
+def test_an_ink_file_may_carry_the_text_before_it(tomoe_inks: dict[str, Ink], tmp_path: object,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from dataclasses import replace
+    from pathlib import Path
+
+    from core.ink import save_ink
+    from mojiyomi.cli import main
+
+    ink = _written("の天気", tomoe_inks)
+    path = Path(str(tmp_path)) / "line.json"
+    save_ink(replace(ink, extra={"context": "今日"}), path)
+    assert main(["recognize", "--json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out.strip())["text"] == "の天気"
+    single = Path(str(tmp_path)) / "one.json"
+    save_ink(tomoe_inks["天"], single)
+    assert main(["recognize", "--json", str(single)]) == 0
+    found = json.loads(capsys.readouterr().out.strip())
+    assert found["text"] == "天" and "chars" not in found  # one character: the app's one-character path
