@@ -232,3 +232,82 @@ def test_a_run_interrupted_in_stage_two_resumes_there(tmp_path: Path, pretrained
     run_stages(config, fresh, data, events.append, lambda: False, run_dir)
     assert [(e["stage"], e["epoch"]) for e in events if e["event"] == "epoch"] == [(2, 2)]
     assert not any(e.get("text", "").startswith("Stage 1") for e in events)
+
+
+def _norm_input_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x.mean(axis=0), x.var(axis=0)
+
+
+def test_recalibration_records_the_inference_time_statistics_of_the_data() -> None:
+    import keras
+
+    from training.recipe import recalibrate_batchnorm
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4,))
+    norm = keras.layers.BatchNormalization(name="bn")
+    model = keras.Model(inputs, norm(keras.layers.Dropout(0.5)(inputs)))
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(640, 4)) * [1, 2, 3, 4] + [5, -5, 0, 10]).astype("float32")
+    x = x[np.argsort(x[:, 0])]  # data stored in order of some key: the first batches are not typical
+    used = recalibrate_batchnorm(model, x, batch_size=32, batches=20)
+    mean, var = _norm_input_stats(x)
+    assert used == 20
+    # The average over all the data the model sees at inference (no dropout, which would double
+    # the second moment), not the statistics of the first sorted batches nor their initial 0 and 1.
+    np.testing.assert_allclose(np.asarray(norm.moving_mean), mean, atol=0.05)
+    np.testing.assert_allclose(np.asarray(norm.moving_variance), var, rtol=0.1)
+    assert norm.momentum == 0.99 and model.layers[1].rate == 0.5  # both put back
+
+
+def test_a_simple_cnn_trained_from_scratch_has_recalibrated_batchnorm(tmp_path: Path) -> None:
+    import keras
+
+    from training.backbones import build_model
+
+    keras.utils.set_random_seed(0)
+    config = TrainConfig(data="-", out=str(tmp_path / "out"), epochs=1, batch_size=32)
+    model = build_model("simple-cnn", (28, 28, 1), 10, width=8)
+    data = _data(160, 28)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    run_stages(config, model, data, lambda event: None, lambda: False, run_dir)
+    head_input = keras.Model(model.inputs, model.get_layer("head_conv").output)
+    mean, _ = _norm_input_stats(np.asarray(head_input(data.train.x.astype("float32"), training=False)).reshape(
+        len(data.train), -1))
+    # 4 steps at momentum 0.99 would leave the moving mean at ~4% of the data's.
+    np.testing.assert_allclose(np.asarray(model.get_layer("head_bn").moving_mean), mean,
+                               atol=0.1 * float(np.abs(mean).max()) + 1e-3)
+
+
+@pytest.mark.parametrize("batch, samples, epochs, expected", [
+    (128, 2400, 2, 32), (128, 60000, 2, 128), (128, 2400, 5, 64), (16, 10, 1, 16), (256, 40000, 1, 256)])
+def test_a_short_run_trains_with_smaller_batches(batch: int, samples: int, epochs: int, expected: int) -> None:
+    from training.recipe import short_run_batch_size
+
+    assert short_run_batch_size(batch, samples, epochs) == expected
+
+
+def test_a_short_run_says_it_shrank_its_batches(tmp_path: Path) -> None:
+    import keras
+
+    from training.backbones import build_model
+
+    keras.utils.set_random_seed(0)
+    config = TrainConfig(data="-", out=str(tmp_path / "out"), epochs=1, batch_size=128)
+    events: list[dict] = []
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    run_stages(config, build_model("simple-cnn", (28, 28, 1), 10, width=8), _data(160, 28), events.append,
+               lambda: False, run_dir)
+    assert [e["steps"] for e in events if e["event"] == "start"] == [4]  # 128 samples in batches of 32
+    assert "batches of 32 instead of 128" in [e["text"] for e in events if e["event"] == "stage"][0]
+
+
+@pytest.mark.slow
+def test_two_epochs_of_3000_mnist_digits_read_90_percent(tmp_path: Path, mnist_dir: Path) -> None:
+    from training.train import train
+
+    config = TrainConfig(data=str(mnist_dir), out=str(tmp_path / "digits"), epochs=2, limit=3000)
+    result = train(config)
+    assert result.test_top1 is not None and result.test_top1 >= 0.90, result

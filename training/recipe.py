@@ -39,6 +39,12 @@ CACHE_IN_MEMORY = 1 << 30
 #: Written when stage 1 is over, so a resumed run goes straight to stage 2.
 STAGE1_DONE = "stage1-done.weights.h5"
 
+#: Fewest optimizer steps a run takes when its batch can shrink (see ``short_run_batch_size``).
+MIN_RUN_STEPS = 150
+
+#: ``short_run_batch_size`` never goes below this batch.
+MIN_SHORT_RUN_BATCH = 32
+
 
 def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], stage: int = 1) -> Any:
     """A Keras callback reporting batches and epochs of one stage, and stopping when asked.
@@ -99,6 +105,29 @@ def make_optimizer(config: TrainConfig, steps: int, learning_rate: float | None 
     return keras.optimizers.Adam(schedule)
 
 
+def short_run_batch_size(batch_size: int, samples: int, epochs: int) -> int:
+    """The batch a run of ``epochs`` over ``samples`` trains with: ``batch_size`` or, for a short run, smaller.
+
+    A run of fewer than ``MIN_RUN_STEPS`` optimizer steps halves its batch (down to
+    ``MIN_SHORT_RUN_BATCH``) until it has that many: too few steps, not the data, is what
+    leaves a short run near chance. 2,400 MNIST digits, 2 epochs, simple CNN, batch-norm
+    recalibrated (seeds 1, 2, 3): 90.1%, 86.7%, 85.1% at batch 128 (38 steps), 94.6%,
+    94.3%, 93.4% at batch 32 (150 steps).
+
+    Args:
+        batch_size: The config's batch.
+        samples: Training samples.
+        epochs: Epochs of the stage.
+
+    Returns:
+        The batch to train with (never larger than ``batch_size``).
+    """
+    batch = batch_size
+    while batch > MIN_SHORT_RUN_BATCH and -(-samples // batch) * epochs < MIN_RUN_STEPS:
+        batch = max(MIN_SHORT_RUN_BATCH, batch // 2)
+    return batch
+
+
 def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Reporter,
                should_stop: Callable[[], bool], run_dir: Path) -> None:
     """Trains ``model`` in place: one stage, or two for a model with a frozen-able backbone.
@@ -111,19 +140,28 @@ def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Repo
         should_stop: Polled every batch; the stage in progress stops early when it returns True.
         run_dir: Checkpoints and the bottleneck cache (a resumed run finds them here).
     """
+    from dataclasses import replace
+
     from training.transfer import set_base_trainable, split_model, unfreeze_all
 
+    batch = short_run_batch_size(config.batch_size, len(data.train), config.epochs)
+    if batch != config.batch_size:
+        report({"event": "stage", "text": f"A short run: batches of {batch} instead of {config.batch_size}, "
+                                          f"so that {config.epochs} epochs of {len(data.train)} samples make "
+                                          f"{-(-len(data.train) // batch) * config.epochs} training steps"})
+        config = replace(config, batch_size=batch)
     parts = split_model(model)
+    scratch = not config.init_from
     if parts is None:
-        fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate, "")
+        fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate, "",
+                  recalibrate=scratch)
         return
-    if config.weights == "none" and not config.init_from:
+    if config.weights == "none" and scratch:
         unfreeze_all(model)
         report({"event": "stage", "stage": 1, "text": f"Training all of {config.backbone} from scratch in one "
                                                       f"stage (no pretrained weights to freeze)"})
-        fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate)
-        if not should_stop():
-            recalibrate_batchnorm(model, data.train.x, config.batch_size)
+        fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate,
+                  recalibrate=True)
         return
     set_base_trainable(model, 0)
     done = run_dir / STAGE1_DONE
@@ -145,41 +183,87 @@ def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Repo
                   config.stage2_learning_rate)
 
 
-def recalibrate_batchnorm(model: Any, x: np.ndarray, batch_size: int, batches: int = 64) -> int:
+def recalibrate_batchnorm(model: Any, x: np.ndarray, batch_size: int, batches: int = 64, seed: int = 0) -> int:
     """Sets every batch-norm layer's moving statistics to their average over training batches.
 
     A network trained from scratch for a short run has moving statistics that lag far
-    behind its weights (they move by ``1 - momentum`` per step, and the errors compound
-    through dozens of layers), so in inference mode it can answer at chance while its
-    training accuracy looks fine. One pass in training mode over up to ``batches``
-    batches (augmentation off, weights unchanged) with the momentum of batch ``k`` set to
-    ``k / (k + 1)`` leaves each layer with the plain mean of its batch statistics.
+    behind its weights (they move by ``1 - momentum`` per step: after the 38 steps of 2
+    epochs of 2,400 digits, 68% of each average is still its initial value), so in
+    inference mode it can answer at chance while its training accuracy looks fine. One pass
+    in training mode over up to ``batches`` random batches (weights unchanged) with the
+    momentum of batch ``k`` set to ``(k - 1) / k`` leaves each layer with the plain mean of
+    its batch statistics. Dropout is off during the pass: inference runs without it, and
+    dropout's rescaling inflates the variances the next layers would record (2,400 digits,
+    2 epochs: 87.8% with dropout on, 90.1% off).
 
     Args:
         model: The trained model.
-        x: Training inputs (a memory-map is fine; batches are read in order).
+        x: Training inputs (a memory-map is fine: the picked rows are read in order).
         batch_size: Samples per batch.
         batches: At most this many batches are used.
+        seed: Seeds which samples are picked and how they are batched.
 
     Returns:
         How many batches were used.
     """
     import keras
 
-    norms = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization)]
+    layers = _all_layers(model)
+    norms = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
     if not norms or not len(x):
         return 0
-    saved = [layer.momentum for layer in norms]
+    drops = [layer for layer in layers if isinstance(layer, keras.layers.Dropout)]
+    rng = np.random.default_rng(seed)
+    count = min(len(x), batches * batch_size)
+    picked = np.sort(rng.choice(len(x), count, replace=False)) if count < len(x) else np.arange(len(x))
+    pictures = np.asarray(x[picked], np.float32)[rng.permutation(count)]
+    saved = [layer.momentum for layer in norms], [layer.rate for layer in drops]
     used = 0
     try:
-        for used, start in enumerate(range(0, min(len(x), batches * batch_size), batch_size), 1):
+        for layer in drops:
+            layer.rate = 0.0
+        for used, start in enumerate(range(0, count, batch_size), 1):
             for layer in norms:
                 layer.momentum = (used - 1) / used
-            model(np.asarray(x[start:start + batch_size], np.float32), training=True)
+            model(pictures[start:start + batch_size], training=True)
     finally:
-        for layer, momentum in zip(norms, saved):
+        for layer, momentum in zip(norms, saved[0]):
             layer.momentum = momentum
+        for layer, rate in zip(drops, saved[1]):
+            layer.rate = rate
     return used
+
+
+def make_recalibration_callback(model: Any, x: np.ndarray, batch_size: int, seed: int) -> Any:
+    """A Keras callback recalibrating ``model``'s batch-norm statistics before each validation.
+
+    The per-epoch validation (and so the best-on-validation checkpoint, which then holds the
+    recalibrated statistics) sees the model as it will be exported, not with statistics
+    lagging behind the weights.
+
+    Args:
+        model: The model inside the trainer (the one whose statistics are exported).
+        x: Training inputs.
+        batch_size: Samples per batch.
+        seed: Base seed; each epoch picks other samples.
+
+    Returns:
+        A ``keras.callbacks.Callback``.
+    """
+    import keras
+
+    class Recalibrate(keras.callbacks.Callback):
+        """Runs ``recalibrate_batchnorm`` at the start of every evaluation inside ``fit``."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls = 0
+
+        def on_test_begin(self, logs: dict | None = None) -> None:
+            self.calls += 1
+            recalibrate_batchnorm(model, x, batch_size, seed=seed + self.calls)
+
+    return Recalibrate()
 
 
 def _all_layers(model: Any) -> list[Any]:
@@ -207,11 +291,13 @@ def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], 
 
 def fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Reporter,
               should_stop: Callable[[], bool], run_dir: Path, stage: int, epochs: int, learning_rate: float,
-              name: str | None = None) -> None:
+              name: str | None = None, recalibrate: bool = False) -> None:
     """One stage on the pictures, augmentation on, ending with the stage's best validation weights.
 
     Checkpoints are ``backup<name>`` and ``best<name>.weights.h5`` in ``run_dir``
-    (``name`` defaults to ``-<stage>``).
+    (``name`` defaults to ``-<stage>``). With ``recalibrate`` (a model trained from
+    scratch), batch-norm statistics are recalibrated before every validation and once more
+    at the end (``recalibrate_batchnorm``).
 
     The augmentation layers sit in front of ``model`` in a throw-away trainer, so the
     model that is exported never contains them (they are identities at inference anyway).
@@ -233,9 +319,13 @@ def fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Repor
                         metrics=["accuracy"])
     callbacks, best = _callbacks(config, report, should_stop, run_dir,
                                 f"-{stage}" if name is None else name, stage)
+    if recalibrate and config.strategy == "default":  # a replicated model's statistics cannot be set from here
+        callbacks.insert(0, make_recalibration_callback(model, data.train.x, config.batch_size, config.seed))
     _fit(config, trainer, data, epochs, callbacks, report, should_stop, run_dir)
     if best.exists() and not should_stop():
         trainer.load_weights(str(best))
+    if recalibrate and not should_stop():
+        recalibrate_batchnorm(model, data.train.x, config.batch_size, seed=config.seed)
 
 
 def _fit(config: TrainConfig, trainer: Any, data: PreparedData, epochs: int, callbacks: list[Any],
