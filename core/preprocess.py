@@ -118,15 +118,21 @@ _SHIFT = 4  # cv2 fixed-point bits: coordinates in 1/16 pixel
 
 
 def _draw_stroke(canvas: np.ndarray, xy: np.ndarray, widths: np.ndarray) -> None:
-    fixed = np.round(xy * (1 << _SHIFT)).astype(np.int64)
+    """Draws one stroke: its points joined by anti-aliased lines with round ends.
+
+    Consecutive segments of the same width are drawn as one polyline, so the cost grows with
+    how often the pen's width changes, not with how many points a tablet sends.
+    """
+    fixed = np.round(xy * (1 << _SHIFT)).astype(np.int32)
+    first = tuple(int(v) for v in fixed[0])
+    cv2.circle(canvas, first, int(round(widths[0] / 2 * (1 << _SHIFT))), 255, -1, cv2.LINE_AA, _SHIFT)
     if len(fixed) == 1:
-        radius = int(round(widths[0] / 2 * (1 << _SHIFT)))
-        cv2.circle(canvas, tuple(map(int, fixed[0])), radius, 255, -1, cv2.LINE_AA, _SHIFT)
         return
-    for i in range(1, len(fixed)):
-        thickness = max(1, int(round((widths[i - 1] + widths[i]) / 2)))
-        cv2.line(canvas, tuple(map(int, fixed[i - 1])), tuple(map(int, fixed[i])), 255,
-                 thickness, cv2.LINE_AA, _SHIFT)
+    thickness = np.maximum(1, np.round((widths[:-1] + widths[1:]) / 2)).astype(np.int64)
+    change = np.flatnonzero(np.diff(thickness)) + 1
+    for start, stop in zip(np.concatenate([[0], change]), np.concatenate([change, [len(thickness)]])):
+        cv2.polylines(canvas, [fixed[start:stop + 1].reshape(-1, 1, 2)], False, 255, int(thickness[start]),
+                      cv2.LINE_AA, _SHIFT)
 
 
 def normalize_image(image: np.ndarray, spec: Preprocessing) -> np.ndarray:
