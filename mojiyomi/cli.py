@@ -281,13 +281,14 @@ def _recognize_file(recognizer: Any, name: str, top: int, layout: str = "single"
     item = load_input(name)
     if not isinstance(item, Ink):
         return [list(c.candidates) for c in recognize_page(recognizer, item, top)], None
-    layout = ink_layout(item) if layout == "auto" else layout
-    if layout == "single":
+    chosen = ink_layout(item) if layout == "auto" else layout
+    if chosen not in ("horizontal", "vertical"):
         return [recognizer.recognize(item, top)], None
     from core.lm import bundled_lm_path, load_lm
 
     context = item.extra.get("context")
-    reading = read_ink(item, recognizer, load_lm(bundled_lm_path()) if use_lm else None, layout,
+    reading = read_ink(item, recognizer, load_lm(bundled_lm_path()) if use_lm else None,
+                       "vertical" if chosen == "vertical" else "horizontal",
                        context=context if isinstance(context, str) else "")
     return [list(c.candidates[:top]) for c in reading.chars], reading
 

@@ -144,7 +144,7 @@ def write_lm(arrays: dict[str, np.ndarray], metadata: dict[str, object], out: Pa
     """Writes the model as an uncompressed ``.npz`` atomically; returns its size in bytes."""
     buffer = io.BytesIO()
     meta = np.frombuffer(json.dumps(metadata, ensure_ascii=False).encode("utf-8"), np.uint8)
-    np.savez(buffer, metadata=meta, **arrays)
+    np.savez(buffer, **{"metadata": meta, **arrays})
     atomic_write_bytes(out, buffer.getvalue())
     return len(buffer.getvalue())
 
