@@ -25,6 +25,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,8 @@ def write_lm(arrays: dict[str, np.ndarray], metadata: dict[str, object], out: Pa
     """Writes the model as an uncompressed ``.npz`` atomically; returns its size in bytes."""
     buffer = io.BytesIO()
     meta = np.frombuffer(json.dumps(metadata, ensure_ascii=False).encode("utf-8"), np.uint8)
-    np.savez(buffer, **{"metadata": meta, **arrays})
+    payload: dict[str, Any] = {"metadata": meta, **arrays}
+    np.savez(buffer, **payload)
     atomic_write_bytes(out, buffer.getvalue())
     return len(buffer.getvalue())
 
