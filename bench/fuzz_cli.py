@@ -50,6 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+AUTOGRAPH = "__autograph_generated_file"
 #: The bundled models, which nothing may change.
 BUNDLED = REPO / "resources" / "models"
 BAD = ("hang", "memory", "crash", "user-file-deleted", "wrote-outside", "traceback")
@@ -92,9 +93,11 @@ def worker_main() -> int:
 
 def run_in_process(cli: Any, job: dict[str, Any]) -> dict[str, Any]:
     """Runs ``cli.main(job['argv'])`` in ``job['cwd']`` with fd 1 and 2 sent to files."""
+    import tempfile
     import traceback
 
     os.environ["MOJIYOMI_DATA_DIR"] = job["data"]
+    os.environ["TMPDIR"] = tempfile.tempdir = job["tmp"]
     os.chdir(job["cwd"])
     sys.argv = ["mojiyomi", *job["argv"]]
     saved = os.dup(1), os.dup(2)
@@ -281,14 +284,15 @@ class Fuzz:
     def run_case(self, kind: str, index: int, tf: bool) -> Result:
         case = self.scratch / "cases" / f"{kind}-{index}"
         shutil.rmtree(case, ignore_errors=True)
-        user, data = case / "user", case / "data"
+        user, data, tmp = case / "user", case / "data", case / "tmp"
         user.mkdir(parents=True)
         data.mkdir()
+        tmp.mkdir()
         (user / "notes.txt").write_text("a user's own file, never to be touched\n")
         plan, name = self.gen.build_case(kind, index, self.seed, user, self.templates)
         result = Result(kind, index, name, plan.argv)
-        before = snapshot(case, skip=[data])
-        job = {"argv": plan.argv, "cwd": str(user), "data": str(data), "stdout": str(case / "stdout.txt"),
+        before = snapshot(case, skip=[data, tmp])
+        job = {"argv": plan.argv, "cwd": str(user), "data": str(data), "tmp": str(tmp), "stdout": str(case / "stdout.txt"),
                "stderr": str(case / "stderr.txt")}
         memory_mb = self.tf_memory_mb if tf else self.memory_mb
         # The address-space limit: TensorFlow maps far more than it touches.
@@ -312,13 +316,13 @@ class Fuzz:
             result.outcome = classify(result.rc, result.stderr, result.peak_mb, memory_mb)
             if result.outcome == "memory" and not (plan.isolate or self.fresh):
                 worker.stop()  # after a MemoryError the process may be in any state
-        self._check_files(result, case, before, plan)
+        self._check_files(result, case, before, plan, own_process=plan.isolate or self.fresh)
         if not self.keep:
             shutil.rmtree(case, ignore_errors=True)
         return result
 
-    def _check_files(self, result: Result, case: Path, before: Snapshot, plan: Any) -> None:
-        after = snapshot(case, skip=[case / "data"])
+    def _check_files(self, result: Result, case: Path, before: Snapshot, plan: Any, own_process: bool) -> None:
+        after = snapshot(case, skip=[case / "data", case / "tmp"])
         for log in ("stdout.txt", "stderr.txt"):
             after.pop(log, None)
         succeeded = result.rc == 0
@@ -336,6 +340,9 @@ class Fuzz:
             outside.append(f"created {sorted(strays)} beside the case folder")
             for stray in strays:
                 _remove(self.scratch / "cases" / stray)
+        # TensorFlow's autograph removes its files when the process exits, which a worker does not.
+        left = [p for p in sorted(os.listdir(case / "tmp")) if own_process or not p.startswith(AUTOGRAPH)]
+        outside += [f"left {p} in TMPDIR" for p in left[:3]]
         result.problems = [*(f"deleted {p}" for p in deleted), *outside]
         rank = ORDER.index
         if outside and rank("wrote-outside") < rank(result.outcome):
