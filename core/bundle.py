@@ -108,7 +108,8 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     if not meta_path.exists() and not meta_path.is_symlink():
         raise BundleError(f"{path} is not a model bundle: {METADATA_FILE} is missing.")
     try:
-        metadata = load_json(meta_path, "model bundle metadata", BundleError, max_bytes=MAX_METADATA_BYTES)
+        metadata = load_json(meta_path, "model bundle metadata", BundleError, max_bytes=MAX_METADATA_BYTES,
+                             allow_nan=True)
     except BundleError as exc:
         raise BundleError(f"The metadata of the model bundle {meta_path} is unreadable: {exc}") from exc
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
@@ -221,7 +222,7 @@ def is_bundle_folder(path: str | os.PathLike[str]) -> bool:
     path = Path(path)
     try:
         metadata = load_json(path / METADATA_FILE, "model bundle metadata", BundleError,
-                             max_bytes=MAX_METADATA_BYTES)
+                             max_bytes=MAX_METADATA_BYTES, allow_nan=True)
     except BundleError:
         return False
     return path.is_dir() and isinstance(metadata, dict) and metadata.get("format") == FORMAT

@@ -96,8 +96,11 @@ def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES, wha
 
 
 def parse_json(text: str | bytes, what: str = "JSON", error: ErrorType = InputError,
-               max_depth: int = MAX_JSON_DEPTH, max_chars: int = MAX_FILE_BYTES) -> Any:
+               max_depth: int = MAX_JSON_DEPTH, max_chars: int = MAX_FILE_BYTES, allow_nan: bool = False) -> Any:
     """Parses JSON with bounds on its length and nesting; NaN and Infinity are refused.
+
+    ``allow_nan`` reads them as floats instead, for files mojiyomi itself wrote with them
+    (bundle metadata recorded NaN metrics before numbers were checked).
 
     Raises:
         error: if the text is too long, not JSON, nested deeper than ``max_depth`` or holds
@@ -106,7 +109,7 @@ def parse_json(text: str | bytes, what: str = "JSON", error: ErrorType = InputEr
     if len(text) > max_chars:
         raise error(f"The {what} is too long: {len(text):,} characters (the limit is {max_chars:,}).")
     try:
-        obj = json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int)
+        obj = json.loads(text, parse_constant=float if allow_nan else _refuse_constant, parse_int=_bounded_int)
     except RecursionError as exc:
         raise error(f"The {what} is nested too deeply (the limit is {max_depth} levels).") from exc
     except _BadNumber as exc:
@@ -122,10 +125,10 @@ def parse_json(text: str | bytes, what: str = "JSON", error: ErrorType = InputEr
 
 
 def load_json(path: str | os.PathLike[str], what: str = "JSON file", error: ErrorType = InputError,
-              max_bytes: int = 16 * 1024 * 1024, max_depth: int = MAX_JSON_DEPTH) -> Any:
+              max_bytes: int = 16 * 1024 * 1024, max_depth: int = MAX_JSON_DEPTH, allow_nan: bool = False) -> Any:
     """Reads and parses a JSON file with ``read_text``'s and ``parse_json``'s limits."""
     text = read_text(path, max_bytes, what, error)
-    return parse_json(text, f"{what} {path}", error, max_depth, max_bytes)
+    return parse_json(text, f"{what} {path}", error, max_depth, max_bytes, allow_nan)
 
 
 def json_depth(obj: Any, stop_at: int = MAX_JSON_DEPTH + 1) -> int:

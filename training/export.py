@@ -139,7 +139,7 @@ def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | No
     Args:
         bundle: A ``core.bundle.ModelBundle``.
         fmt: One of ``FORMATS``.
-        out: File to write (default: ``model.<format>.tflite`` in the bundle's folder).
+        out: File to write (default: see ``export_target``).
         data: A dataset to check (and calibrate) on instead of the bundle's replay samples.
         limit: Read at most this many samples of ``data``.
 
@@ -150,11 +150,13 @@ def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | No
     Raises:
         DatasetError: if there are no samples to check on (no replay file, or no sample of
             ``data`` with a label the model knows).
+        BundleError: if ``out`` is a folder or lies in the bundled models (see ``export_target``).
     """
     import keras
 
     from core.atomic import atomic_write_bytes
 
+    target = export_target(bundle, fmt, out)
     x, y, calibrate = _check_samples(bundle, data, limit)
     model = keras.saving.load_model(bundle.keras_path, compile=False)
 
@@ -164,9 +166,44 @@ def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | No
 
     content = to_tflite(model, fmt, representative)
     check = check_export(model, content, fmt, x, y)
-    target = Path(out) if out else bundle.path / f"model.{fmt.removeprefix('tflite-')}.tflite"
-    atomic_write_bytes(target, content)
+    atomic_write_bytes(export_target(bundle, fmt, out), content)  # checked again: minutes have passed
     return target, check
+
+
+def export_target(bundle: Any, fmt: str, out: Path | None = None) -> Path:
+    """Where an export is written; bundled models are never modified.
+
+    Without ``out``: ``model.<format>.tflite`` in the bundle's folder for a user's bundle,
+    and in ``<user data>/exports/<bundle folder name>/`` for a bundle that ships with
+    mojiyomi. An ``out`` that is a folder or lies among the bundled models is refused.
+
+    Raises:
+        BundleError: saying what ``out`` is and that nothing was written.
+    """
+    from core.errors import BundleError
+    from core.paths import bundled_models_dir, user_data_dir
+    from core.safeio import safe_name
+
+    name = f"model.{fmt.removeprefix('tflite-')}.tflite"
+    if out is None:
+        if _inside(bundle.path, bundled_models_dir()):
+            return user_data_dir() / "exports" / safe_name(bundle.path.name) / name
+        return bundle.path / name
+    out = Path(out)
+    if out.is_dir():
+        raise BundleError(f"The export's --out {out} is a folder; give a file name (e.g. {out / name}). "
+                          f"Nothing was written.")
+    if _inside(out.parent, bundled_models_dir()):
+        raise BundleError(f"The export's --out {out} lies among the models that ship with mojiyomi, which are "
+                          f"never modified. Give a file elsewhere. Nothing was written.")
+    return out
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def _check_samples(bundle: Any, data: str | None, limit: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

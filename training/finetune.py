@@ -12,13 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer
+from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, check_output
 from core.errors import DatasetError
 from core.ink import Ink, iter_ink_dataset
 from core.paths import user_models_dir
+from core.safeio import safe_name
 from core.samples import DB_SUFFIXES, labelled_inks
 from training.adapt import (REPLAY_FILE, AdaptConfig, AdaptResult, adapt_model, check_samples, grow_classifier,
-                            inks_to_arrays, load_replay, personal_bundle_dir, split_holdout)
+                            inks_to_arrays, load_replay, split_holdout)
+from training.jobs import personal_bundle_out
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
     """Fine-tunes ``base`` on labelled inks and writes a new personal bundle atomically.
 
     Without ``holdout``, a quarter of the samples is held out to measure the user's accuracy.
-    The original bundle is never modified.
+    The original bundle is never modified. Without ``out`` the bundle is a new
+    ``<base>-personal-<n>`` folder in the user's models folder, its name made safe.
 
     Raises:
         DatasetError: too few samples, or a base bundle without replay samples.
@@ -54,6 +57,8 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
     """
     import keras
 
+    # Checked before minutes of training: an ordinary folder or a file is never replaced.
+    target = check_output(out, "output") if out else personal_bundle_out(base_name(base), user_models_dir())
     config = config or AdaptConfig()
     start = time.time()
     samples = check_samples(samples)
@@ -71,9 +76,17 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
     model, result = adapt_model(model, labels, user, held, replay, config, report, should_stop,
                                 known=len(base.labels))
     result = AdaptResult(**{**result.to_json(), "new_labels": new_labels, "seconds": time.time() - start})
-    target = out or personal_bundle_dir(base, user_models_dir())
     write_personal_bundle(base, model, labels, target, result, config, command)
     return FinetuneOutcome(result, target)
+
+
+def base_name(base: ModelBundle) -> str:
+    """The name personal models of ``base`` are named after, safe as one folder name.
+
+    A bundle's metadata is not trusted: ``"base_name": "../../x"`` must not lead a
+    fine-tune's output out of the models folder.
+    """
+    return safe_name(base.metadata.get("base_name"), fallback=safe_name(base.name))
 
 
 def write_personal_bundle(base: ModelBundle, model: Any, labels: tuple[str, ...], target: Path,
@@ -81,10 +94,10 @@ def write_personal_bundle(base: ModelBundle, model: Any, labels: tuple[str, ...]
     """Writes the adapted model as a new bundle that records its parent and measurements."""
     from training.export import to_tflite
 
-    meta = {key: base.metadata[key] for key in ("input_shape", "preprocessing") if key in base.metadata}
+    meta: dict[str, Any] = {key: base.metadata[key] for key in ("input_shape", "preprocessing") if key in base.metadata}
     meta.update({"name": target.name, "version": f"{base.version}+{target.name.rsplit('-', 1)[-1]}",
                  "title": f"{base.title} — personal {target.name.rsplit('-', 1)[-1]}",
-                 "base_name": base.metadata.get("base_name", base.name), "personal": True,
+                 "base_name": base_name(base), "personal": True,
                  "parent": {"name": base.name, "version": base.version, "path": str(base.path)},
                  "metrics": {"finetune": result.to_json()},
                  "training": {"command": command, "adapt_config": json.loads(json.dumps(config.__dict__)),

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.safeio import safe_name
+
 log = logging.getLogger(__name__)
 
 #: Seconds a cancelled child gets to stop by itself before it is terminated.
@@ -303,8 +305,12 @@ def _run(spec: JobSpec, report: Callable[[dict[str, Any]], None], should_stop: C
         config = TrainConfig.from_json(spec.config)
         result = train(config, report, should_stop,
                        command=f"mojiyomi app: Training > Train new model ({config.out})")
+        from core.bundle import load_bundle
+        from training.evaluate import bundle_verdict
+
         return {"bundle": str(result.bundle), "name": config.bundle_name, "val_top1": result.val_top1,
-                "test_top1": result.test_top1, "seconds": result.seconds}
+                "test_top1": result.test_top1, "seconds": result.seconds,
+                "verdict": bundle_verdict(load_bundle(result.bundle)).to_json()}
     return _finetune(spec.config, report, should_stop)
 
 
@@ -368,12 +374,13 @@ def unique_bundle_dir(root: Path, name: str, reserved: Collection[Path] = ()) ->
 
     Args:
         root: The models folder.
-        name: The wished-for folder name.
+        name: The wished-for folder name (made safe: one path component, not hidden).
         reserved: Folders running jobs will write (not there yet, but taken).
 
     Returns:
         A folder that does not exist, has no interrupted run, and no job will write.
     """
+    name = safe_name(name)
     candidate, n = root / name, 2
     while _taken(candidate, reserved):
         candidate, n = root / f"{name}-{n}", n + 1
@@ -384,7 +391,9 @@ def personal_bundle_out(base_name: str, root: Path, reserved: Collection[Path] =
     """The next ``<base>-personal-<n>`` folder for a fine-tune of ``base_name``.
 
     Every personal model is a new version; earlier ones stay so the user can return to them.
+    ``base_name`` comes from a bundle's metadata: it is made safe (one folder name) first.
     """
+    base_name = safe_name(base_name)
     n = 1
     while _taken(root / f"{base_name}-personal-{n}", reserved):
         n += 1

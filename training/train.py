@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import platform
 import shlex
 import shutil
@@ -15,18 +17,22 @@ from typing import Any
 
 import numpy as np
 
-from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, load_bundle
-from core.errors import DatasetError
+from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, check_output, load_bundle
+from core.errors import BundleError, DatasetError, MojiyomiError
 from core.preprocess import Preprocessing
 from training.config import TrainConfig
 from training.data import PreparedData, prepare_data
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
 
 __all__ = ["Cancelled", "TrainResult", "align_labels", "build_for", "fit", "make_progress_callback", "open_run",
-           "run_dir_for", "spec_for", "train", "write_trained_bundle"]
+           "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
 
 #: A progress event: a dict with at least ``"event"`` (see ``ProgressCallback``).
 Reporter = Callable[[dict[str, Any]], None]
+#: The run folder's weights of a finished training, saved before the export.
+TRAINED = "trained.weights.h5"
+
+log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
@@ -111,10 +117,10 @@ def align_labels(data: PreparedData, known: tuple[str, ...]) -> PreparedData:
     labels = tuple(known) + tuple(sorted(set(data.labels) - set(known)))
     index = np.asarray([labels.index(label) for label in data.labels], dtype=np.int64)
 
-    def remap(split: ArraySplit | None) -> ArraySplit | None:
-        return None if split is None else ArraySplit(split.x, index[split.y])
+    def remap(split: ArraySplit) -> ArraySplit:
+        return ArraySplit(split.x, index[split.y])
 
-    return PreparedData(labels, remap(data.train), remap(data.val), remap(data.test))
+    return PreparedData(labels, remap(data.train), remap(data.val), None if data.test is None else remap(data.test))
 
 
 def run_dir_for(out: str | Path) -> Path:
@@ -127,7 +133,8 @@ def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
     """Prepares the run folder: a fresh one, or the interrupted run's with its own config.
 
     Raises:
-        ValueError: if ``resume`` is asked but there is no interrupted run to resume.
+        ValueError: if ``resume`` is asked but there is nothing to resume, saying why.
+        BundleError: if something that is not a run folder is where the run folder goes.
     """
     from training.distribute import cluster_task, is_chief
 
@@ -136,15 +143,41 @@ def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
         run_dir = run_dir / f"{cluster_task()[0]}-{cluster_task()[1]}"
     saved = run_dir / "config.json"
     if resume:
-        if not saved.is_file() or not any(run_dir.glob("backup*")) and not (run_dir / STAGE1_DONE).exists():
-            raise ValueError(f"There is no interrupted run to resume for {config.out} "
-                             f"(no checkpoint in {run_dir}).")
-        return TrainConfig.load(saved), run_dir
-    if run_dir.exists():
-        shutil.rmtree(run_dir)
+        problem = resume_problem(run_dir)
+        if problem is not None:
+            raise ValueError(f"There is no interrupted run to resume for {config.out}: {problem}. "
+                             f"Start it again without --resume.")
+        try:
+            return TrainConfig.load(saved), run_dir
+        except (MojiyomiError, ValueError, TypeError, KeyError, OSError) as exc:
+            raise ValueError(f"Cannot resume the run for {config.out}: its config {saved} is unreadable ({exc}). "
+                             f"Start it again without --resume.") from exc
+    if run_dir.exists() or run_dir.is_symlink():
+        if run_dir.is_symlink() or not run_dir.is_dir() or any(run_dir.iterdir()) and not saved.is_file():
+            raise BundleError(f"{run_dir} is where the run keeps its checkpoints, and it is not a mojiyomi run "
+                              f"folder; it was left untouched. Move it, or choose another output.")
+        shutil.rmtree(run_dir)  # a run that was not resumed: its checkpoints are reused by starting over
     run_dir.mkdir(parents=True)
     config.save(saved)
     return config, run_dir
+
+
+def resume_problem(run_dir: Path) -> str | None:
+    """Why the run in ``run_dir`` cannot be resumed, or None if it can.
+
+    A run can resume from a per-epoch backup, from a finished first stage, or from its
+    finished training (``TRAINED``: it was stopped while exporting).
+    """
+    if not run_dir.is_dir():
+        return f"there is no run folder {run_dir}"
+    if not (run_dir / "config.json").is_file():
+        return f"{run_dir} has no config.json (the run was stopped while it started)"
+    if (run_dir / TRAINED).is_file() or (run_dir / STAGE1_DONE).is_file() or any(run_dir.glob("backup*")):
+        return None
+    if any(run_dir.glob("best*.weights.h5")):
+        return (f"its training had ended but the run was stopped before it saved the trained weights "
+                f"(no {TRAINED} in {run_dir})")
+    return f"it was stopped before its first epoch ended (no checkpoint in {run_dir})"
 
 
 def train(config: TrainConfig, report: Reporter | None = None,
@@ -156,14 +189,35 @@ def train(config: TrainConfig, report: Reporter | None = None,
     ``resume``, an interrupted run for the same ``out`` continues from its last epoch with
     the config it was started with.
 
+    A run killed while exporting (its training done) resumes at the export. The run folder
+    is removed when the run ends, and when it fails holding nothing to resume from; a run
+    that fails with checkpoints keeps them for ``resume``.
+
     Raises:
         Cancelled: if ``should_stop`` returned True.
         DatasetError: if the data cannot be used.
+        BundleError: if ``config.out`` is a file or a folder that is not a bundle (checked first).
+        ValueError: if ``resume`` finds nothing to resume, saying why.
     """
     report = report or (lambda event: None)
     should_stop = should_stop or (lambda: False)
-    start = time.time()
+    check_output(config.out)  # before anything is read or trained: a user's folder is never replaced
     config, run_dir = open_run(config, resume)
+    try:
+        return _run(config, run_dir, report, should_stop, command, resume)
+    except BaseException:
+        if resume_problem(run_dir) is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            log.warning("The run's checkpoints are kept in %s: `mojiyomi train --resume --out %s` continues it.",
+                        run_dir, config.out)
+        raise
+
+
+def _run(config: TrainConfig, run_dir: Path, report: Reporter, should_stop: Callable[[], bool],
+         command: str | None, resume: bool) -> TrainResult:
+    """``train`` in its opened run folder."""
+    start = time.time()
     base = load_bundle(config.init_from) if config.init_from else None
     spec = base.preprocessing if base else spec_for(config)
     report({"event": "stage", "text": "Reading data"})
@@ -173,7 +227,7 @@ def train(config: TrainConfig, report: Reporter | None = None,
     if base is not None:
         data = align_labels(data, base.labels)
     report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes{skipped}"})
-    model = fit(config, data, report, should_stop, run_dir)
+    model = trained_model(config, data, report, should_stop, run_dir, resume)
     from training.distribute import is_chief
 
     if not is_chief():
@@ -188,6 +242,33 @@ def train(config: TrainConfig, report: Reporter | None = None,
     return result
 
 
+def trained_model(config: TrainConfig, data: PreparedData, report: Reporter, should_stop: Callable[[], bool],
+                  run_dir: Path, resume: bool) -> Any:
+    """The trained model: fitted now, or the saved one of a resumed run whose training had finished.
+
+    The trained weights are saved in ``run_dir`` (atomically) before the export, so a run
+    stopped while exporting resumes at the export instead of training again.
+    """
+    import keras
+
+    from training.distribute import is_chief, strategy_scope
+
+    trained = run_dir / TRAINED
+    if resume and trained.is_file():
+        report({"event": "stage", "text": "The training had finished: resuming at the export"})
+        keras.utils.set_random_seed(config.seed)
+        with strategy_scope(config.strategy):
+            model = build_for(config, len(data.labels))
+        model.load_weights(str(trained))
+        return model
+    model = fit(config, data, report, should_stop, run_dir)
+    if is_chief():
+        partial = run_dir / f"partial-{TRAINED}"
+        model.save_weights(str(partial))
+        os.replace(partial, trained)
+    return model
+
+
 def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, spec: Preprocessing,
                          seconds: float, command: str | None) -> TrainResult:
     """Exports the model, evaluates the TFLite file on validation and test, writes the bundle."""
@@ -196,7 +277,7 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
     from training.export import to_tflite
 
     out = Path(config.out)
-    metadata = {"name": config.bundle_name, "version": config.version,
+    metadata: dict[str, Any] = {"name": config.bundle_name, "version": config.version,
                 "title": config.title or config.bundle_name,
                 "input_shape": [spec.size, spec.size, 1], "preprocessing": spec.to_json(),
                 "training": {"command": command or shlex.join(sys.argv), "config": config.to_json(),
@@ -239,7 +320,8 @@ def lineage(base: ModelBundle) -> dict[str, Any]:
     a model continued from a continued model lists the whole chain.
     """
     keep = ("command", "hardware", "seconds", "train_samples", "init_from")
-    made = base.metadata.get("training", {})
+    made = base.metadata.get("training")
+    made = made if isinstance(made, dict) else {}
     return {"name": base.name, "version": base.metadata.get("version"),
             "training": {k: made[k] for k in keep if k in made}}
 
@@ -268,7 +350,8 @@ def save_replay(folder: Path, data: PreparedData, seed: int) -> None:
     from training.adapt import REPLAY_FILE, make_replay
 
     per_class = max(2, min(200, 4000 // max(1, len(data.labels))))
-    np.savez_compressed(folder / REPLAY_FILE, **make_replay(data.val.x, data.val.y, per_class, seed))
+    arrays: dict[str, Any] = make_replay(data.val.x, data.val.y, per_class, seed)
+    np.savez_compressed(folder / REPLAY_FILE, **arrays)
 
 
 def add_replay(bundle_path: str | Path) -> Path:
@@ -298,6 +381,4 @@ def load_bundle_unchecked(folder: Path, metadata: dict[str, Any], labels: tuple[
 
 
 def _cpu_count() -> int:
-    import os
-
     return os.cpu_count() or 1
