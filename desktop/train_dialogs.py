@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QVBoxLayout, QWidget)
 
 from core.paths import user_models_dir
+from training.evaluate import RunVerdict
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: Box side relative to the input side, as the bundled digits model (20 of 28 pixels).
@@ -193,16 +195,44 @@ class FinetuneDialog(QDialog):
 
 
 def training_verdict(result: dict[str, Any]) -> str:
-    """What a finished training run reached, in one sentence."""
+    """What a finished training run reached, in one sentence (and what went wrong, when it is near chance)."""
     test = result.get("test_top1")
-    tested = f", test top-1 {test:.2%}" if isinstance(test, float) else ""
-    return f"Model {result.get('name', '')} trained: validation top-1 {float(result.get('val_top1', 0)):.2%}{tested}."
+    tested = f", test top-1 {test:.2%}" if isinstance(test, float) and math.isfinite(test) else ""
+    val = result.get("val_top1")
+    validated = f"validation top-1 {val:.2%}" if isinstance(val, float) and math.isfinite(val) else \
+        "no validation score"
+    text = f"Model {result.get('name', '')} trained: {validated}{tested}."
+    verdict = run_verdict(result)
+    return f"{text}\n\n{verdict.reason}" if verdict is not None and verdict.near_chance else text
+
+
+def run_verdict(result: dict[str, Any]) -> RunVerdict | None:
+    """The job result's verdict on the run (None for a result that carries none)."""
+    data = result.get("verdict")
+    return RunVerdict.from_json(data) if isinstance(data, dict) else None
 
 
 def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> bool:
-    """Asks whether to use the newly trained model; True if the user says yes."""
-    answer = QMessageBox.question(parent, "Training finished", f"{training_verdict(result)} Switch to it?")
-    return answer == QMessageBox.StandardButton.Yes
+    """Asks whether to use the newly trained model; True if the user says yes.
+
+    A model no better than guessing is offered only as "Switch anyway", with "Keep current"
+    the default; any other model with "Switch" the default.
+    """
+    verdict = run_verdict(result)
+    good = verdict is None or not verdict.near_chance
+    box = QMessageBox(QMessageBox.Icon.Question if good else QMessageBox.Icon.Warning, "Training finished",
+                      training_verdict(result) + ("\n\nSwitch to it?" if good else ""), parent=parent)
+    box.setObjectName("trainingVerdict")
+    if good:
+        switch = box.addButton("Switch", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(switch)
+    else:
+        keep = box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
+        switch = box.addButton("Switch anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(keep)
+    box.exec()
+    return box.clickedButton() is switch
 
 
 def finetune_verdict(result: dict[str, Any]) -> str:

@@ -241,19 +241,52 @@ def test_corrections_are_kept_as_samples_and_first_choices_are_not(qtbot: QtBot,
     assert "Kept your “7”" in controller.window.messages[-1]
 
 
+def _press_default(shown: list[tuple[str, list[str], str]]) -> Any:
+    def press(box: QMessageBox) -> int:  # what pressing Enter does
+        shown.append((box.text(), [b.text() for b in box.buttons()], box.defaultButton().text()))
+        box.defaultButton().click()
+        return 0
+
+    return press
+
+
 def test_a_finished_training_offers_to_switch(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda parent, title, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
+    from training.evaluate import judge_run
+
+    shown: list[tuple[str, list[str], str]] = []
+    monkeypatch.setattr(QMessageBox, "exec", _press_default(shown))
     controller = _controller(qtbot)
     job = FakeJob()
     controller.jobs.append(job)
     controller.jobs_window().add_job(job)
-    job.end("finished", {"bundle": "/models/mine", "name": "mine", "val_top1": 0.991, "test_top1": None})
+    job.end("finished", {"bundle": "/models/mine", "name": "mine", "val_top1": 0.991, "test_top1": None,
+                         "verdict": judge_run(0.991, 10, 2400, 2, 32).to_json()})
     controller.poll()
-    assert asked == ["Model mine trained: validation top-1 99.10%. Switch to it?"]
+    assert shown == [("Model mine trained: validation top-1 99.10%.\n\nSwitch to it?", ["Switch", "Keep current"],
+                      "Switch")]
     assert controller.window.switched == ["/models/mine"] and controller.window.refreshed == 1
     assert controller.jobs_window().overall_bar.value() == 100
+
+
+def test_a_model_no_better_than_guessing_is_not_offered_by_default(qtbot: QtBot,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.evaluate import judge_run
+
+    shown: list[tuple[str, list[str], str]] = []
+    monkeypatch.setattr(QMessageBox, "exec", _press_default(shown))
+    controller = _controller(qtbot)
+    job = FakeJob()
+    controller.jobs.append(job)
+    controller.jobs_window().add_job(job)
+    # The run: "validation top-1 9.83%, test 11.39%. Switch to it?" with Yes the default.
+    job.end("finished", {"bundle": "/models/small", "name": "small", "val_top1": 0.0983, "test_top1": 0.1139,
+                         "verdict": judge_run(0.1139, 10, 150, 3, 32).to_json()})
+    controller.poll()
+    text, buttons, default = shown[0]
+    assert (default, sorted(buttons)) == ("Keep current", ["Keep current", "Switch anyway"])
+    assert "no better than guessing among 10 classes" in text
+    assert "too few samples (15 per class" in text and "too short a run (3 epochs" in text
+    assert controller.window.switched == []
 
 
 def test_a_failed_job_says_why_and_switches_nothing(qtbot: QtBot, shown_errors: list[str]) -> None:
@@ -339,7 +372,11 @@ def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot,
     from tests.datagen import write_mnist_like
     from training.config import TrainConfig
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    def switch(box: QMessageBox) -> int:  # whatever the verdict on a 1-epoch model, the user switches
+        next(b for b in box.buttons() if b.text().startswith("Switch")).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", switch)
     window = MainWindow(str(tiny_bundle))
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
@@ -349,6 +386,8 @@ def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot,
     assert window.training.jobs_window().isVisible()
     qtbot.waitUntil(lambda: not job.running, timeout=180000)
     assert job.state == "finished", job.error
+    verdict = job.result["verdict"]  # the job judged its model against guessing
+    assert verdict["chance"] == 0.1 and verdict["near_chance"] == (verdict["top1"] < 0.2)
     jobs_window = window.training.jobs_window()
     assert jobs_window.overall_bar.value() == 100 and len(jobs_window.curves.epochs) == 1
     assert "Finished" in jobs_window.log.toPlainText()

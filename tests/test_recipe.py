@@ -201,6 +201,8 @@ def test_train_command_runs_both_stages_and_ends_with_json(tmp_path: Path, pretr
     assert status == 0, err
     summary = json.loads(out.strip().splitlines()[-1])
     assert set(summary) >= {"bundle", "val_top1", "seconds"} and 0 <= summary["val_top1"] <= 1
+    assert summary["verdict"]["chance"] == 0.1  # judged against guessing among 10 digits
+    assert ("WARNING: The model reads" in out) == summary["verdict"]["near_chance"]
     assert "Stage 1: training the head (base frozen)" in err and "Stage 2: fine-tuning the top 5" in err
     bundle = load_bundle(summary["bundle"])
     saved = TrainConfig.from_json(bundle.metadata["training"]["config"])
@@ -311,3 +313,23 @@ def test_two_epochs_of_3000_mnist_digits_read_90_percent(tmp_path: Path, mnist_d
     config = TrainConfig(data=str(mnist_dir), out=str(tmp_path / "digits"), epochs=2, limit=3000)
     result = train(config)
     assert result.test_top1 is not None and result.test_top1 >= 0.90, result
+
+
+@pytest.mark.parametrize("top1, classes, near", [
+    (0.1139, 10, True), (0.199, 10, True), (0.2, 10, False), (0.6, 2, True), (0.63, 2, False),
+    (0.04, 3146, True), (0.06, 3146, False), (float("nan"), 10, True), (None, 10, True)])
+def test_a_run_near_chance_is_judged_so(top1: float | None, classes: int, near: bool) -> None:
+    from training.evaluate import RunVerdict, judge_run
+
+    verdict = judge_run(top1, classes, train_samples=60000, epochs=10, batch_size=128)
+    assert verdict.near_chance == near
+    assert bool(verdict.reason) == near and np.isfinite(verdict.top1)
+    assert RunVerdict.from_json(json.loads(json.dumps(verdict.to_json(), allow_nan=False))) == verdict
+
+
+def test_the_verdict_names_what_probably_went_wrong() -> None:
+    from training.evaluate import judge_run
+
+    assert "too few samples (5 per class" in judge_run(0.1, 10, 50, 100, 32).reason
+    assert "too short a run (1 epochs of 2000 samples are 16 training steps" in judge_run(0.1, 10, 2000, 1, 128).reason
+    assert "the data or the settings" in judge_run(0.1, 10, 60000, 30, 128).reason

@@ -8,7 +8,9 @@ import sys
 import time
 from typing import Any
 
+from core.bundle import load_bundle
 from training.config import TrainConfig
+from training.evaluate import bundle_verdict
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
                 "title", "init_from", "strategy", "optimizer", "input_size", "weights", "adapter", "head",
@@ -131,10 +133,14 @@ def run_train_command(args: argparse.Namespace, command: str | None) -> int:
     if result.bundle is None:
         print(f"worker finished its part in {result.seconds:.0f}s (the chief writes the bundle)")
         return 0
+    verdict = bundle_verdict(load_bundle(result.bundle))
     print(f"wrote {result.bundle}: val top-1 {result.val_top1:.4%}"
           + (f", test top-1 {result.test_top1:.4%}" if result.test_top1 is not None else "")
           + f" in {result.seconds:.0f}s")
+    if verdict.near_chance:
+        print(f"WARNING: {verdict.reason}")
     if args.json:
         print(json.dumps({"bundle": str(result.bundle), "val_top1": result.val_top1,
-                          "test_top1": result.test_top1, "seconds": round(result.seconds, 1)}))
+                          "test_top1": result.test_top1, "seconds": round(result.seconds, 1),
+                          "verdict": verdict.to_json()}))
     return 0

@@ -76,3 +76,104 @@ def evaluate_arrays(recognizer: Any, x: np.ndarray, y: np.ndarray, batch_size: i
     start = time.perf_counter()
     probs = recognizer.predict_many(x.astype(np.float32), batch_size)
     return score(probs, y, time.perf_counter() - start), probs
+
+
+#: Training samples per class below which a near-chance run is blamed on too few samples.
+FEW_SAMPLES_PER_CLASS = 20
+#: Training steps below which a near-chance run is blamed on too short a run.
+FEW_STEPS = 150
+
+
+@dataclass(frozen=True)
+class RunVerdict:
+    """Whether a trained model does better than guessing, and if not, what probably went wrong.
+
+    Attributes:
+        near_chance: True when ``top1`` is below ``threshold``: the model must not be offered
+            as a good one.
+        top1: The accuracy judged (test, or validation when there is no test split).
+        chance: The accuracy of guessing (1 / classes).
+        threshold: The accuracy a useful model must reach (see ``judge_run``).
+        reason: What probably went wrong, in words (empty when not near chance).
+    """
+
+    near_chance: bool
+    top1: float
+    chance: float
+    threshold: float
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict (all numbers finite) for job results and ``--json``."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunVerdict:
+        """The verdict from ``to_json``'s dict (a job result crossing a process boundary)."""
+        return cls(bool(data["near_chance"]), float(data["top1"]), float(data["chance"]), float(data["threshold"]),
+                   str(data["reason"]))
+
+
+def near_chance_threshold(classes: int) -> float:
+    """The top-1 below which a model of ``classes`` outputs is no better than guessing.
+
+    Twice chance, or chance plus 5 points when that is more (3,146 classes: 5.03%), but
+    never above chance plus a quarter of the way to 100% (2 classes: 62.5%, not 100%).
+    """
+    chance = 1.0 / max(1, classes)
+    return min(chance + max(chance, 0.05), chance + 0.25 * (1.0 - chance))
+
+
+def judge_run(top1: float | None, classes: int, train_samples: int, epochs: int, batch_size: int) -> RunVerdict:
+    """Judges a finished training run against guessing.
+
+    Args:
+        top1: Test top-1 (or validation's when there is no test split); None or NaN
+            counts as near chance (nothing could be measured).
+        classes: Output classes.
+        train_samples: Samples the model trained on.
+        epochs: Epochs it trained (of its one stage, or its first).
+        batch_size: Samples per step.
+
+    Returns:
+        The verdict; its reason names too few samples and/or too few training steps.
+    """
+    chance = 1.0 / max(1, classes)
+    threshold = near_chance_threshold(classes)
+    measured = top1 is not None and np.isfinite(top1)
+    value = float(top1) if measured else 0.0
+    if measured and value >= threshold:
+        return RunVerdict(False, value, chance, threshold, "")
+    per_class = train_samples / max(1, classes)
+    steps = -(-train_samples // max(1, batch_size)) * epochs
+    causes = []
+    if per_class < FEW_SAMPLES_PER_CLASS:
+        causes.append(f"too few samples ({per_class:.0f} per class; at least {FEW_SAMPLES_PER_CLASS} help)")
+    if steps < FEW_STEPS:
+        causes.append(f"too short a run ({epochs} epochs of {train_samples} samples are {steps} training steps; "
+                      f"more epochs help)")
+    if not causes:
+        causes.append("the data or the settings (check the labels, or try a lower learning rate)")
+    head = (f"The model reads {value:.2%}, no better than guessing among {classes} classes "
+            f"({chance:.2%}; a useful model reaches {threshold:.2%} at least)" if measured else
+            "The model's accuracy could not be measured")
+    return RunVerdict(True, value, chance, threshold, f"{head}. Probably {' and '.join(causes)}.")
+
+
+def bundle_verdict(bundle: Any) -> RunVerdict:
+    """``judge_run`` on what a trained bundle's metadata records (test top-1, else validation's).
+
+    Args:
+        bundle: A ``core.bundle.ModelBundle`` written by ``training.train``.
+
+    Returns:
+        The verdict.
+    """
+    from training.recipe import short_run_batch_size
+
+    metrics, made = bundle.metadata.get("metrics", {}), bundle.metadata.get("training", {})
+    scores = metrics.get("test") or metrics.get("val") or {}
+    config = made.get("config", {})
+    samples, epochs = int(made.get("train_samples", 0)), int(config.get("epochs", 1))
+    batch = short_run_batch_size(int(config.get("batch_size", 128)), samples, epochs)
+    return judge_run(scores.get("top1"), len(bundle.labels), samples, epochs, batch)
