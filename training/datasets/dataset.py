@@ -19,6 +19,7 @@ import numpy as np
 from core.errors import DatasetError
 from core.preprocess import Preprocessing
 from training.datasets.readers import Source, count, iter_labels, iter_lazy, resolve
+from training.datasets.stream import memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,9 @@ def read_samples(path: str | Path, spec: Preprocessing, split: str = "train", li
     dataset = open_dataset(path, spec, limit, format, split)
     total = len(dataset)
     shape = (total, spec.size, spec.size, 1)
+    if cache is None and total * spec.size ** 2 > memory_limit():
+        raise DatasetError(f"{path} is too large to hold in memory: {total:,} samples of {spec.size}x{spec.size} "
+                           f"take {total * spec.size ** 2 / 1e9:.1f} GB. Read it with a cache file, or pass a limit.")
     x = np.lib.format.open_memmap(cache, "w+", np.uint8, shape) if cache else np.empty(shape, np.uint8)
     labels: list[str] = []
     writers: list[int] = []

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import DatasetError
+from core.safeio import open_regular
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,7 @@ def detect_format(path: Path, forced: str | None = None) -> EtlFormat:
     by_name = _format_from_name(path)
     if by_name is not None:
         return by_name
-    size = os.path.getsize(path)
+    size = _size(path)
     fits = sorted({f.record for f in FORMATS.values() if size and size % f.record == 0})
     if len(fits) == 1 and fits[0] != FORMATS["ETL8G"].record:
         return next(f for f in FORMATS.values() if f.record == fits[0])
@@ -155,7 +157,7 @@ def etl_files(path: Path) -> list[Path]:
 def count_records(path: Path, fmt: EtlFormat | None = None) -> tuple[int, int]:
     """(complete records holding samples, bytes of a truncated last record) of a file."""
     fmt = fmt or detect_format(path)
-    size = os.path.getsize(path)
+    size = _size(path)
     records, tail = divmod(size, fmt.record)
     return max(0, records - (1 if fmt.dummy_first else 0)), tail
 
@@ -176,11 +178,7 @@ def iter_etl(path: Path, fmt: EtlFormat | None = None) -> Iterator[tuple[np.ndar
     """
     fmt = fmt or detect_format(path)
     layout = struct.Struct(fmt.layout)
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise DatasetError(f"Cannot read the ETL file {path}: {exc}") from exc
-    with handle:
+    with os.fdopen(open_regular(path, "ETL file", DatasetError), "rb") as handle:
         _warn_if_truncated(path, fmt)
         if fmt.dummy_first:
             handle.read(fmt.record)
@@ -193,7 +191,7 @@ def iter_etl_labels(path: Path, fmt: EtlFormat | None = None) -> Iterator[str]:
     """The labels of a file's records, in order, without decoding the pictures."""
     fmt = fmt or detect_format(path)
     records, _ = count_records(path, fmt)
-    with open(path, "rb") as handle:
+    with os.fdopen(open_regular(path, "ETL file", DatasetError), "rb") as handle:
         for i in range(records):
             handle.seek((i + fmt.dummy_first) * fmt.record + 2)
             yield jis_to_char(int.from_bytes(handle.read(2), "big"))
@@ -204,7 +202,18 @@ def _warn_if_truncated(path: Path, fmt: EtlFormat) -> None:
     if tail:
         log.warning("%s is truncated: %d bytes is not a multiple of the %s record size (%d bytes); "
                     "reading its %d complete records and ignoring the last %d bytes.",
-                    path, os.path.getsize(path), fmt.name, fmt.record, records, tail)
+                    path, _size(path), fmt.name, fmt.record, records, tail)
+
+
+def _size(path: Path) -> int:
+    """The size of an ETL file, which must be a regular file (a FIFO would block the reader)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise DatasetError(f"Cannot read the ETL file {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise DatasetError(f"The ETL file {path} is not a regular file.")
+    return info.st_size
 
 
 def _decode_image(data: bytes, fmt: EtlFormat) -> np.ndarray:

@@ -11,7 +11,6 @@ the user's own corrected writing). Every sample goes through
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from core.errors import DatasetError, MojiyomiError
 from core.ink import Ink
 from core.preprocess import Preprocessing, normalize_image, preprocess_ink
 from core.samples import DB_SUFFIXES
+from training.datasets.npz import load_npz, npz_labels
+from training.datasets.textfile import iter_ink_lines, iter_lines
 
 if TYPE_CHECKING:
     from training.datasets.dataset import Samples
@@ -128,8 +129,7 @@ def count(source: Source) -> int:
 
         return sum(count_records(p, detect_format(p, source.etl))[0] for p in etl_files(source.path))
     if source.kind == "ink":
-        with open(source.path, "rb") as handle:
-            return sum(1 for line in handle if line.strip())
+        return sum(1 for _, line in iter_lines(source.path, "ink dataset") if line.strip())
     return sum(1 for _ in iter_labels(source))
 
 
@@ -145,11 +145,9 @@ def iter_labels(source: Source) -> Iterator[str]:
     elif source.kind == "folder":
         yield from (label for _, label in _folder_files(source.path))
     elif source.kind == "npz":
-        with np.load(source.path, allow_pickle=False) as data:
-            names = data["labels"] if "labels" in data.files else None
-            yield from (str(names[int(v)]) if names is not None else str(v) for v in data["y"])
+        yield from npz_labels(source.path)
     elif source.kind == "ink":
-        yield from (_ink_label(source.path, line) for line in _lines(source.path))
+        yield from (ink.label or "" for _, ink in iter_ink_lines(source.path))
     elif source.kind in ("tdic", "samples"):
         yield from (ink.label or "" for ink in _inks(source.path, source.kind))
 
@@ -215,18 +213,6 @@ def _mnist(source: Source) -> tuple[np.ndarray, np.ndarray]:
     return load_mnist(None if source.kind == "keras" else source.path, source.split)
 
 
-def _lines(path: Path) -> Iterator[str]:
-    with open(path, encoding="utf-8") as handle:
-        yield from (line for line in handle if line.strip())
-
-
-def _ink_label(path: Path, line: str) -> str:
-    try:
-        return str(json.loads(line).get("label") or "")
-    except (ValueError, AttributeError) as exc:
-        raise DatasetError(f"{path}: a line is not an ink JSON object ({exc}). Received: {line[:80]!r}") from None
-
-
 def _folder_files(path: Path) -> list[tuple[Path, str]]:
     files = []
     for sub in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -249,22 +235,25 @@ def _picture_input(file: Path, spec: Preprocessing) -> np.ndarray | None:
 
 def _inks(path: Path, kind: str) -> Iterable[Ink]:
     """The inks of an ink dataset, a Tomoe dictionary or a samples database."""
-    from core.ink import iter_ink_dataset
+    return (ink for _, ink in _numbered_inks(path, kind))
+
+
+def _numbered_inks(path: Path, kind: str) -> Iterable[tuple[str, Ink]]:
+    """(where in the file, ink) for each ink: ``"line N"`` in an ink dataset, else ``"ink N"``."""
     from core.samples import labelled_inks
     from training.datasets.tomoe import iter_tdic
 
-    if kind == "tdic":
-        return iter_tdic(path)
-    if kind == "samples":
-        return labelled_inks(path)
-    return iter_ink_dataset(path)
+    if kind == "ink":
+        return ((f"line {number}", ink) for number, ink in iter_ink_lines(path))
+    inks = iter_tdic(path) if kind == "tdic" else labelled_inks(path)
+    return ((f"ink {number}", ink) for number, ink in enumerate(inks, 1))
 
 
 def _lazy_inks(path: Path, kind: str) -> Iterator[Lazy]:
     writer_ids: dict[str, int] = {}
-    for ink in _inks(path, kind):
+    for where, ink in _numbered_inks(path, kind):
         if not ink.label:
-            raise DatasetError(f"{path}: every ink of a dataset needs a label; one has none.")
+            raise DatasetError(f"{path}, {where}: every ink of a dataset needs a label; this one has none.")
         writer = ink.extra.get("writer")
         wid = writer_ids.setdefault(str(writer), len(writer_ids)) if writer is not None else -1
         yield partial(_ink_input, ink), str(ink.label), wid
@@ -280,20 +269,10 @@ def _ink_input(ink: Ink, spec: Preprocessing) -> np.ndarray | None:
 
 
 def _lazy_npz(path: Path) -> Iterator[Lazy]:
-    try:
-        data = np.load(path, allow_pickle=False)
-        x, y = data["x"], data["y"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise DatasetError(f"{path} is not an NPZ with arrays 'x' and 'y': {exc}") from exc
-    names = data["labels"] if "labels" in data.files else None
-    writers = data["writers"] if "writers" in data.files else None
-    if x.ndim == 4:
-        x = x[..., 0]
-    if x.ndim != 3 or len(x) != len(y):
-        raise DatasetError(f"{path}: x must be (N, H, W[, 1]) and y (N,). Received x {x.shape}, y {y.shape}")
-    for i in range(len(y)):
-        label = str(names[int(y[i])]) if names is not None else str(y[i])
-        yield partial(_array_input, x[i]), label, int(writers[i]) if writers is not None else -1
+    data = load_npz(path)
+    x = data.x[..., 0] if data.x.ndim == 4 else data.x
+    for i in range(len(data.y)):
+        yield partial(_array_input, x[i]), data.label(i), int(data.writers[i]) if data.writers is not None else -1
 
 
 def _array_input(image: np.ndarray, spec: Preprocessing) -> np.ndarray | None:

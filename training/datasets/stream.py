@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,16 @@ import numpy as np
 
 #: Datasets whose normalized inputs exceed this many bytes are memory-mapped from disk.
 IN_MEMORY_LIMIT = 2 * 1024 ** 3
+#: Memory assumed where the system does not say how much it has.
+DEFAULT_MEMORY_BYTES = 16 * 1024 ** 3
+
+
+def memory_limit() -> int:
+    """Bytes one dataset's arrays may take in memory: three quarters of the physical memory."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4)
+    except (AttributeError, ValueError, OSError):
+        return DEFAULT_MEMORY_BYTES
 
 
 def write_split(source: np.ndarray, indices: np.ndarray, path: Path, chunk: int = 4096) -> np.ndarray:
