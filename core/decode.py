@@ -123,11 +123,14 @@ class RunCache:
     """Candidates of runs already recognized, by members; keep one per canvas or picture."""
 
     probs: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict)
+    candidates: dict[tuple[object, ...], tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
     def retain(self, keep: set[tuple[int, ...]]) -> None:
         """Forgets runs that are no longer possible (after an undo, say)."""
         for key in [k for k in self.probs if k not in keep]:
             del self.probs[key]
+        for key in [k for k in self.candidates if k[0] not in keep]:
+            del self.candidates[key]
 
 
 def ink_pieces(ink: Ink, layout: Layout = "horizontal", tolerance: float = 0.15) -> list[Piece]:
@@ -174,7 +177,9 @@ class _Run:
 class _Hyp:
     score: float
     text: str
-    chars: tuple[CharReading, ...]
+    parent: _Hyp | None
+    run: _Run | None
+    choice: int
 
 
 def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.ndarray],
@@ -211,8 +216,13 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
         batch = np.stack([model_input(members) for members in missing])
         for members, probs in zip(missing, recognizer.predict_many(batch)):
             cache.probs[members] = probs
-    candidates = {run.members: _candidates(recognizer, cache.probs[run.members], run, config, allowed)
-                  for run in runs}
+    candidates = {}
+    for run in runs:
+        key = (run.members, run.small, config.top_k, allowed)
+        found = cache.candidates.get(key)
+        if found is None:
+            found = cache.candidates[key] = _candidates(recognizer, cache.probs[run.members], run, config, allowed)
+        candidates[run.members] = found
     weights = np.asarray(config.segment_weights)
     geometry = {run.members: config.segment_weight * _log_sigmoid(float(run.features @ weights)) for run in runs}
     # Narrow characters (1, l, !, brackets) are judged as if they were of a usual width.
@@ -221,29 +231,41 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     by_start: dict[int, list[_Run]] = {}
     for run in runs:
         by_start.setdefault(run.start, []).append(run)
+    # The run's score of each candidate without the language model (it does not depend on the path).
+    base = {}
+    for run in runs:
+        labels, logp = candidates[run.members]
+        narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels))
+        base[run.members] = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) \
+            + config.char_bonus
+    use_lm = lm is not None and config.lm_weight != 0
     beams: list[list[_Hyp]] = [[] for _ in range(len(pieces) + 1)]
-    beams[0] = [_Hyp(0.0, "", ())]
+    beams[0] = [_Hyp(0.0, "", None, None, 0)]
     for i in range(len(pieces)):
         beams[i] = sorted(beams[i], key=lambda h: -h.score)[:config.beam]
         for hyp in beams[i]:
             for run in by_start.get(i, ()):
-                labels, logp = candidates[run.members]
-                narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels))
-                scores = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) \
-                    + config.char_bonus
-                if lm is not None and config.lm_weight:
-                    scores = scores + config.lm_weight * _lm_scores(lm, context + hyp.text, labels)
-                shown = tuple(Candidate(label, float(np.exp(p))) for label, p in zip(labels, logp))
-                for k in np.argsort(-scores)[:config.beam]:
-                    char = CharReading(labels[k], _promote(shown, int(k)), run.members, run.box)
-                    beams[run.stop].append(_Hyp(hyp.score + float(scores[k]), hyp.text + labels[k],
-                                                hyp.chars + (char,)))
+                labels = candidates[run.members][0]
+                scores = base[run.members]
+                if use_lm:
+                    scores = scores + config.lm_weight * _lm_scores(lm, context + hyp.text, labels)  # type: ignore[arg-type]
+                best = np.argpartition(-scores, config.beam)[:config.beam] if len(scores) > config.beam \
+                    else range(len(scores))
+                for k in best:
+                    beams[run.stop].append(_Hyp(hyp.score + float(scores[k]), hyp.text + labels[k], hyp, run, int(k)))
     final = beams[len(pieces)]
-    if lm is not None and config.lm_weight:
-        final = [_Hyp(h.score + config.lm_weight * lm.end_log_prob(context + h.text), h.text, h.chars)
-                 for h in final]
-    best = max(final, key=lambda h: h.score)
-    return Reading(best.text, best.chars, best.score)
+    if use_lm:
+        final = [_Hyp(h.score + config.lm_weight * lm.end_log_prob(context + h.text), h.text,  # type: ignore[union-attr]
+                      h.parent, h.run, h.choice) for h in final]
+    best_hyp = max(final, key=lambda h: h.score)
+    chars: list[CharReading] = []
+    hyp: _Hyp | None = best_hyp
+    while hyp is not None and hyp.run is not None:
+        labels, logp = candidates[hyp.run.members]
+        shown = tuple(Candidate(label, float(np.exp(p))) for label, p in zip(labels, logp))
+        chars.append(CharReading(labels[hyp.choice], _promote(shown, hyp.choice), hyp.run.members, hyp.run.box))
+        hyp = hyp.parent
+    return Reading(best_hyp.text, tuple(reversed(chars)), best_hyp.score)
 
 
 def _runs(pieces: Sequence[Piece], axis: int, size: float, config: DecodeConfig) -> list[_Run]:
@@ -303,14 +325,14 @@ def _log_sigmoid(z: float) -> float:
 def _candidates(recognizer: Recognizer, probs: np.ndarray, run: _Run, config: DecodeConfig,
                 allowed: Callable[[str], bool] | None) -> tuple[list[str], np.ndarray]:
     labels = recognizer.bundle.labels
-    probs = order_by_size(probs, labels, "small" if run.small else "large")
+    probs = order_by_size(probs, labels, "small" if run.small else "large", recognizer.label_index)
     ranked = recognizer.rank(probs, config.top_k, allowed)
     names = [c.label for c in ranked]
     return names, np.log(np.maximum([c.score for c in ranked], 1e-9))
 
 
 def _lm_scores(lm: CharLM, context: str, labels: Sequence[str]) -> np.ndarray:
-    return np.array([lm.log_prob(context, label) for label in labels])
+    return lm.log_probs(context, labels)
 
 
 def _promote(candidates: tuple[Candidate, ...], k: int) -> tuple[Candidate, ...]:

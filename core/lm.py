@@ -23,6 +23,7 @@ import os
 import unicodedata
 import zipfile
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ class CharLM:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_ids", {token: i for i, token in enumerate(self.vocab)})
         object.__setattr__(self, "_cache", OrderedDict())
+        object.__setattr__(self, "_word_cache", OrderedDict())
 
     @property
     def order(self) -> int:
@@ -92,7 +94,12 @@ class CharLM:
     def token_id(self, char: str) -> int:
         """The id of a character's token (``UNKNOWN_ID`` when the model has not seen it)."""
         ids: dict[str, int] = self.__dict__["_ids"]
-        return ids.get(normalize_char(char), UNKNOWN_ID)
+        found = ids.get(char)
+        if found is None:
+            found = ids.get(normalize_char(char), UNKNOWN_ID)
+            if len(ids) < len(self.vocab) + 65536:  # remember spellings seen (full-width, digits)
+                ids[char] = found
+        return found
 
     def log_prob(self, context: str, char: str) -> float:
         """log P(char | the text before it), natural log.
@@ -109,6 +116,14 @@ class CharLM:
         if target == DIGIT_ID:
             p /= 10.0
         return math.log(p) if p > 0 else UNKNOWN_LOG_PROB
+
+    def log_probs(self, context: str, chars: Sequence[str]) -> np.ndarray:
+        """``log_prob(context, c)`` for each of ``chars`` at once (one distribution lookup)."""
+        dist = self.distribution(context)
+        ids = np.fromiter((self.token_id(c) for c in chars), np.intp, len(chars))
+        p = dist[ids] / np.where(ids == DIGIT_ID, 10.0, 1.0)
+        known = (ids != UNKNOWN_ID) & (p > 0)
+        return np.where(known, np.log(np.where(known, p, 1.0)), UNKNOWN_LOG_PROB)
 
     def score(self, text: str, context: str = "", final: bool = False) -> float:
         """log P of ``text`` following ``context``: the sum of each character's ``log_prob``.
@@ -141,7 +156,7 @@ class CharLM:
             cache.move_to_end(history)
             return found
         a, b = history
-        p = self._word_distribution(a, b)
+        p = self._word_distribution(a, b).copy()
         if b != BOW_ID:  # the word goes on, or it ends and the next one starts
             p = p + p[EOW_ID] * self._word_distribution(BOW_ID, BOW_ID)
         p[EOW_ID] = p[BOW_ID] = 0.0
@@ -152,7 +167,16 @@ class CharLM:
         return p
 
     def _word_distribution(self, a: int, b: int) -> np.ndarray:
-        """P_w(token | a b) inside a word, interpolated down to the unigram."""
+        """P_w(token | a b) inside a word, interpolated down to the unigram (cached)."""
+        cache: OrderedDict[tuple[int, ...], np.ndarray] = self.__dict__["_word_cache"]
+        found = cache.get((a, b))
+        if found is None:
+            found = cache[(a, b)] = self._compute_word_distribution(a, b)
+            if len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
+        return found
+
+    def _compute_word_distribution(self, a: int, b: int) -> np.ndarray:
         p1 = np.exp(self.unigram.astype(np.float64))
         p2 = float(self.gamma1[b]) * p1
         _scatter(p2, self.keys2, self.alpha2, _key(b), 1)
