@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,10 @@ class TrainDialog(QDialog):
 class FinetuneDialog(QDialog):
     """Fine-tune the current model on the user's samples.
 
+    Labels the model does not know become new classes only with ``MIN_NEW_CLASS_SAMPLES``
+    samples each (the dialog lists which do and which do not); the held-out count shown is
+    the one the fine-tune will hold out.
+
     Args:
         sample_labels: The label of every sample (repeated as often as there are samples).
         model_labels: The labels the current model knows.
@@ -142,10 +147,13 @@ class FinetuneDialog(QDialog):
 
     def __init__(self, sample_labels: Sequence[str], model_labels: Sequence[str], model_title: str,
                  parent: QWidget | None = None) -> None:
+        from training.adapt import MIN_NEW_CLASS_SAMPLES, new_classes
+
         super().__init__(parent)
         self.setWindowTitle("Fine-tune on my handwriting")
         known = set(model_labels)
-        self.unknown = sorted(set(sample_labels) - known)
+        self.counts = Counter(sample_labels)
+        self.unknown, self.refused = new_classes(sample_labels, known)
         self.total = len(sample_labels)
         self.known_count = sum(1 for label in sample_labels if label in known)
         self.model_title = model_title
@@ -153,13 +161,23 @@ class FinetuneDialog(QDialog):
         self.info = QLabel(self)
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
-        shown = " ".join(self.unknown[:12]) + (" …" if len(self.unknown) > 12 else "")
-        self.add_labels = QCheckBox(f"Add these {len(self.unknown)} classes to the model ({shown}): the head "
-                                    "grows, old classes keep their weights", self)
+        shown = " ".join(f"{label} ({self.counts[label]})" for label in self.unknown[:12])
+        self.add_labels = QCheckBox(f"Add these {len(self.unknown)} classes to the model ({shown}"
+                                    f"{' …' if len(self.unknown) > 12 else ''}): the head grows, old classes keep "
+                                    "their weights", self)
         self.add_labels.setChecked(bool(self.unknown))
         self.add_labels.setVisible(bool(self.unknown))
         self.add_labels.toggled.connect(self._update)
         layout.addWidget(self.add_labels)
+        self.refused_note = QLabel(self)
+        self.refused_note.setWordWrap(True)
+        refused = " ".join(f"{label} ({self.counts[label]})" for label in self.refused[:12])
+        self.refused_note.setText(
+            f"Not added: {len(self.refused)} label(s) the model does not know with fewer than "
+            f"{MIN_NEW_CLASS_SAMPLES} samples each: {_html(refused)}{' …' if len(self.refused) > 12 else ''}. "
+            f"A new class needs at least {MIN_NEW_CLASS_SAMPLES} samples; until then their samples are not used.")
+        self.refused_note.setVisible(bool(self.refused))
+        layout.addWidget(self.refused_note)
         form = QFormLayout()
         self.epochs = _spin(self, 1, 200, 12)
         form.addRow("Epochs", self.epochs)
@@ -168,10 +186,24 @@ class FinetuneDialog(QDialog):
         layout.addWidget(self.buttons)
         self._update()
 
+    def _used_counts(self) -> list[int]:
+        """Samples per label that the fine-tune will use."""
+        used = set(self.counts) - set(self.unknown) - set(self.refused)
+        if self.add_labels.isChecked():
+            used |= set(self.unknown)
+        return [self.counts[label] for label in sorted(used)]
+
     @property
     def usable(self) -> int:
-        """Samples the fine-tune will use (those of unknown labels only when they are added)."""
-        return self.total if self.add_labels.isChecked() else self.known_count
+        """Samples the fine-tune will use (those of new classes only when they are added)."""
+        return sum(self._used_counts())
+
+    @property
+    def held_out(self) -> int:
+        """Samples the fine-tune will hold out to measure the new model."""
+        from training.adapt import HOLDOUT_FRACTION, holdout_total
+
+        return holdout_total(self._used_counts(), HOLDOUT_FRACTION)
 
     @property
     def needed(self) -> int:
@@ -183,10 +215,14 @@ class FinetuneDialog(QDialog):
     def _update(self) -> None:
         from training.adapt import MIN_SAMPLES
 
-        lines = [f"Adapt <b>{_html(self.model_title)}</b> to your {self.usable} samples. A quarter are held out "
-                 "to measure the new model before you switch to it; the current model is never changed."]
+        held = self.held_out
+        measured = (f"{held} of them are held out to measure the new model before you switch to it" if held else
+                    "none can be held out to measure the new model (write some characters twice or more)")
+        lines = [f"Adapt <b>{_html(self.model_title)}</b> to your {self.usable} samples: {measured}; the current "
+                 "model is never changed."]
         if self.unknown and not self.add_labels.isChecked():
-            lines.append(f"{self.total - self.known_count} samples of labels the model does not know are left out.")
+            lines.append(f"{sum(self.counts[label] for label in self.unknown)} samples of labels the model does "
+                         "not know are left out.")
         if self.needed:
             lines.append(f"<b>{self.needed} more samples are needed</b> (at least {MIN_SAMPLES}). Correct the "
                          "app when it misreads you, or use Samples > Practice.")
@@ -236,12 +272,27 @@ def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> boo
 
 
 def finetune_verdict(result: dict[str, Any]) -> str:
-    """Before/after accuracies of a fine-tune and the recommendation, as rich text."""
+    """Before/after accuracies of a fine-tune and the recommendation, as rich text (never "nan%")."""
+    before, after = _fraction(result.get("user_top1_before")), _fraction(result.get("user_top1_after"))
+    held = int(result.get("held_out_samples") or 0)
+    if before is None or after is None:
+        user = "Your held-out samples: <b>no held-out samples</b> to measure the new model on"
+    else:
+        user = f"Your {held} held-out samples: {before:.1%} → <b>{after:.1%}</b>"
+    base_before, base_after = _fraction(result.get("base_top1_before")), _fraction(result.get("base_top1_after"))
+    base = ("Original validation data: not measured" if base_before is None or base_after is None else
+            f"Original validation data: {base_before:.2%} → <b>{base_after:.2%}</b>")
     added = result.get("new_labels") or []
     grown = f"<br>New classes: {_html(' '.join(added))}" if added else ""
-    return (f"Your held-out samples: {result['user_top1_before']:.1%} → <b>{result['user_top1_after']:.1%}</b><br>"
-            f"Original validation data: {result['base_top1_before']:.2%} → "
-            f"<b>{result['base_top1_after']:.2%}</b>{grown}<br><br>{_html(str(result.get('reason', '')))}")
+    new_read = _fraction(result.get("new_top1_after"))
+    if added and new_read is not None:
+        grown += f" (read {new_read:.1%} of their held-out samples)"
+    return f"{user}<br>{base}{grown}<br><br>{_html(str(result.get('reason', '')))}"
+
+
+def _fraction(value: Any) -> float | None:
+    """A finite accuracy from a job result, or None (missing, None or NaN)."""
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
 def ask_to_switch_after_finetune(parent: QWidget, result: dict[str, Any]) -> bool:

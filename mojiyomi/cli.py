@@ -200,11 +200,10 @@ def _run_finetune(args: argparse.Namespace) -> int:
     outcome = finetune(base, read_samples(args.samples), holdout, config, Path(args.out) if args.out else None,
                        command="mojiyomi " + shlex.join(sys.argv[1:]))
     r = outcome.result
-    print(f"wrote {outcome.bundle}: your top-1 {r.user_top1_before:.1%} -> {r.user_top1_after:.1%}, "
-          f"original data {r.base_top1_before:.2%} -> {r.base_top1_after:.2%} in {r.seconds:.0f}s. "
+    print(f"wrote {outcome.bundle}: {r.summary()}. "
           f"{'Switch recommended' if r.recommended else 'Not recommended'}: {r.reason}")
     if args.json:
-        print(json.dumps({**r.to_json(), "bundle": str(outcome.bundle)}, ensure_ascii=False))
+        print(json.dumps({**r.to_json(), "bundle": str(outcome.bundle)}, ensure_ascii=False, allow_nan=False))
     return 0
 
 

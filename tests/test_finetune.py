@@ -94,3 +94,70 @@ def test_blending_mixes_old_weights_and_keeps_new_classes_whole() -> None:
 def test_adapt_config_rejects_meaningless_settings(fields: dict) -> None:
     with pytest.raises(ValueError):
         AdaptConfig(**fields)
+
+
+def test_labels_with_too_few_samples_are_refused_and_the_model_keeps_its_classes(base_bundle: Path,
+                                                                                 tmp_path: Path) -> None:
+    # The flow: practice samples plus two corrections typed as new labels, one sample each.
+    samples = writer_samples(2, seed=6, slant=0.0, squash=1.0)
+    samples += [samples[0].with_label("ab"), samples[1].with_label("鷗")]
+    outcome = finetune(load_bundle(base_bundle), samples, None, AdaptConfig(epochs=1), tmp_path / "kept")
+    r = outcome.result
+    assert load_bundle(outcome.bundle).labels == tuple("0123456789")
+    assert (r.new_labels, r.refused_labels) == ((), ("ab", "鷗"))
+    assert "Not added as new classes (2: ab 鷗)" in r.reason and "at least 5 samples" in r.reason
+    assert r.trained_samples + r.held_out_samples == 20
+
+
+def test_before_and_after_are_measured_on_the_same_label_space(base_bundle: Path, tmp_path: Path) -> None:
+    import keras
+
+    from training.adapt import accuracy, load_replay
+
+    base = load_bundle(base_bundle)
+    x, y, val = load_replay(base)
+    truth = accuracy(keras.saving.load_model(base.keras_path, compile=False), x[val], y[val])
+    samples = writer_samples(2, seed=7, slant=0.0, squash=1.0)
+    samples += [ink.with_label("x") for ink in writer_samples(1, seed=8, slant=0.0, squash=1.0)[:6]]
+    r = finetune(base, samples, None, AdaptConfig(epochs=1), tmp_path / "grown").result
+    assert r.new_labels == ("x",)
+    # The base model measured as it is (the dialog said 0.13% for a model of about 97%).
+    assert r.base_top1_before == pytest.approx(truth) and truth > 0.5
+    assert r.base_top1_after > r.base_top1_before - 0.05  # the new class took (almost) nothing
+
+
+def test_no_held_out_samples_is_said_in_words_and_the_json_is_json(base_bundle: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    write_ink_dataset(writer_samples(1, seed=9, slant=0.5, squash=0.6), tmp_path / "once.jsonl")  # one per label
+    assert main(["finetune", "--model", str(base_bundle), "--samples", str(tmp_path / "once.jsonl"),
+                 "--epochs", "1", "--out", str(tmp_path / "p"), "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(out[-1], parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    assert summary["user_top1_before"] is None and summary["held_out_samples"] == 0
+    assert summary["recommended"] is False and "No held-out samples" in summary["reason"]
+    assert "no held-out samples" in out[-2] and "nan" not in out[-2].lower()
+
+
+def test_new_class_rows_start_from_their_samples_and_take_nothing_from_the_others() -> None:
+    import keras
+
+    from training.adapt import grow_classifier, init_new_classes, predict
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(4, activation="softmax")])
+    replay = rng.normal(size=(500, 8)).astype("float32")
+    before = predict(model, replay).argmax(1)
+    grown = grow_classifier(model, 4, 6)
+    assert (predict(grown, replay).argmax(1) == before).all()  # uninitialized new rows are silent
+    own = (rng.normal(size=(10, 8)) + 3.0).astype("float32")  # two new classes far from the replay data
+    user = (np.concatenate([own, -own]), np.array([4] * 10 + [5] * 10))
+    init_new_classes(grown, 4, user, replay)
+    after = predict(grown, replay)
+    assert (after.argmax(1) == before).mean() >= 0.99  # at most NEW_CLASS_QUIET of the replay moves
+    kernel = grown.layers[-1].get_weights()[0]
+    lengths = np.linalg.norm(kernel, axis=0)
+    np.testing.assert_allclose(lengths[4:], lengths[:4].mean(), rtol=1e-4)  # as long as the old rows
+    new_logit_own = predict(grown, own)[:, 4]
+    assert new_logit_own.mean() > after[:, 4].mean() * 10  # the row answers to its own samples

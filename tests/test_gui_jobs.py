@@ -187,17 +187,37 @@ def test_long_runs_keep_their_curve_cheap_to_paint(qtbot: QtBot) -> None:
 def test_finetune_dialog_says_how_many_more_samples_are_needed(qtbot: QtBot) -> None:
     from desktop.train_dialogs import FinetuneDialog
 
-    dialog = FinetuneDialog(["1", "2", "3", "字"], list("0123456789"), "Digits")
+    dialog = FinetuneDialog(["1", "2", "3"] + ["字"] * 5, list("0123456789"), "Digits")
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
-    assert "6 more samples are needed" in dialog.info.text() and not ok.isEnabled()
-    assert not dialog.add_labels.isHidden() and "字" in dialog.add_labels.text()
-    dialog.add_labels.setChecked(False)  # the unknown label's sample no longer counts
+    assert "2 more samples are needed" in dialog.info.text() and not ok.isEnabled()
+    assert not dialog.add_labels.isHidden() and "字 (5)" in dialog.add_labels.text()
+    dialog.add_labels.setChecked(False)  # the unknown label's samples no longer count
     assert "7 more samples are needed" in dialog.info.text()
     enough = FinetuneDialog(list("0123456789") * 2, list("0123456789"), "Digits")
     qtbot.addWidget(enough)
     assert enough.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled() and enough.add_labels.isHidden()
     assert "more samples are needed" not in enough.info.text()
+    assert "5 of them are held out" in enough.info.text()  # a quarter of 20, as the fine-tune holds out
+
+
+def test_a_new_class_needs_five_samples_and_the_dialog_says_so(qtbot: QtBot) -> None:
+    from desktop.train_dialogs import FinetuneDialog
+    from training.adapt import MIN_NEW_CLASS_SAMPLES, holdout_counts
+
+    # The flow: ten practice samples and two corrections typed as new labels, one sample each.
+    labels = list("日木") * 5 + ["ab", "鷗"]
+    dialog = FinetuneDialog(labels, ["日", "木", "本"], "Japanese")
+    qtbot.addWidget(dialog)
+    assert MIN_NEW_CLASS_SAMPLES == 5 and dialog.add_labels.isHidden()  # nothing to add: both are refused
+    assert not dialog.refused_note.isHidden()
+    assert "ab (1) 鷗 (1)" in dialog.refused_note.text() and "at least 5 samples" in dialog.refused_note.text()
+    assert dialog.usable == 10
+    # 14 samples, each label once or twice: "a quarter are held out" now means what the fine-tune does.
+    few = FinetuneDialog(list("日木本") * 2 + list("abcdefgh"), list("日木本abcdefgh"), "Japanese")
+    qtbot.addWidget(few)
+    assert f"{few.held_out} of them are held out" in few.info.text()
+    assert few.held_out == sum(holdout_counts([2, 2, 2] + [1] * 8, 0.25, 1)) == 3
 
 
 def test_train_dialog_checks_values_inline_and_never_reuses_a_name(qtbot: QtBot, tmp_path: Path,

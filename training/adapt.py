@@ -12,7 +12,8 @@ the classifier: old classes keep their weights.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,15 @@ from core.inputs import to_model_input
 REPLAY_FILE = "replay.npz"
 #: Fewest user samples a fine-tune accepts.
 MIN_SAMPLES = 10
+#: Fewest samples of a label the model does not know for it to become a new class: with one
+#: sample (the issue's "ab" and 鷗) the new class read 日 as "ab" and Tomoe fell from 96% to 2%.
+MIN_NEW_CLASS_SAMPLES = 5
+#: Share of the user's samples held out to measure the fine-tuned model.
+HOLDOUT_FRACTION = 0.25
+#: A new class's initial bias keeps it this many logits below the top class on all but
+#: ``NEW_CLASS_QUIET`` of the replay samples (the original data it must not take from).
+NEW_CLASS_MARGIN = 2.0
+NEW_CLASS_QUIET = 0.002
 
 
 @dataclass(frozen=True)
@@ -93,20 +103,58 @@ class AdaptConfig:
 
 @dataclass(frozen=True)
 class AdaptResult:
-    """Before/after accuracies of a fine-tune, and whether switching is recommended."""
+    """Before/after accuracies of a fine-tune, and whether switching is recommended.
 
-    user_top1_before: float
-    user_top1_after: float
+    Accuracies are fractions on the same label space before and after: the grown one, in
+    which the base model (before) reads every sample of a new class wrong. ``user_top1_*``
+    and ``new_top1_after`` are None when there is nothing to measure them on (no
+    held-out samples, no new class): never NaN.
+
+    Attributes:
+        user_top1_before: The base model on the user's held-out samples.
+        user_top1_after: The fine-tuned model on them.
+        base_top1_before: The base model on the bundle's replay validation samples.
+        base_top1_after: The fine-tuned model on them.
+        seconds: Wall time of the fine-tune.
+        new_labels: Labels added as new classes.
+        recommended: Whether switching to the new model is advised.
+        reason: Why (or why not), in words.
+        refused_labels: Unknown labels with too few samples (under ``MIN_NEW_CLASS_SAMPLES``):
+            their samples were not used.
+        trained_samples: User samples the model trained on.
+        held_out_samples: User samples held out to measure it.
+        new_top1_after: The fine-tuned model on held-out samples of the new classes.
+    """
+
+    user_top1_before: float | None
+    user_top1_after: float | None
     base_top1_before: float
     base_top1_after: float
     seconds: float
     new_labels: tuple[str, ...]
     recommended: bool
     reason: str
+    refused_labels: tuple[str, ...] = ()
+    trained_samples: int = 0
+    held_out_samples: int = 0
+    new_top1_after: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Plain dict for reports and the CLI."""
+        """Plain dict for reports and the CLI (JSON-safe: no NaN)."""
         return asdict(self)
+
+    def summary(self) -> str:
+        """The before/after figures in one line of words ("no held-out samples" when there are none)."""
+        if self.user_top1_before is None or self.user_top1_after is None:
+            user = "no held-out samples of yours to measure on"
+        else:
+            user = (f"your top-1 {self.user_top1_before:.1%} -> {self.user_top1_after:.1%} on "
+                    f"{self.held_out_samples} held-out samples")
+        added = f"; new classes {' '.join(self.new_labels)}" if self.new_labels else ""
+        if self.new_top1_after is not None:
+            added += f" (read {self.new_top1_after:.1%} of their held-out samples)"
+        return (f"{user}, original data {self.base_top1_before:.2%} -> {self.base_top1_after:.2%}{added}, "
+                f"trained on {self.trained_samples} samples in {self.seconds:.0f}s")
 
 
 def inks_to_arrays(inks: Sequence[Ink], labels: Sequence[str], spec: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +192,11 @@ def make_replay(x: np.ndarray, y: np.ndarray, per_class: int, seed: int) -> dict
 
 
 def grow_classifier(model: Any, old: int, new: int) -> Any:
-    """A copy of ``model`` whose last Dense layer has ``new`` outputs; the first ``old`` keep their weights."""
+    """A copy of ``model`` whose last Dense layer has ``new`` outputs; the first ``old`` keep their weights.
+
+    The new rows start at zero with a bias far below the old ones', so until they are set
+    (``init_new_classes``) or trained they take no probability from the old classes.
+    """
     import keras
 
     if new == old:
@@ -155,11 +207,55 @@ def grow_classifier(model: Any, old: int, new: int) -> Any:
     outputs = grown(features)
     result = keras.Model(model.inputs[0], outputs, name=model.name)
     kernel, bias = dense.get_weights()
-    new_kernel, new_bias = grown.get_weights()
+    new_kernel, new_bias = np.zeros((kernel.shape[0], new), kernel.dtype), np.zeros(new, bias.dtype)
     new_kernel[:, :old], new_bias[:old] = kernel, bias
-    new_bias[old:] = bias.mean() - 1.0
+    new_bias[old:] = bias.min() - 20.0
     grown.set_weights([new_kernel, new_bias])
     return result
+
+
+def penultimate(model: Any, x: np.ndarray) -> np.ndarray:
+    """The features the classifier (the last layer) sees, in inference mode."""
+    import keras
+
+    features = keras.Model(model.inputs[0], model.layers[-2].output)
+    return np.concatenate([np.asarray(features(x[i:i + 256].astype(np.float32), training=False))
+                           for i in range(0, len(x), 256)]).reshape(len(x), -1)
+
+
+def init_new_classes(model: Any, known: int, user: tuple[np.ndarray, np.ndarray], reference: np.ndarray) -> None:
+    """Sets the classifier rows of the new classes (from ``known`` on) from their samples.
+
+    Each new row points from the mean feature of ``reference`` (the original data) to the
+    mean feature of the class's samples, with the average length of the old rows, so it
+    answers to what sets the class apart and is as confident as an old class. Its bias keeps
+    its logit ``NEW_CLASS_MARGIN`` below the top class on all but ``NEW_CLASS_QUIET`` of the
+    reference samples: the new class starts by taking nothing from the classes the user did
+    not correct, and training only has to raise it on its own samples.
+
+    Args:
+        model: The grown model.
+        known: How many classes the base model had.
+        user: The user's samples (model inputs, class indices in the grown space).
+        reference: Samples of the original data (the replay samples).
+    """
+    dense = model.layers[-1]
+    kernel, bias = dense.get_weights()
+    ref = penultimate(model, reference)
+    centre = ref.mean(axis=0)
+    length = float(np.linalg.norm(kernel[:, :known], axis=0).mean())
+    ref_logits = ref @ kernel[:, :known] + bias[:known]
+    top = ref_logits.max(axis=1)
+    features = penultimate(model, user[0])
+    for c in range(known, kernel.shape[1]):
+        own = features[user[1] == c]
+        if not len(own):
+            continue
+        direction = own.mean(axis=0) - centre
+        row = direction * (length / max(float(np.linalg.norm(direction)), 1e-6))
+        kernel[:, c] = row
+        bias[c] = float(np.quantile(top - ref @ row, NEW_CLASS_QUIET)) - NEW_CLASS_MARGIN
+    dense.set_weights([kernel, bias])
 
 
 def freeze_all_but_top(model: Any, trainable_layers: int) -> None:
@@ -172,23 +268,32 @@ def freeze_all_but_top(model: Any, trainable_layers: int) -> None:
         layer.trainable = id(layer) in top and not isinstance(layer, keras.layers.BatchNormalization)
 
 
-def accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
-    """Top-1 accuracy of a Keras model on model inputs (NaN for no samples)."""
+def accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float | None:
+    """Top-1 accuracy of a Keras model on model inputs (None for no samples)."""
     if not len(y):
-        return float("nan")
-    probs = np.concatenate([np.asarray(model(x[i:i + 256].astype(np.float32), training=False))
-                            for i in range(0, len(x), 256)])
-    return float(np.mean(np.argmax(probs, axis=1) == y))
+        return None
+    return float(np.mean(np.argmax(predict(model, x), axis=1) == y))
+
+
+def predict(model: Any, x: np.ndarray) -> np.ndarray:
+    """Probabilities of a Keras model on model inputs, in batches, inference mode."""
+    if not len(x):
+        return np.zeros((0, int(model.output_shape[-1])), np.float32)
+    return np.concatenate([np.asarray(model(x[i:i + 256].astype(np.float32), training=False))
+                           for i in range(0, len(x), 256)])
 
 
 def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.ndarray],
                 holdout: tuple[np.ndarray, np.ndarray], replay: tuple[np.ndarray, np.ndarray, np.ndarray],
                 config: AdaptConfig, report: Callable[[dict[str, Any]], None] | None = None,
-                should_stop: Callable[[], bool] | None = None, known: int | None = None) -> tuple[Any, AdaptResult]:
-    """Fine-tunes ``model`` (already grown to ``labels``) and measures it before and after.
+                should_stop: Callable[[], bool] | None = None) -> tuple[Any, AdaptResult]:
+    """Fine-tunes the base ``model`` to ``labels`` and measures it before and after.
 
-    ``known`` is how many of the classes the base model had (the first ones; default all):
-    the classifier's weights of the others are new and are not blended with the base's.
+    Labels beyond the model's outputs are new classes: the classifier grows, their rows
+    start from their samples' features (``init_new_classes``), and the replay samples
+    learn that they are none of them (their teacher, the base model, gives them nothing).
+    Before and after are measured in the grown label space: the base model reads the new
+    classes' samples wrong, and a new class that takes a replay sample counts as an error.
 
     Returns:
         The adapted model and the result with before/after accuracies.
@@ -201,26 +306,31 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
     report = report or (lambda event: None)
     should_stop = should_stop or (lambda: False)
     start = time.time()
+    known, classes = int(model.output_shape[-1]), len(labels)
     rx, ry, rval = replay
     base_x, base_y = rx[rval], ry[rval]
     before_user, before_base = accuracy(model, *holdout), accuracy(model, base_x, base_y)
     keras.utils.set_random_seed(config.seed)
-    base_weights = model.get_weights()
-    freeze_all_but_top(model, config.trainable_layers)
     rng = np.random.default_rng(config.seed)
     ux = np.repeat(user[0], config.augment_copies, axis=0)
     uy = np.repeat(user[1], config.augment_copies, axis=0)
     n_replay = int(len(uy) * config.replay_ratio)
     pick = rng.choice(np.flatnonzero(~rval), size=min(n_replay, int((~rval).sum())), replace=False) \
         if n_replay and (~rval).any() else np.array([], dtype=np.int64)
+    # The teacher is the base model, before the head grows: it gives new classes nothing.
+    teacher = np.zeros((len(pick), classes), np.float32)
+    teacher[:, :known] = predict(model, rx[pick])
+    model = grow_classifier(model, known, classes)
+    if classes > known:
+        init_new_classes(model, known, user, rx[~rval])
+    base_weights = model.get_weights()
+    freeze_all_but_top(model, config.trainable_layers)
     # Replay samples are learned towards their label and what the base model says of them
     # (its whole probability vector): the user's few classes then cannot take
     # probability from the thousands of others, which a fine-tune on labels alone does
     # (3,146 classes: -4.9 base points with labels, see bench/bench_finetune_kanji.py).
-    classes = int(model.output_shape[-1])
     targets = [np.eye(classes, dtype=np.float32)[uy]]
     if len(pick):
-        teacher = model.predict(rx[pick], batch_size=256, verbose=0).astype(np.float32)
         # Half the label (a firm pull from the start) and half the base model's own view (which
         # keeps the other classes' share); the teacher alone exerts no pull until the model drifts.
         targets.append(0.5 * np.eye(classes, dtype=np.float32)[ry[pick]] + 0.5 * teacher)
@@ -230,16 +340,21 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
     trainer = keras.Sequential([keras.Input(model.input_shape[1:]), build_augmenter(augment, config.seed), model])
     epochs, learning_rate, blend = config.schedule(classes)
     trainer.compile(keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
-                    metrics=["categorical_accuracy"])
+                    metrics=["accuracy"])
     trainer.fit(x, y, batch_size=config.batch_size, epochs=epochs, shuffle=True, verbose=0,
                 callbacks=[make_progress_callback(report, should_stop)])
     if should_stop():
         raise Cancelled("The fine-tune was cancelled by the user; no model was written.")
     if blend < 1:
-        blend_weights(model, base_weights, blend, len(labels) if known is None else known)
+        blend_weights(model, base_weights, blend, known)
     after_user, after_base = accuracy(model, *holdout), accuracy(model, base_x, base_y)
-    recommended, reason = judge(before_user, after_user, before_base, after_base, config.max_base_drop)
-    result = AdaptResult(before_user, after_user, before_base, after_base, time.time() - start, (), recommended, reason)
+    is_new = holdout[1] >= known
+    new_after = accuracy(model, holdout[0][is_new], holdout[1][is_new])
+    recommended, reason = judge(before_user, after_user, before_base or 0.0, after_base or 0.0,
+                                config.max_base_drop)
+    result = AdaptResult(before_user, after_user, before_base or 0.0, after_base or 0.0, time.time() - start,
+                         tuple(labels[known:]), recommended, reason, trained_samples=len(user[1]),
+                         held_out_samples=len(holdout[1]), new_top1_after=new_after)
     return model, result
 
 
@@ -256,46 +371,93 @@ def blend_weights(model: Any, base_weights: list[np.ndarray], share: float, know
     model.set_weights(mixed)
 
 
-def judge(user_before: float, user_after: float, base_before: float, base_after: float,
+def judge(user_before: float | None, user_after: float | None, base_before: float, base_after: float,
           max_drop: float) -> tuple[bool, str]:
     """Whether to switch: the user's accuracy improved and base accuracy fell at most ``max_drop`` points."""
-    if np.isnan(user_before) or np.isnan(user_after):
-        return False, "No held-out samples of yours to measure the new model on."
-    if user_after <= user_before:
-        return False, f"Your accuracy did not improve ({user_before:.1%} → {user_after:.1%})."
     drop = 100 * (base_before - base_after)
     if drop > max_drop:
         return False, (f"Accuracy on the original data fell by {drop:.2f} points "
                        f"({base_before:.2%} → {base_after:.2%}), more than {max_drop} allowed.")
+    if user_before is None or user_after is None:
+        return False, ("No held-out samples of yours to measure the new model on: write a few more of each "
+                       "character (a quarter of them is held out).")
+    if user_after <= user_before:
+        return False, f"Your accuracy did not improve ({user_before:.1%} → {user_after:.1%})."
     return True, (f"Your accuracy {user_before:.1%} → {user_after:.1%}; original data "
                   f"{base_before:.2%} → {base_after:.2%}.")
 
 
+def holdout_counts(counts: Sequence[int], fraction: float, seed: int) -> list[int]:
+    """How many samples of each label to hold out: ``holdout_total`` in all, one training sample kept per label.
+
+    Each label gives ``fraction`` of its samples (rounded down); the rest of the total
+    comes one at a time from labels with samples to spare, in a seeded order (14 labels of
+    one or two samples: 4 held out, not 0).
+    """
+    held = [min(c - 1, int(c * fraction)) if c > 1 else 0 for c in counts]
+    spare = [i for i, c in enumerate(counts) if c - 1 > held[i]]
+    order = list(np.random.default_rng(seed).permutation(len(spare)))
+    missing = holdout_total(counts, fraction) - sum(held)
+    while missing > 0 and order:
+        for k in list(order):
+            i = spare[k]
+            if missing and counts[i] - 1 > held[i]:
+                held[i] += 1
+                missing -= 1
+            if counts[i] - 1 <= held[i]:
+                order.remove(k)
+    return held
+
+
+def holdout_total(counts: Sequence[int], fraction: float = HOLDOUT_FRACTION) -> int:
+    """Samples held out of labels with ``counts`` samples: ``fraction`` of all, keeping one of each label to train."""
+    return min(int(fraction * sum(counts) + 0.5), sum(max(0, c - 1) for c in counts))
+
+
 def split_holdout(inks: Sequence[Ink], fraction: float, seed: int) -> tuple[list[Ink], list[Ink]]:
-    """Splits labelled inks into (train, holdout), keeping at least one training ink per label."""
+    """Splits labelled inks into (train, holdout) as ``holdout_counts`` says."""
     rng = np.random.default_rng(seed)
-    train, hold = [], []
     by_label: dict[str, list[Ink]] = {}
     for ink in inks:
         by_label.setdefault(str(ink.label), []).append(ink)
-    for group in by_label.values():
+    groups = list(by_label.values())
+    train, hold = [], []
+    for group, k in zip(groups, holdout_counts([len(g) for g in groups], fraction, seed), strict=True):
         order = rng.permutation(len(group))
-        k = int(len(group) * fraction) if len(group) > 1 else 0
         hold += [group[i] for i in order[:k]]
         train += [group[i] for i in order[k:]]
     return train, hold
 
 
-def check_samples(inks: Sequence[Ink]) -> list[Ink]:
+def new_classes(labels: Sequence[str], known: Collection[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(accepted, refused) labels not in ``known``: accepted ones have ``MIN_NEW_CLASS_SAMPLES`` samples.
+
+    Args:
+        labels: The label of every sample.
+        known: The labels the model already has.
+    """
+    counts = Counter(label for label in labels if label not in known)
+    accepted = tuple(sorted(label for label, n in counts.items() if n >= MIN_NEW_CLASS_SAMPLES))
+    refused = tuple(sorted(label for label, n in counts.items() if n < MIN_NEW_CLASS_SAMPLES))
+    return accepted, refused
+
+
+def check_samples(inks: Sequence[Ink], refused: Sequence[str] = ()) -> list[Ink]:
     """The labelled inks usable for a fine-tune.
+
+    Args:
+        inks: The user's samples.
+        refused: Unknown labels left out for having too few samples (named in the error).
 
     Raises:
         DatasetError: if fewer than ``MIN_SAMPLES`` remain, saying how many more are needed.
     """
     usable = [ink for ink in inks if ink.label and not ink.is_empty]
     if len(usable) < MIN_SAMPLES:
-        raise DatasetError(f"A fine-tune needs at least {MIN_SAMPLES} labelled samples; there are {len(usable)}. "
-                           f"Write {MIN_SAMPLES - len(usable)} more (Training > Practice helps).")
+        left_out = (f" (the samples of {' '.join(refused[:12])} were left out: a new class needs at least "
+                    f"{MIN_NEW_CLASS_SAMPLES} samples)" if refused else "")
+        raise DatasetError(f"A fine-tune needs at least {MIN_SAMPLES} labelled samples; there are {len(usable)}"
+                           f"{left_out}. Write {MIN_SAMPLES - len(usable)} more (Training > Practice helps).")
     return usable
 
 

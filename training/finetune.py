@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from core.ink import Ink, iter_ink_dataset
 from core.paths import user_models_dir
 from core.safeio import safe_name
 from core.samples import DB_SUFFIXES, labelled_inks
-from training.adapt import (REPLAY_FILE, AdaptConfig, AdaptResult, adapt_model, check_samples, grow_classifier,
-                            inks_to_arrays, load_replay, split_holdout)
+from training.adapt import (HOLDOUT_FRACTION, MIN_NEW_CLASS_SAMPLES, REPLAY_FILE, AdaptConfig, AdaptResult,
+                            adapt_model, check_samples, inks_to_arrays, load_replay, new_classes, split_holdout)
 from training.jobs import personal_bundle_out
 
 
@@ -47,9 +47,12 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
              should_stop: Callable[[], bool] | None = None, command: str = "") -> FinetuneOutcome:
     """Fine-tunes ``base`` on labelled inks and writes a new personal bundle atomically.
 
-    Without ``holdout``, a quarter of the samples is held out to measure the user's accuracy.
-    The original bundle is never modified. Without ``out`` the bundle is a new
-    ``<base>-personal-<n>`` folder in the user's models folder, its name made safe.
+    Without ``holdout``, a quarter of the samples is held out to measure the user's accuracy
+    (``training.adapt.holdout_counts``). A label the model does not know becomes a new class
+    only with ``MIN_NEW_CLASS_SAMPLES`` samples; the samples of the others are not used and
+    the result names them (``refused_labels``). The original bundle is never modified.
+    Without ``out`` the bundle is a new ``<base>-personal-<n>`` folder in the user's models
+    folder, its name made safe.
 
     Raises:
         DatasetError: too few samples, or a base bundle without replay samples.
@@ -61,23 +64,33 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
     target = check_output(out, "output") if out else personal_bundle_out(base_name(base), user_models_dir())
     config = config or AdaptConfig()
     start = time.time()
-    samples = check_samples(samples)
-    if holdout is None:
-        samples, holdout = split_holdout(samples, 0.25, config.seed)
-    new_labels = tuple(sorted({str(i.label) for i in [*samples, *holdout]} - set(base.labels)))
+    new_labels, refused = new_classes([str(ink.label) for ink in samples if ink.label and not ink.is_empty],
+                                      base.labels)
     labels = base.labels + new_labels
+    kept = set(labels)
+    samples = check_samples([ink for ink in samples if ink.label in kept], refused)
+    if holdout is None:
+        samples, holdout = split_holdout(samples, HOLDOUT_FRACTION, config.seed)
+    holdout = [ink for ink in holdout if ink.label in kept and not ink.is_empty]
     spec = base.preprocessing
     user = inks_to_arrays(samples, labels, spec)
     held = inks_to_arrays(holdout, labels, spec) if holdout else (np.zeros((0, *base.input_shape), np.uint8),
                                                                    np.zeros(0, np.int64))
     replay = load_replay(base)
     model = keras.saving.load_model(base.keras_path, compile=False)
-    model = grow_classifier(model, len(base.labels), len(labels))
-    model, result = adapt_model(model, labels, user, held, replay, config, report, should_stop,
-                                known=len(base.labels))
-    result = AdaptResult(**{**result.to_json(), "new_labels": new_labels, "seconds": time.time() - start})
+    model, result = adapt_model(model, labels, user, held, replay, config, report, should_stop)
+    if refused:
+        result = replace(result, reason=f"{result.reason} {refused_note(refused)}")
+    result = replace(result, refused_labels=refused, seconds=time.time() - start)
     write_personal_bundle(base, model, labels, target, result, config, command)
     return FinetuneOutcome(result, target)
+
+
+def refused_note(refused: Sequence[str]) -> str:
+    """The sentence saying which unknown labels were not added, and why."""
+    shown = " ".join(refused[:12]) + (" …" if len(refused) > 12 else "")
+    return (f"Not added as new classes ({len(refused)}: {shown}): a new class needs at least "
+            f"{MIN_NEW_CLASS_SAMPLES} samples; their samples were not used.")
 
 
 def base_name(base: ModelBundle) -> str:
