@@ -110,7 +110,11 @@ def _alive(pid_text: str | None) -> bool:
     """Whether the process that wrote a leftover may still be running (when in doubt: yes)."""
     if not pid_text:
         return False  # written before staging folders named their process: long gone
-    pid = int(pid_text)
+    return process_alive(int(pid_text))
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still be running on this machine (when in doubt: yes)."""
     if pid == os.getpid():
         return True
     if os.name != "posix":
@@ -119,7 +123,7 @@ def _alive(pid_text: str | None) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:
+    except (OSError, OverflowError):
         return True
     return True
 

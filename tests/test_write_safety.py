@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from mojiyomi.cli import main
 from tests.test_bundle_safety import dead_pid, fake_bundle
 from training.config import TrainConfig
 from training.jobs import personal_bundle_out, unique_bundle_dir
-from training.train import TRAINED, open_run, resume_problem, run_dir_for, train
+from training.train import OWNER_FILE, TRAINED, abandoned_run, open_run, resume_problem, run_dir_for, train
 
 
 def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -246,7 +247,7 @@ def test_a_failed_run_with_nothing_to_resume_leaves_no_run_folder(tmp_path: Path
 def test_a_new_run_reuses_a_killed_runs_folder(tmp_path: Path) -> None:
     run = _run_folder(tmp_path, "config.json", "backup", "best.weights.h5")
     config, opened = open_run(TrainConfig(data=str(tmp_path), out=str(tmp_path / "out")), resume=False)
-    assert opened == run and sorted(p.name for p in run.iterdir()) == ["config.json"]
+    assert opened == run and sorted(p.name for p in run.iterdir()) == ["config.json", OWNER_FILE]
 
 
 def test_a_killed_writers_staging_folder_is_cleaned_by_the_next_run(tmp_path: Path) -> None:
@@ -255,6 +256,39 @@ def test_a_killed_writers_staging_folder_is_cleaned_by_the_next_run(tmp_path: Pa
     stale = fake_bundle(tmp_path / f".out.staging-{dead_pid()}-x1y2z3")
     _write(tmp_path / "other")
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("files, owner, abandoned", [
+    (("config.json",), "dead", True), (("config.json", "data"), "dead", True), ((), "dead", True),
+    (("config.json", "backup"), "dead", False), (("config.json", TRAINED), "dead", False),
+    (("config.json",), "alive", False), (("config.json",), None, False),
+])
+def test_a_killed_jobs_run_folder_with_nothing_to_resume_is_reused_by_the_next_job(
+        tmp_path: Path, files: tuple[str, ...], owner: str | None, abandoned: bool) -> None:
+    run = _run_folder(tmp_path, *files)
+    if owner is not None:
+        (run / OWNER_FILE).write_text(str(dead_pid() if owner == "dead" else os.getpid()), "utf-8")
+    assert abandoned_run(run) is abandoned
+    assert unique_bundle_dir(tmp_path, "out") == tmp_path / ("out" if abandoned else "out-2")
+
+
+def test_a_run_folder_names_its_process(tmp_path: Path) -> None:
+    _, run = open_run(TrainConfig(data=str(tmp_path), out=str(tmp_path / "out")), resume=False)
+    assert (run / OWNER_FILE).read_text("utf-8") == str(os.getpid()) and not abandoned_run(run)
+
+
+def test_a_replay_file_leading_out_of_the_base_is_not_copied(escaping_base: Path, tmp_path: Path) -> None:
+    from tests.strokefont import writer_samples
+    from training.adapt import AdaptConfig
+    from training.finetune import finetune
+
+    base = shutil.copytree(escaping_base, tmp_path / "base")
+    shutil.move(base / "replay.npz", tmp_path / "elsewhere.npz")
+    os.symlink(tmp_path / "elsewhere.npz", base / "replay.npz")
+    with pytest.raises(BundleError, match="outside"):
+        finetune(load_bundle(base), writer_samples(2, 1, 0.3, 0.8), config=AdaptConfig(epochs=1),
+                 out=tmp_path / "personal")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base", "elsewhere.npz"]
 
 
 @pytest.fixture(scope="module")

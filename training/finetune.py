@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -13,14 +12,18 @@ from typing import Any
 import numpy as np
 
 from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, check_output
-from core.errors import DatasetError
+from core.errors import BundleError, DatasetError
 from core.ink import Ink, iter_ink_dataset
 from core.paths import user_models_dir
-from core.safeio import safe_name
+from core.safeio import read_bytes, resolve_inside, safe_name
 from core.samples import DB_SUFFIXES, labelled_inks
 from training.adapt import (HOLDOUT_FRACTION, MIN_NEW_CLASS_SAMPLES, REPLAY_FILE, AdaptConfig, AdaptResult,
                             adapt_model, check_samples, inks_to_arrays, load_replay, new_classes, split_holdout)
 from training.jobs import personal_bundle_out
+
+
+#: Largest replay file copied into a personal bundle (the Japanese model's is about 10 MB).
+MAX_REPLAY_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -118,4 +121,6 @@ def write_personal_bundle(base: ModelBundle, model: Any, labels: tuple[str, ...]
     with bundle_writer(target, meta, list(labels)) as staging:
         model.save(staging / KERAS_FILE)
         (staging / TFLITE_FILE).write_bytes(to_tflite(model))
-        shutil.copy2(base.path / REPLAY_FILE, staging / REPLAY_FILE)
+        # Read as a user's file: inside the base's folder, regular, bounded (never a FIFO or /dev/zero).
+        replay = resolve_inside(base.path, REPLAY_FILE, "replay samples file", BundleError)
+        (staging / REPLAY_FILE).write_bytes(read_bytes(replay, MAX_REPLAY_BYTES, "replay samples file", BundleError))

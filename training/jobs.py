@@ -363,10 +363,15 @@ def discard_run(spec: JobSpec) -> None:
 
 
 def _taken(path: Path, reserved: Collection[Path]) -> bool:
-    """A name is taken by a bundle, by a run's checkpoints, or by a job that will write it."""
-    from training.train import run_dir_for
+    """A name is taken by a bundle, by a run's checkpoints, or by a job that will write it.
 
-    return path.exists() or run_dir_for(path).exists() or path in reserved
+    The folder of a killed run with nothing to resume does not take the name: the next job
+    of that name reuses it.
+    """
+    from training.train import abandoned_run, run_dir_for
+
+    run = run_dir_for(path)
+    return path.exists() or (run.exists() and not abandoned_run(run)) or path in reserved
 
 
 def unique_bundle_dir(root: Path, name: str, reserved: Collection[Path] = ()) -> Path:

@@ -17,20 +17,24 @@ from typing import Any
 
 import numpy as np
 
+from core.atomic import process_alive
 from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, check_output, load_bundle
 from core.errors import BundleError, DatasetError, MojiyomiError
 from core.preprocess import Preprocessing
 from training.config import TrainConfig
 from training.data import PreparedData, prepare_data
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
+from training.spec_check import check_spec, find_manifest, read_manifest
 
-__all__ = ["Cancelled", "TrainResult", "align_labels", "build_for", "fit", "make_progress_callback", "open_run",
+__all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback", "open_run",
            "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
 
 #: A progress event: a dict with at least ``"event"`` (see ``ProgressCallback``).
 Reporter = Callable[[dict[str, Any]], None]
 #: The run folder's weights of a finished training, saved before the export.
 TRAINED = "trained.weights.h5"
+#: The run folder's note of the process running it.
+OWNER_FILE = "owner.pid"
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +152,9 @@ def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
             raise ValueError(f"There is no interrupted run to resume for {config.out}: {problem}. "
                              f"Start it again without --resume.")
         try:
-            return TrainConfig.load(saved), run_dir
+            resumed = TrainConfig.load(saved)
+            (run_dir / OWNER_FILE).write_text(str(os.getpid()), "utf-8")
+            return resumed, run_dir
         except (MojiyomiError, ValueError, TypeError, KeyError, OSError) as exc:
             raise ValueError(f"Cannot resume the run for {config.out}: its config {saved} is unreadable ({exc}). "
                              f"Start it again without --resume.") from exc
@@ -159,7 +165,18 @@ def open_run(config: TrainConfig, resume: bool) -> tuple[TrainConfig, Path]:
         shutil.rmtree(run_dir)  # a run that was not resumed: its checkpoints are reused by starting over
     run_dir.mkdir(parents=True)
     config.save(saved)
+    (run_dir / OWNER_FILE).write_text(str(os.getpid()), "utf-8")
     return config, run_dir
+
+
+def abandoned_run(run_dir: Path) -> bool:
+    """Whether ``run_dir`` is a killed run's folder that nobody can use: its process is gone and
+    it holds nothing to resume from (a new run of that name may take it over)."""
+    try:
+        owner = int((run_dir / OWNER_FILE).read_text("utf-8").strip())
+    except (OSError, ValueError):
+        return False
+    return not process_alive(owner) and resume_problem(run_dir) is not None
 
 
 def resume_problem(run_dir: Path) -> str | None:
@@ -202,6 +219,8 @@ def train(config: TrainConfig, report: Reporter | None = None,
     report = report or (lambda event: None)
     should_stop = should_stop or (lambda: False)
     check_output(config.out)  # before anything is read or trained: a user's folder is never replaced
+    if not resume:
+        check_spec(config)  # the data's and the parent model's preprocessing are the run's
     config, run_dir = open_run(config, resume)
     try:
         return _run(config, run_dir, report, should_stop, command, resume)
@@ -332,17 +351,12 @@ def data_provenance(data: str) -> dict[str, Any]:
     The manifest lies beside the data file or in the data folder (``training.synth.generate``
     writes one); other datasets have none and give an empty dict.
     """
-    path = Path(data)
-    for manifest in (path / "manifest.json", path.parent / "manifest.json"):
-        try:
-            found = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(found, dict):
-            keep = ("samples", "per_class", "seed", "sources", "kanjivg", "fonts", "attribution", "missing")
-            return {"manifest": str(manifest), **{k: found[k] for k in keep if k in found},
-                    "options": found.get("options", {})}
-    return {}
+    found = read_manifest(data)
+    if found is None:
+        return {}
+    keep = ("samples", "per_class", "seed", "sources", "kanjivg", "fonts", "attribution", "missing")
+    return {"manifest": str(find_manifest(data)), **{k: found[k] for k in keep if k in found},
+            "options": found.get("options", {})}
 
 
 def save_replay(folder: Path, data: PreparedData, seed: int) -> None:
