@@ -300,7 +300,10 @@ def render(placed: Placed, pen: Pen, look: Look, rng: np.random.Generator, colou
     rgb = np.clip(np.round(image), 0, 255).astype(np.uint8)
     if look.jpeg_quality:
         ok, data = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, look.jpeg_quality])
-        rgb = cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1]
+        decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        if not ok or decoded is None:
+            raise RuntimeError(f"OpenCV could not round-trip a JPEG. Received: quality={look.jpeg_quality}")
+        rgb = decoded[:, :, ::-1]
     out = np.ascontiguousarray(rgb) if colour else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     # Half the pen (a brush swells to 0.7 of its width), the anti-aliased edge and the blur.
     pad = max(1, round(width_px)) * (0.7 if pen.kind == "brush" else 0.5) + 1.5 + look.blur * placed.cell

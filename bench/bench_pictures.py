@@ -1,0 +1,401 @@
+"""Pictures of handwriting (issue 12): lines, columns and single characters on paper, read by
+the app's picture path and by Tesseract 5.
+
+Phrases of 3-10 characters come from the Japanese manual pages (``bench_words.manpage_phrases``,
+split into a tuning and a test half by ``bench_words.split_of``; quote the test half, tune on
+the other). Each is written with Tomoe's ink (``../shared/data/tomoe/all.tdic``: one writer,
+never trained on) by ``training.synth.paper``: a line or a column (right to left), spacing
+natural, tight or touching (in turn), a pen drawn at random (ballpoint, pencil, felt pen,
+brush), in each style of ``paper.STYLES``:
+
+- ``clean``: a flat scan of white paper;
+- ``uneven``: coloured paper, grey under a light gradient, vignetting and often a shadow;
+- ``rotated``: clean, turned 2-5 degrees;
+- ``jpeg``: clean, saved at JPEG quality 25-50;
+- ``photo``: a phone photo: perspective, a small turn, blur, vignetting, noise, JPEG 70-90.
+
+The same phrases and characters appear in every style. Printed per style: character accuracy
+of lines and columns (1 - edit distance / length, summed over the lines), the rate of lines
+read with the right number of characters, exact lines, boxes found (a true box matched at
+IoU >= 0.5), and for single characters written alone as pictures: top-1 and one-piece rate
+(read as exactly one character). ``ink`` gives the same lines and characters as canvas ink
+(``core.decode.read_ink`` with the language model; ``Recognizer.recognize``), for comparison.
+Then the time to read a 2-megapixel photo of a 10-character line and a 12-megapixel photo of
+a 200-character page.
+
+The reader under test is pluggable: a ``PictureReader`` turns a grey picture and a layout
+(``horizontal``, ``vertical``, ``single``) into text and boxes. The default is the app's path
+(``core.page.recognize_page`` + ``page_text`` with the bundled model); ``--reader
+module:factory`` names a function taking the recognizer and returning another reader.
+
+Setup (Debian; Tesseract is only compared with, never a dependency of the project)::
+
+    apt-get install -y manpages-ja tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert
+
+Usage: python bench/bench_pictures.py [--split test|tune] [--count N] [--styles clean,photo]
+       [--seed S] [--no-tesseract] [--no-timing] [--auto-layout] [--reader module:factory] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.bundle import resolve_model  # noqa: E402
+from core.decode import read_ink  # noqa: E402
+from core.errors import MojiyomiError  # noqa: E402
+from core.images import WORK_SIDE  # noqa: E402
+from core.ink import Ink  # noqa: E402
+from core.lm import bundled_lm_path, load_lm  # noqa: E402
+from core.page import page_text, recognize_page  # noqa: E402
+from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
+from training.datasets.tomoe import iter_tdic  # noqa: E402
+from training.synth import paper  # noqa: E402
+
+from bench_synth import TOMOE  # noqa: E402  (the script's folder is on sys.path)
+from bench_words import edit_distance, manpage_phrases, split_of  # noqa: E402
+
+PixelBox = paper.PixelBox
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What a reader made of a picture: text, a box per character (picture pixels; may be empty)."""
+
+    text: str
+    boxes: tuple[PixelBox, ...] = ()
+    failed: str = ""
+
+
+class PictureReader(Protocol):
+    """Reads a grey uint8 picture (dark ink on light paper) written in ``layout``."""
+
+    name: str
+
+    def __call__(self, grey: np.ndarray, layout: str) -> ReadResult: ...
+
+
+class AppReader:
+    """The app's picture path: ``recognize_page`` and ``page_text`` (``mojiyomi recognize``)."""
+
+    name = "mojiyomi"
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        self.recognizer = recognizer
+        self.takes_layout = "layout" in inspect.signature(recognize_page).parameters
+
+    def __call__(self, grey: np.ndarray, layout: str) -> ReadResult:
+        options: dict[str, Any] = {"layout": layout} if self.takes_layout else {}
+        try:
+            chars = recognize_page(self.recognizer, grey, **options)
+        except MojiyomiError as exc:
+            return ReadResult("", (), str(exc))
+        # recognize_page (fit-v1 era) gives boxes in the picture shrunk to WORK_SIDE; scaled back here.
+        scale = max(grey.shape) / min(max(grey.shape), WORK_SIDE)
+        boxes = tuple((round(c.box.x * scale), round(c.box.y * scale), round(c.box.w * scale),
+                       round(c.box.h * scale)) for c in chars)
+        return ReadResult(page_text(chars), boxes)
+
+
+class TesseractReader:
+    """Tesseract 5 through its command line: ``--psm 7`` a line, ``5`` a column (jpn_vert), ``10`` one character."""
+
+    name = "tesseract"
+    MODES = {"horizontal": ("jpn", "7"), "vertical": ("jpn_vert", "5"), "single": ("jpn", "10"),
+             "page": ("jpn", "6"), "auto": ("jpn", "3")}
+
+    def __call__(self, grey: np.ndarray, layout: str) -> ReadResult:
+        lang, psm = self.MODES[layout]
+        ok, png = cv2.imencode(".png", grey)
+        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", psm], input=png.tobytes(),
+                              capture_output=True, timeout=300, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        if done.returncode:
+            return ReadResult("", (), done.stderr.decode("utf-8", "replace").strip()[-200:])
+        return ReadResult("".join(done.stdout.decode("utf-8", "replace").split()))
+
+
+def tesseract_available() -> str:
+    """Why Tesseract cannot be compared with ("" when it can)."""
+    if shutil.which("tesseract") is None:
+        return "tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert)"
+    langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split()
+    missing = [lang for lang in ("jpn", "jpn_vert") if lang not in langs]
+    return f"tesseract lacks {', '.join(missing)} (apt-get install tesseract-ocr-jpn tesseract-ocr-jpn-vert)" \
+        if missing else ""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One benchmark picture and how it was made."""
+
+    style: str
+    layout: str
+    spacing: str
+    pen: str
+    picture: paper.Picture
+    ink: Ink
+
+
+def make_samples(style: str, phrases: Sequence[str], chars: Sequence[str], inks: dict[str, Ink], count: int,
+                 seed: int) -> tuple[list[Sample], list[Sample]]:
+    """``count`` lines or columns and ``count`` single characters in ``style``.
+
+    Line ``i`` writes phrase ``i`` (as a column when ``i`` is odd, with the ``i % 3``-th
+    spacing) in every style, and single ``i`` the ``i``-th character; pens, looks and sizes
+    are drawn from a generator seeded by ``seed`` and the style.
+    """
+    rng = np.random.default_rng([seed, paper.STYLES.index(style)])
+    lines, singles = [], []
+    for i in range(count):
+        phrase = phrases[i % len(phrases)]
+        layout = "vertical" if i % 2 else "horizontal"
+        spacing = paper.SPACINGS[i % 3]
+        lines.append(_sample(style, [inks[c] for c in phrase], layout, spacing, rng, rng.uniform(40, 100)))
+        char = chars[i % len(chars)]
+        singles.append(_sample(style, [inks[char]], "single", "natural", rng, rng.uniform(48, 160)))
+    return lines, singles
+
+
+def _sample(style: str, char_inks: list[Ink], layout: str, spacing: str, rng: np.random.Generator,
+            cell: float) -> Sample:
+    pen = paper.sample_pen(rng)
+    look = paper.sample_look(style, rng)
+    placed = paper.layout_lines([char_inks], "vertical" if layout == "vertical" else "horizontal",
+                                spacing, rng, cell, pen.width, margin=rng.uniform(0.4, 1.5))  # type: ignore[arg-type]
+    picture = paper.render(placed, pen, look, rng)
+    return Sample(style, layout, spacing, pen.kind, picture, _as_ink(placed))
+
+
+def _as_ink(placed: paper.Placed) -> Ink:
+    """The laid-out strokes as canvas ink (the same writing, before paper and camera)."""
+    strokes = tuple(np.column_stack([s, np.full((len(s), 2), np.nan)]) for c in placed.chars for s in c)
+    return Ink(strokes, float(placed.width), float(placed.height), placed.text)
+
+
+@dataclass
+class Tally:
+    """Running counts for lines (or single characters)."""
+
+    errors: int = 0
+    length: int = 0
+    count_right: int = 0
+    exact: int = 0
+    n: int = 0
+    failed: int = 0
+    boxes_true: int = 0
+    boxes_found: int = 0
+    seconds: float = 0.0
+    parts: dict[str, Tally] = field(default_factory=dict)
+
+    def add(self, truth: str, result: ReadResult, boxes: Sequence[PixelBox], seconds: float,
+            keys: Sequence[str] = ()) -> None:
+        """Counts one reading of ``truth`` (and again under each of ``keys``)."""
+        self.errors += edit_distance(truth, result.text)
+        self.length += len(truth)
+        self.count_right += len(result.text) == len(truth)
+        self.exact += result.text == truth
+        self.n += 1
+        self.failed += bool(result.failed)
+        self.seconds += seconds
+        if result.boxes:
+            self.boxes_true += len(boxes)
+            self.boxes_found += sum(any(_iou(b, r) >= 0.5 for r in result.boxes) for b in boxes)
+        for key in keys:
+            self.parts.setdefault(key, Tally()).add(truth, result, boxes, seconds)
+
+    def lines(self) -> dict[str, object]:
+        """Figures for lines and columns."""
+        out: dict[str, object] = {"char_acc": _rate(self.length - self.errors, self.length),
+                                  "count_right": _rate(self.count_right, self.n), "exact": _rate(self.exact, self.n),
+                                  "n": self.n, "failed": self.failed, "ms": round(1000 * self.seconds / max(self.n, 1))}
+        if self.boxes_true:
+            out["boxes_found"] = _rate(self.boxes_found, self.boxes_true)
+        if self.parts:
+            out["by"] = {k: _rate(v.length - v.errors, v.length) for k, v in sorted(self.parts.items())}
+        return out
+
+    def singles(self) -> dict[str, object]:
+        """Figures for single characters: top-1 (exactly the character) and one-piece rate."""
+        return {"top1": _rate(self.exact, self.n), "one_piece": _rate(self.count_right, self.n), "n": self.n,
+                "failed": self.failed, "ms": round(1000 * self.seconds / max(self.n, 1))}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _iou(a: PixelBox, b: PixelBox) -> float:
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    inter = max(0, w) * max(0, h)
+    return inter / max(1, a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def read_all(reader: Callable[[np.ndarray, str], ReadResult], samples: Sequence[Sample], auto: bool) -> Tally:
+    """Reads every sample; breakdowns by layout, spacing and pen."""
+    tally = Tally()
+    for sample in samples:
+        start = time.perf_counter()
+        result = reader(sample.picture.image, "auto" if auto else sample.layout)
+        seconds = time.perf_counter() - start
+        keys = () if sample.layout == "single" else (sample.layout, sample.spacing, sample.pen)
+        tally.add(sample.picture.text, result, sample.picture.boxes, seconds, keys)
+    return tally
+
+
+def read_canvas(recognizer: Recognizer, lm: object, lines: Sequence[Sample], singles: Sequence[Sample]) -> dict:
+    """The same writing as canvas ink: lines through the decoder, characters through ``recognize``."""
+    line_tally, single_tally = Tally(), Tally()
+    for sample in lines:
+        start = time.perf_counter()
+        text = read_ink(sample.ink, recognizer, lm, sample.layout).text  # type: ignore[arg-type]
+        line_tally.add(sample.picture.text, ReadResult(text), (), time.perf_counter() - start,
+                       (sample.layout, sample.spacing))
+    for sample in singles:
+        label = recognizer.recognize(sample.ink, 1)[0].label
+        single_tally.add(sample.picture.text, ReadResult(label), (), 0.0)
+    return {"lines": line_tally.lines(), "singles": single_tally.singles()}
+
+
+def on_page(placed: paper.Placed, width: int, height: int) -> paper.Placed:
+    """The writing centred on a page of ``width`` x ``height`` pixels (at least its own size)."""
+    w, h = max(width, placed.width), max(height, placed.height)
+    offset = np.array([(w - placed.width) / 2, (h - placed.height) / 2])
+    chars = tuple(tuple(s + offset for s in c) for c in placed.chars)
+    return paper.Placed(chars, placed.text, w, h, placed.cell, placed.pen_width)
+
+
+def timing(readers: Sequence[Callable[[np.ndarray, str], ReadResult]], pool: Sequence[str],
+           inks: dict[str, Ink], seed: int) -> dict[str, dict[str, object]]:
+    """Reads a 2-MP photo of a 10-character line and a 12-MP photo of a 200-character page."""
+    rng = np.random.default_rng([seed, 99])
+    text = "".join(pool)
+    line = next((p for p in pool if len(p) == 10), text[:10])
+    rows = [text[i * 20:(i + 1) * 20] for i in range(10)]
+    pen = paper.sample_pen(rng, "ballpoint")
+    cases = {"line_2mp": ([line], 120.0, 1632, 1224, "horizontal"), "page_12mp": (rows, 150.0, 4000, 3000, "page")}
+    out: dict[str, dict[str, object]] = {}
+    for name, (lines, cell, width, height, layout) in cases.items():
+        placed = paper.layout_lines([[inks[c] for c in row] for row in lines], "horizontal", "natural", rng, cell,
+                                    pen.width)
+        picture = paper.render(on_page(placed, width, height), pen, paper.sample_look("photo", rng), rng)
+        image = _crop_middle(picture.image, width, height)  # the perspective enlarged it a little
+        truth = "".join(lines)
+        for reader in readers:
+            name_of = getattr(reader, "name", "reader")
+            runs = 1 if name_of == "tesseract" else 3 if layout == "page" else 5
+            mode = layout if name_of == "tesseract" else "horizontal"
+            if runs > 1:
+                reader(image, mode)  # warm-up: the first call loads and allocates
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                result = reader(image, mode)
+                times.append(time.perf_counter() - start)
+            out.setdefault(name, {"pixels": image.shape[1] * image.shape[0], "chars": len(truth)})
+            out[name][name_of] = {"ms": round(1000 * float(np.median(times))),
+                                  "char_acc": round(1 - edit_distance(truth, result.text) / len(truth), 4),
+                                  "read": result.text[:30]}
+    return out
+
+
+def _crop_middle(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    top, left = max(0, (image.shape[0] - height) // 2), max(0, (image.shape[1] - width) // 2)
+    return image[top:top + height, left:left + width]
+
+
+def load_reader(spec: str, recognizer: Recognizer) -> Callable[[np.ndarray, str], ReadResult]:
+    """``app`` or ``module:factory`` (a function of the recognizer returning a reader)."""
+    if spec == "app":
+        return AppReader(recognizer)
+    module, _, factory = spec.partition(":")
+    return getattr(importlib.import_module(module), factory)(recognizer)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="japanese")
+    parser.add_argument("--split", choices=("tune", "test"), default="test")
+    parser.add_argument("--count", type=int, default=40, help="lines and single characters per style (default 40)")
+    parser.add_argument("--styles", default=",".join(paper.STYLES))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reader", default="app", help="app, or module:factory")
+    parser.add_argument("--auto-layout", action="store_true", help="give the reader 'auto', not the true layout")
+    parser.add_argument("--no-tesseract", action="store_true")
+    parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON")
+    args = parser.parse_args()
+    styles = args.styles.split(",")
+    unknown = [s for s in styles if s not in paper.STYLES]
+    if unknown or args.count < 1:
+        raise SystemExit(f"Need --count >= 1 and styles of {paper.STYLES}. Received: {args.count}, {unknown}")
+    if not TOMOE.exists():
+        raise SystemExit(f"{TOMOE} is missing")
+    recognizer = TFLiteRecognizer(resolve_model(args.model))
+    labels = set(recognizer.bundle.labels)
+    inks: dict[str, Ink] = {}
+    for ink in iter_tdic(TOMOE):
+        if ink.label in labels and ink.label not in inks:
+            inks[ink.label] = ink
+    pool = [p for p in manpage_phrases(set(inks)) if split_of(p) == args.split and len(p) >= 3]
+    phrases = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))[:args.count]]
+    chars = list(dict.fromkeys(c for p in phrases for c in p))
+    chars = [chars[i] for i in np.random.default_rng(args.seed).permutation(len(chars))]
+    why_not = "--no-tesseract" if args.no_tesseract else tesseract_available()
+    reader = load_reader(args.reader, recognizer)
+    readers: list[Callable[[np.ndarray, str], ReadResult]] = [reader] + ([] if why_not else [TesseractReader()])
+    print(f"{len(phrases)} {args.split} phrases of {np.mean([len(p) for p in phrases]):.1f} characters "
+          f"(of {len(pool)}), e.g. {', '.join(phrases[:5])}; reader {getattr(reader, 'name', args.reader)}"
+          + (f"; Tesseract skipped: {why_not}" if why_not else ""), flush=True)
+    report: dict[str, object] = {"split": args.split, "count": args.count, "seed": args.seed,
+                                 "reader": getattr(reader, "name", args.reader), "tesseract": why_not or "jpn",
+                                 "styles": {}}
+    lm = load_lm(bundled_lm_path())
+    for style in styles:
+        lines, singles = make_samples(style, phrases, chars, inks, args.count, args.seed)
+        if style == styles[0]:
+            report["ink"] = read_canvas(recognizer, lm, lines, singles)
+            _print_row("ink", report["ink"])  # type: ignore[arg-type]
+        row = {}
+        for r in readers:
+            row[getattr(r, "name", "reader")] = {"lines": read_all(r, lines, args.auto_layout).lines(),
+                                                 "singles": read_all(r, singles, args.auto_layout).singles()}
+            _print_row(f"{style}/{getattr(r, 'name', 'reader')}", row[getattr(r, "name", "reader")])
+        report["styles"][style] = row  # type: ignore[index]
+    if not args.no_timing:
+        report["timing"] = timing(readers, pool, inks, args.seed)
+        for case, figures in report["timing"].items():  # type: ignore[attr-defined]
+            print(f"{case}: {figures}", flush=True)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def _print_row(name: str, figures: dict[str, dict[str, Any]]) -> None:
+    lines, singles = figures["lines"], figures["singles"]
+    by = lines.get("by", {})
+    print(f"{name:20s} lines: acc {lines['char_acc']} count {lines['count_right']} exact {lines['exact']}"
+          f" boxes {lines.get('boxes_found', '-')} failed {lines['failed']} ({lines['ms']} ms)"
+          f" | h {by.get('horizontal')} v {by.get('vertical')} natural {by.get('natural')} tight {by.get('tight')}"
+          f" touching {by.get('touching')} | single: top1 {singles['top1']} one-piece {singles['one_piece']}",
+          flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
