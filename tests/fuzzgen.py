@@ -165,6 +165,11 @@ def _set_png_size(png: bytes, width: int, height: int) -> bytes:
     return png[:8] + png[8:12] + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + png[33:]
 
 
+def _png_chunk_length(png: bytes, length: int) -> bytes:
+    """The PNG with its first chunk after IHDR claiming ``length`` bytes (OpenCV allocates that much)."""
+    return png[:33] + struct.pack(">I", length) + png[37:]
+
+
 def _set_jpeg_size(jpeg: bytes, width: int, height: int) -> bytes:
     data = bytearray(jpeg)
     i = 2
@@ -329,6 +334,8 @@ def picture_cases() -> list[tuple[str, Builder]]:
                   ".png", np.zeros((1, 20000), np.uint8))[1].tobytes())), "")),
               ("16-bit 4-channel PNG", lambda r, u, t: (_recognize(_write(u, "x.png", cv2.imencode(
                   ".png", np.full((30, 30, 4), 65535, np.uint16))[1].tobytes())), "")),
+              ("PNG whose IDAT chunk claims 2 GB", lambda r, u, t: (Plan(_recognize(_write(
+                  u, "x.png", _png_chunk_length(t.pictures[".png"], 0x8000014A))).argv, isolate=True), "")),
               ("missing file", lambda r, u, t: (_recognize("missing.png"), ""))]
     return cases
 
@@ -358,6 +365,7 @@ def ink_cases() -> list[tuple[str, Builder]]:
               ("dict nesting 1000 deep", ink(lambda o: o.update(extra="@DEEPDICT@"))),
               ("no strokes key", ink(lambda o: o.pop("strokes"))),
               ("strokes []", ink(lambda o: o.update(strokes=[]))),
+              ("strokes [], no width or height", ink(lambda o: {"strokes": []})),
               ("strokes [[]]", ink(lambda o: o.update(strokes=[[]]))),
               ("strokes a dict", ink(lambda o: o.update(strokes={"a": 1}))),
               ("points of 7 numbers", ink(lambda o: o.update(strokes=[[[1, 2, 3, 4, 5, 6, 7]] * 3]))),
@@ -467,6 +475,8 @@ def random_samples(rng: random.Random, user: Path, t: Templates) -> tuple[Plan, 
         value = rng.choice(NASTY)
         value, what = (value if isinstance(value, (str, int, float)) or value is None else dumps_raw(value)), repr(value)
         value = RAW.get(value, value) if isinstance(value, str) else value
+    if value is None or isinstance(value, int) and not -(2 ** 63) <= value < 2 ** 63:
+        value = str(value)  # the columns are NOT NULL and SQLite integers have 64 bits
     sample_id = rng.randint(1, 12)
     return _evaluate(_db(user, t, f"UPDATE samples SET {column}=? WHERE id=?", (value, sample_id))), \
         f"row {sample_id} {column}: {what}"

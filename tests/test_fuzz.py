@@ -38,8 +38,8 @@ RUNNER = REPO / "bench" / "fuzz_cli.py"
 FAST: dict[str, tuple[str, ...]] = {
     "picture": ("fifo as a .png", "/dev/zero as a .png", "huge header tiff16k.tiff", "huge header webp12k.webp",
                 "huge header jpeg30k-fill.jpg", "huge header pgm144mp-header.pgm", "zero bytes .png",
-                "text named .png"),
-    "ink": ("width [300]", "height {'h': 1}", "x '@BIGINT@'", "x '@E400@'", "nesting 1000 deep", "fifo as ink",
+                "text named .png", "PNG whose IDAT chunk claims 2 GB"),
+    "ink": ("width [300]", "height {'h': 1}", "x '@BIGINT@'", "x '@E400@'", "nesting 1000 deep", "strokes [], no width or height", "fifo as ink",
             "/dev/zero as ink", "strokes a dict"),
     "inkjsonl": ("a line nested 1000 deep", "a line with a 400-digit width", "/dev/zero as .jsonl"),
     "samples": ("candidates [[]]", "candidates {\"a\":1}", "candidates [1]", "ink [[[[[[[[[[[[[[[[[[[[",
@@ -61,11 +61,10 @@ FAST: dict[str, tuple[str, ...]] = {
 RANDOM_PER_KIND = 2
 #: Cases still failing when the fuzz landed, each a defect in another file (see the report).
 KNOWN: dict[tuple[str, str], str] = {
-    ("samples", "zero bytes"): "evaluate on a zero-byte .sqlite3 turns it into an empty samples database",
-    ("config", "config '{\"epochs\": \"ten\"}'"): "train --config without data/out: TypeError (training/config.py)",
-    ("config", "config 'null'"): "train --config null: TypeError (training/config.py)",
-    ("config", "config '{\"augment\": \"strong\"}'"): "train --config: TypeError (training/config.py)",
-    ("config", "config '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['"): "train --config 1,000 deep: RecursionError",
+    ("picture", "PNG whose IDAT chunk claims 2 GB"): "OpenCV allocates a PNG chunk's claimed length: 2.1 GB peak, "
+                                                     "8 s (core/images.py)",
+    ("ink", "strokes [], no width or height"): "Ink.from_json({'strokes': []}): TypeError in _canvas_side's "
+                                               "max(0.0, *()) (core/ink.py)",
 }
 
 
@@ -103,16 +102,17 @@ def fuzz() -> Iterator[Any]:
 
 def _sqlite_sidecars_only(result: Any) -> bool:
     """The case's only fault is SQLite's -wal/-shm left beside a database (tested on its own below)."""
-    return result.outcome == "wrote-outside" and bool(result.problems) and all(
+    return result.files == "wrote-outside" and all(
         p.startswith("created ") and p.endswith(("-wal", "-shm")) for p in result.problems)
 
 
 @pytest.mark.parametrize(("kind", "index"), list(_fast_cases()))
 def test_cli_case_ends_in_a_message_or_success(fuzz: Any, kind: str, index: int) -> None:
     result = fuzz.run_case(kind, index, kind in fuzzgen.TF_KINDS)
-    assert result.outcome not in fuzz_cli.BAD or _sqlite_sidecars_only(result), (
+    assert result.outcome not in fuzz_cli.BAD, (
         f"{result.outcome}: {result.name}: mojiyomi {' '.join(result.argv)[:200]}\n"
         f"{fuzz_cli.describe(result)}\n{result.stderr[-2000:]}")
+    assert not result.files or _sqlite_sidecars_only(result), (result.files, result.problems)
 
 
 @pytest.mark.xfail(reason="evaluate --data DB.sqlite3 leaves DB.sqlite3-wal and -shm beside the user's database "
@@ -120,12 +120,11 @@ def test_cli_case_ends_in_a_message_or_success(fuzz: Any, kind: str, index: int)
 def test_evaluating_a_samples_database_leaves_nothing_beside_it(fuzz: Any) -> None:
     names = [name for name, _ in fuzzgen.samples_cases()]
     result = fuzz.run_case("samples", names.index("candidates [1]"), False)
-    assert result.outcome in ("ok", "message", "noisy-message"), (result.outcome, result.problems)
+    assert not result.files, result.problems
 
 
-def test_every_kind_has_a_catalogue_and_random_cases(tmp_path: Path) -> None:
+def test_every_kind_has_a_catalogue_and_random_cases(templates: fuzzgen.Templates, tmp_path: Path) -> None:
     """Each kind builds distinct random cases beyond its catalogue (the full form needs 1,000)."""
-    templates = fuzzgen.make_templates(tmp_path / "templates")
     for kind in fuzzgen.KINDS:
         size = fuzzgen.catalogue_size(kind)
         assert size >= 5, kind
@@ -200,6 +199,7 @@ def test_parse_json_raises_only_its_error(text: str) -> None:
     _only_mojiyomi_errors(parse_json, text)
 
 
+@pytest.mark.xfail(reason=KNOWN[("ink", "strokes [], no width or height")], raises=TypeError, strict=False)
 @FAST_SETTINGS
 @given(st.one_of(json_values, st.fixed_dictionaries(
     {"strokes": st.lists(st.lists(st.lists(_scalars, max_size=5), max_size=6), max_size=4)},
@@ -213,10 +213,8 @@ def test_ink_from_json_raises_only_input_errors(obj: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def templates() -> Iterator[fuzzgen.Templates]:
-    folder = Path(tempfile.mkdtemp(prefix="mojiyomi-fuzz-templates-"))
-    yield fuzzgen.make_templates(folder)
-    shutil.rmtree(folder, ignore_errors=True)
+def templates(fuzz: Any) -> fuzzgen.Templates:
+    return fuzz.templates
 
 
 def _damaged(data: bytes, cuts: list[int], flips: list[tuple[int, int]]) -> bytes:
