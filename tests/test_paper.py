@@ -146,6 +146,15 @@ def test_brush_width_swells_and_thins_along_a_stroke() -> None:
     assert spread(brush) > 2 * spread(MARKER) + 0.05
 
 
+def test_brush_draws_dots_and_short_strokes() -> None:
+    # Strokes of 2 to 12 stamps (a dot, a short tick) once broke the brush's speed profile.
+    brush = Pen("brush", 0.1, 0.97, (15, 15, 18))
+    for length in (0.0, 3.0, 8.0, 15.0, 25.0):
+        dot = Ink((make_stroke([(100, 100), (100 + length, 104)]), make_stroke([(100, 200), (260, 200)])), 300, 300, "x")
+        picture = _picture(seed=1, pen=brush, inks=[dot])
+        assert _ink_mask(picture).sum() > 100
+
+
 def test_uneven_light_darkens_part_of_the_paper() -> None:
     def paper_range(look: Look) -> float:
         image = _picture(seed=7, look=look).image

@@ -340,7 +340,8 @@ def _brush_stroke(mask: np.ndarray, stroke: np.ndarray, width_px: float, rng: np
     t = np.linspace(0.0, 1.0, n)
     if n > 2:  # straight runs are written fast and thin; corners slowly and thick
         turn = np.abs(np.diff(np.unwrap(np.arctan2(*np.diff(points, axis=0).T[::-1])), prepend=0.0, append=0.0))
-        slow = np.clip(np.convolve(turn, np.ones(9) / 9, "same") * 6, 0, 1)
+        k = min(9, n)  # a longer kernel than the stroke would lengthen the result
+        slow = np.clip(np.convolve(turn, np.ones(k) / k, "same") * 6, 0, 1)
     else:
         slow = np.ones(n)
     profile = (0.75 + 0.25 * slow) * (1 + 0.35 * np.exp(-t / 0.06))
