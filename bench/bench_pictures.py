@@ -48,7 +48,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -168,7 +168,9 @@ def make_samples(style: str, phrases: Sequence[str], chars: Sequence[str], inks:
         spacing = paper.SPACINGS[i % 3]
         lines.append(_sample(style, [inks[c] for c in phrase], layout, spacing, rng, rng.uniform(40, 100)))
         char = chars[i % len(chars)]
-        singles.append(_sample(style, [inks[char]], "single", "natural", rng, rng.uniform(48, 160)))
+        single = _sample(style, [inks[char]], "single", "natural", rng, rng.uniform(48, 160))
+        # As canvas ink a character is compared on its own canvas (Tomoe's box), which gives its size cue.
+        singles.append(replace(single, ink=inks[char]))
     return lines, singles
 
 
