@@ -278,9 +278,9 @@ class Fuzz:
         self.resources = snapshot(BUNDLED)
         self.case_names: set[str] = set()
 
-    def run_kind(self, kind: str, cases: int) -> Iterator[Result]:
+    def run_kind(self, kind: str, cases: int, start: int = 0) -> Iterator[Result]:
         tf = kind in self.gen.TF_KINDS
-        for index in range(cases):
+        for index in range(start, start + cases):
             yield self.run_case(kind, index, tf)
 
     def run_case(self, kind: str, index: int, tf: bool) -> Result:
@@ -440,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cases", type=int, default=None, help="cases per kind (default: each kind's catalogue)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", type=int, default=0, help="first case index of each kind (the catalogue "
+                        "comes first; a number past it runs random cases only)")
     parser.add_argument("--kinds", default=None, help="comma-separated kinds (default: all)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per case (x4 for TensorFlow kinds)")
     parser.add_argument("--memory-mb", type=int, default=1024, help="peak memory of a case that counts as a blow-up")
@@ -466,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for kind in kinds:
             n = catalogue_size(kind) if args.cases is None else args.cases
-            for result in fuzz.run_kind(kind, n):
+            for result in fuzz.run_kind(kind, n, args.start):
                 results.append(result)
                 if is_bad(result):
                     print(f"[{kind} {result.index}] {'+'.join(labels(result))}: {result.name}: {describe(result)}",
