@@ -267,7 +267,7 @@ def main() -> int:
 def tune(recognizer: TFLiteRecognizer, lm: object, phrases: list[str], inks: dict[str, Ink], styles: list[str],
          seed: int) -> int:
     """A small grid over the weights that matter most, scored by mean character accuracy."""
-    grid = {"lm_weight": (0.3, 0.5, 0.8), "segment_weight": (0.5, 1.0, 2.0), "char_bonus": (0.0, 1.0, 2.0, 3.0)}
+    grid = {"lm_weight": (0.2, 0.3, 0.4), "segment_weight": (0.15, 0.3, 0.5), "char_bonus": (2.5, 3.0, 3.5, 4.0)}
     results = []
     caches: dict[tuple[str, int], RunCache] = {}
     for values in itertools.product(*grid.values()):

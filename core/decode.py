@@ -24,7 +24,7 @@ from typing import Literal
 
 import numpy as np
 
-from core.charsets import order_by_size
+from core.charsets import LOOKALIKES, SMALL_KANA
 from core.errors import InputError
 from core.ink import Ink
 from core.inputs import to_model_input
@@ -38,8 +38,14 @@ Box = tuple[float, float, float, float]
 SMALL_RUN = 0.6
 #: Characters written much narrower than others and still whole.
 NARROW = frozenset("1lIi|!:;()[]{}「」『』（）！｜ｌ丨")
-#: Width (in line sizes) at which narrow characters are judged.
-USUAL_WIDTH = 0.8
+#: Width (in line sizes) at which narrow characters are judged, when space stands on both sides.
+USUAL_WIDTH = 0.6
+#: Space (in line sizes) on both sides of a run that makes it a narrow character, not a fragment.
+ISOLATED_GAP = 0.15
+#: The language model's mean log-probability per character of text (the manual pages' phrases).
+LM_COST_PER_CHAR = 4.7
+#: Same-shape groups the decoder lets the neighbours decide.
+TWIN_GROUPS = LOOKALIKES
 
 
 #: Names of the features ``run_features`` gives, in order.
@@ -61,16 +67,18 @@ class DecodeConfig:
         segment_weight: Weight of the log-odds that a run is one character (its geometry).
         segment_weights: The geometry model's weights, one per ``RUN_FEATURES``.
         char_bonus: Added per character (against the language model's cost per character).
+        small_prior: Factor on a small kana read at full size, or a full-size one read small.
         max_width: Runs wider than this many line sizes are not considered at all.
     """
 
     max_run: int = 10
     top_k: int = 6
     beam: int = 6
-    lm_weight: float = 0.4
-    segment_weight: float = 1.0
+    lm_weight: float = 0.3
+    segment_weight: float = 0.3
     segment_weights: tuple[float, ...] = SEGMENT_WEIGHTS
-    char_bonus: float = 0.0
+    char_bonus: float = 2.5
+    small_prior: float = 0.2
     max_width: float = 1.9
 
     def __post_init__(self) -> None:
@@ -123,7 +131,7 @@ class RunCache:
     """Candidates of runs already recognized, by members; keep one per canvas or picture."""
 
     probs: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict)
-    candidates: dict[tuple[object, ...], tuple[list[str], np.ndarray]] = field(default_factory=dict)
+    candidates: dict[tuple[object, ...], tuple[list[str], np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def retain(self, keep: set[tuple[int, ...]]) -> None:
         """Forgets runs that are no longer possible (after an undo, say)."""
@@ -171,6 +179,7 @@ class _Run:
     box: Box
     features: np.ndarray
     small: bool
+    isolated: bool
 
 
 @dataclass(frozen=True)
@@ -231,14 +240,15 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     by_start: dict[int, list[_Run]] = {}
     for run in runs:
         by_start.setdefault(run.start, []).append(run)
+    use_lm = lm is not None and config.lm_weight != 0
+    # Without the language model its average cost per character is not paid either.
+    bonus = config.char_bonus - (0.0 if use_lm else config.lm_weight * LM_COST_PER_CHAR)
     # The run's score of each candidate without the language model (it does not depend on the path).
     base = {}
     for run in runs:
-        labels, logp = candidates[run.members]
-        narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels))
-        base[run.members] = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) \
-            + config.char_bonus
-    use_lm = lm is not None and config.lm_weight != 0
+        labels, logp, _ = candidates[run.members]
+        narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels)) & run.isolated
+        base[run.members] = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) + bonus
     beams: list[list[_Hyp]] = [[] for _ in range(len(pieces) + 1)]
     beams[0] = [_Hyp(0.0, "", None, None, 0)]
     for i in range(len(pieces)):
@@ -261,8 +271,8 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     chars: list[CharReading] = []
     hyp: _Hyp | None = best_hyp
     while hyp is not None and hyp.run is not None:
-        labels, logp = candidates[hyp.run.members]
-        shown = tuple(Candidate(label, float(np.exp(p))) for label, p in zip(labels, logp))
+        labels, _, model = candidates[hyp.run.members]
+        shown = tuple(Candidate(label, float(p)) for label, p in zip(labels, model))
         chars.append(CharReading(labels[hyp.choice], _promote(shown, hyp.choice), hyp.run.members, hyp.run.box))
         hyp = hyp.parent
     return Reading(best_hyp.text, tuple(reversed(chars)), best_hyp.score)
@@ -288,8 +298,9 @@ def _runs(pieces: Sequence[Piece], axis: int, size: float, config: DecodeConfig)
             gap_after = (pieces[stop].box[axis] - reach) / size if stop < len(pieces) else 1.0
             features = run_features(width, (box[3 - axis] - box[1 - axis]) / size, gap_before, gap_after,
                                     gaps / size, stop - start)
+            isolated = min(gap_before, gap_after) >= ISOLATED_GAP
             runs.append(_Run(start, stop, members, (box[0], box[1], box[2], box[3]), features,
-                             bool(features[-1])))
+                             bool(features[-1]), isolated))
     return runs
 
 
@@ -323,12 +334,34 @@ def _log_sigmoid(z: float) -> float:
 
 
 def _candidates(recognizer: Recognizer, probs: np.ndarray, run: _Run, config: DecodeConfig,
-                allowed: Callable[[str], bool] | None) -> tuple[list[str], np.ndarray]:
-    labels = recognizer.bundle.labels
-    probs = order_by_size(probs, labels, "small" if run.small else "large", recognizer.label_index)
-    ranked = recognizer.rank(probs, config.top_k, allowed)
+                allowed: Callable[[str], bool] | None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """A run's top candidates: labels, their scores for decoding and the model's probabilities.
+
+    Same-shape twins (ロ/口, カ/力, り/リ) score alike, since the shape cannot tell them apart
+    and the neighbours can; a small kana and its full-size form score alike but for the
+    size the run was written (``small_prior``).
+    """
+    index = recognizer.label_index
+    scored = probs.astype(np.float64)
+    for group in TWIN_GROUPS:
+        members = [index[c] for c in group if c in index]
+        if len(members) < 2:
+            continue
+        best, favourite = scored[members].max(), members[int(np.argmax(scored[members]))]
+        for c in group:
+            if c in index:
+                small_form = c in SMALL_KANA
+                # Within a hair of each other: without context the model's favourite still wins.
+                scored[index[c]] = best * (1.0 if index[c] == favourite else 0.999) \
+                    * (1.0 if small_form == run.small or not _has_size_twin(group) else config.small_prior)
+    ranked = recognizer.rank(scored, config.top_k, allowed)
     names = [c.label for c in ranked]
-    return names, np.log(np.maximum([c.score for c in ranked], 1e-9))
+    model = np.array([probs[index[name]] for name in names], np.float64)
+    return names, np.log(np.maximum([c.score for c in ranked], 1e-9)), model
+
+
+def _has_size_twin(group: frozenset[str]) -> bool:
+    return any(c in SMALL_KANA for c in group) and any(c not in SMALL_KANA for c in group)
 
 
 def _lm_scores(lm: CharLM, context: str, labels: Sequence[str]) -> np.ndarray:

@@ -31,12 +31,14 @@ class TableRecognizer(Recognizer):
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         self.calls += len(batch)
-        out = np.full((len(batch), len(LABELS)), 1e-4, np.float32)
+        out = np.zeros((len(batch), len(LABELS)), np.float32)
         for row, x in zip(out, batch):
             key = int(x.flat[0])
-            for label, p in (self.table[self.keys[key]] if key >= 0 else {"明": 0.3}).items():
+            given = self.table[self.keys[key]] if key >= 0 else {"明": 0.3}
+            row[:] = (1 - sum(given.values())) / (len(LABELS) - len(given))  # the rest, spread evenly
+            for label, p in given.items():
                 row[LABELS.index(label)] = p
-        return out / out.sum(axis=1, keepdims=True)
+        return out
 
 
 def pieces_in_a_row(widths: list[float], gaps: list[float], height: float = 100.0) -> list[Piece]:
@@ -74,12 +76,13 @@ def test_digits_among_digits_are_read_as_digits() -> None:
     assert reading.text == "2017"
 
 
-def test_a_character_in_two_pieces_is_read_whole() -> None:
-    # 日 and 月 side by side make 明: the narrow halves and the gap inside favour one character.
-    table = {(0,): {"日": 0.95}, (1,): {"月": 0.95}, (0, 1): {"明": 0.95}}
-    reading, _ = run_decoder(table, pieces_in_a_row([40, 45], [8]))
+def test_a_character_whose_halves_read_poorly_is_read_whole() -> None:
+    lm = load_lm(bundled_lm_path())
+    table = {(0,): {"日": 0.3}, (1,): {"月": 0.3}, (0, 1): {"明": 0.95}}
+    reading, _ = run_decoder(table, pieces_in_a_row([40, 45], [8]), lm=lm)
     assert reading.text == "明" and reading.chars[0].members == (0, 1)
-    apart, _ = run_decoder(table, pieces_in_a_row([80, 85], [40]))
+    # Two characters of full width, apart, are two characters.
+    apart, _ = run_decoder({(0,): {"日": 0.9}, (1,): {"月": 0.9}}, pieces_in_a_row([80, 85], [40]), lm=lm)
     assert apart.text == "日月"
 
 
@@ -198,3 +201,14 @@ def test_an_ink_file_may_carry_the_text_before_it(tomoe_inks: dict[str, Ink], tm
     assert main(["recognize", "--json", str(single)]) == 0
     found = json.loads(capsys.readouterr().out.strip())
     assert found["text"] == "天" and "chars" not in found  # one character: the app's one-character path
+
+
+@pytest.mark.parametrize("text", ["説明", "好きな林", "外国の時間", "明日から"])
+def test_kanji_of_separate_parts_stay_whole_in_real_writing(tomoe_inks: dict[str, Ink], text: str) -> None:
+    from core.bundle import load_bundle
+    from core.recognizer import TFLiteRecognizer
+    from tests.conftest import REPO
+
+    recognizer = TFLiteRecognizer(load_bundle(REPO / "resources" / "models" / "japanese"))
+    for gap in (80.0, 0.0):
+        assert read_ink(_written(text, tomoe_inks, gap), recognizer, load_lm(bundled_lm_path())).text == text

@@ -53,6 +53,8 @@ def test_a_text_may_end_only_where_a_word_can(tiny_lm) -> None:  # noqa: ANN001
 def test_words_of_other_scripts_are_left_out() -> None:
     assert keep_word("カメラ") and keep_word("2017年") and keep_word("ABC")
     assert not keep_word("사진") and not keep_word("๑") and not keep_word("Ωmega")
+    # Pieces a tokenizer cut from longer words (すご|ー|い) begin with marks no word begins with.
+    assert not keep_word("ー") and not keep_word("ーー") and not keep_word("ッス") and not keep_word("")
 
 
 def test_files_that_are_not_a_model_are_refused(tmp_path: Path) -> None:
@@ -81,6 +83,7 @@ def test_the_bundled_model_loads_fast_and_is_small() -> None:
 @pytest.mark.parametrize("right, twin", [
     ("ニュース", "ニュ一ス"), ("カメラ", "力メラ"), ("二月", "ニ月"), ("口", "ロ"), ("ロボット", "口ボット"),
     ("2017", "201フ"), ("2017", "20l7"), ("工場", "エ場"), ("タクシー", "夕クシー"), ("へん", "ヘん"),
+    ("一度", "ー度"), ("千分の一", "千分のー"), ("それより", "それよリ"),
 ])
 def test_the_bundled_model_tells_twins_apart_by_their_neighbours(right: str, twin: str) -> None:
     lm = load_lm(bundled_lm_path())

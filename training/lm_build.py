@@ -39,12 +39,21 @@ DISCOUNT3 = 0.8
 DISCOUNT2 = 0.8
 #: Share of the lowest order given to every token alike, so none has probability 0.
 UNIFORM_SHARE = 0.01
+#: Characters no Japanese word begins with.
+NO_WORD_START = frozenset("ーッっャュョゃゅょァィゥェォぁぃぅぇぉヮゎヵヶ々")
 #: Marks written in Japanese text that are kept besides kana, kanji, digits and Latin.
 JAPANESE_MARKS = frozenset("々〆ヶー・、。「」『』（）！？～〜※○×△□〒+-=/%:.,()!?")
 
 
 def keep_word(word: str) -> bool:
-    """True for words of Japanese text: kana, kanji, digits, Latin and common marks only."""
+    """True for words of Japanese text: kana, kanji, digits, Latin and common marks only.
+
+    Words that begin with a mark no word begins with (ー, っ, ゃ...) are left out: they are the
+    tokenizer's pieces of longer words (すご|ー|い), and would make ー as likely as 一 to begin a
+    word.
+    """
+    if not word or word[0] in NO_WORD_START:
+        return False
     for char in unicodedata.normalize("NFKC", word):
         if char_kind(char) == "symbol" and char not in JAPANESE_MARKS:
             return False
