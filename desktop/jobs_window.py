@@ -61,7 +61,7 @@ class JobProgress:
             self.epoch = int(event.get("epoch") or self.epoch + 1)
             self.epochs = int(event.get("epochs") or self.epochs)
             self.batch = 0
-            self.epoch_logs.append({k: float(v) for k, v in (event.get("logs") or {}).items()})
+            self.epoch_logs.append(curve_logs(event.get("logs") or {}))
         if kind in _LOGGED:
             self.log.append(log_line(event, self.done_before))
 
@@ -100,6 +100,19 @@ class JobProgress:
             return None
         elapsed = (now or time.time()) - since
         return max(0.0, elapsed * (1.0 - done) / (done - origin))
+
+
+def curve_logs(logs: dict[str, Any]) -> dict[str, float]:
+    """An epoch's logs under the names the curves draw.
+
+    A fine-tune trained on probability targets reported ``categorical_accuracy``: its
+    accuracy curve waited for ``accuracy`` forever.
+    """
+    out = {str(k): float(v) for k, v in logs.items()}
+    for prefix in ("", "val_"):
+        if f"{prefix}accuracy" not in out and f"{prefix}categorical_accuracy" in out:
+            out[f"{prefix}accuracy"] = out[f"{prefix}categorical_accuracy"]
+    return out
 
 
 def log_line(event: dict[str, Any], epoch_offset: int = 0) -> str:
@@ -241,10 +254,17 @@ class JobsWindow(QWidget):
     def _refresh(self, job: Any, progress: JobProgress) -> None:
         state = job.state
         reason = f"<br>{_html(job.error)}" if job.error else ""
-        self.title.setText(f"<b>{_html(job.spec.title or job.spec.kind)}</b> — {_html(progress.stage)}{reason}")
+        # A job that ended says so, not its last stage ("Exporting and evaluating").
+        shown = progress.stage if state == "running" else state.capitalize()
+        self.title.setText(f"<b>{_html(job.spec.title or job.spec.kind)}</b> — {_html(shown)}{reason}")
         self.overall_bar.setValue(int(round(100 * (1.0 if state == "finished" else progress.overall))))
-        _set_bar(self.epoch_bar, progress.done_before + progress.epoch, progress.total_epochs)
-        _set_bar(self.batch_bar, progress.batch, progress.steps)
+        if state == "finished":  # every epoch and batch done, not the 0 an epoch's end resets to
+            total = max(progress.total_epochs, progress.done_before + progress.epoch)
+            _set_bar(self.epoch_bar, total, total)
+            _set_bar(self.batch_bar, progress.steps, progress.steps)
+        else:
+            _set_bar(self.epoch_bar, progress.done_before + progress.epoch, progress.total_epochs)
+            _set_bar(self.batch_bar, progress.batch, progress.steps)
         if state == "running":
             self.eta.setText("Cancelling…" if getattr(job, "cancelling", False) else
                              format_eta(progress.eta_seconds()))

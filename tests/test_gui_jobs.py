@@ -117,6 +117,35 @@ def test_the_jobs_window_shows_bars_eta_curves_and_log(qtbot: QtBot) -> None:
     assert not window.cancel_button.isEnabled() and window.eta.text().startswith("Failed after")
 
 
+def test_a_finished_job_shows_its_finished_state_and_full_bars(qtbot: QtBot) -> None:
+    window = JobsWindow()
+    qtbot.addWidget(window)
+    job = FakeJob()
+    window.add_job(job)
+    window.feed(job, EVENTS + [{"event": "epoch", "epoch": 2, "epochs": 2, "logs": EPOCH},
+                               {"event": "stage", "text": "Exporting and evaluating"}])
+    assert "Exporting and evaluating" in window.title.text()
+    job.end("finished", {"bundle": "/models/mine"})
+    window.feed(job, job.poll())
+    assert "Exporting" not in window.title.text() and "Finished" in window.title.text()
+    assert window.batch_bar.text() == "10 / 10" and window.batch_bar.value() == window.batch_bar.maximum()
+    assert window.epoch_bar.value() == window.epoch_bar.maximum() and window.overall_bar.value() == 100
+
+
+def test_a_finetune_accuracy_curve_draws(qtbot: QtBot) -> None:
+    from desktop.jobs_window import curve_logs
+
+    window = JobsWindow()
+    qtbot.addWidget(window)
+    job = FakeJob("finetune")
+    window.add_job(job)
+    # What a fine-tune on probability targets reports (Keras' name for its accuracy there).
+    window.feed(job, [{"event": "start", "epochs": 8, "steps": 4},
+                      {"event": "epoch", "epoch": 1, "epochs": 8, "logs": {"loss": 1.0, "categorical_accuracy": 0.5}}])
+    assert window.curves.epochs[0]["accuracy"] == 0.5
+    assert curve_logs({"val_categorical_accuracy": 0.25})["val_accuracy"] == 0.25
+
+
 def test_selecting_another_job_shows_its_own_progress(qtbot: QtBot) -> None:
     window = JobsWindow()
     qtbot.addWidget(window)
