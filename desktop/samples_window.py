@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from core.errors import MojiyomiError
 from core.ink import Ink
 from core.samples import Sample, SampleInfo, SamplesDamagedError, SampleStore, default_path
 from desktop import errors
+from desktop.label_prompt import confirm_label
 
 THUMB = 72
 #: Thumbnails kept drawn; the view asks only for the visible ones, so this bounds memory
@@ -121,11 +122,15 @@ class SamplesWindow(QWidget):
     Args:
         store: The open samples database (the window does not close it).
         parent: The main window.
+        model_labels: Gives the current model's labels (a relabel to another label is
+            confirmed as a new class once); None: no model.
     """
 
-    def __init__(self, store: SampleStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: SampleStore, parent: QWidget | None = None,
+                 model_labels: Callable[[], Collection[str]] | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.store = store
+        self._model_labels = model_labels or (lambda: ())
         self.setWindowTitle("mojiyomi — My samples")
         self.resize(760, 520)
         self._undo: list[list[Sample]] = []
@@ -298,7 +303,8 @@ class SamplesWindow(QWidget):
                 return
         if not label.strip():
             return
-        if self._try("Could not relabel", lambda: self.store.relabel(ids, label.strip())):
+        checked = confirm_label(self, label, self._model_labels(), dict(self.store.labels()))
+        if checked is not None and self._try("Could not relabel", lambda: self.store.relabel(ids, checked)):
             self.reload()
 
     def delete_selected(self) -> None:

@@ -14,6 +14,8 @@ from core.errors import MojiyomiError
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop import errors
+from desktop.label_prompt import confirm_label
+from training.adapt import MIN_NEW_CLASS_SAMPLES
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,12 @@ class TrainingController(QObject):
         except MojiyomiError as exc:
             errors.show_error(self.window, "Could not keep the sample", exc)
             return
-        self.window.status_message(f"Kept your “{label}” as a sample ({store.count()} in all).")
+        if bundle is not None and label not in bundle.labels:
+            have = dict(store.labels()).get(label, 0)
+            self.window.status_message(f"Kept your “{label}” as a sample of a new class: {have} of the "
+                                       f"{MIN_NEW_CLASS_SAMPLES} samples a fine-tune needs to add it.")
+        else:
+            self.window.status_message(f"Kept your “{label}” as a sample ({store.count()} in all).")
         if self._samples_window is not None and self._samples_window.isVisible():
             self._samples_window.reload()
 
@@ -94,9 +101,14 @@ class TrainingController(QObject):
         if window.canvas.is_empty():
             window.status_message("Write something first, then type what it is.")
             return
-        label, ok = QInputDialog.getText(window, "Type the right label", "What did you write?")
-        label = label.strip()
-        if ok and label:
+        text, ok = QInputDialog.getText(window, "Type the right label", "What did you write?")
+        if not ok or not text.strip():
+            return
+        store, bundle = self.store(), window.current_bundle()
+        counts = dict(store.labels()) if store is not None else {}
+        label = confirm_label(window, text, bundle.labels if bundle else (), counts,
+                              bundle.title if bundle else "The model")
+        if label is not None:
             self._keep(window.canvas.ink(), label, window.candidates.candidates())
             window.text.insert(label)
             window.canvas.clear()
@@ -109,10 +121,14 @@ class TrainingController(QObject):
         from desktop.samples_window import SamplesWindow
 
         if self._samples_window is None:
-            self._samples_window = SamplesWindow(store, self.window)
+            self._samples_window = SamplesWindow(store, self.window, self._model_labels)
         self._samples_window.reload()
         self._samples_window.show()
         self._samples_window.raise_()
+
+    def _model_labels(self) -> tuple[str, ...]:
+        bundle = self.window.current_bundle()
+        return bundle.labels if bundle else ()
 
     def practice(self) -> None:
         """Opens the practice dialog for the current model's labels."""

@@ -251,3 +251,46 @@ def test_practice_reports_a_database_it_cannot_write(qtbot: QtBot, tmp_path: Pat
     dialog.save()
     assert [s.label for s in store.list()] == ["2"]
     store.close()
+
+
+def _answering(monkeypatch: pytest.MonkeyPatch, button: str | None) -> list[str]:
+    """Answers label questions with ``button`` where there is one, else the default (Cancel, as Enter does)."""
+    asked: list[str] = []
+
+    def answer(box: QMessageBox) -> int:
+        asked.append(box.text())
+        named = [b for b in box.buttons() if b.text() == button]  # the other questions: Cancel
+        chosen = named[0] if named else box.defaultButton()
+        chosen.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    return asked
+
+
+def test_a_typed_label_is_one_character_unless_a_multi_character_class_is_asked_for(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.label_prompt import confirm_label
+
+    asked = _answering(monkeypatch, None)  # Enter: the safe default, Cancel
+    assert confirm_label(None, "ab", "0123456789", {}) is None
+    assert "“ab” is 2 characters" in asked[-1]
+    asked = _answering(monkeypatch, "Create multi-character class")
+    assert confirm_label(None, "ab", "0123456789", {}) is None  # then it is a new class: asked too, cancelled
+    asked = _answering(monkeypatch, "Keep as new class")
+    assert confirm_label(None, "か\u3099", "0123456789", {}, "Digits") == "が"
+    assert "Digits does not know “が”" in asked[-1] and "5 samples" in asked[-1]
+    asked.clear()
+    assert confirm_label(None, "が", "0123456789", {"が": 1}) == "が" and asked == []  # confirmed once only
+    assert confirm_label(None, " 7 ", "0123456789", {}) == "7" and asked == []  # a class the model has
+
+
+def test_relabel_to_several_characters_asks_first(qtbot: QtBot, store: SampleStore,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _fill(store)
+    window = _window(qtbot, store)
+    window.label_filter.setCurrentIndex(window.label_filter.findData("4"))
+    window.view.selectAll()
+    asked = _answering(monkeypatch, "Cancel")
+    window.relabel_selected("ab")
+    assert "“ab” is 2 characters" in asked[0] and dict(store.labels())["4"] == 2 and "ab" not in dict(store.labels())
