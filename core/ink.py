@@ -14,6 +14,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ MAX_LABEL_CHARS = 1000
 #: in ms since 1970 are about 1.7e12), pressure.
 _LIMITS = ((-1e9, 1e9), (-1e9, 1e9), (-1e15, 1e15), (-1e9, 1e9))
 _COLUMN_NAMES = ("x", "y", "time", "pressure")
+_NUMBER_TYPES = {int, float, type(None)}
 
 
 def make_stroke(points: Iterable[Iterable[float]]) -> np.ndarray:
@@ -177,16 +179,39 @@ def _strokes_from_json(raw: Any) -> tuple[np.ndarray, ...]:
 
 
 def _stroke_from_json(points: list[Any], number: int) -> np.ndarray:
-    rows = []
+    if not points:
+        return np.zeros((0, POINT_COLUMNS), dtype=np.float64)
+    fast = _uniform_stroke(points)
+    if fast is not None:
+        return fast
+    rows = []  # point by point, to say which value is wrong
     for point in points:
         if not isinstance(point, list) or not 2 <= len(point) <= POINT_COLUMNS:
             raise InputError(f"A point must be [x, y] or [x, y, t_ms, pressure]. Received: {_preview(point)} "
                              f"in stroke {number}")
         row = [_value(v, column, number) for column, v in enumerate(point)]
         rows.append(row + [math.nan] * (POINT_COLUMNS - len(row)))
-    if not rows:
-        return np.zeros((0, POINT_COLUMNS), dtype=np.float64)
     return np.asarray(rows, dtype=np.float64)
+
+
+def _uniform_stroke(points: list[Any]) -> np.ndarray | None:
+    """The stroke array when every point is a list of the same length of numbers (or null
+    time and pressure) within ``_LIMITS``, checked at once; None otherwise."""
+    if not all(type(p) is list for p in points) or len(lengths := set(map(len, points))) != 1:
+        return None
+    width = lengths.pop()
+    if not 2 <= width <= POINT_COLUMNS or not set(map(type, chain.from_iterable(points))) <= _NUMBER_TYPES:
+        return None
+    try:
+        values = np.array(points, dtype=np.float64)  # a null becomes NaN
+    except OverflowError:
+        return None
+    for column in range(width):
+        low, high = _LIMITS[column]
+        inside = (values[:, column] >= low) & (values[:, column] <= high)
+        if not (inside | np.isnan(values[:, column]) if column >= 2 else inside).all():
+            return None
+    return np.pad(values, ((0, 0), (0, POINT_COLUMNS - width)), constant_values=math.nan)
 
 
 def _value(v: Any, column: int, stroke: int) -> float:
