@@ -92,7 +92,9 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:
-        image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+        if image.dtype.kind == "f":  # NaN and infinity have no grey level (and would make all of it NaN)
+            image = np.nan_to_num(image, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        image = cv2.normalize(image, np.empty_like(image), 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if image.ndim == 2:
         return image
     if image.shape[2] == 4:
@@ -129,7 +131,7 @@ def clean_photo(grey: np.ndarray) -> np.ndarray:
     flat = cv2.subtract(inverted, background)
     if int(flat.max()) - int(flat.min()) < 16:
         raise InputError("No writing stands out from the background in this picture.")
-    flat = cv2.normalize(flat, None, 0, 255, cv2.NORM_MINMAX)
+    flat = cv2.normalize(flat, np.empty_like(flat), 0, 255, cv2.NORM_MINMAX)
     threshold, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     mask = _drop_specks(mask)
     out = np.where(mask > 0, np.clip(flat.astype(np.float32) * 255.0 / max(threshold, 1) * 0.75, 0, 255), 0)

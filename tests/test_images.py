@@ -181,6 +181,17 @@ def test_opencv_itself_refuses_pictures_over_the_limit() -> None:
     assert out.stdout.strip() == "pixels <= CV_IO_MAX_IMAGE_PIXELS" and out.stderr == ""
 
 
+@pytest.mark.filterwarnings("error")  # numpy's "invalid value encountered in cast" was an extra line on stderr
+def test_float_pictures_with_nan_or_infinity_read_as_grey(tmp_path: Path) -> None:
+    values = np.full((40, 40), 0.5, np.float32)
+    values[:10] = np.nan
+    values[10:20] = np.inf
+    values[20:30] = 1.0
+    Image.fromarray(values).save(tmp_path / "float.tiff")
+    grey = read_image(tmp_path / "float.tiff")
+    assert grey[0, 0] == 0 and grey[15, 0] == 0 and grey[25, 0] == 255 and grey[35, 0] == 127
+
+
 @pytest.mark.parametrize("dark_on_light", [True, False])
 def test_clean_photo_gives_white_ink_on_black_without_specks(dark_on_light: bool) -> None:
     out = clean_photo(_photo_of_a_seven(dark_on_light))
