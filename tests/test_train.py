@@ -167,12 +167,21 @@ def test_no_augmentation_and_a_generated_dataset_records_its_sources(tmp_path: P
     data = tmp_path / "gen"
     data.mkdir()
     np.savez(data / "synth.npz", x=x, y=y)
-    (data / "manifest.json").write_text(json.dumps({"attribution": "Stroke data: test, CC0", "per_class": 120}))
-    config = TrainConfig(data=str(data / "synth.npz"), out=str(tmp_path / "out"), epochs=2, batch_size=32,
-                         validation_size=40, input_size=20, box=14, width=8, augment=AugmentConfig(0, 0, 0, 0))
+    made_with = {"id": "fit-v1", "size": 20, "box": 14, "stroke_ratio": 0.12, "render_size": 112}
+    (data / "manifest.json").write_text(json.dumps({"attribution": "Stroke data: test, CC0", "per_class": 120,
+                                                    "preprocessing": made_with}))
+    from mojiyomi.cli import build_parser
+    from training.cli_train import config_from_args
+
+    # The flags leave the preprocessing out: the run takes the data's, and the bundle records it.
+    config = config_from_args(build_parser().parse_args(
+        ["train", "--data", str(data / "synth.npz"), "--out", str(tmp_path / "out"), "--epochs", "2",
+         "--batch-size", "32", "--validation-size", "40", "--width", "8", "--augment", "none"]))
     # (two epochs of a tiny model: this checks the run and its records, not what it learned)
     result = train(config, lambda event: None, command="test")
     bundle = load_bundle(result.bundle)
+    assert bundle.preprocessing.to_json() == made_with
+    assert [bundle.metadata["training"]["config"][k] for k in ("input_size", "box", "stroke_ratio")] == [20, 14, 0.12]
     assert bundle.metadata["attribution"] == "Stroke data: test, CC0"
     assert bundle.metadata["training"]["data"]["per_class"] == 120
     assert bundle.metadata["training"]["config"]["width"] == 8

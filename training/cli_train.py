@@ -9,7 +9,8 @@ import time
 from typing import Any
 
 from core.bundle import load_bundle
-from training.config import TrainConfig
+from training.config import ConfigError, TrainConfig, augment_from_json, config_fields, read_config_file
+from training.spec_check import SPEC_FIELDS, adopt_spec
 from training.evaluate import bundle_verdict
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
@@ -20,8 +21,17 @@ _SWITCHES = ("bottleneck", "head_batchnorm", "split_by_writer")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """The run config: ``--config`` file if given, then each flag that was set."""
-    base: dict[str, Any] = TrainConfig.load(args.config).to_json() if args.config else {}
+    """The run config: ``--config`` file if given, then each flag that was set.
+
+    Preprocessing left out (``--input-size``, ``--box``, ``--stroke-ratio``) is taken from
+    the ``--init-from`` model or the data's manifest, and a line on stderr says so; given
+    values that differ from theirs are an error.
+
+    Raises:
+        ConfigError: if the config file or the flags do not make a valid config.
+        DatasetError: if the given preprocessing differs from the data's.
+    """
+    base: dict[str, Any] = read_config_file(args.config) if args.config else {}
     for key in _FLAG_FIELDS:
         value = getattr(args, key, None)
         if value is not None:
@@ -29,8 +39,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     stage1 = getattr(args, "stage1_epochs", None)
     if stage1 is not None:
         if getattr(args, "epochs", None) not in (None, stage1):
-            raise ValueError(f"--stage1-epochs is another name for --epochs; give one of them. "
-                             f"Received: --epochs {args.epochs} --stage1-epochs {stage1}")
+            raise ConfigError(f"--stage1-epochs is another name for --epochs; give one of them. "
+                              f"Received: --epochs {args.epochs} --stage1-epochs {stage1}")
         base["epochs"] = stage1
     for key in _SWITCHES:
         if getattr(args, key, False):
@@ -38,11 +48,15 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     augment = getattr(args, "augment", None)
     if augment is not None:
         base["augment"] = parse_augment(augment)
-    if getattr(args, "input_size", None) and "box" not in base:
-        base["box"] = max(8, round(args.input_size * 20 / 28))  # MNIST's 20-in-28 framing at any size
     for required in ("data", "out"):
         if not base.get(required):
-            raise ValueError(f"mojiyomi train needs --{required}.")
+            raise ConfigError(f"mojiyomi train needs --{required} (or {required!r} in --config).")
+    base = config_fields(base)
+    base, adopted = adopt_spec(base, set(base) & set(SPEC_FIELDS))
+    if adopted:
+        print(f"mojiyomi: {adopted}", file=sys.stderr)
+    if isinstance(base.get("input_size"), int) and "box" not in base:
+        base["box"] = max(8, round(base["input_size"] * 20 / 28))  # MNIST's 20-in-28 framing at any size
     return TrainConfig.from_json(base)
 
 
@@ -69,9 +83,9 @@ def parse_augment(text: str) -> dict[str, float]:
                 raise ValueError
             values[key.strip()] = float(value)
         except ValueError:
-            raise ValueError(f"--augment takes default, light, none or KEY=VALUE pairs with keys {sorted(known)}. "
-                             f"Received: {text!r}") from None
-    AugmentConfig(**values)  # checks the strengths
+            raise ConfigError(f"--augment takes default, light, none or KEY=VALUE pairs with keys {sorted(known)}. "
+                              f"Received: {text!r}") from None
+    augment_from_json(values)  # checks the strengths
     return values
 
 
@@ -118,17 +132,19 @@ def _stage(event: dict[str, Any]) -> str:
 
 def run_train_command(args: argparse.Namespace, command: str | None) -> int:
     """Runs ``mojiyomi train``; prints a JSON summary last with ``--json``."""
-    from training.train import run_dir_for, train
-
     if getattr(args, "resume", False):
+        from training.train import run_dir_for
+
         if not args.out:
-            raise ValueError("mojiyomi train --resume needs --out (the bundle folder of the interrupted run).")
+            raise ConfigError("mojiyomi train --resume needs --out (the bundle folder of the interrupted run).")
         saved = run_dir_for(args.out) / "config.json"
         if not saved.is_file():
             raise ValueError(f"There is no interrupted run to resume for {args.out} (no {saved}).")
         config = TrainConfig.load(saved)
     else:
         config = config_from_args(args)
+    from training.train import train  # after the config is checked: a bad one never starts a run
+
     result = train(config, TerminalProgress(), command=command, resume=getattr(args, "resume", False))
     if result.bundle is None:
         print(f"worker finished its part in {result.seconds:.0f}s (the chief writes the bundle)")

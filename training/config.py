@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from core.atomic import atomic_write_text
+from core.errors import MojiyomiError
+from core.safeio import finite_number, load_json
 from training.augment import AugmentConfig
 
 OPTIMIZERS = ("adam", "adamax", "sgd")
+#: Each field's JSON type; ``?`` allows null.
+_TYPES = {"data": "str", "out": "str", "data_format": "str?", "backbone": "str", "name": "str", "version": "str",
+          "title": "str", "epochs": "int", "batch_size": "int", "learning_rate": "float", "optimizer": "str",
+          "limit": "int?", "validation_size": "float", "seed": "int", "input_size": "int", "box": "int",
+          "stroke_ratio": "float", "augment": "augment", "early_stopping": "int", "init_from": "str?",
+          "dropout": "float", "width": "int", "strategy": "str", "split_by_writer": "bool", "weights": "str",
+          "adapter": "str", "head": "str", "head_batchnorm": "bool", "bottleneck": "bool", "stage2_epochs": "int",
+          "unfreeze_layers": "int", "stage2_learning_rate": "float"}
 
 
 @dataclass(frozen=True)
@@ -89,37 +100,32 @@ class TrainConfig:
     stage2_learning_rate: float = 1e-4
 
     def __post_init__(self) -> None:
-        problems = []
-        if self.epochs < 1:
-            problems.append(f"epochs={self.epochs} (need >= 1)")
-        if self.batch_size < 1:
-            problems.append(f"batch_size={self.batch_size} (need >= 1)")
+        _check_types(self)
+        problems = self._range_problems() + self._transfer_problems()
+        if problems:
+            raise ConfigError("Impossible training config. Received: " + "; ".join(problems))
+
+    def _range_problems(self) -> list[str]:
+        from training.datasets.readers import FORMATS
+
+        problems = [f"{key}={getattr(self, key)!r} (need {low:g} <= {key} <= {high:g})"
+                    for key, (low, high) in _RANGES.items()
+                    if getattr(self, key) is not None and not low <= getattr(self, key) <= high]
         if not 0 < self.learning_rate < 1:
             problems.append(f"learning_rate={self.learning_rate} (need 0 < lr < 1)")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer={self.optimizer!r} (need one of {OPTIMIZERS})")
-        if self.limit is not None and self.limit < 2:
-            problems.append(f"limit={self.limit} (need >= 2)")
-        if self.validation_size < 0:
-            problems.append(f"validation_size={self.validation_size} (need >= 0)")
-        if not 8 <= self.input_size <= 512 or not 0 < self.box <= self.input_size:
-            problems.append(f"input_size={self.input_size}, box={self.box} (need 8 <= input_size <= 512, "
-                            f"0 < box <= input_size)")
+        if not 0 < self.box <= self.input_size:
+            problems.append(f"input_size={self.input_size}, box={self.box} (need 0 < box <= input_size)")
         if not 0 <= self.dropout < 1:
             problems.append(f"dropout={self.dropout} (need 0 <= dropout < 1)")
-        if not 4 <= self.width <= 512:
-            problems.append(f"width={self.width} (need 4 <= width <= 512)")
         if not 0 < self.stroke_ratio < 0.5:
             problems.append(f"stroke_ratio={self.stroke_ratio} (need 0 < stroke_ratio < 0.5)")
-        from training.datasets.readers import FORMATS
-
         if self.data_format is not None and self.data_format not in FORMATS:
             problems.append(f"data_format={self.data_format!r} (need one of {FORMATS})")
         if self.strategy not in ("default", "mirrored", "multiworker"):
             problems.append(f"strategy={self.strategy!r} (need default, mirrored or multiworker)")
-        problems += self._transfer_problems()
-        if problems:
-            raise ValueError("Impossible training config. Received: " + "; ".join(problems))
+        return problems
 
     def _transfer_problems(self) -> list[str]:
         from training.backbones import BACKBONES
@@ -131,9 +137,6 @@ class TrainConfig:
             problems.append(f"adapter={self.adapter!r} (need repeat or conv1x1)")
         if self.head not in ("gap", "flatten"):
             problems.append(f"head={self.head!r} (need gap or flatten)")
-        if self.stage2_epochs < 0 or self.unfreeze_layers < -1:
-            problems.append(f"stage2_epochs={self.stage2_epochs}, unfreeze_layers={self.unfreeze_layers} "
-                            f"(need >= 0 and >= -1)")
         if not 0 < self.stage2_learning_rate < 1:
             problems.append(f"stage2_learning_rate={self.stage2_learning_rate} (need 0 < lr < 1)")
         if self.weights not in ("none", "imagenet") and not self.weights.endswith((".h5", ".keras")):
@@ -156,16 +159,17 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> TrainConfig:
-        """Reads the dict form; unknown keys are an error naming them."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(obj) - known)
-        if unknown:
-            raise ValueError(f"Unknown training config keys. Received: {unknown}")
-        obj = dict(obj)
-        if isinstance(obj.get("augment"), dict):
-            obj["augment"] = AugmentConfig(**obj["augment"])
-        return cls(**obj)
+    def from_json(cls, obj: Any) -> TrainConfig:
+        """Reads the dict form: an object of known keys, values of the right types and ranges.
+
+        Raises:
+            ConfigError: naming what was wrong, if ``obj`` is not a valid training config.
+        """
+        values = config_fields(obj)
+        missing = [key for key in ("data", "out") if key not in values]
+        if missing:
+            raise ConfigError(f"A training config needs {' and '.join(missing)}. Received keys {sorted(values)}")
+        return cls(**values)
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (and checked again)."""
@@ -177,5 +181,96 @@ class TrainConfig:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TrainConfig:
-        """Reads a config JSON file."""
-        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Reads a config JSON file (bounded and parsed with limits, see ``core.safeio``).
+
+        Raises:
+            ConfigError: if the file cannot be read or is not a valid training config.
+        """
+        return cls.from_json(read_config_file(path))
+
+
+class ConfigError(MojiyomiError, ValueError):
+    """A training config (file, flags or dialog) that cannot describe a run."""
+
+
+#: Ranges of the numeric fields (both ends included); the others are checked one by one.
+_RANGES: dict[str, tuple[float, float]] = {
+    "epochs": (1, 10_000), "batch_size": (1, 65_536), "limit": (2, 10 ** 10), "validation_size": (0, 10 ** 9),
+    "seed": (0, 2 ** 32 - 1), "input_size": (8, 512), "early_stopping": (0, 10_000), "width": (4, 512),
+    "stage2_epochs": (0, 10_000), "unfreeze_layers": (-1, 100_000)}
+#: Longest text field (names, titles, paths), in characters.
+_MAX_TEXT = 4096
+
+
+def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The fields of a training config file, checked for known keys and types (not completeness).
+
+    Raises:
+        ConfigError: if the file cannot be read, is not a JSON object, or holds unknown keys
+            or values of the wrong type.
+    """
+    return config_fields(load_json(path, "training config", ConfigError, max_bytes=1024 * 1024))
+
+
+def config_fields(obj: Any) -> dict[str, Any]:
+    """Checks the dict form of a (possibly partial) config; ``augment`` becomes an ``AugmentConfig``.
+
+    Raises:
+        ConfigError: if ``obj`` is not an object, has unknown keys or a value of the wrong type.
+    """
+    if not isinstance(obj, dict):
+        raise ConfigError(f"A training config must be a JSON object. Received: {_preview(obj)}")
+    unknown = sorted(str(key) for key in set(obj) - set(_TYPES))
+    if unknown:
+        raise ConfigError(f"Unknown training config keys. Received: {unknown[:10]}")
+    values = dict(obj)
+    if "augment" in values and not isinstance(values["augment"], AugmentConfig):
+        values["augment"] = augment_from_json(values["augment"])
+    for key, value in values.items():
+        _check_type(key, value)
+    return values
+
+
+def augment_from_json(obj: Any) -> AugmentConfig:
+    """The augmentation strengths of a config's ``augment`` object.
+
+    Raises:
+        ConfigError: if it is not an object of known strengths, each a number in range.
+    """
+    known = {f.name for f in fields(AugmentConfig)}
+    if not isinstance(obj, dict) or set(obj) - known:
+        raise ConfigError(f"augment must be an object with keys among {sorted(known)}. Received: {_preview(obj)}")
+    values = {key: finite_number(value, f"augment.{key}", ConfigError, 0, 1e6) for key, value in obj.items()}
+    try:
+        return AugmentConfig(**values)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _check_types(config: TrainConfig) -> None:
+    for f in fields(config):
+        _check_type(f.name, getattr(config, f.name))
+
+
+def _check_type(key: str, value: Any) -> None:
+    kind = _TYPES[key]
+    if value is None and kind.endswith("?"):
+        return
+    ok = {"int": lambda: isinstance(value, int) and not isinstance(value, bool),
+          "float": lambda: isinstance(value, (int, float)) and not isinstance(value, bool)
+          and math.isfinite(value) and abs(value) < 1e30,
+          "str": lambda: isinstance(value, str) and len(value) <= _MAX_TEXT and "\x00" not in value,
+          "bool": lambda: isinstance(value, bool),
+          "augment": lambda: isinstance(value, AugmentConfig)}[kind.rstrip("?")]()
+    if not ok:
+        expected = {"int": "an integer", "float": "a finite number", "bool": "true or false",
+                    "str": f"a string of at most {_MAX_TEXT} characters",
+                    "augment": "an augmentation object"}[kind.rstrip("?")]
+        optional = " or null" if kind.endswith("?") else ""
+        raise ConfigError(f"The training config's {key} must be {expected}{optional}. "
+                          f"Received: {key}={_preview(value)}")
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."
