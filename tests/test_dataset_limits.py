@@ -275,3 +275,35 @@ def test_picture_folders_read_regular_files_only(tmp_path: Path) -> None:
         os.mkfifo(label / "fifo.png")
     labels, n, samples = _read(folder)
     assert n == 12 and len(samples) == 12
+
+
+def test_etl_files_without_a_record_or_with_a_bad_code_are_one_line(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from tests.datagen import write_etl
+
+    path = tmp_path / "ETL8B2C1"
+    path.write_bytes(bytes(700))  # the dummy record and a part of one
+    with caplog.at_level(logging.WARNING), pytest.raises(DatasetError, match="no complete ETL8B record"):
+        read_samples(path, SPEC)
+    write_etl(path, "ETL8B", "あいう", sheets=1)
+    raw = bytearray(path.read_bytes())
+    raw[512 * 2 + 2:512 * 2 + 4] = b"\xb2\x02"  # the second sample's JIS code
+    path.write_bytes(bytes(raw[:-100]))  # and truncated, which alone is worth a warning
+    with caplog.at_level(logging.WARNING), pytest.raises(DatasetError, match="record 2: Not a JIS X 0208"):
+        read_samples(path, SPEC)
+    assert caplog.text == ""  # a refused dataset is said in one line: the error
+
+
+def test_a_truncated_etl_file_that_is_read_is_still_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from tests.datagen import write_etl
+
+    path = tmp_path / "ETL8B2C1"
+    write_etl(path, "ETL8B", "あいう", sheets=2)
+    path.write_bytes(path.read_bytes()[:-100])
+    with caplog.at_level(logging.WARNING):
+        assert len(read_samples(path, SPEC)) == 5
+    assert "ETL8B2C1 is truncated" in caplog.text

@@ -35,6 +35,7 @@ class Dataset:
         skipped: Unreadable samples met by the last ``iter_samples`` (counted, not fatal).
         excluded: Samples the last ``iter_samples`` passed over for their label.
         seconds: Time the last ``iter_samples`` spent preprocessing the samples it yielded.
+        notes: What the last ``iter_samples`` found worth telling (a truncated file), not fatal.
     """
 
     source: Source
@@ -43,6 +44,7 @@ class Dataset:
     skipped: int = 0
     excluded: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
     _labels: tuple[str, ...] | None = field(default=None, init=False, repr=False)
     _len: int | None = field(default=None, init=False, repr=False)
 
@@ -76,8 +78,8 @@ class Dataset:
         Unreadable samples (a corrupt picture, an empty ink or record) are skipped and
         counted in ``skipped``; ``limit`` counts every sample met, so it bounds the work done.
         """
-        self.skipped, self.excluded, self.seconds = 0, 0, 0.0
-        for make, label, writer in islice(iter_lazy(self.source), self.limit):
+        self.skipped, self.excluded, self.seconds, self.notes = 0, 0, 0.0, []
+        for make, label, writer in islice(iter_lazy(self.source, self.notes), self.limit):
             if keep is not None and not keep(label):
                 self.excluded += 1
                 continue
@@ -88,8 +90,6 @@ class Dataset:
                 self.skipped += 1
                 continue
             yield image[:, :, None], label, writer if writer >= 0 else None
-        if self.skipped:
-            log.warning("%s: skipped %d unreadable samples", self.source.path, self.skipped)
 
 
 def open_dataset(path: str | Path, spec: Preprocessing, limit: int | None = None, format: str | None = None,
@@ -181,6 +181,11 @@ def read_samples(path: str | Path, spec: Preprocessing, split: str = "train", li
         writers.append(-1 if writer is None else writer)
     if not labels and not dataset.excluded:
         raise DatasetError(f"{path} holds no readable sample: {total} found, {dataset.skipped} could not be read.")
+    # Said only when the data is used: a refused dataset gets one line, the error.
+    for note in dataset.notes:
+        log.warning("%s", note)
+    if dataset.skipped:
+        log.warning("%s: skipped %d unreadable samples", path, dataset.skipped)
     n = len(labels)
     has_writers = any(w >= 0 for w in writers)
     return Samples(x[:n], np.asarray(labels, dtype=str), np.asarray(writers) if has_writers else None,

@@ -162,29 +162,38 @@ def count_records(path: Path, fmt: EtlFormat | None = None) -> tuple[int, int]:
     return max(0, records - (1 if fmt.dummy_first else 0)), tail
 
 
-def iter_etl(path: Path, fmt: EtlFormat | None = None) -> Iterator[tuple[np.ndarray, str, int]]:
+def iter_etl(path: Path, fmt: EtlFormat | None = None,
+             notes: list[str] | None = None) -> Iterator[tuple[np.ndarray, str, int]]:
     """Yields (white-on-black uint8 picture, label, writer id) for every record of a file.
 
     A truncated file (its size not a multiple of the record size, as when a download was
-    cut short) is not fatal: its complete records are read and a warning names the file,
-    its size and the record size.
+    cut short) is not fatal: its complete records are read and a note names the file, its
+    size and the record size.
 
     Args:
         path: The ETL file.
         fmt: Its layout; None detects it (``detect_format``).
+        notes: Where the note of a truncated file goes; None logs it as a warning.
 
     Raises:
-        DatasetError: if the file cannot be read or a code is not a JIS X 0208 character.
+        DatasetError: if the file cannot be read, holds no complete record, or a code is not
+            a JIS X 0208 character.
     """
     fmt = fmt or detect_format(path)
     layout = struct.Struct(fmt.layout)
     with os.fdopen(open_regular(path, "ETL file", DatasetError), "rb") as handle:
-        _warn_if_truncated(path, fmt)
+        note = _truncation(path, fmt)
+        if note and notes is not None:
+            notes.append(note)
+        elif note:
+            log.warning("%s", note)
         if fmt.dummy_first:
             handle.read(fmt.record)
+        number = 0
         while len(raw := handle.read(fmt.record)) == fmt.record:
+            number += 1
             fields = layout.unpack(raw)
-            yield _decode_image(fields[-1], fmt), jis_to_char(fields[1]), fmt.writer(int(fields[0]))
+            yield _decode_image(fields[-1], fmt), _char(path, fields[1], number), fmt.writer(int(fields[0]))
 
 
 def iter_etl_labels(path: Path, fmt: EtlFormat | None = None) -> Iterator[str]:
@@ -194,15 +203,27 @@ def iter_etl_labels(path: Path, fmt: EtlFormat | None = None) -> Iterator[str]:
     with os.fdopen(open_regular(path, "ETL file", DatasetError), "rb") as handle:
         for i in range(records):
             handle.seek((i + fmt.dummy_first) * fmt.record + 2)
-            yield jis_to_char(int.from_bytes(handle.read(2), "big"))
+            yield _char(path, int.from_bytes(handle.read(2), "big"), i + 1)
 
 
-def _warn_if_truncated(path: Path, fmt: EtlFormat) -> None:
+def _char(path: Path, code: int, number: int) -> str:
+    try:
+        return jis_to_char(code)
+    except DatasetError as exc:
+        raise DatasetError(f"{path}, record {number}: {exc}") from None
+
+
+def _truncation(path: Path, fmt: EtlFormat) -> str | None:
+    """What to say of a file whose size is not a whole number of records (None if it is)."""
     records, tail = count_records(path, fmt)
-    if tail:
-        log.warning("%s is truncated: %d bytes is not a multiple of the %s record size (%d bytes); "
-                    "reading its %d complete records and ignoring the last %d bytes.",
-                    path, _size(path), fmt.name, fmt.record, records, tail)
+    if not records:
+        dummy = ", after a dummy first record" if fmt.dummy_first else ""
+        raise DatasetError(f"{path} holds no complete {fmt.name} record ({fmt.record} bytes each{dummy}). "
+                           f"Received: {_size(path)} bytes")
+    if not tail:
+        return None
+    return (f"{path} is truncated: {_size(path)} bytes is not a multiple of the {fmt.name} record size "
+            f"({fmt.record} bytes); reading its {records} complete records and ignoring the last {tail} bytes.")
 
 
 def _size(path: Path) -> int:

@@ -163,11 +163,12 @@ def iter_raw(source: Source, spec: Preprocessing) -> Iterator[Raw]:
         yield make(spec), label, writer
 
 
-def iter_lazy(source: Source) -> Iterator[Lazy]:
+def iter_lazy(source: Source, notes: list[str] | None = None) -> Iterator[Lazy]:
     """Yields (input maker, label, writer id or -1), preprocessing nothing until asked.
 
     The label comes first so that a caller can pass over samples it does not want (labels a
-    model does not know) without paying for their preprocessing.
+    model does not know) without paying for their preprocessing. What is worth telling the
+    user but not fatal (a truncated ETL file) goes to ``notes``, or is logged if it is None.
     """
     if source.kind in ("idx", "keras"):
         images, labels = _mnist(source)
@@ -177,7 +178,7 @@ def iter_lazy(source: Source) -> Iterator[Lazy]:
         from training.datasets.etl import detect_format, etl_files, iter_etl
 
         for file in etl_files(source.path):
-            for image, label, writer in iter_etl(file, detect_format(file, source.etl)):
+            for image, label, writer in iter_etl(file, detect_format(file, source.etl), notes):
                 yield partial(normalize_uint8, image), label, writer
     elif source.kind == "folder":
         yield from ((partial(_picture_input, file), label, -1) for file, label in _folder_files(source.path))
