@@ -132,7 +132,7 @@ class Ink:
         """The JSON-ready dict form; time and pressure are written only when known."""
         strokes = []
         for stroke in self.strokes:
-            pts = []
+            pts: list[list[float | int | None]] = []
             for x, y, t, p in stroke.tolist():
                 if math.isnan(t) and math.isnan(p):
                     pts.append([_num(x), _num(y)])

@@ -16,6 +16,7 @@ without strokes and with its ``problem``, and logged; malformed candidates are d
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import math
@@ -139,6 +140,9 @@ def default_path() -> Path:
 class SampleStore:
     """The samples database. Use it as a context manager, or call ``close``.
 
+    (Its method ``list`` hides the built-in ``list`` inside the class: annotations there say
+    ``builtins.list``.)
+
     Args:
         path: The database file; default ``default_path()`` (honours ``$MOJIYOMI_DATA_DIR``).
         timeout: Seconds to wait for another program's lock before giving up.
@@ -254,7 +258,7 @@ class SampleStore:
             cursor = self._db.execute(
                 "INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES (?,?,?,?,?,?)",
                 _row(ink, label, model, cands, time.time()))
-        return int(cursor.lastrowid)
+        return int(cursor.lastrowid or 0)
 
     def relabel(self, ids: Sequence[int], label: str) -> None:
         """Gives samples another label (ids that do not exist are ignored).
@@ -269,7 +273,7 @@ class SampleStore:
                                  "coalesce(json_extract(candidates, '$[0][0]') != ?1, 0) ELSE 0 END WHERE id=?2",
                                  [(label, int(i)) for i in ids])
 
-    def delete(self, ids: Sequence[int]) -> list[Sample]:
+    def delete(self, ids: Sequence[int]) -> builtins.list[Sample]:
         """Deletes samples, in one transaction.
 
         Returns:
@@ -298,7 +302,8 @@ class SampleStore:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def list(self, label: str | None = None, since: float | None = None, until: float | None = None) -> list[Sample]:
+    def list(self, label: str | None = None, since: float | None = None,
+             until: float | None = None) -> builtins.list[Sample]:
         """The samples, oldest first.
 
         Args:
@@ -316,7 +321,7 @@ class SampleStore:
         return self._samples(where, args)
 
     def infos(self, label: str | None = None, since: float | None = None,
-              until: float | None = None) -> list[SampleInfo]:
+              until: float | None = None) -> builtins.list[SampleInfo]:
         """Like ``list`` without decoding the strokes, which is most of the time for thousands.
 
         Raises:
@@ -325,22 +330,22 @@ class SampleStore:
         where, args = _where(label, since, until)
         rows = self._query(f"SELECT id, label, model, candidates, created FROM samples {where} "
                            f"ORDER BY created, id", args)
-        problems: list[str] = []
+        problems: builtins.list[str] = []
         infos = [SampleInfo(int(i), _text(lab), _text(model), _read_candidates(cands, int(i), problems),
                             _created(created, int(i), problems)) for i, lab, model, cands, created in rows]
         self._report(problems)
         return infos
 
-    def get(self, ids: Sequence[int]) -> list[Sample]:
+    def get(self, ids: Sequence[int]) -> builtins.list[Sample]:
         """The samples with these ids, oldest first; ids that do not exist are left out."""
         ids = [int(i) for i in ids]
-        found = []
+        found: builtins.list[Sample] = []
         for start in range(0, len(ids), _IDS_PER_QUERY):
             chunk = ids[start:start + _IDS_PER_QUERY]
             found += self._samples(f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         return sorted(found, key=lambda s: (s.created, s.id))
 
-    def labels(self) -> list[tuple[str, int]]:
+    def labels(self) -> builtins.list[tuple[str, int]]:
         """(label, number of samples) pairs, sorted by label."""
         return [(r[0], int(r[1])) for r in
                 self._query("SELECT label, count(*) FROM samples GROUP BY label ORDER BY label")]
@@ -354,7 +359,7 @@ class SampleStore:
         value = self._query("SELECT min(created) FROM samples")[0][0]
         return None if value is None else float(value)
 
-    def most_misread(self, n: int) -> list[str]:
+    def most_misread(self, n: int) -> builtins.list[str]:
         """The labels the user corrected most often (the model's first candidate was another).
 
         Args:
@@ -367,20 +372,20 @@ class SampleStore:
                            "ORDER BY count(*) DESC, max(created) DESC LIMIT ?", [int(n)])
         return [r[0] for r in rows]
 
-    def _samples(self, where: str, args: Sequence[Any]) -> list[Sample]:
-        problems: list[str] = []
+    def _samples(self, where: str, args: Sequence[Any]) -> builtins.list[Sample]:
+        problems: builtins.list[str] = []
         samples = [_sample(row, problems) for row in
                    self._query(f"SELECT {_COLUMNS} FROM samples {where} ORDER BY created, id", args)]
         self._report(problems)
         return samples
 
-    def _report(self, problems: list[str]) -> None:
+    def _report(self, problems: builtins.list[str]) -> None:
         if problems:
             log.warning("The samples database %s has %d damaged %s (%s); the samples are kept, without what "
                         "cannot be read.", self.path, len(problems), "entry" if len(problems) == 1 else "entries",
                         "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else ""))
 
-    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> builtins.list[tuple]:
         try:
             return self._db.execute(sql, list(args)).fetchall()
         except sqlite3.Error as exc:

@@ -200,7 +200,8 @@ def _pattern(words: str) -> str:
 _MEASURED = ("import atexit, os, runpy, sys\n"
              "def peak():\n"
              "    with open('/proc/self/status') as status:\n"
-             "        os.write(int(os.environ['PEAK_FD']), next(line for line in status if line.startswith('VmHWM')).encode())\n"
+             "        line = next(line for line in status if line.startswith('VmHWM'))\n"
+             "    os.write(int(os.environ['PEAK_FD']), line.encode())\n"
              "atexit.register(peak)\n"
              "sys.argv[0] = 'mojiyomi'\n"
              "runpy.run_module('mojiyomi', run_name='__main__')\n")
