@@ -303,8 +303,12 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     left_out = "".join(f"  ({count} {why} left out)" for count, why in
                        ((metrics.unknown_label, "with labels the model does not know"),
                         (metrics.unreadable, "unreadable")) if count)
-    print(f"{bundle.name} on {args.data}: n={metrics.n}  top1={metrics.top1:.4%}  top5={metrics.top5:.4%}  "
-          f"macro_f1={metrics.macro_f1:.4f}  {metrics.ms_per_sample:.3f} ms/sample{left_out}")
+    app = metrics.app
+    print(f"{bundle.name} on {args.data}: n={metrics.n}{left_out}\n"
+          f"  as the app shows it ({'size cue and ' if app.size_cue else ''}same-shape twins): "
+          f"top1={app.top1:.4%}  top5={app.top5:.4%}  top10={app.top10:.4%}\n"
+          f"  raw model (probabilities as they are): top1={metrics.top1:.4%}  top5={metrics.top5:.4%}  "
+          f"macro_f1={metrics.macro_f1:.4f}  {metrics.ms_per_sample:.3f} ms/sample")
     if args.reports:
         from pathlib import Path
 

@@ -107,3 +107,38 @@ def test_evaluate_can_record_its_scores_in_the_bundle(tmp_path: Path, tiny_bundl
     assert recorded["top1"] == result["top1"] and recorded["n"] == 40 and recorded["data"] == str(data)
     assert "--record mnist_test" in recorded["command"]
     assert (tmp_path / "reports" / "confusion.png").is_file() and (tmp_path / "reports" / "per_class.csv").is_file()
+
+
+def test_evaluate_scores_the_app_ranking_apart_from_the_raw_model() -> None:
+    from types import SimpleNamespace
+
+    from core.recognizer import Recognizer
+    from training.evaluate import score
+    from training.evaluate_data import app_scores
+
+    class Fixed(Recognizer):
+        def predict(self, batch: np.ndarray) -> np.ndarray:
+            raise AssertionError("scored from the probabilities already computed")
+
+    recognizer = Fixed(SimpleNamespace(labels=("つ", "っ", "a")))
+    # Small っ written small: the model cannot tell it from つ, the app's size cue can.
+    probs = np.array([[0.6, 0.4, 0.0], [0.6, 0.4, 0.0], [0.1, 0.1, 0.8]], np.float32)
+    y = np.array([1, 0, 2])
+    app = app_scores(recognizer, probs, y, ["small", "large", None])
+    assert score(probs, y).top1 == pytest.approx(2 / 3)  # the raw model misses the small っ
+    assert (app.top1, app.top5, app.size_cue) == (1.0, 1.0, True)
+    assert app_scores(recognizer, probs, y, None).top1 == pytest.approx(2 / 3)  # pictures: no cue
+
+
+def test_evaluate_prints_the_app_figures_and_the_raw_ones(tiny_bundle: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from core.ink import write_ink_dataset
+    from tests.strokefont import writer_samples
+
+    write_ink_dataset(writer_samples(2, seed=3, slant=0.0, squash=1.0), tmp_path / "ink.jsonl")
+    assert main(["evaluate", "--model", str(tiny_bundle), "--data", str(tmp_path / "ink.jsonl"), "--json"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "as the app shows it (size cue and same-shape twins): top1=" in out[1]
+    assert out[2].startswith("  raw model (probabilities as they are): top1=")
+    summary = json.loads(out[-1])
+    assert summary["app"]["n"] == summary["n"] == 20 and summary["app"]["size_cue"] is True
