@@ -269,3 +269,16 @@ def test_an_ink_at_the_point_limit_is_read(tmp_path: Path) -> None:
     points = json.dumps([[i % 1000, i // 1000, i, 0.5] for i in range(MAX_POINTS)])
     (tmp_path / "big.json").write_text('{"width": 1000, "height": 1000, "strokes": [' + points + "]}")
     assert len(load_ink(tmp_path / "big.json").strokes[0]) == MAX_POINTS
+
+
+@needs_posix
+def test_the_app_starts_without_litert_or_opencv_lines(digits_bundle: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "MOJIYOMI_DATA_DIR": str(tmp_path / "data"), "MOJIYOMI_BENCH_READY": "1",
+           "QT_QPA_PLATFORM": "offscreen"}
+    for name in ("OPENCV_LOG_LEVEL", "TF_CPP_MIN_LOG_LEVEL"):
+        env.pop(name, None)
+    out = subprocess.run([sys.executable, "-m", "mojiyomi", "app", "--model", str(digits_bundle)], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=120, preexec_fn=_bounded_memory)
+    assert out.returncode == 0 and out.stdout.startswith("ready digits"), out.stdout + out.stderr
+    # Qt's offscreen platform has its own line ("does not support propagateSizeHints"); no other.
+    assert not [line for line in out.stderr.splitlines() if "propagateSizeHints" not in line], out.stderr
