@@ -202,3 +202,32 @@ def test_bad_options_are_refused() -> None:
         sample_look("sepia", np.random.default_rng(0))
     with pytest.raises(ValueError, match="kind"):
         Pen("quill")  # type: ignore[arg-type]
+
+
+def test_picture_benchmark_scores_as_issue_12_defines_them() -> None:
+    import sys
+    from pathlib import Path
+
+    # bench/ is a folder of scripts, not a package: put it on the path only for this test.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from bench_pictures import ReadResult, Tally, on_page
+
+    lines = Tally()
+    lines.add("未定義の値", ReadResult("未定義値", ((0, 0, 10, 10),)), ((0, 0, 10, 10), (20, 0, 10, 10)), 0.1,
+              ("horizontal",))
+    lines.add("主題欄", ReadResult("主題欄"), ((0, 0, 10, 10),) * 3, 0.1, ("vertical",))
+    figures = lines.lines()
+    assert figures["char_acc"] == round(1 - 1 / 8, 4)  # one character lost of eight
+    assert figures["count_right"] == 0.5 and figures["exact"] == 0.5
+    assert figures["boxes_found"] == 0.5  # only the first reading gave boxes; one of its two found
+    assert figures["by"] == {"horizontal": 0.8, "vertical": 1.0}
+    singles = Tally()
+    for truth, read in (("異", "異"), ("常", "出蛸"), ("終", ""), ("了", "子")):
+        singles.add(truth, ReadResult(read, (), "refused" if not read else ""), (), 0.0)
+    assert singles.singles()["top1"] == 0.25 and singles.singles()["one_piece"] == 0.5
+    assert singles.singles()["failed"] == 1
+    placed = layout_lines([LINE[:2]], "horizontal", "natural", np.random.default_rng(0), cell=40)
+    page = on_page(placed, 800, 600)
+    assert (page.width, page.height) == (800, 600)
+    centre = np.concatenate([s for c in page.chars for s in c]).mean(axis=0)
+    assert abs(centre[0] - 400) < 60 and abs(centre[1] - 300) < 40
