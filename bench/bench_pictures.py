@@ -25,7 +25,8 @@ a 200-character page.
 
 The reader under test is pluggable: a ``PictureReader`` turns a grey picture and a layout
 (``horizontal``, ``vertical``, ``single``) into text and boxes. The default is the app's path
-(``core.page.recognize_page`` + ``page_text`` with the bundled model); ``--reader
+(``core.page.recognize_page`` + ``page_text`` with the bundled model); ``--reader sketch`` is
+``DecoderSketch`` (today's cleaning, blobs as pieces, ``core.decode.decode``), and ``--reader
 module:factory`` names a function taking the recognizer and returning another reader.
 
 Setup (Debian; Tesseract is only compared with, never a dependency of the project)::
@@ -33,7 +34,7 @@ Setup (Debian; Tesseract is only compared with, never a dependency of the projec
     apt-get install -y manpages-ja tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert
 
 Usage: python bench/bench_pictures.py [--split test|tune] [--count N] [--styles clean,photo]
-       [--seed S] [--no-tesseract] [--no-timing] [--auto-layout] [--reader module:factory] [--json]
+       [--seed S] [--no-tesseract] [--no-timing] [--auto-layout] [--reader app|sketch|module:factory] [--json]
 """
 
 from __future__ import annotations
@@ -58,12 +59,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.bundle import resolve_model  # noqa: E402
-from core.decode import read_ink  # noqa: E402
+from core.decode import Piece, decode, read_ink  # noqa: E402
 from core.errors import MojiyomiError  # noqa: E402
-from core.images import WORK_SIDE  # noqa: E402
+from core.images import WORK_SIDE, clean_photo  # noqa: E402
 from core.ink import Ink  # noqa: E402
 from core.lm import bundled_lm_path, load_lm  # noqa: E402
 from core.page import page_text, recognize_page  # noqa: E402
+from core.preprocess import preprocess_image  # noqa: E402
 from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
 from training.datasets.tomoe import iter_tdic  # noqa: E402
 from training.synth import paper  # noqa: E402
@@ -111,6 +113,60 @@ class AppReader:
         boxes = tuple((round(c.box.x * scale), round(c.box.y * scale), round(c.box.w * scale),
                        round(c.box.h * scale)) for c in chars)
         return ReadResult(page_text(chars), boxes)
+
+
+class DecoderSketch:
+    """A sketch of the decoder-based reader, for this benchmark only: today's cleaning, ink blobs
+    as pieces (grouped while they overlap along the line, as ``core.decode.ink_pieces`` groups
+    strokes), and ``core.decode.decode`` with the language model. One line or column; ``single``
+    reads everything as one character. The reader of issue 12 belongs in ``core/``."""
+
+    name = "decoder-sketch"
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        self.recognizer = recognizer
+        self.lm = load_lm(bundled_lm_path())
+
+    def __call__(self, grey: np.ndarray, layout: str) -> ReadResult:
+        try:
+            clean = clean_photo(grey)
+        except MojiyomiError as exc:
+            return ReadResult("", (), str(exc))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats((clean > 64).astype(np.uint8), connectivity=8)
+        keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 6]
+        if not keep:
+            return ReadResult("", (), "no ink")
+        along = 1 if layout == "vertical" else 0
+        boxes = {i: (float(stats[i, 0]), float(stats[i, 1]), float(stats[i, 0] + stats[i, 2]),
+                     float(stats[i, 1] + stats[i, 3])) for i in keep}
+        size = max(b[3 - along] for b in boxes.values()) - min(b[1 - along] for b in boxes.values())
+        groups: list[tuple[list[int], list[float]]] = []
+        for i in sorted(keep, key=lambda k: boxes[k][along]):
+            box = list(boxes[i])
+            if groups and (layout == "single" or box[along] < groups[-1][1][along + 2] - 0.15 * size):
+                groups[-1][0].append(i)
+                last = groups[-1][1]
+                last[:] = [min(last[0], box[0]), min(last[1], box[1]), max(last[2], box[2]), max(last[3], box[3])]
+            else:
+                groups.append(([i], box))
+        pieces = [Piece(tuple(members), (b[0], b[1], b[2], b[3])) for members, b in groups]
+        spec = self.recognizer.bundle.preprocessing
+
+        def model_input(members: tuple[int, ...]) -> np.ndarray:
+            x0 = min(int(boxes[m][0]) for m in members)
+            y0 = min(int(boxes[m][1]) for m in members)
+            x1 = max(int(boxes[m][2]) for m in members)
+            y1 = max(int(boxes[m][3]) for m in members)
+            window = labels[y0:y1, x0:x1]
+            return preprocess_image(np.where(np.isin(window, members), clean[y0:y1, x0:x1], 0).astype(np.uint8),
+                                    spec)
+
+        reading = decode(pieces, model_input, self.recognizer, self.lm,
+                         "vertical" if layout == "vertical" else "horizontal")
+        scale = max(grey.shape) / min(max(grey.shape), WORK_SIDE)
+        out = tuple((round(c.box[0] * scale), round(c.box[1] * scale), round((c.box[2] - c.box[0]) * scale),
+                     round((c.box[3] - c.box[1]) * scale)) for c in reading.chars)
+        return ReadResult(reading.text, out)
 
 
 class TesseractReader:
@@ -323,9 +379,12 @@ def _crop_middle(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def load_reader(spec: str, recognizer: Recognizer) -> Callable[[np.ndarray, str], ReadResult]:
-    """``app`` or ``module:factory`` (a function of the recognizer returning a reader)."""
+    """``app``, ``sketch`` (``DecoderSketch``) or ``module:factory`` (a function of the recognizer
+    returning a reader)."""
     if spec == "app":
         return AppReader(recognizer)
+    if spec == "sketch":
+        return DecoderSketch(recognizer)
     module, _, factory = spec.partition(":")
     return getattr(importlib.import_module(module), factory)(recognizer)
 
@@ -337,7 +396,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=40, help="lines and single characters per style (default 40)")
     parser.add_argument("--styles", default=",".join(paper.STYLES))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--reader", default="app", help="app, or module:factory")
+    parser.add_argument("--reader", default="app", help="app, sketch, or module:factory")
     parser.add_argument("--auto-layout", action="store_true", help="give the reader 'auto', not the true layout")
     parser.add_argument("--no-tesseract", action="store_true")
     parser.add_argument("--no-timing", action="store_true")
