@@ -141,30 +141,52 @@ class CharLM:
 
     def end_log_prob(self, context: str) -> float:
         """log P that a word ends after ``context`` (so that the text may end there)."""
-        history = tuple(self.token_id(c) for c in context[-2:])
-        a, b = (BOW_ID,) * (2 - len(history)) + history
-        p = float(self._word_distribution(a, b)[EOW_ID])
+        (a, b), (cont, new) = self._states(context)
+        p = (cont * float(self._word_distribution(a, b)[EOW_ID])
+             + new * float(self._word_distribution(BOW_ID, b)[EOW_ID])) / (cont + new)
         return math.log(p) if p > 0 else UNKNOWN_LOG_PROB
 
     def distribution(self, context: str) -> np.ndarray:
-        """P(token | context) for every token id (digits as one token); cached per context."""
-        history = tuple(self.token_id(c) for c in context[-2:])
-        history = (BOW_ID,) * (2 - len(history)) + history
+        """P(token | context) for every token id (digits as one token); cached per context.
+
+        The last character of the context either continues the word of the one before it or
+        begins a new word; both are weighed by how likely the model finds them.
+        """
+        key = tuple(self.token_id(c) for c in context[-3:])
         cache: OrderedDict[tuple[int, ...], np.ndarray] = self.__dict__["_cache"]
-        found = cache.get(history)
+        found = cache.get(key)
         if found is not None:
-            cache.move_to_end(history)
+            cache.move_to_end(key)
             return found
-        a, b = history
-        p = self._word_distribution(a, b).copy()
-        if b != BOW_ID:  # the word goes on, or it ends and the next one starts
-            p = p + p[EOW_ID] * self._word_distribution(BOW_ID, BOW_ID)
+        (a, b), (cont, new) = self._states(context)
+        p = cont * self._text_distribution(a, b)
+        if new:
+            p = p + new * self._text_distribution(BOW_ID, b)
         p[EOW_ID] = p[BOW_ID] = 0.0
         p /= p.sum()
-        cache[history] = p
+        cache[key] = p
         if len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
         return p
+
+    def _states(self, context: str) -> tuple[tuple[int, int], tuple[float, float]]:
+        """The last two tokens, and the weights of "the last one continues a word" and "it begins one"."""
+        ids = [self.token_id(c) for c in context[-3:]]
+        x, a, b = [BOW_ID] * (3 - len(ids)) + ids
+        if b == BOW_ID or a == BOW_ID:  # at most one character: it begins the word
+            return (a, b), (1.0, 0.0)
+        cont = float(self._word_distribution(x, a)[b])
+        new = float(self._word_distribution(x, a)[EOW_ID]) * float(self._word_distribution(BOW_ID, BOW_ID)[b])
+        if cont + new <= 0:
+            return (a, b), (1.0, 0.0)
+        return (a, b), (cont, new)
+
+    def _text_distribution(self, a: int, b: int) -> np.ndarray:
+        """P(token | a b): the word goes on, or it ends after b and the next one begins."""
+        p = self._word_distribution(a, b)
+        if b == BOW_ID:
+            return p.copy()
+        return p + p[EOW_ID] * self._word_distribution(BOW_ID, BOW_ID)
 
     def _word_distribution(self, a: int, b: int) -> np.ndarray:
         """P_w(token | a b) inside a word, interpolated down to the unigram (cached)."""
