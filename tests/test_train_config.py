@@ -194,3 +194,18 @@ def test_init_from_and_data_made_otherwise_is_refused(tiny_bundle: Path, tmp_pat
     data = _generated(tmp_path / "gen")
     with pytest.raises(DatasetError, match="the data was made with input_size=40"):
         _config_from("--data", str(data), "--out", "o", "--init-from", str(tiny_bundle))
+
+
+def test_a_bad_dataset_is_one_line_before_the_run_starts(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from mojiyomi.cli import main
+
+    (tmp_path / "notes").write_text("not a dataset")
+    np.savez(tmp_path / "bad.npz", x=np.zeros((4, 28, 28), np.uint8), y=np.array([0, 1, 2, 9]),
+             labels=np.array(["a", "b", "c"]))
+    (tmp_path / "ink.jsonl").write_text('{"strokes": [[[0, 0], [1, 1]]], "label": "a"}\n{"strokes": 3}\n')
+    for data, message in (("notes", "not a dataset"), ("bad.npz", "0 <= y < 3"), ("ink.jsonl", "line 2")):
+        out = tmp_path / "out"
+        assert main(["train", "--data", str(tmp_path / data), "--out", str(out), "--epochs", "1"]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err and err.startswith("mojiyomi: error: "), err
+        assert not out.exists() and not run_dir_for(out).exists()

@@ -9,9 +9,11 @@ import time
 from typing import Any
 
 from core.bundle import load_bundle
+from core.preprocess import Preprocessing
 from training.config import ConfigError, TrainConfig, augment_from_json, config_fields, read_config_file
-from training.spec_check import SPEC_FIELDS, adopt_spec
+from training.data import check_data
 from training.evaluate import bundle_verdict
+from training.spec_check import SPEC_FIELDS, adopt_spec
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
                 "title", "init_from", "strategy", "optimizer", "input_size", "weights", "adapter", "head",
@@ -143,7 +145,10 @@ def run_train_command(args: argparse.Namespace, command: str | None) -> int:
         config = TrainConfig.load(saved)
     else:
         config = config_from_args(args)
-    from training.train import train  # after the config is checked: a bad one never starts a run
+        # A bad dataset is one line, before the run prints its first stage or imports TensorFlow.
+        spec = Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
+        check_data(config.data, spec, config.limit, config.data_format)
+    from training.train import train  # after the config and the data are checked: a bad one never starts a run
 
     result = train(config, TerminalProgress(), command=command, resume=getattr(args, "resume", False))
     if result.bundle is None:

@@ -37,6 +37,27 @@ class PreparedData:
     skipped: int = 0
 
 
+def check_data(path: str, spec: Preprocessing, limit: int | None = None, format: str | None = None) -> int:
+    """Reads a dataset's labels (not its samples), so a bad dataset is refused before a run starts.
+
+    Keras' MNIST (``keras:mnist``) is not read here: it needs Keras, which a check must not import.
+
+    Returns:
+        The number of samples the run will read (0 for ``keras:mnist``).
+
+    Raises:
+        DatasetError: if the path is not a dataset, is damaged, or holds no sample.
+    """
+    from training.datasets import open_dataset
+
+    dataset = open_dataset(path, spec, limit, format)
+    if dataset.kind == "keras":
+        return 0
+    if not dataset.labels:
+        raise DatasetError(f"{path} holds no sample.")
+    return len(dataset)
+
+
 def normalize_all(images: np.ndarray, spec: Preprocessing) -> np.ndarray:
     """Normalizes white-on-black pictures (N, H, W) into uint8 model inputs (N, s, s, 1)."""
     out = np.empty((len(images), spec.size, spec.size, 1), dtype=np.uint8)
