@@ -7,6 +7,7 @@ Photos and scans come as dark ink on light paper, often with uneven lighting and
 from __future__ import annotations
 
 import io
+import logging
 import os
 import warnings
 
@@ -15,7 +16,10 @@ import numpy as np
 from PIL import Image
 
 from core.errors import InputError
+from core.nativelog import native_stderr_to_log
 from core.safeio import read_bytes
+
+log = logging.getLogger(__name__)
 
 #: Largest picture accepted, in pixels; larger ones are refused before decoding. (``core``
 #: also sets OpenCV's own limit, ``OPENCV_IO_MAX_IMAGE_PIXELS``, to this.)
@@ -28,6 +32,9 @@ WORK_SIDE = 1024
 #: OpenCV would decode (Radiance HDR, PFM, PAM) are refused, since their size is not checked.
 FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM", "JPEG2000", "SUN", "AVIF")
 _FORMAT_NAMES = "PNG, JPEG, BMP, GIF, TIFF, WebP, PBM/PGM/PPM, JPEG 2000, Sun raster or AVIF"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: More chunks than any PNG of ``MAX_FILE_BYTES`` written by an encoder holds (8 KB each).
+_MAX_PNG_CHUNKS = 1_000_000
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
@@ -56,9 +63,12 @@ def decode_image(data: bytes, name: str = "the picture") -> np.ndarray:
     if width * height > MAX_PIXELS:
         raise InputError(f"{name} is too large to recognize: {width}x{height} pixels "
                          f"(the limit is {MAX_PIXELS // 1_000_000} megapixels). Crop or shrink it first.")
+    if data.startswith(_PNG_SIGNATURE):
+        _check_png_chunks(data, name)
     buffer = np.frombuffer(data, dtype=np.uint8)
     try:
-        image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+        with native_stderr_to_log(log, "OpenCV"):  # libpng and libjpeg print their complaints there
+            image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     except cv2.error as exc:
         raise InputError(f"{name} could not be decoded as a picture: {exc.err}") from exc
     if image is None or image.size == 0:
@@ -85,6 +95,25 @@ def picture_size(data: bytes, name: str = "the picture") -> tuple[int, int]:
         raise InputError(f"{name} is not a picture that can be read ({_FORMAT_NAMES}), or it is corrupt "
                          f"(first bytes: {data[:8]!r}).") from exc
     return int(width), int(height)
+
+
+def _check_png_chunks(data: bytes, name: str) -> None:
+    """Refuses a PNG with a chunk that claims more bytes than the file holds.
+
+    OpenCV's PNG reader allocates what a chunk claims before reading it: a 500-byte file
+    whose image data claimed 2 GB took 2.1 GB. Pillow's header reading stops before them.
+    """
+    at, count = len(_PNG_SIGNATURE), 0
+    while at + 12 <= len(data) and count < _MAX_PNG_CHUNKS:
+        length, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+        if at + 12 + length > len(data):
+            raise InputError(f"{name} is truncated or corrupt: its {kind.decode('latin-1')!r} chunk claims "
+                             f"{length:,} bytes, past the end of the file ({len(data):,} bytes).")
+        at, count = at + 12 + length, count + 1
+        if kind == b"IEND":
+            return
+    if count >= _MAX_PNG_CHUNKS:
+        raise InputError(f"{name} is not a PNG that can be read: over {_MAX_PNG_CHUNKS:,} chunks.")
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:

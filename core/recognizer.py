@@ -8,13 +8,9 @@ used by training and to check exports; it imports Keras only when constructed.
 from __future__ import annotations
 
 import logging
-import os
-import sys
-import tempfile
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,12 +20,9 @@ from core.charsets import order_by_size, size_cue, with_lookalikes
 from core.errors import BundleError
 from core.ink import Ink
 from core.inputs import RecognizerInput, to_model_input
+from core.nativelog import native_stderr_to_log
 
 log = logging.getLogger(__name__)
-#: One capture of the process's stderr at a time (see ``native_stderr_to_log``).
-_STDERR_CAPTURE = threading.Lock()
-#: Most bytes of captured native output passed on to the log.
-_MAX_CAPTURED = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -112,7 +105,9 @@ class TFLiteRecognizer(Recognizer):
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            with native_stderr_to_log():
+            # LiteRT prints "Created TensorFlow Lite XNNPACK delegate" to stderr; no setting stops it
+            # (TF_CPP_MIN_LOG_LEVEL does not reach it) and without that delegate it runs 5x slower.
+            with native_stderr_to_log(log, "LiteRT"):
                 self._interpreter = Interpreter(model_path=str(bundle.tflite_path), num_threads=num_threads)
                 self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
@@ -138,37 +133,6 @@ class TFLiteRecognizer(Recognizer):
             self._interpreter.set_tensor(self._input["index"], _quantize(batch, self._input))
             self._interpreter.invoke()
             return _dequantize(self._interpreter.get_tensor(self._output["index"]), self._output)
-
-
-@contextmanager
-def native_stderr_to_log() -> Iterator[None]:
-    """Passes what native code writes to the process's stderr meanwhile to the log (level INFO).
-
-    LiteRT's C++ runtime prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." to
-    file descriptor 2 when it first applies its CPU delegate; no setting silences it
-    (``TF_CPP_MIN_LOG_LEVEL`` does not reach it, and without the delegate inference is five
-    times slower), and in the command line it would come before every message. Whatever
-    another thread writes to stderr in these few milliseconds goes to the log too.
-    """
-    with _STDERR_CAPTURE, tempfile.TemporaryFile() as capture:
-        try:
-            sys.stderr.flush()
-            saved = os.dup(2)
-        except (OSError, ValueError, AttributeError):  # no stderr at all (a windowed app): nothing to hide
-            saved = -1
-        if saved >= 0:
-            os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            if saved >= 0:
-                os.dup2(saved, 2)
-                os.close(saved)
-        capture.seek(0)
-        text = capture.read(_MAX_CAPTURED).decode("utf-8", "replace")
-    for line in text.splitlines():
-        if line.strip():
-            log.info("LiteRT: %s", line)
 
 
 def ink_extent(item: RecognizerInput) -> float | None:

@@ -192,6 +192,34 @@ def test_float_pictures_with_nan_or_infinity_read_as_grey(tmp_path: Path) -> Non
     assert grey[0, 0] == 0 and grey[15, 0] == 0 and grey[25, 0] == 255 and grey[35, 0] == 127
 
 
+def test_a_png_chunk_claiming_more_than_the_file_is_refused_before_decoding(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # OpenCV allocated the 2 GB such an image-data chunk claims (the fuzz saw 2.1 GB for 500 bytes).
+    def never_decode(*args: object) -> None:
+        raise AssertionError("decoded a PNG whose chunk overruns the file")
+
+    data = bytearray(_png(100, 100))
+    at = data.index(b"IDAT") - 4
+    data[at:at + 4] = struct.pack(">I", 0x7FFFFFFF)
+    (tmp_path / "claims.png").write_bytes(bytes(data))
+    monkeypatch.setattr(core.images.cv2, "imdecode", never_decode)
+    with pytest.raises(InputError, match="'IDAT' chunk claims 2,147,483,647 bytes, past the end"):
+        read_image(tmp_path / "claims.png")
+
+
+def test_codec_complaints_go_to_the_log_not_stderr(tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # libpng prints "libpng error: ..." to the process's stderr itself, past OpenCV's log level.
+    caplog.set_level("INFO", logger="core.images")
+    png = bytearray(cv2.imencode(".png", _photo_of_a_seven())[1].tobytes())
+    png[png.index(b"IDAT") + 20] ^= 0xFF
+    (tmp_path / "damaged.png").write_bytes(bytes(png))
+    with pytest.raises(InputError, match="not a picture that can be read"):
+        read_image(tmp_path / "damaged.png")
+    assert capfd.readouterr().err == ""
+    assert "OpenCV: libpng error: IDAT" in caplog.text
+
+
 @pytest.mark.parametrize("dark_on_light", [True, False])
 def test_clean_photo_gives_white_ink_on_black_without_specks(dark_on_light: bool) -> None:
     out = clean_photo(_photo_of_a_seven(dark_on_light))

@@ -68,6 +68,21 @@ def _folder(path: Path) -> Path:
     return path
 
 
+def _damaged_png(claim: int | None = None) -> Callable[[Path], Path]:
+    """A PNG whose image data is damaged (libpng prints an error), or whose image-data chunk
+    claims ``claim`` bytes."""
+    def make(path: Path) -> Path:
+        data = bytearray(cv2.imencode(".png", np.full((60, 60), 200, np.uint8))[1].tobytes())
+        at = data.index(b"IDAT")
+        if claim is None:
+            data[at + 20] ^= 0xFF
+        else:
+            data[at - 4:at] = claim.to_bytes(4, "big")
+        path.write_bytes(bytes(data))
+        return path
+    return make
+
+
 GOOD_STROKES = '"strokes": [[[10, 10], [10, 90]]]'
 #: name -> (maker of the file at a path, words the one line must hold)
 BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
@@ -80,6 +95,8 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "folder.png": (_folder, "is a folder"),
     **{f"{name}.img": (_bytes(data), "too large to recognize") for name, data in HUGE.items()},
     "float.hdr": (_hdr, "not a picture that can be read"),
+    "damaged.png": (_damaged_png(), "not a picture that can be read"),
+    "claims-2GB.png": (_damaged_png(0x7FFFFFFF), "chunk claims 2,147,483,647 bytes"),
     "width-list.json": (_ink('{"width": [100], "height": 100, ' + GOOD_STROKES + "}"), "width must be a number"),
     "height-dict.json": (_ink('{"width": 100, "height": {"a": 1}, ' + GOOD_STROKES + "}"), "height must be a number"),
     "digits-400.json": (_ink('{"width": 100, "height": 100, "strokes": [[[1' + "0" * 399 + ", 10]]]}"),
@@ -254,10 +271,12 @@ def test_recognize_prints_nothing_else_on_stderr(digits_bundle: Path, tmp_path: 
 
 def test_stderr_of_native_code_goes_to_the_log(capfd: pytest.CaptureFixture[str],
                                                caplog: pytest.LogCaptureFixture) -> None:
-    from core.recognizer import native_stderr_to_log
+    import logging
+
+    from core.nativelog import native_stderr_to_log
 
     caplog.set_level("INFO", logger="core.recognizer")
-    with native_stderr_to_log():
+    with native_stderr_to_log(logging.getLogger("core.recognizer"), "LiteRT"):
         os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n")
     os.write(2, b"after\n")
     assert capfd.readouterr().err == "after\n"
