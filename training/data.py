@@ -108,11 +108,11 @@ def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
             raise DatasetError(f"{path} is MNIST, which has no writer ids, so it cannot be split by writer.")
         return _prepare_mnist(path, spec, validation, seed, limit)
     expected = len(dataset) * spec.size * spec.size
-    on_disk = cache_dir is not None and expected > (IN_MEMORY_LIMIT if memory_limit is None else memory_limit)
-    if on_disk:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    samples = read_samples(path, spec, limit=limit, cache=cache_dir / "inputs.npy" if on_disk else None,
-                           format=format)
+    big = expected > (IN_MEMORY_LIMIT if memory_limit is None else memory_limit)
+    disk = cache_dir if big else None  # where the inputs go when they do not fit in memory
+    if disk is not None:
+        disk.mkdir(parents=True, exist_ok=True)
+    samples = read_samples(path, spec, limit=limit, cache=disk / "inputs.npy" if disk else None, format=format)
     labels = tuple(sorted(set(samples.y.tolist())))
     if len(labels) < 2:
         raise DatasetError(f"{path} has only one class ({labels[0]!r}); a model needs at least two to learn.")
@@ -128,8 +128,8 @@ def prepare_data(path: str, spec: Preprocessing, validation: float, seed: int,
     x = samples.x
 
     def split(indices: np.ndarray, name: str) -> ArraySplit:
-        if on_disk:  # each split its own file, so batches read (nearly) sequentially
-            return ArraySplit(write_split(x, indices, cache_dir / f"{name}.npy"), y[indices])
+        if disk is not None:  # each split its own file, so batches read (nearly) sequentially
+            return ArraySplit(write_split(x, indices, disk / f"{name}.npy"), y[indices])
         return ArraySplit(x[indices], y[indices])
 
     return PreparedData(labels, split(train_idx, "train"), split(val_idx, "val"),
