@@ -227,7 +227,7 @@ def _canvas_side(value: Any, key: str, strokes: tuple[np.ndarray, ...], column: 
     if value is not None:
         return finite_number(value, f"The ink's {key}", InputError, 0.0, _LIMITS[column][1])
     drawn = [s[:, column] for s in strokes if len(s)]
-    return max(0.0, *(float(c.max()) for c in drawn)) + 1
+    return max([0.0, *(float(c.max()) for c in drawn)]) + 1
 
 
 def _label_from_json(label: Any) -> str | None:

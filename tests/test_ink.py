@@ -55,6 +55,7 @@ def test_validate_refuses_empty_and_nan_ink() -> None:
 def test_missing_canvas_size_is_taken_from_the_points() -> None:
     ink = Ink.from_json({"strokes": [[[0, 0], [99, 49]]]})
     assert (ink.width, ink.height) == (100, 50)
+    assert (Ink.from_json({"strokes": [[[-5, -9]]]}).width, Ink.from_json({"strokes": []}).height) == (1, 1)
 
 
 def test_unreadable_ink_file_is_an_input_error(tmp_path: Path) -> None:
