@@ -81,6 +81,8 @@ def run_and_report(base: ModelBundle, user: tuple[np.ndarray, np.ndarray], holdo
     with tempfile.TemporaryDirectory() as tmp:
         write_personal_bundle(base, model, base.labels, Path(tmp) / "bench-personal-1", result, config, script)
     seconds = time.perf_counter() - start
+    if result.user_top1_before is None or result.user_top1_after is None:
+        raise SystemExit("no held-out samples to measure the writer on")
     err_before, err_after = 1 - result.user_top1_before, 1 - result.user_top1_after
     summary = {**facts, "user_top1_before": round(result.user_top1_before, 4),
                "user_top1_after": round(result.user_top1_after, 4),

@@ -165,3 +165,23 @@ def test_new_class_rows_start_from_their_samples_and_take_nothing_from_the_other
     np.testing.assert_allclose(lengths[4:], lengths[:4].mean(), rtol=1e-4)  # as long as the old rows
     new_logit_own = predict(grown, own)[:, 4]
     assert new_logit_own.mean() > after[:, 4].mean() * 10  # the row answers to its own samples
+
+
+def test_a_new_class_that_would_take_the_original_data_is_quieted() -> None:
+    import keras
+
+    from training.adapt import grow_classifier, predict, quiet_new_classes
+
+    keras.utils.set_random_seed(1)
+    rng = np.random.default_rng(1)
+    model = grow_classifier(keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                                              keras.layers.Dense(4, activation="softmax")]), 4, 5)
+    kernel, bias = model.layers[-1].get_weights()
+    own = (rng.normal(size=(10, 8)) + 4.0).astype("float32")
+    kernel[:, 4], bias[4] = kernel[:, :4].mean(axis=1) + 0.5, 5.0  # broad and loud, as 5 writings of 鷗 trained it
+    model.layers[-1].set_weights([kernel, bias])
+    replay = rng.normal(size=(400, 8)).astype("float32")
+    assert (predict(model, replay).argmax(1) == 4).mean() > 0.5
+    assert quiet_new_classes(model, 4, replay) == 1
+    assert not (predict(model, replay).argmax(1) == 4).any()
+    assert quiet_new_classes(model, 4, replay) == 0  # already quiet: left as it is

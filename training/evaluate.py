@@ -140,8 +140,9 @@ def judge_run(top1: float | None, classes: int, train_samples: int, epochs: int,
     """
     chance = 1.0 / max(1, classes)
     threshold = near_chance_threshold(classes)
-    measured = top1 is not None and np.isfinite(top1)
-    value = float(top1) if measured else 0.0
+    value = float(top1) if top1 is not None and np.isfinite(top1) else None
+    measured = value is not None
+    value = value or 0.0
     if measured and value >= threshold:
         return RunVerdict(False, value, chance, threshold, "")
     per_class = train_samples / max(1, classes)
