@@ -175,6 +175,9 @@ class SampleStore:
             raise
 
     def _setup(self) -> None:
+        # Text that is not UTF-8 (a row written by another program, or damaged) is read, not an
+        # error that would stop every listing; a row whose ink it is then reads as unreadable.
+        self._db.text_factory = _lenient_text
         # Read before writing anything: a file that is not ours, or is newer, stays byte for byte.
         found = self._db.execute("PRAGMA user_version").fetchone()[0]
         self._check_version(found)
@@ -558,6 +561,10 @@ def _created(value: Any, sample_id: int, problems: list[str]) -> float:
         return float(value)
     problems.append(f"sample {sample_id}: date {str(value)[:40]!r}")
     return 0.0
+
+
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
 
 
 def _text(value: Any) -> str:

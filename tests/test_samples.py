@@ -321,6 +321,10 @@ def _damaged_store(path: Path) -> list[int]:
                        ("1", ink_text, "digits", candidates, 100.0 + n))
         db.execute("INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES (?,?,?,?,0,?)",
                    ("1", good, "digits", "[]", "yesterday"))
+        # Text that is not UTF-8, as a flipped bit leaves it: SQLite keeps it as it is.
+        db.execute("INSERT INTO samples(label, ink, model, candidates, corrected, created) VALUES "
+                   "(CAST(? AS TEXT), CAST(? AS TEXT), '', '[]', 0, 200)",
+                   (b"\xff1", b'{"strokes": [[[1, 2]]], "x": "\xff"}'))
     return ids
 
 
@@ -331,7 +335,9 @@ def test_damaged_rows_are_listed_without_what_cannot_be_read(tmp_path: Path,
         samples = store.list()
         infos = store.infos()
         unreadable = [s for s in samples if s.problem]
-        assert len(samples) == len(infos) == 2 + len(DAMAGED_CANDIDATES) + len(DAMAGED_INKS) + 1
+        assert len(samples) == len(infos) == 2 + len(DAMAGED_CANDIDATES) + len(DAMAGED_INKS) + 2
+        not_utf8 = next(s for s in samples if s.created == 200)
+        assert not_utf8.label == "\ufffd1" and not_utf8.ink.extra == {"x": "\ufffd"}
         assert len(unreadable) == len(DAMAGED_INKS) and all(s.ink.is_empty for s in unreadable)
         assert all(s.candidates == () and not s.problem and not s.ink.is_empty
                    for s in samples if 100 <= s.created < 100 + len(DAMAGED_CANDIDATES))
@@ -341,7 +347,7 @@ def test_damaged_rows_are_listed_without_what_cannot_be_read(tmp_path: Path,
         assert {s.label for s in store.list()} == {"7"}
         assert store.export_jsonl(tmp_path / "out.jsonl") == len(samples) - len(unreadable)
     with SampleStore(tmp_path / "copy.sqlite3") as copy:
-        assert copy.import_jsonl(tmp_path / "out.jsonl") == 1  # the readable ones: one ink, one label
+        assert copy.import_jsonl(tmp_path / "out.jsonl") == 2  # the readable ones: two inks, one label
     assert len(labelled_inks(tmp_path / "s.sqlite3")) == len(samples)
 
 
