@@ -146,10 +146,8 @@ def iter_labels(source: Source) -> Iterator[str]:
         yield from (label for _, label in _folder_files(source.path))
     elif source.kind == "npz":
         yield from npz_labels(source.path)
-    elif source.kind == "ink":
-        yield from (ink.label or "" for _, ink in iter_ink_lines(source.path))
-    elif source.kind in ("tdic", "samples"):
-        yield from (ink.label or "" for ink in _inks(source.path, source.kind))
+    elif source.kind in ("ink", "tdic", "samples"):
+        yield from (str(ink.label) for ink in _inks(source.path, source.kind))
 
 
 def iter_samples(path: Path, spec: Preprocessing, split: str = "train") -> Iterator[Raw]:
@@ -234,9 +232,16 @@ def _picture_input(file: Path, spec: Preprocessing) -> np.ndarray | None:
     return np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8)
 
 
-def _inks(path: Path, kind: str) -> Iterable[Ink]:
-    """The inks of an ink dataset, a Tomoe dictionary or a samples database."""
-    return (ink for _, ink in _numbered_inks(path, kind))
+def _inks(path: Path, kind: str) -> Iterator[Ink]:
+    """The inks of an ink dataset, a Tomoe dictionary or a samples database; each has a label.
+
+    Raises:
+        DatasetError: naming the line (or ink) of the first ink without a label.
+    """
+    for where, ink in _numbered_inks(path, kind):
+        if not ink.label:
+            raise DatasetError(f"{path}, {where}: every ink of a dataset needs a label; this one has none.")
+        yield ink
 
 
 def _numbered_inks(path: Path, kind: str) -> Iterable[tuple[str, Ink]]:
@@ -252,9 +257,7 @@ def _numbered_inks(path: Path, kind: str) -> Iterable[tuple[str, Ink]]:
 
 def _lazy_inks(path: Path, kind: str) -> Iterator[Lazy]:
     writer_ids: dict[str, int] = {}
-    for where, ink in _numbered_inks(path, kind):
-        if not ink.label:
-            raise DatasetError(f"{path}, {where}: every ink of a dataset needs a label; this one has none.")
+    for ink in _inks(path, kind):
         writer = ink.extra.get("writer")
         wid = writer_ids.setdefault(str(writer), len(writer_ids)) if writer is not None else -1
         yield partial(_ink_input, ink), str(ink.label), wid
