@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 
-from core.charsets import (DIGITS, HIRAGANA_ROW, KATAKANA_ROW, LOOKALIKES, jis_char, jis_row, japanese_classes,
-                           level1_kanji, lookalikes_of)
+from core.charsets import (ASCII_MARKS, DEFAULT_WIDTH, DIGITS, EXTRA_KANJI, HIRAGANA_ROW, JAPANESE_MARKS,
+                           KATAKANA_ROW, LATIN, LOOKALIKES, PUNCTUATION, class_label, coverage_classes, display_form,
+                           jis_char, jis_row, japanese_classes, level1_kanji, level2_kanji, lookalikes_of)
 
 
 def test_rows_hold_the_expected_characters() -> None:
@@ -35,10 +38,16 @@ def test_jis_cells() -> None:
 
 
 def test_lookalike_groups_are_disjoint_classes() -> None:
-    classes = set(japanese_classes())
+    classes = set(coverage_classes())
     members = [c for group in LOOKALIKES for c in group]
     assert len(members) == len(set(members))
     assert set(members) <= classes
+    # The bundled model's own groups are unchanged (its twins among its classes).
+    japanese = set(japanese_classes())
+    assert {frozenset(g & japanese) for g in LOOKALIKES if len(g & japanese) > 1} == {frozenset(g) for g in (
+        "つっ", "やゃ", "ゆゅ", "よょ", "あぁ", "いぃ", "うぅ", "えぇ", "おぉ", "わゎ", "ツッ", "ヤャ", "ユュ", "ヨョ", "アァ",
+        "イィ", "ウゥ", "ワヮ", "ケヶ", "カヵ力", "エェ工", "オォ才", "ロ口", "へヘ", "べベ", "ぺペ", "一ー", "ニ二", "ハ八",
+        "タ夕", "ト卜", "りリ")}
     for pair in ("つっ", "ロ口", "へヘ", "一ー", "カ力", "エ工", "ニ二", "ハ八", "タ夕", "ト卜"):
         assert set(pair) <= lookalikes_of(pair[0]) and lookalikes_of(pair[0]) == lookalikes_of(pair[1])
     assert lookalikes_of("字") == frozenset({"字"})
@@ -62,6 +71,75 @@ def test_lookalikes_of_the_first_candidates_come_along() -> None:
     ranked = ["ロ", "日", "目", "田", "口"]
     assert with_lookalikes(ranked, lambda c: True)[:2] == ["ロ", "口"]
     # A lookalike the model or the filter does not offer is not invented.
-    assert with_lookalikes(ranked[:4], lambda c: c != "口") == ranked[:4]
+    assert with_lookalikes(ranked[:4], lambda c: c in japanese_classes() and c != "口") == ranked[:4]
     # Far down the list, nothing moves.
     assert with_lookalikes(["日", "目", "田", "白", "ロ"], lambda c: True) == ["日", "目", "田", "白", "ロ"]
+
+
+def test_coverage_classes_count_every_part_once() -> None:
+    classes = coverage_classes()
+    assert len(level2_kanji()) == 3390 and level2_kanji()[0] == "弌" and level2_kanji()[-1] == "熙"
+    assert len(level1_kanji()) + len(level2_kanji()) == 6355
+    assert len(LATIN) == 52 and set(LATIN) == set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    issue = "、。・「」『』（）！？～〜〆ヶ〒※○×△□+-=/%:.,"
+    assert {class_label(c) for c in issue} <= set(classes)
+    assert len(PUNCTUATION) == len(set(PUNCTUATION)) == 28 and set(ASCII_MARKS) <= set("()!?+-=/%:.,")
+    assert len(classes) == len(set(classes)) == 3146 + 3390 + len(EXTRA_KANJI) + 52 + 28 == 6636
+    assert classes[:3146] == japanese_classes()  # the bundled model's outputs keep their places
+    assert all(len(c) == 1 and unicodedata.normalize("NFC", c) == c for c in classes)
+    # No class is another's other width form: one class per character.
+    assert len({class_label(c) for c in classes}) == len(classes)
+    assert {"嶋", "嵜", "橿", "蔭", "鷲", "燿", "𠮟", "黃", "〇"} <= set(classes)
+
+
+def test_extra_kanji_are_outside_jis_and_drawn_by_kanjivg() -> None:
+    jis = set(level1_kanji() + level2_kanji())
+    for new, old in EXTRA_KANJI:
+        assert new not in jis and old in jis and lookalikes_of(new) == frozenset({new, old})
+
+
+def test_extra_kanji_match_the_official_lists() -> None:
+    lists = pytest.importorskip("kanji_lists")
+    kanjivg = pytest.importorskip("training.synth.kanjivg")
+    jis = set(level1_kanji() + level2_kanji())
+    # Compatibility ideographs (U+F900...) in the list are their unified forms, in JIS.
+    listed = {unicodedata.normalize("NFC", c) for c in set(lists.JOYO.HEISEI22) | set(lists.JINMEIYO.REIWA8)}
+    derived = {c for c in listed - jis if kanjivg.has_strokes(c)} | {"𠮟", "頰"}
+    assert derived == {new for new, _ in EXTRA_KANJI}
+
+
+@pytest.mark.parametrize(("typed", "label"), [
+    ("Ａ", "A"), ("ｚ", "z"), ("０", "0"), ("（", "("), ("）", ")"), ("！", "!"), ("？", "?"), ("＋", "+"),
+    ("－", "-"), ("−", "-"), ("＝", "="), ("／", "/"), ("％", "%"), ("：", ":"), ("．", "."), ("，", ","),
+    ("～", "〜"), ("~", "〜"), ("〜", "〜"), ("｡", "。"), ("､", "、"), ("･", "・"), ("｢", "「"), ("｣", "」"),
+    ("ｱ", "ア"), ("ｰ", "ー"), ("ｶﾞ", "ガ"), ("ﾊﾟ", "パ"), ("字", "字"), ("A", "A"), ("ｯ", "ッ")])
+def test_width_forms_map_to_one_class(typed: str, label: str) -> None:
+    assert class_label(typed) == label
+    assert all(c in coverage_classes() for c in label)
+
+
+def test_display_form_is_full_width_by_default() -> None:
+    assert DEFAULT_WIDTH == "full"
+    assert display_form("A") == "Ａ" and display_form("7") == "７" and display_form("(") == "（"
+    assert display_form("-") == "－" and display_form("?") == "？"
+    assert display_form("A", "half") == "A" and display_form("、", "half") == "、"
+    assert display_form("〜") == "〜" and display_form("字") == "字" and display_form("ガ", "half") == "ガ"
+    # Every class shown in either form reads back as itself.
+    assert all(class_label(display_form(c, w)) == c for c in coverage_classes() for w in ("full", "half"))
+    with pytest.raises(ValueError, match="width='wide'"):
+        display_form("A", "wide")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("group", ["0O〇○", "1lI", "一ー-", "ロ口□", "カ力", "っつ", "Xx×", "・.", "剝剥"])
+def test_new_twins_are_one_group(group: str) -> None:
+    assert set(group) <= lookalikes_of(group[0])
+
+
+def test_lookalikes_come_in_the_models_order() -> None:
+    from core.charsets import with_lookalikes
+
+    # 口 was ranked, □ and 囗 were not: 口 comes first, then the others.
+    shown = with_lookalikes(["ロ", "日", "目", "口"], lambda c: True)
+    assert shown[:2] == ["ロ", "口"] and set(shown[2:4]) == {"□", "囗"} and shown[4:] == ["日", "目"]
+    shown = with_lookalikes(["0", "8", "日", "O"], lambda c: c != "。")
+    assert shown[:2] == ["0", "O"] and set(shown[:5]) == set("0O〇○o") and "。" not in shown
