@@ -1,0 +1,345 @@
+"""Reading a picture: one character, a line, a column or a page of them, into a ``Reading``.
+
+The picture path of ``DESIGN-reading.md``:
+
+    grey picture ─► clean (``core.binarize``) ─► straighten ─► lines or columns ─► pieces
+        ─► ``core.decode.decode`` (recognizer, geometry, language model) ─► Reading
+
+- **Straighten**: the writing's turn (up to ``MAX_TURN`` degrees) is the one that makes the
+  ink's profile across its lines sharpest; the ink is turned back.
+- **Layout**: ``horizontal`` lines (top to bottom) or ``vertical`` columns (right to left);
+  ``auto`` picks the one whose bands of ink are long along their direction; ``single`` reads
+  the whole picture as one character, whatever its parts.
+- **Pieces**: connected components along each line, those that lie within another's span
+  along the line joined (二, 三); a component longer than a character (neighbours that touch)
+  is cut at the thinnest places of its profile. The decoder chooses which pieces make one
+  character.
+- Boxes of the ``Reading`` are in the ORIGINAL picture's pixels (x0, y0, x1, y1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from core.binarize import Cleaned, clean, model_input as ink_input
+from core.decode import Box, CharReading, DecodeConfig, Piece, Reading, RunCache, decode
+from core.errors import InputError
+from core.lm import CharLM
+from core.recognizer import Recognizer
+
+PictureLayout = Literal["auto", "horizontal", "vertical", "single"]
+LAYOUTS: tuple[PictureLayout, ...] = ("auto", "horizontal", "vertical", "single")
+#: Largest turn straightened, in degrees.
+MAX_TURN = 10.0
+#: Components below this share of a typical component's area are specks.
+SPECK_SHARE = 0.015
+#: A component this many line sizes long (along the line) may hold touching neighbours.
+CUT_LENGTH = 1.25
+#: Cuts inside a component are at least this many line sizes apart (and from its ends).
+CUT_SPACING = 0.3
+#: Ink bands this many times longer than thick read as lines in ``auto``.
+BAND_ASPECT = 1.6
+#: Geometry weights for pictures (``RUN_FEATURES``); the ink's until fitted on the benchmark.
+PICTURE_CONFIG = DecodeConfig()
+
+
+@dataclass(frozen=True)
+class Straightened:
+    """The cleaned ink turned upright, and how to map its pixels back to the original picture."""
+
+    cleaned: Cleaned
+    ink: np.ndarray
+    mask: np.ndarray
+    inverse: np.ndarray  # 2x3 affine: straightened working pixels -> original picture pixels
+    angle: float
+
+
+def read_picture(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | None = None,
+                 layout: PictureLayout = "auto", config: DecodeConfig | None = None) -> Reading:
+    """Reads every character of a grey picture, in reading order.
+
+    Args:
+        grey: The picture, uint8 grey (any polarity, lighting and size).
+        recognizer: Reads characters.
+        lm: The language model, or None.
+        layout: ``auto``, ``horizontal`` (lines), ``vertical`` (columns, right to left) or
+            ``single`` (one character).
+        config: Decoder weights (``PICTURE_CONFIG`` by default).
+
+    Returns:
+        A ``Reading`` whose text has a line break between lines (``chars`` holds the other
+        characters, in order) and whose boxes are in the original picture's pixels.
+
+    Raises:
+        InputError: if the layout is unknown or no writing stands out.
+    """
+    if layout not in LAYOUTS:
+        raise InputError(f"Unknown layout. Received: layout={layout!r}, expected one of {', '.join(LAYOUTS)}")
+    config = config or PICTURE_CONFIG
+    cleaned = clean(grey)
+    labels, stats = _components(cleaned.mask)
+    if len(stats) == 0:
+        raise InputError("No writing stands out from the background in this picture.")
+    if layout == "auto":
+        layout = detect_layout(cleaned.mask, stats)
+    if layout == "single":
+        return _read_single(cleaned, labels, stats, recognizer, grey.shape)
+    along = 0 if layout == "horizontal" else 1
+    page = straighten(cleaned, along)
+    if page.angle:
+        labels, stats = _components(page.mask)
+    spec = recognizer.bundle.preprocessing
+    chars: list[CharReading] = []
+    text, score = "", 0.0
+    for line in _lines(page.mask, labels, stats, along):
+        pieces, piece_labels, boxes, size = _pieces(line, labels, stats, along)
+        if not pieces:
+            continue
+
+        def model_input(members: tuple[int, ...], piece_labels: np.ndarray = piece_labels,
+                        boxes: dict[int, Box] = boxes) -> np.ndarray:
+            return _crop(page.ink, piece_labels, boxes, members, spec)
+
+        reading = decode(pieces, model_input, recognizer, lm, "horizontal" if along == 0 else "vertical",
+                         config, context=text.replace("\n", ""), cache=RunCache(), line_size=size)
+        text += ("\n" if text else "") + reading.text
+        score += reading.score
+        chars.extend(replace(c, box=_to_original(c.box, page.inverse, grey.shape)) for c in reading.chars)
+    if not chars:
+        raise InputError("No writing stands out from the background in this picture.")
+    return Reading(text, tuple(chars), score)
+
+
+def _read_single(cleaned: Cleaned, labels: np.ndarray, stats: np.ndarray, recognizer: Recognizer,
+                 shape: tuple[int, ...]) -> Reading:
+    ids = tuple(int(i) for i in stats[:, 5])
+    box = (float(stats[:, 0].min()), float(stats[:, 1].min()), float((stats[:, 0] + stats[:, 2]).max()),
+           float((stats[:, 1] + stats[:, 3]).max()))
+    boxes = {int(s[5]): (float(s[0]), float(s[1]), float(s[0] + s[2]), float(s[1] + s[3])) for s in stats}
+    spec = recognizer.bundle.preprocessing
+
+    def model_input(members: tuple[int, ...]) -> np.ndarray:
+        return _crop(cleaned.ink, labels, boxes, members, spec)
+
+    reading = decode([Piece(ids, box)], model_input, recognizer, None, "horizontal", DecodeConfig(max_run=1))
+    inverse = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
+    return replace(reading, chars=tuple(replace(c, box=_to_original(c.box, inverse, shape)) for c in reading.chars))
+
+
+def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The label image and, per kept component, (x, y, w, h, area, id); specks dropped."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    stats = np.column_stack([stats[1:], np.arange(1, count)]).astype(np.int64)
+    if not len(stats):
+        return labels, stats
+    typical = float(np.percentile(stats[:, 4], 90))
+    keep = stats[:, 4] >= max(3.0, SPECK_SHARE * typical)
+    return labels, stats[keep]
+
+
+def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", "vertical", "single"]:
+    """``horizontal`` or ``vertical`` by which way the ink's bands run long; ``single`` for one small blob of ink."""
+    scores = {}
+    for along in (0, 1):
+        bands = _bands(mask, along)
+        lengths = []
+        for lo, hi in bands:
+            part = mask[lo:hi] if along == 0 else mask[:, lo:hi]
+            span = np.flatnonzero(part.any(axis=along))
+            lengths.append((span[-1] - span[0] + 1) / max(hi - lo, 1) if len(span) else 0.0)
+        scores[along] = float(np.median(lengths)) if lengths else 0.0
+    best = 0 if scores[0] >= scores[1] else 1
+    if scores[best] < BAND_ASPECT:
+        return "single"
+    return "horizontal" if best == 0 else "vertical"
+
+
+def _bands(mask: np.ndarray, axis: int) -> list[tuple[int, int]]:
+    """Runs of rows (``axis`` 0: the bands of horizontal lines) or columns (1) holding ink, small gaps bridged."""
+    profile = np.count_nonzero(mask, axis=1 - axis)
+    filled = np.flatnonzero(profile > 0)
+    if not len(filled):
+        return []
+    runs: list[list[int]] = []
+    for i in filled:
+        if runs and i == runs[-1][1]:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([int(i), int(i) + 1])
+    typical = float(np.median([hi - lo for lo, hi in runs]))
+    merged: list[list[int]] = [runs[0]]
+    for lo, hi in runs[1:]:
+        # A gap much narrower than a band is inside a line (a character of parts stacked across it).
+        if lo - merged[-1][1] < 0.2 * max(typical, hi - lo, merged[-1][1] - merged[-1][0]):
+            merged[-1][1] = hi
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
+
+
+def straighten(cleaned: Cleaned, along: int) -> Straightened:
+    """Turns the ink so its lines (``along`` 0) or columns (1) run straight; small turns left alone."""
+    angle = skew_angle(cleaned.mask, along)
+    h, w = cleaned.mask.shape
+    scale_back = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
+    if abs(angle) < 0.4:
+        return Straightened(cleaned, cleaned.ink, cleaned.mask, scale_back, 0.0)
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    new_w, new_h = int(math.ceil(w * cos + h * sin)), int(math.ceil(w * sin + h * cos))
+    turn[0, 2] += (new_w - w) / 2
+    turn[1, 2] += (new_h - h) / 2
+    ink = cv2.warpAffine(cleaned.ink, turn, (new_w, new_h), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpAffine(cleaned.mask, turn, (new_w, new_h), flags=cv2.INTER_NEAREST)
+    back = np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]])
+    inverse = (np.vstack([scale_back, [0, 0, 1]]) @ back)[:2]
+    return Straightened(cleaned, ink, mask, inverse, angle)
+
+
+def skew_angle(mask: np.ndarray, along: int, limit: float = MAX_TURN) -> float:
+    """The turn (degrees, as ``cv2.getRotationMatrix2D`` takes it) that makes the ink's profile across lines sharpest."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 16:
+        return 0.0
+    step = max(1, len(xs) // 40_000)
+    xs, ys = xs[::step].astype(np.float64), ys[::step].astype(np.float64)
+    xs -= xs.mean()
+    ys -= ys.mean()
+    bin_size = max(1.0, math.sqrt(len(xs) * step) / 40)
+
+    def sharpness(degrees: float) -> float:
+        a = math.radians(degrees)
+        # Coordinate across the line after turning the picture by ``degrees`` counter-clockwise.
+        across = (-xs * math.sin(a) + ys * math.cos(a)) if along == 0 else (xs * math.cos(a) + ys * math.sin(a))
+        counts = np.bincount(((across - across.min()) / bin_size).astype(np.int64))
+        return float(np.dot(counts, counts))
+
+    coarse = np.arange(-limit, limit + 1e-9, 1.0)
+    best = float(coarse[int(np.argmax([sharpness(a) for a in coarse]))])
+    fine = np.arange(best - 1.0, best + 1.0 + 1e-9, 0.2)
+    return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
+
+
+def _lines(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int) -> list[np.ndarray]:
+    """Components of each line (``along`` 0) or column (1), in reading order."""
+    bands = _bands(mask, along)
+    if not bands:
+        return []
+    centres = np.array([(lo + hi) / 2 for lo, hi in bands])
+    lo_col, size_col = (1, 3) if along == 0 else (0, 2)
+    groups: list[list[int]] = [[] for _ in bands]
+    for row, s in enumerate(stats):
+        lo, hi = s[lo_col], s[lo_col] + s[size_col]
+        overlaps = [min(hi, b_hi) - max(lo, b_lo) for b_lo, b_hi in bands]
+        best = int(np.argmax(overlaps)) if max(overlaps) > 0 else int(np.argmin(np.abs(centres - (lo + hi) / 2)))
+        groups[best].append(row)
+    order = range(len(bands)) if along == 0 else reversed(range(len(bands)))  # columns right to left
+    return [stats[groups[i]] for i in order if groups[i]]
+
+
+def _pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
+            ) -> tuple[list[Piece], np.ndarray, dict[int, Box], float]:
+    """The pieces of one line, the label image they index, their boxes and the line's size."""
+    a0, a_len, c0, c_len = (0, 2, 1, 3) if along == 0 else (1, 3, 0, 2)
+    size = float((line[:, c0] + line[:, c_len]).max() - line[:, c0].min())
+    size = max(size, 1.0)
+    boxes: dict[int, Box] = {}
+    units: list[tuple[float, float, int]] = []  # (start, end, id) along the line
+    piece_labels = labels
+    next_id = int(labels.max()) + 1
+    for s in line:
+        x, y, w, h, _, ident = (int(v) for v in s)
+        length = s[a_len]
+        if length > CUT_LENGTH * size:
+            if piece_labels is labels:
+                piece_labels = labels.copy()
+            parts = _cut(piece_labels, (x, y, w, h), ident, along, size, next_id)
+            next_id += len(parts)
+            for part_id, box in parts:
+                boxes[part_id] = box
+                units.append((box[along], box[along + 2], part_id))
+        else:
+            box = (float(x), float(y), float(x + w), float(y + h))
+            boxes[ident] = box
+            units.append((box[along], box[along + 2], ident))
+    units.sort()
+    grouped: list[tuple[list[int], list[float]]] = []
+    for start, end, ident in units:
+        if grouped:
+            g_start, g_end = grouped[-1][1][along], grouped[-1][1][along + 2]
+            inside = min(end, g_end) - max(start, g_start)
+            # A part that lies mostly within the span of the piece before belongs with it (二, 三).
+            if inside >= 0.7 * min(end - start, g_end - g_start):
+                grouped[-1][0].append(ident)
+                b = grouped[-1][1]
+                nb = boxes[ident]
+                b[:] = [min(b[0], nb[0]), min(b[1], nb[1]), max(b[2], nb[2]), max(b[3], nb[3])]
+                continue
+        grouped.append(([ident], list(boxes[ident])))
+    pieces = [Piece(tuple(sorted(ids)), (b[0], b[1], b[2], b[3])) for ids, b in grouped]
+    return pieces, piece_labels, boxes, size
+
+
+def _cut(labels: np.ndarray, box: tuple[int, int, int, int], ident: int, along: int, size: float,
+         next_id: int) -> list[tuple[int, Box]]:
+    """Cuts a long component at the thinnest places of its profile; relabels the parts in ``labels``."""
+    x, y, w, h = box
+    window = labels[y:y + h, x:x + w]
+    own = window == ident
+    profile = own.sum(axis=along).astype(np.float32)
+    smooth = max(1, int(size * 0.06)) | 1
+    profile = np.convolve(profile, np.ones(smooth) / smooth, "same")
+    n = len(profile)
+    gap = max(2, int(CUT_SPACING * size))
+    # Every valley of the profile may be where two characters touch: the decoder decides.
+    valleys = [i for i in range(gap, n - gap) if profile[i] <= profile[i - 1] and profile[i] <= profile[i + 1]]
+    cuts: list[int] = []
+    for i in sorted(valleys, key=lambda v: profile[v]):
+        if all(abs(i - c) >= gap for c in cuts):
+            cuts.append(int(i))
+    if not cuts:
+        return [(ident, (float(x), float(y), float(x + w), float(y + h)))]
+    edges = [0, *sorted(cuts), n]
+    parts: list[tuple[int, Box]] = []
+    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        part_id = ident if k == 0 else next_id + k - 1
+        sub = own[:, lo:hi] if along == 0 else own[lo:hi]
+        ys, xs = np.nonzero(sub)
+        if not len(xs):
+            continue
+        if along == 0:
+            xs = xs + lo
+        else:
+            ys = ys + lo
+        if part_id != ident:
+            region = window[:, lo:hi] if along == 0 else window[lo:hi]
+            region[sub] = part_id
+        parts.append((part_id, (float(x + xs.min()), float(y + ys.min()), float(x + xs.max() + 1),
+                                float(y + ys.max() + 1))))
+    return parts
+
+
+def _crop(ink: np.ndarray, labels: np.ndarray, boxes: dict[int, Box], members: Sequence[int],
+          spec: object) -> np.ndarray:
+    """A run's model input: the ink of its members only, through the one preprocessing path."""
+    x0 = int(min(boxes[m][0] for m in members))
+    y0 = int(min(boxes[m][1] for m in members))
+    x1 = int(max(boxes[m][2] for m in members))
+    y1 = int(max(boxes[m][3] for m in members))
+    window = labels[y0:y1, x0:x1]
+    own = np.isin(window, members) if len(members) > 1 else window == members[0]
+    return ink_input(np.where(own, ink[y0:y1, x0:x1], 0).astype(np.uint8), spec)  # type: ignore[arg-type]
+
+
+def _to_original(box: Box, inverse: np.ndarray, shape: tuple[int, ...]) -> Box:
+    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    mapped = corners @ inverse[:, :2].T + inverse[:, 2]
+    h, w = shape[0], shape[1]
+    return (float(np.clip(mapped[:, 0].min(), 0, w)), float(np.clip(mapped[:, 1].min(), 0, h)),
+            float(np.clip(mapped[:, 0].max(), 0, w)), float(np.clip(mapped[:, 1].max(), 0, h)))
