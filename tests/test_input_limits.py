@@ -279,8 +279,12 @@ def test_stderr_of_native_code_goes_to_the_log(capfd: pytest.CaptureFixture[str]
     with native_stderr_to_log(logging.getLogger("core.recognizer"), "LiteRT"):
         os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n")
     os.write(2, b"after\n")
+    with pytest.raises(RuntimeError), native_stderr_to_log(logging.getLogger("core.recognizer"), "LiteRT"):
+        os.write(2, b"ERROR: The model is not a valid Flatbuffer buffer\n")
+        raise RuntimeError("failed")
     assert capfd.readouterr().err == "after\n"
     assert "LiteRT: INFO: Created TensorFlow Lite XNNPACK delegate for CPU." in caplog.text
+    assert "LiteRT: ERROR: The model is not a valid Flatbuffer buffer" in caplog.text
 
 
 @pytest.mark.slow
