@@ -27,12 +27,13 @@ class _Capture:
     """The process's one capture: file descriptor 2 belongs to the whole process.
 
     Its temporary file is made on first use and kept: making one takes about 40 µs, more
-    than decoding a small picture.
+    than decoding a small picture. A forked child makes its own (it would share the offset).
     """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.file: IO[bytes] | None = None
+        self.pid = 0
         self.depth = 0
 
 
@@ -54,8 +55,8 @@ def native_stderr_to_log(log: logging.Logger, source: str) -> Iterator[None]:
         if _CAPTURE.depth:
             yield
             return
-        if _CAPTURE.file is None:
-            _CAPTURE.file = tempfile.TemporaryFile()
+        if _CAPTURE.file is None or _CAPTURE.pid != os.getpid():
+            _CAPTURE.file, _CAPTURE.pid = tempfile.TemporaryFile(), os.getpid()
         capture = _CAPTURE.file
         try:
             if sys.stderr is not None:
