@@ -144,7 +144,8 @@ def test_pictures_over_the_pixel_limit_are_refused_from_their_header(tmp_path: P
 
     (tmp_path / name).write_bytes(HUGE[name])
     monkeypatch.setattr(core.images.cv2, "imdecode", never_decode)
-    with pytest.raises(InputError, match="too large to recognize: (over 178 megapixels|[0-9]+x[0-9]+ pixels)"):
+    size = name.split("-")[1]  # what the header claims: the message says it
+    with pytest.raises(InputError, match=f"too large to recognize: {size} pixels"):
         read_image(tmp_path / name)
 
 
