@@ -91,8 +91,10 @@ def picture_size(data: bytes, name: str = "the picture") -> tuple[int, int]:
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     Image.init()
     for fmt in FORMATS:
-        factory, accept = Image.OPEN.get(fmt, (None, None))
-        accepted = factory is not None and (accept is None or accept(data[:16]))
+        if fmt not in Image.OPEN:
+            continue
+        factory, accept = Image.OPEN[fmt]
+        accepted = accept is None or accept(data[:16])
         if not accepted or isinstance(accepted, str):  # a string: the plugin's codec is missing
             continue
         try:
