@@ -429,9 +429,12 @@ def report(results: list[Result], examples: int, seconds: float) -> str:
 
 def describe(r: Result) -> str:
     """One line about what went wrong: the last stderr line, and the problem files."""
-    last = [line for line in r.stderr.splitlines() if line.strip()]
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
     extra = f" (peak {r.peak_mb:.0f} MB)" if r.outcome == "memory" else ""
-    text = (last[-1][:200] if last else f"exit {r.rc}, no stderr") + extra
+    text = (lines[-1][:200] if lines else f"exit {r.rc}, no stderr") + extra
+    noise = [line for line in lines if not line.startswith(ERROR_PREFIX)]
+    if r.outcome == "noisy-message" and noise:
+        text += f" (beside {len(noise)} other line(s), first: {noise[0][:120]})"
     return text + (" | " + "; ".join(r.problems)[:200] if r.problems else "")
 
 
