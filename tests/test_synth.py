@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.errors import DatasetError
+from core.errors import DatasetError, InputError
 from core.ink import Ink
 from core.preprocess import Preprocessing, preprocess_ink
 
@@ -192,3 +192,150 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], stroke
         assert data["x"].shape == (6, 28, 28, 1)
     assert main(["--classes", "あ", "--sources", "photos", "--out", str(tmp_path)]) == 2
     assert "sources" in capsys.readouterr().err
+
+
+# --- issue 15: the coverage classes' sources --------------------------------------------
+
+MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+SPEC40 = Preprocessing(size=40, box=32, stroke_ratio=0.07)
+
+
+def _ink_box(sample: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(sample[:, :, 0] > 8)
+    return int(ys.min()), int(ys.max()), int(xs.min()), int(xs.max())
+
+
+def test_every_coverage_class_has_strokes_without_fonts(strokes_available: None) -> None:
+    from core.charsets import coverage_classes
+    from training.synth.sources import STROKE_SOURCES, stroke_sources
+
+    assert [c for c in coverage_classes() if not stroke_sources(c, STROKE_SOURCES)] == []
+    # Level-2 and the jōyō/jinmeiyō kanji outside JIS come from KanjiVG; marks it lacks from the templates.
+    assert stroke_sources("嶋", STROKE_SOURCES) == ("kanjivg",) and stroke_sources("𠮟", STROKE_SOURCES) == ("kanjivg",)
+    assert stroke_sources("〒", STROKE_SOURCES) == ("symbols",) and stroke_sources("「", STROKE_SOURCES) == ("symbols",)
+    assert stroke_sources("a", STROKE_SOURCES) == ("kanjivg", "hershey")
+    assert stroke_sources("%", STROKE_SOURCES) == ("hershey", "symbols")
+
+
+def test_hershey_glyphs_are_strokes_in_the_kanjivg_box() -> None:
+    from training.synth import hershey
+
+    assert hershey.faces_for("A") == ("futural",)  # the script capitals are too ornate
+    assert hershey.faces_for("a") == ("futural", "scripts") and hershey.faces_for("〜") == ("futural", "scripts")
+    assert hershey.faces_for("あ") == () and not hershey.has_glyph("「")
+    strokes = hershey.load_glyph("A", "futural")
+    assert len(strokes) == 3  # two slants and the bar
+    every = np.concatenate(strokes)
+    assert np.ptp(every, axis=0).max() == pytest.approx(hershey.EXTENT, abs=0.5)
+    assert every.min() > 0 and every.max() < hershey.BOX
+    apex = strokes[0][np.argmin(strokes[0][:, 1])]
+    assert abs(apex[0] - hershey.BOX / 2) < 3  # y grows downwards: the apex is on top, in the middle
+    with pytest.raises(DatasetError, match="No Hershey glyph"):
+        hershey.load_glyph("あ", "futural")
+
+
+def test_symbol_templates_are_classes_and_look_like_their_marks() -> None:
+    from core.charsets import coverage_classes
+    from training.synth.symbols import TEMPLATES, load_template
+
+    assert set(TEMPLATES) <= set(coverage_classes())
+    picture = preprocess_ink(perturb(load_template("□"), np.random.default_rng(0), CLEAN), SPEC40)[:, :, 0]
+    top, bottom, left, right = _ink_box(picture[:, :, None])
+    assert picture[(top + bottom) // 2, (left + right) // 2] < 8  # a square is hollow
+    minus = preprocess_ink(perturb(load_template("-"), np.random.default_rng(0), CLEAN), SPEC40)
+    top, bottom, left, right = _ink_box(minus)
+    assert right - left >= 30 and bottom - top <= 6
+
+
+def test_generate_makes_each_new_kind_of_class(tmp_path: Path, strokes_available: None) -> None:
+    from training.synth.generate import SynthOptions, generate
+
+    chars = "嶋𠮟Ag〒「%〜"  # level 2, outside JIS, Latin (KanjiVG + Hershey), templates, Hershey + templates
+    options = SynthOptions(picture_share=0.5)
+    path = generate(list(chars), 4, SPEC40, seed=3, out=tmp_path, sources=("kanjivg", "hershey", "symbols"),
+                    workers=1, options=options)
+    with np.load(path) as data:
+        assert data["y"].tolist() == [c for c in chars for _ in range(4)]
+        assert data["x"].shape == (32, 40, 40, 1) and all(x.max() > 200 for x in data["x"])
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["missing"] == "" and "Hershey" in manifest["attribution"] and "KanjiVG" in manifest["attribution"]
+
+
+def test_picture_samples_are_read_through_the_apps_path_and_never_blobs(strokes_available: None) -> None:
+    from training.synth.sources import picture_sample, solid_share, stroke_sample
+
+    rng = np.random.default_rng(1)
+    samples = [stroke_sample("字", ("kanjivg",), rng, SPEC40, 0.3, Perturbation(), 1.0) for _ in range(12)]
+    assert all(s.shape == (40, 40, 1) and s.max() > 200 for s in samples)
+    assert max(solid_share(s) for s in samples) <= 0.1
+    blob = np.zeros((40, 40, 1), np.float32)
+    blob[8:32, 8:32] = 255
+    assert solid_share(blob) > 0.2
+    ink = perturb(kanjivg.load_strokes("字"), np.random.default_rng(2))
+    read = []
+    for seed in range(8):  # some pictures the app's cleaning cannot read (InputError): those are skipped
+        try:
+            read.append((seed, picture_sample(ink, "字", np.random.default_rng(seed), SPEC40)))
+        except InputError:
+            pass
+    assert len(read) >= 4
+    seed, first = read[0]
+    assert np.array_equal(first, picture_sample(ink, "字", np.random.default_rng(seed), SPEC40))
+
+
+@pytest.fixture(scope="module")
+def mnist_dir() -> str:
+    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("../shared/data/mnist is not here")
+    return str(MNIST_DIR)
+
+
+def test_mnist_digits_are_normalized_like_canvas_ink(mnist_dir: str, strokes_available: None) -> None:
+    from core.inputs import to_model_input
+    from training.synth.mnist import digits_by_class, mnist_sample
+
+    pool = digits_by_class(mnist_dir)
+    assert sorted(pool) == list("0123456789") and sum(len(v) for v in pool.values()) == 60000  # the train split
+    as_picture = mnist_sample(mnist_dir, "7", np.random.default_rng(0), SPEC40, canvas_like=False)
+    digit = pool["7"][np.random.default_rng(0).integers(len(pool["7"]))]
+    assert np.array_equal(as_picture, to_model_input(digit, SPEC40))  # exactly what the app reads
+    ink = preprocess_ink(perturb(kanjivg.load_strokes("7"), np.random.default_rng(0)), SPEC40)
+    for canvas_like in (False, True):
+        sample = mnist_sample(mnist_dir, "7", np.random.default_rng(4), SPEC40, canvas_like)
+        top, bottom, left, right = _ink_box(sample)
+        assert max(bottom - top, right - left) + 1 in (SPEC40.box, SPEC40.box + 1)  # fills the box like ink
+        assert abs((top + bottom) / 2 - 19.5) <= 1 and abs((left + right) / 2 - 19.5) <= 1  # centred
+    # Brought to the canvas's pen, a digit has about as much ink as a canvas-drawn 7.
+    thick = np.mean([(mnist_sample(mnist_dir, "1", np.random.default_rng(i), SPEC40, False) > 64).mean()
+                     for i in range(20)])
+    thin = np.mean([(mnist_sample(mnist_dir, "1", np.random.default_rng(i), SPEC40, True) > 64).mean()
+                    for i in range(20)])
+    assert thin < 0.8 * thick and (ink > 64).mean() < 2 * thin
+
+
+def test_generate_takes_digits_from_mnist(tmp_path: Path, mnist_dir: str, strokes_available: None) -> None:
+    from training.synth.generate import SynthOptions, generate
+    from training.synth.mnist import digits_by_class
+
+    options = SynthOptions(mnist_share=1.0, mnist_dir=mnist_dir)
+    path = generate(["3"], 6, SPEC40, seed=1, out=tmp_path, sources=("mnist", "hershey"), workers=1, options=options)
+    with np.load(path) as data:
+        assert data["y"].tolist() == ["3"] * 6
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert "MNIST" in manifest["attribution"]
+    assert len(digits_by_class(mnist_dir)["3"]) > 5000
+    with pytest.raises(DatasetError, match="does not exist"):
+        generate(["3"], 2, SPEC40, seed=1, out=tmp_path / "x", sources=("mnist",), workers=1,
+                 options=SynthOptions(mnist_dir=str(tmp_path / "nowhere")))
+
+
+def test_command_line_coverage_classes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       strokes_available: None) -> None:
+    from training.synth.generate import class_set, main
+
+    assert len(class_set("coverage")) == 6636
+    assert main(["--classes", "A〒嶋", "--per-class", "2", "--size", "40", "--box", "32", "--sources",
+                 "kanjivg,hershey,symbols", "--picture-share", "0.5", "--workers", "1", "--out", str(tmp_path)]) == 0
+    assert "6 samples of 3 classes" in capsys.readouterr().out
+    assert main(["--classes", "A", "--picture-share", "2", "--out", str(tmp_path)]) == 2
+    assert "picture_share=2" in capsys.readouterr().err

@@ -190,7 +190,7 @@ def glyph_sample(face: FontFace, char: str, rng: np.random.Generator, spec: Prep
     if glyph is None:
         return None
     bent = _elastic(_affine(glyph, rng, aug), rng, aug.elastic)
-    return normalize_image(_pen_width(bent, rng, spec, aug), spec)
+    return normalize_image(pen_width(bent, rng, spec, aug), spec)
 
 
 def _affine(image: np.ndarray, rng: np.random.Generator, aug: GlyphAugment) -> np.ndarray:
@@ -217,7 +217,7 @@ def _elastic(image: np.ndarray, rng: np.random.Generator, amplitude: float) -> n
     return cv2.remap(image, grid_x + dx, grid_y + dy, cv2.INTER_LINEAR, borderValue=0)
 
 
-def _pen_width(image: np.ndarray, rng: np.random.Generator, spec: Preprocessing, aug: GlyphAugment) -> np.ndarray:
+def pen_width(image: np.ndarray, rng: np.random.Generator, spec: Preprocessing, aug: GlyphAugment) -> np.ndarray:
     """Thickens or thins the strokes to a random pen width near the canvas's."""
     mask = (image > 127).astype(np.uint8)
     area = int(mask.sum())

@@ -1,8 +1,12 @@
 """Generating a training set: ``python -m training.synth.generate --classes japanese --per-class 40 --size 48 --out DIR``.
 
-Each class gets ``per_class`` samples: perturbed KanjiVG strokes rendered and normalized
-by ``core.preprocess`` exactly as the canvas's ink, and (a share ``font_share``) augmented
-glyphs of installed Japanese fonts. The output folder holds:
+Each class gets ``per_class`` samples: perturbed strokes (KanjiVG; with ``--classes
+coverage`` also Hershey stroke fonts and the project's mark templates, see
+``training.synth.sources``) rendered and normalized by ``core.preprocess`` exactly as the
+canvas's ink, or for a share ``picture_share`` written on paper and read back as a scan or
+photo; (a share ``font_share``) augmented glyphs of installed Japanese fonts; and for
+digits (a share ``mnist_share``) real handwritten MNIST training digits. The output
+folder holds:
 
 - ``shards/part-NNNNN.npz``: ``x`` (N, s, s, 1) uint8 and ``y`` label strings, a few
   thousand classes' worth each, written as the workers finish them;
@@ -24,21 +28,26 @@ import multiprocessing as mp
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from core.atomic import atomic_write_text
 from core.errors import DatasetError
-from core.preprocess import Preprocessing, preprocess_ink
+from core.preprocess import Preprocessing
+from training.synth import hershey, mnist
 from training.synth.fonts import FONT_DIRS, FontFace, GlyphAugment, covers, find_fonts, glyph_sample
-from training.synth.kanjivg import forms, has_strokes, load_strokes
-from training.synth.perturb import Perturbation, perturb
+from training.synth.perturb import Perturbation
 from training.synth.shards import merge_shards, write_shard
+from training.synth.sources import stroke_sample, stroke_sources
 
-SOURCES = ("kanjivg", "fonts")
+#: Every source; the bundled model's data used the first two (``DEFAULT_SOURCES``).
+SOURCES = ("kanjivg", "fonts", "hershey", "symbols", "mnist")
+DEFAULT_SOURCES = ("kanjivg", "fonts")
 ATTRIBUTION = "Stroke data: KanjiVG (c) Ulrich Apel and contributors, CC BY-SA 3.0"
+#: Credits of the other sources, when used.
+ATTRIBUTIONS = {"kanjivg": ATTRIBUTION, "hershey": hershey.ATTRIBUTION, "mnist": mnist.ATTRIBUTION}
 #: Brush cursive (sousho) is too far from how people write on a canvas.
 EXCLUDED_FONTS = ("Sousyo", "Sosho")
 
@@ -48,8 +57,10 @@ class SynthOptions:
     """How samples are made, beyond classes, counts and preprocessing.
 
     Attributes:
-        sources: ``"kanjivg"``, ``"fonts"`` or both.
-        font_share: Fraction of a class's samples drawn from fonts when both sources have it.
+        sources: Some of ``SOURCES``: ``"kanjivg"``, ``"hershey"`` and ``"symbols"`` give
+            strokes, ``"fonts"`` font glyphs, ``"mnist"`` real digits.
+        font_share: Fraction of a class's samples (after MNIST's) drawn from fonts when a
+            stroke source has it too.
         kaisho_share: Fraction of KanjiVG samples drawn from its handwritten (kaisho) form
             where KanjiVG has one.
         perturbation: Stroke perturbation strengths.
@@ -57,9 +68,14 @@ class SynthOptions:
         shard_samples: About how many samples go in one shard.
         workers: Processes rendering in parallel.
         font_dirs: Folders searched for fonts.
+        picture_share: Fraction of stroke samples written on paper and read as a picture.
+        mnist_share: Fraction of a digit's samples taken from MNIST's training split.
+        mnist_dir: The MNIST folder (IDX files).
+        exclude_fonts: Font family names (parts of) left out, besides ``EXCLUDED_FONTS``
+            (to hold a font out for a test set).
     """
 
-    sources: tuple[str, ...] = SOURCES
+    sources: tuple[str, ...] = DEFAULT_SOURCES
     font_share: float = 0.3
     kaisho_share: float = 0.3
     perturbation: Perturbation = field(default_factory=Perturbation)
@@ -67,16 +83,21 @@ class SynthOptions:
     shard_samples: int = 20000
     workers: int = 2
     font_dirs: tuple[str, ...] = FONT_DIRS
+    picture_share: float = 0.0
+    mnist_share: float = 0.5
+    mnist_dir: str = mnist.DEFAULT_DIR
+    exclude_fonts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.sources if s not in SOURCES]
         if not self.sources or unknown:
             raise ValueError(f"sources must be some of {SOURCES}. Received: sources={self.sources!r}")
-        if (not (0 <= self.font_share <= 1 and 0 <= self.kaisho_share <= 1) or self.workers < 1
-                or self.shard_samples < 1):
-            raise ValueError(f"Need font_share and kaisho_share in 0..1, workers >= 1 and shard_samples >= 1. "
-                             f"Received: font_share={self.font_share}, kaisho_share={self.kaisho_share}, "
-                             f"workers={self.workers}, shard_samples={self.shard_samples}")
+        shares = (self.font_share, self.kaisho_share, self.picture_share, self.mnist_share)
+        if not all(0 <= v <= 1 for v in shares) or self.workers < 1 or self.shard_samples < 1:
+            raise ValueError(f"Need font_share, kaisho_share, picture_share and mnist_share in 0..1, workers >= 1 "
+                             f"and shard_samples >= 1. Received: font_share={self.font_share}, kaisho_share="
+                             f"{self.kaisho_share}, picture_share={self.picture_share}, mnist_share="
+                             f"{self.mnist_share}, workers={self.workers}, shard_samples={self.shard_samples}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +111,7 @@ class _Job:
 
 
 def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: int, out: Path,
-             sources: Sequence[str] = SOURCES, workers: int = 2, merge: bool = True,
+             sources: Sequence[str] = DEFAULT_SOURCES, workers: int = 2, merge: bool = True,
              options: SynthOptions | None = None) -> Path:
     """Writes a generated dataset to ``out`` (see the module docstring for the layout).
 
@@ -100,7 +121,7 @@ def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: 
         spec: The preprocessing of the model to train; samples are ``spec.size`` squares.
         seed: Seed; the same arguments give the same samples.
         out: Output folder, created if needed.
-        sources: ``"kanjivg"``, ``"fonts"`` or both (overrides ``options.sources``).
+        sources: Some of ``SOURCES`` (overrides ``options.sources``).
         workers: Processes (overrides ``options.workers``).
         merge: Also join the shards into ``out/synth.npz``.
         options: Further settings; defaults are the tuned ones.
@@ -109,18 +130,18 @@ def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: 
         ``out/synth.npz`` when merged, else the shards folder.
 
     Raises:
-        DatasetError: if ``per_class`` < 1 or no class can be made from the sources.
+        DatasetError: if ``per_class`` < 1, no class can be made from the sources, or
+            ``"mnist"`` is a source and its folder cannot be read.
         ValueError: if a source is unknown or ``workers`` < 1.
     """
-    base = options or SynthOptions()
-    opts = SynthOptions(tuple(sources), base.font_share, base.kaisho_share, base.perturbation, base.glyph,
-                        base.shard_samples, workers, base.font_dirs)
+    opts = replace(options or SynthOptions(), sources=tuple(sources), workers=workers)
     if per_class < 1:
         raise DatasetError(f"per_class must be at least 1. Received: per_class={per_class}")
-    faces = usable_fonts(opts.font_dirs) if "fonts" in opts.sources else ()
+    if "mnist" in opts.sources:
+        mnist.digits_by_class(opts.mnist_dir)  # a missing folder is said now, not in a worker
+    faces = usable_fonts(opts.font_dirs, opts.exclude_fonts) if "fonts" in opts.sources else ()
     plan = [(c, tuple(f for f in faces if covers(f, c))) for c in dict.fromkeys(classes)]
-    kanjivg = "kanjivg" in opts.sources
-    usable = [(c, f) for c, f in plan if (kanjivg and has_strokes(c)) or f]
+    usable = [(c, f) for c, f in plan if stroke_sources(c, opts.sources) or f or _has_digits(c, opts)]
     missing = [c for c, f in plan if (c, f) not in usable]
     if not usable:
         raise DatasetError(f"None of the {len(plan)} classes can be made from {opts.sources}. "
@@ -130,9 +151,14 @@ def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: 
     return merge_shards(shards, out / "synth.npz") if merge else out / "shards"
 
 
-def usable_fonts(dirs: Sequence[str] = FONT_DIRS) -> tuple[FontFace, ...]:
-    """The installed Japanese faces the generator draws from (brush cursive left out)."""
-    return tuple(f for f in find_fonts(tuple(dirs)) if not any(x in f.family for x in EXCLUDED_FONTS))
+def usable_fonts(dirs: Sequence[str] = FONT_DIRS, exclude: Sequence[str] = ()) -> tuple[FontFace, ...]:
+    """The installed Japanese faces the generator draws from (brush cursive and ``exclude`` left out)."""
+    left_out = (*EXCLUDED_FONTS, *exclude)
+    return tuple(f for f in find_fonts(tuple(dirs)) if not any(x in f.family for x in left_out))
+
+
+def _has_digits(char: str, opts: SynthOptions) -> bool:
+    return "mnist" in opts.sources and mnist.has_digits(opts.mnist_dir, char)
 
 
 def _write_shards(usable: list[tuple[str, tuple[FontFace, ...]]], per_class: int, spec: Preprocessing,
@@ -192,28 +218,31 @@ def render_class(char: str, count: int, seed: int, spec: Preprocessing, opts: Sy
         opts: Sources and strengths.
         faces: Font faces covering ``char`` (used when ``"fonts"`` is a source).
 
+    Samples come in this order: fonts, MNIST digits, strokes (any sample a font fails to
+    draw is made from strokes, or another font when there are none).
+
     Raises:
-        DatasetError: if neither source can draw ``char``.
+        DatasetError: if no source can draw ``char``.
     """
     rng = np.random.default_rng([seed, ord(char)])
-    strokes = "kanjivg" in opts.sources and has_strokes(char)
+    strokes = stroke_sources(char, opts.sources)
     faces = faces if "fonts" in opts.sources else ()
-    if not strokes and not faces:
-        raise DatasetError(f"Neither KanjiVG nor a font can draw {char!r}. Received sources={opts.sources}")
-    from_fonts = count if not strokes else (round(count * opts.font_share) if faces else 0)
+    digits = _has_digits(char, opts)
+    if not strokes and not faces and not digits:
+        raise DatasetError(f"No source can draw {char!r}. Received sources={opts.sources}")
+    from_mnist = (count if not (strokes or faces) else round(count * opts.mnist_share)) if digits else 0
+    rest = count - from_mnist
+    from_fonts = rest if not strokes else (round(rest * opts.font_share) if faces else 0)
     out = np.empty((count, spec.size, spec.size, 1), np.uint8)
     for i in range(count):
         sample = _font_sample(char, faces, rng, spec, opts) if i < from_fonts else None
+        if from_fonts <= i < from_fonts + from_mnist:
+            sample = mnist.mnist_sample(opts.mnist_dir, char, rng, spec, canvas_like=bool(rng.random() < 0.5))
         if sample is None:
-            sample = _stroke_sample(char, rng, spec, opts) if strokes else _font_retry(char, faces, rng, spec, opts)
+            sample = stroke_sample(char, strokes, rng, spec, opts.kaisho_share, opts.perturbation,
+                                   opts.picture_share) if strokes else _font_retry(char, faces, rng, spec, opts)
         out[i] = np.clip(np.round(sample), 0, 255).astype(np.uint8)
     return out
-
-
-def _stroke_sample(char: str, rng: np.random.Generator, spec: Preprocessing, opts: SynthOptions) -> np.ndarray:
-    variants = forms(char)
-    variant = variants[-1] if len(variants) > 1 and rng.random() < opts.kaisho_share else None
-    return preprocess_ink(perturb(load_strokes(char, variant), rng, opts.perturbation), spec)
 
 
 def _font_sample(char: str, faces: tuple[FontFace, ...], rng: np.random.Generator, spec: Preprocessing,
@@ -244,44 +273,65 @@ def _write_manifest(out: Path, usable: list[tuple[str, tuple[FontFace, ...]]], m
     except PackageNotFoundError:
         kanjivg_version = None
     fonts = sorted({f"{f.family} ({f.group})" for _, faces in usable for f in faces})
+    credits = [ATTRIBUTIONS[s] for s in opts.sources if s in ATTRIBUTIONS]
     manifest = {"classes": "".join(c for c, _ in usable), "missing": "".join(missing), "per_class": per_class,
                 "samples": per_class * len(usable), "seed": seed, "preprocessing": spec.to_json(),
-                "options": asdict(opts), "kanjivg": kanjivg_version, "fonts": fonts, "attribution": ATTRIBUTION}
+                "options": asdict(opts), "kanjivg": kanjivg_version, "fonts": fonts,
+                "attribution": "; ".join(credits) or ATTRIBUTION}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
 
 
 def class_set(name: str) -> list[str]:
-    """Classes by name: ``japanese``, ``kana``, ``digits``, or the characters of a string."""
-    from core.charsets import DIGITS, HIRAGANA_ROW, KATAKANA_ROW, japanese_classes, jis_row
+    """Classes by name: ``coverage``, ``japanese``, ``kana``, ``digits``, or the characters of a string."""
+    from core.charsets import DIGITS, HIRAGANA_ROW, KATAKANA_ROW, coverage_classes, japanese_classes, jis_row
 
     named = {"japanese": lambda: list(japanese_classes()), "digits": lambda: list(DIGITS),
+             "coverage": lambda: list(coverage_classes()),
              "kana": lambda: list(jis_row(HIRAGANA_ROW) + jis_row(KATAKANA_ROW)) + ["ー"]}
     return named[name]() if name in named else list(dict.fromkeys(name))
 
 
+#: What ``--classes coverage`` uses unless told otherwise: every source, and a share of pictures.
+COVERAGE_SOURCES = SOURCES
+COVERAGE_PICTURE_SHARE = 0.1
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line; prints what was written and how fast."""
-    parser = argparse.ArgumentParser(description="Generate handwriting-like training data (KanjiVG strokes, fonts).")
-    parser.add_argument("--classes", default="japanese", help="japanese, kana, digits, or a string of characters")
+    parser = argparse.ArgumentParser(description="Generate handwriting-like training data (strokes, fonts, digits).")
+    parser.add_argument("--classes", default="japanese",
+                        help="coverage (issue 15's 6,636), japanese, kana, digits, or a string of characters")
     parser.add_argument("--per-class", type=int, default=40)
     parser.add_argument("--size", type=int, default=48, help="side of the model input")
     parser.add_argument("--box", type=int, default=0, help="side of the ink's box (default 5/7 of --size)")
     parser.add_argument("--stroke-ratio", type=float, default=0.1)
-    parser.add_argument("--sources", default="kanjivg,fonts", help="comma-separated: kanjivg, fonts")
+    parser.add_argument("--sources", default=None,
+                        help=f"comma-separated, of {', '.join(SOURCES)} (default kanjivg,fonts; coverage: all)")
     parser.add_argument("--font-share", type=float, default=0.3)
+    parser.add_argument("--picture-share", type=float, default=None,
+                        help="share of stroke samples rendered as scans/photos (default 0; coverage: 0.1)")
+    parser.add_argument("--mnist-share", type=float, default=0.5, help="share of a digit's samples from MNIST")
+    parser.add_argument("--mnist-dir", default=mnist.DEFAULT_DIR)
+    parser.add_argument("--font-dirs", default=",".join(FONT_DIRS), help="comma-separated font folders")
+    parser.add_argument("--exclude-fonts", default="", help="comma-separated font family names to leave out")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-merge", action="store_true", help="leave the shards, skip synth.npz")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    spec = Preprocessing(size=args.size, box=args.box or max(8, round(args.size * 20 / 28)),
-                         stroke_ratio=args.stroke_ratio)
-    options = SynthOptions(font_share=args.font_share)
+    coverage = args.classes == "coverage"
+    sources = args.sources or ",".join(COVERAGE_SOURCES if coverage else DEFAULT_SOURCES)
+    picture_share = args.picture_share if args.picture_share is not None else \
+        (COVERAGE_PICTURE_SHARE if coverage else 0.0)
     start = time.perf_counter()
     try:
+        spec = Preprocessing(size=args.size, box=args.box or max(8, round(args.size * 20 / 28)),
+                             stroke_ratio=args.stroke_ratio)
+        options = SynthOptions(font_share=args.font_share, picture_share=picture_share,
+                               mnist_share=args.mnist_share, mnist_dir=args.mnist_dir,
+                               font_dirs=_names(args.font_dirs), exclude_fonts=_names(args.exclude_fonts))
         path = generate(class_set(args.classes), args.per_class, spec, args.seed, Path(args.out),
-                        tuple(s.strip() for s in args.sources.split(",") if s.strip()), args.workers,
-                        not args.no_merge, options)
+                        _names(str(sources)), args.workers, not args.no_merge, options)
     except (DatasetError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -290,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {path}: {manifest['samples']} samples of {len(manifest['classes'])} classes in {seconds:.0f} s "
           f"({manifest['samples'] / seconds:.0f} samples/s); missing: {manifest['missing'] or 'none'}")
     return 0
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in text.split(",") if s.strip())
 
 
 if __name__ == "__main__":
