@@ -181,12 +181,12 @@ def read_samples(path: str | Path, spec: Preprocessing, split: str = "train", li
         writers.append(-1 if writer is None else writer)
     if not labels and not dataset.excluded:
         raise DatasetError(f"{path} holds no readable sample: {total} found, {dataset.skipped} could not be read.")
-    # Said only when the data is used: a refused dataset gets one line, the error.
-    for note in dataset.notes:
-        log.warning("%s", note)
-    if dataset.skipped:
-        log.warning("%s: skipped %d unreadable samples", path, dataset.skipped)
     n = len(labels)
+    # Said only when samples are used: a refused dataset (or one of only excluded labels) gets one line, the error.
+    for note in dataset.notes if n else ():
+        log.warning("%s", note)
+    if dataset.skipped and n:
+        log.warning("%s: skipped %d unreadable samples", path, dataset.skipped)
     has_writers = any(w >= 0 for w in writers)
     return Samples(x[:n], np.asarray(labels, dtype=str), np.asarray(writers) if has_writers else None,
                    dataset.skipped, dataset.kind, dataset.excluded, dataset.seconds)
