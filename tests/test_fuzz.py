@@ -60,12 +60,7 @@ FAST: dict[str, tuple[str, ...]] = {
 }
 RANDOM_PER_KIND = 1
 #: Cases still failing when the fuzz landed, each a defect in another file (see the report).
-KNOWN: dict[tuple[str, str], str] = {
-    ("picture", "PNG whose IDAT chunk claims 2 GB"): "OpenCV allocates a PNG chunk's claimed length: 2.1 GB peak, "
-                                                     "8 s (core/images.py)",
-    ("ink", "strokes [], no width or height"): "Ink.from_json({'strokes': []}): TypeError in _canvas_side's "
-                                               "max(0.0, *()) (core/ink.py)",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _load_runner() -> Any:
@@ -199,7 +194,6 @@ def test_parse_json_raises_only_its_error(text: str) -> None:
     _only_mojiyomi_errors(parse_json, text)
 
 
-@pytest.mark.xfail(reason=KNOWN[("ink", "strokes [], no width or height")], raises=TypeError, strict=False)
 @FAST_SETTINGS
 @given(st.one_of(json_values, st.fixed_dictionaries(
     {"strokes": st.lists(st.lists(st.lists(_scalars, max_size=5), max_size=6), max_size=4)},
