@@ -40,6 +40,8 @@ MAX_LABEL_CHARS = 1000
 _LIMITS = ((-1e9, 1e9), (-1e9, 1e9), (-1e15, 1e15), (-1e9, 1e9))
 _COLUMN_NAMES = ("x", "y", "time", "pressure")
 _NUMBER_TYPES = {int, float, type(None)}
+#: The byte-order mark some editors put at the start of UTF-8 text.
+_BOM = "\ufeff"
 
 
 def make_stroke(points: Iterable[Iterable[float]]) -> np.ndarray:
@@ -257,7 +259,7 @@ def load_ink(path: str | os.PathLike[str]) -> Ink:
         InputError: if the file is missing, not a regular file, too large, not JSON or not
             an ink object.
     """
-    text = read_text(path, MAX_INK_BYTES, "ink file")
+    text = read_text(path, MAX_INK_BYTES, "ink file").removeprefix(_BOM)
     obj = parse_json(text, f"ink file {path}", max_chars=MAX_INK_BYTES)
     try:
         return Ink.from_json(obj)
@@ -291,6 +293,8 @@ def iter_ink_dataset(path: str | os.PathLike[str]) -> Iterator[Ink]:
         number = 0
         while line := handle.readline(MAX_INK_BYTES + 1):
             number += 1
+            if number == 1:
+                line = line.removeprefix(_BOM.encode())
             if not line.strip():
                 continue
             try:

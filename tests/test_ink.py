@@ -142,3 +142,11 @@ def test_an_over_long_dataset_line_is_refused_without_reading_it_whole(tmp_path:
     path.write_text('{"strokes": [[[1, 2]]], "label": "a"}\n{"strokes": [' + "[[1, 2]], " * 50 + "[]]}\n")
     with pytest.raises(InputError, match="line 2: The line is longer than 100 bytes"):
         list(iter_ink_dataset(path))
+
+
+def test_a_byte_order_mark_from_an_editor_is_ignored(tmp_path: Path) -> None:
+    text = '{"strokes": [[[1, 2], [3, 4]]], "label": "a"}'
+    (tmp_path / "bom.json").write_text("\ufeff" + text, encoding="utf-8")
+    (tmp_path / "bom.jsonl").write_text("\ufeff" + text + "\n" + text + "\n", encoding="utf-8")
+    assert load_ink(tmp_path / "bom.json").label == "a"
+    assert [ink.label for ink in iter_ink_dataset(tmp_path / "bom.jsonl")] == ["a", "a"]
