@@ -17,7 +17,7 @@ def _pixels(n: int = 2, size: int = 32, seed: int = 0) -> np.ndarray:
 
 
 def test_every_command_line_name_is_a_backbone() -> None:
-    assert set(BACKBONES) == {"simple-cnn", "mobilenet-v3-small", "mobilenet-v3-large", "mobilenet-v2",
+    assert set(BACKBONES) == {"simple-cnn", "separable-cnn", "mobilenet-v3-small", "mobilenet-v3-large", "mobilenet-v2",
                               "densenet121", "efficientnet-b0", "inception-v3", "vgg16"}
     with pytest.raises(ValueError, match="Unknown backbone. Received: 'resnet'"):
         build_model("resnet", (32, 32, 1), 3)
@@ -154,3 +154,13 @@ def test_every_imagenet_backbone_builds_for_grey_input() -> None:
             del model
             keras.backend.clear_session()
             gc.collect()
+
+
+def test_separable_cnn_takes_raw_pixels_and_trains_from_scratch() -> None:
+    from training.backbones import is_transfer
+
+    model = build_model("separable-cnn", (48, 48, 1), 7, width=8)
+    probs = np.asarray(model(_pixels(2, 48)))
+    assert probs.shape == (2, 7) and not is_transfer("separable-cnn") and is_transfer("mobilenet-v2")
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    assert any(layer.__class__.__name__ == "DepthwiseConv2D" for layer in model.layers)

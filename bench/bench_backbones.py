@@ -1,0 +1,131 @@
+"""Which model for the coverage classes (issue 15): a small comparison on a subset, on the CPU.
+
+Draws ``--classes`` of the 6,636 coverage classes (seed 0), generates ``--per-class``
+training samples (seed 1) and 10 test samples per class (seed 2) with every source, trains
+each variant for ``--epochs`` with Adam, and reports for each: test top-1 and top-5, the
+float32 TFLite size of the same model with all 6,636 outputs, and the LiteRT call time for
+one input (2 threads, as ``core.recognizer.Recognizer``), p50 and p95 of 300 calls.
+
+Usage:
+    python bench/bench_backbones.py [--classes 300 --per-class 40 --epochs 2] [--out results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+#: name: (backbone, width, input size, box)
+VARIANTS: dict[str, tuple[str, int, int, int]] = {
+    "simple-cnn w32 @40 (today)": ("simple-cnn", 32, 40, 32),
+    "simple-cnn w48 @40": ("simple-cnn", 48, 40, 32),
+    "simple-cnn w32 @48": ("simple-cnn", 32, 48, 38),
+    "separable-cnn w48 @48": ("separable-cnn", 48, 48, 38),
+}
+STROKE_RATIO = 0.07
+
+
+def _data(chars: list[str], per_class: int, size: int, box: int, seed: int, out: Path) -> tuple[Any, Any]:
+    from core.preprocess import Preprocessing
+    from training.synth.generate import SOURCES, SynthOptions, generate
+
+    spec = Preprocessing(size=size, box=box, stroke_ratio=STROKE_RATIO)
+    path = generate(chars, per_class, spec, seed, out, SOURCES, 2, options=SynthOptions(picture_share=0.1))
+    with np.load(path) as data:
+        return data["x"], data["y"]
+
+
+def _latency(content: bytes, size: int) -> tuple[float, float]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    with tempfile.NamedTemporaryFile(suffix=".tflite") as handle:
+        handle.write(content)
+        handle.flush()
+        interpreter = Interpreter(model_path=handle.name, num_threads=2)
+    interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [1, size, size, 1])
+    interpreter.allocate_tensors()
+    x = np.random.default_rng(0).integers(0, 255, (1, size, size, 1)).astype(np.float32)
+    times = []
+    for _ in range(330):
+        start = time.perf_counter()
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
+        interpreter.invoke()
+        interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        times.append(time.perf_counter() - start)
+    ms = np.array(times[30:]) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def run(classes: int, per_class: int, epochs: int) -> list[dict[str, Any]]:
+    """Trains and measures every variant; returns one result per variant."""
+    import keras
+
+    from core.charsets import coverage_classes
+    from training.backbones import build_model
+    from training.export import to_tflite
+
+    chars = sorted(np.random.default_rng(0).choice(coverage_classes(), classes, replace=False).tolist())
+    index = {c: i for i, c in enumerate(chars)}
+    results = []
+    cache: dict[tuple[int, int], tuple[Any, ...]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (backbone, width, size, box) in VARIANTS.items():
+            if (size, box) not in cache:
+                start = time.perf_counter()
+                x, y = _data(chars, per_class, size, box, 1, Path(tmp) / f"train{size}")
+                tx, ty = _data(chars, 10, size, box, 2, Path(tmp) / f"test{size}")
+                print(f"data {size}: {len(x)} + {len(tx)} in {time.perf_counter() - start:.0f} s", flush=True)
+                cache[(size, box)] = (x, np.array([index[c] for c in y]), tx, np.array([index[c] for c in ty]))
+            x, y, tx, ty = cache[(size, box)]
+            keras.utils.set_random_seed(1)
+            model = build_model(backbone, (size, size, 1), classes, width=width)
+            model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", ["accuracy"])
+            start = time.perf_counter()
+            model.fit(x.astype("float32"), y, batch_size=128, epochs=epochs, verbose=0, shuffle=True)
+            train_s = time.perf_counter() - start
+            probs = model.predict(tx.astype("float32"), batch_size=256, verbose=0)
+            top5 = np.argsort(-probs, axis=1)[:, :5]
+            full = build_model(backbone, (size, size, 1), len(coverage_classes()), width=width)
+            content = to_tflite(full)
+            p50, p95 = _latency(content, size)
+            result = {"variant": name, "top1": round(float((top5[:, 0] == ty).mean()) * 100, 1),
+                      "top5": round(float((top5 == ty[:, None]).any(axis=1).mean()) * 100, 1),
+                      "params_6636": int(full.count_params()), "tflite_mb": round(len(content) / 2**20, 2),
+                      "litert_ms_p50": round(p50, 2), "litert_ms_p95": round(p95, 2), "train_s": round(train_s)}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+            results.append(result)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--classes", type=int, default=300)
+    parser.add_argument("--per-class", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    results = run(args.classes, args.per_class, args.epochs)
+    print("| variant | top-1 | top-5 | params (6,636 classes) | TFLite float32 | LiteRT p50 | p95 | train |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(f"| {r['variant']} | {r['top1']}% | {r['top5']}% | {r['params_6636'] / 1e6:.2f} M | {r['tflite_mb']} MB "
+              f"| {r['litert_ms_p50']} ms | {r['litert_ms_p95']} ms | {r['train_s']} s |")
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
