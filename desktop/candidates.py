@@ -78,7 +78,8 @@ class CandidatePanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self._hint = QLabel("Write a character: candidates appear after every stroke.")
+        self.empty_hint = "Write a character: candidates appear after every stroke."
+        self._hint = QLabel(self.empty_hint)
         self._hint.setWordWrap(True)
         layout.addWidget(self._hint)
         grid = QGridLayout()
@@ -92,12 +93,22 @@ class CandidatePanel(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
 
-    def set_candidates(self, candidates: Sequence[Candidate]) -> None:
-        """Shows ``candidates`` (best first); fewer than ten leave the rest empty."""
+    def set_candidates(self, candidates: Sequence[Candidate], hint: str | None = None) -> None:
+        """Shows ``candidates`` (best first); fewer than ten leave the rest empty.
+
+        Args:
+            candidates: The candidates, best first.
+            hint: The line above them (by default one for a character being written).
+        """
         for rank, button in enumerate(self.buttons):
             button.set_candidate(candidates[rank] if rank < len(candidates) else None)
-        self._hint.setText("Click the right one (or press 1-9, 0)." if candidates else
-                           "Write a character: candidates appear after every stroke.")
+        if hint is None:
+            hint = "Click the right one (or press 1-9, 0)." if candidates else self.empty_hint
+        self._hint.setText(hint)
+
+    def hint(self) -> str:
+        """The line shown above the candidates."""
+        return self._hint.text()
 
     def candidates(self) -> list[Candidate]:
         """The candidates shown, best first."""

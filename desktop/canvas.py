@@ -19,7 +19,7 @@ PEN_WIDTH = 9.0
 
 
 class InkCanvas(QWidget):
-    """A square-ish canvas to write one character on.
+    """A canvas to write one character on, or several along a line (``set_guide``).
 
     While it has the keyboard focus it handles its own keys, so it works the same in any
     window that embeds it: Ctrl+Z undoes a stroke, Ctrl+Shift+Z or Ctrl+Y redoes, Esc or
@@ -27,10 +27,12 @@ class InkCanvas(QWidget):
     The right mouse button also undoes.
 
     Signals:
+        strokeStarted(): the pen (or the left button) went down.
         strokeFinished(Ink): after each stroke ends, with the whole ink so far.
         inkChanged(Ink): after any change (stroke, undo, redo, clear, set_ink).
     """
 
+    strokeStarted = Signal()
     strokeFinished = Signal(object)
     inkChanged = Signal(object)
 
@@ -47,6 +49,18 @@ class InkCanvas(QWidget):
         self._current: list[list[float]] | None = None
         self._t0: float | None = None
         self._size = (float(self.width()), float(self.height()))
+        self._guide = "box"
+
+    def set_guide(self, guide: str) -> None:
+        """The guide drawn under the ink: ``box`` (one character), ``horizontal`` or ``vertical`` (a line)."""
+        if guide not in ("box", "horizontal", "vertical"):
+            raise ValueError(f"Unknown guide. Received: guide={guide!r}")
+        self._guide = guide
+        self.update()
+
+    def guide(self) -> str:
+        """The guide drawn under the ink."""
+        return self._guide
 
     def sizeHint(self) -> QSize:
         return QSize(360, 360)
@@ -109,6 +123,7 @@ class InkCanvas(QWidget):
             self._t0 = time.monotonic()
         self._current = []
         self._add(pos, pressure)
+        self.strokeStarted.emit()
 
     def _add(self, pos: QPointF, pressure: float) -> None:
         if self._current is None:
@@ -200,6 +215,9 @@ class InkCanvas(QWidget):
         painter.end()
 
     def _paint_guide(self, painter: QPainter) -> None:
+        if self._guide != "box":
+            self._paint_line_guide(painter, self._guide == "horizontal")
+            return
         side = min(self.width(), self.height()) - 16
         box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
         painter.setPen(QPen(QColor("#d0d4da"), 1.0))
@@ -207,6 +225,22 @@ class InkCanvas(QWidget):
         painter.setPen(QPen(QColor("#e4e7eb"), 1.0, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
+
+    def _paint_line_guide(self, painter: QPainter, horizontal: bool) -> None:
+        """Two lines a character's size apart (rows or columns), with a dashed middle."""
+        rect = QRectF(self.rect()).adjusted(8, 8, -8, -8)
+        across = rect.height() if horizontal else rect.width()
+        size = min(across * 0.8, 160.0)
+        low = (rect.top() if horizontal else rect.left()) + (across - size) / 2
+        for offset, style, colour in ((0.0, Qt.PenStyle.SolidLine, "#d0d4da"),
+                                      (size / 2, Qt.PenStyle.DashLine, "#e4e7eb"),
+                                      (size, Qt.PenStyle.SolidLine, "#d0d4da")):
+            painter.setPen(QPen(QColor(colour), 1.0, style))
+            at = low + offset
+            if horizontal:
+                painter.drawLine(QPointF(rect.left(), at), QPointF(rect.right(), at))
+            else:
+                painter.drawLine(QPointF(at, rect.top()), QPointF(at, rect.bottom()))
 
 
 def _paint_stroke(painter: QPainter, stroke: np.ndarray) -> None:

@@ -4,13 +4,17 @@ The GUI talks to ``RecognitionService`` (a GUI-thread object). It forwards reque
 ``_Worker`` living in its own ``QThread`` through queued signals, and the worker answers
 through signals connected to the service's slots, so results arrive on the GUI thread.
 Requests coalesce: while one recognition runs, only the newest waiting request is kept.
+
+Ink holding several characters (an ``InkLine``) is read with ``core.decode.read_ink``: the
+worker loads the language model once, on the first such request, and keeps a ``RunCache``
+across strokes (``LineCache``), so after a stroke only the runs that contain it are recognized.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +23,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from core.bundle import ModelBundle, resolve_model
 from core.charclass import label_filter
+from core.decode import Layout, Reading, RunCache, read_ink
 from core.errors import MojiyomiError
 from core.ink import Ink
+from core.lm import CharLM, bundled_lm_path, load_lm
 from core.recognizer import Candidate, Recognizer, TFLiteRecognizer
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,7 @@ class Recognition:
         ms: Time the worker spent (reading, preprocessing, model), in milliseconds.
         source: What was recognized: ``"ink"``, ``"picture"`` or a file path.
         ink: The ink recognized (None for pictures).
+        reading: For an ``InkLine``, the reading of all its characters (else None).
     """
 
     request: int
@@ -47,6 +54,60 @@ class Recognition:
     ms: float = 0.0
     source: str = "ink"
     ink: Ink | None = field(default=None, repr=False)
+    reading: Reading | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class InkLine:
+    """A request to read ink holding several characters written along a line or a column.
+
+    Attributes:
+        ink: The ink, strokes in writing order.
+        layout: ``horizontal`` (left to right) or ``vertical`` (top to bottom).
+        context: The text before the ink (the text line up to the cursor), for the language model.
+        use_lm: Whether the language model helps.
+    """
+
+    ink: Ink
+    layout: Layout = "horizontal"
+    context: str = ""
+    use_lm: bool = True
+
+
+class LineCache:
+    """The runs recognized for the ink on the canvas, kept while its strokes stay the same.
+
+    Stroke indices are the cache's keys, and they change meaning when strokes are removed or
+    replaced (undo, then a new stroke; clear; an opened ink file). So each request is compared
+    with the strokes seen last: runs made only of the unchanged leading strokes are kept.
+    """
+
+    def __init__(self) -> None:
+        self.runs = RunCache()
+        self._strokes: tuple[np.ndarray, ...] = ()
+        self._key: tuple[object, ...] = ()
+
+    def for_ink(self, ink: Ink, key: tuple[object, ...]) -> RunCache:
+        """The cache to read ``ink`` with; ``key`` names what else the runs depend on (model, canvas size)."""
+        if key != self._key:
+            self.runs, self._key = RunCache(), key
+            same = 0
+        else:
+            same = common_prefix(self._strokes, ink.strokes)
+        if same < len(self._strokes):
+            self.runs.retain({members for members in self.runs.probs if members and max(members) < same})
+        self._strokes = ink.strokes
+        return self.runs
+
+
+def common_prefix(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> int:
+    """How many leading strokes ``old`` and ``new`` share."""
+    same = 0
+    for a, b in zip(old, new):
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+            break
+        same += 1
+    return same
 
 
 class _Worker(QObject):
@@ -60,6 +121,9 @@ class _Worker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._recognizer: Recognizer | None = None
+        self._lm: CharLM | None = None
+        self._lm_failed = False
+        self.lines = LineCache()
 
     @Slot(str)
     def load(self, target: str) -> None:
@@ -73,12 +137,14 @@ class _Worker(QObject):
             self.loadFailed.emit(target, _message(exc))
             return
         self._recognizer = recognizer
+        self.lines = LineCache()
         self.loaded.emit(bundle, (time.perf_counter() - start) * 1000.0)
 
     @Slot(int, object, str)
     def recognize(self, request: int, item: Any, filter_name: str) -> None:
         start = time.perf_counter()
-        source = "ink" if isinstance(item, Ink) else str(item) if isinstance(item, (str, Path)) else "picture"
+        source = "ink" if isinstance(item, (Ink, InkLine)) else str(item) if isinstance(item, (str, Path)) \
+            else "picture"
         try:
             if self._recognizer is None:
                 raise MojiyomiError("No model is loaded: choose one in the Model menu.")
@@ -96,6 +162,8 @@ class _Worker(QObject):
             item = load_input(item)
         recognizer = self._recognizer
         assert recognizer is not None
+        if isinstance(item, InkLine):
+            return self._read_line(request, item, filter_name, recognizer)
         if isinstance(item, Ink):
             cands = recognizer.recognize(item.validate(), 10, label_filter(filter_name))
             return Recognition(request, tuple(cands), source=source, ink=item)
@@ -104,6 +172,26 @@ class _Worker(QObject):
         chars = recognize_page(recognizer, np.asarray(item), 10)
         return Recognition(request, chars[0].candidates, page_text(chars), tuple(c.candidates for c in chars),
                            source=source)
+
+
+    def _read_line(self, request: int, line: InkLine, filter_name: str, recognizer: Recognizer) -> Recognition:
+        ink = line.ink.validate()
+        cache = self.lines.for_ink(ink, (recognizer.bundle.path, ink.width, ink.height))
+        reading = read_ink(ink, recognizer, self._language_model() if line.use_lm else None, line.layout,
+                           context=line.context, cache=cache, allowed=label_filter(filter_name))
+        last = reading.chars[-1].candidates if reading.chars else ()
+        return Recognition(request, last, reading.text, tuple(c.candidates for c in reading.chars),
+                           source="ink", ink=ink, reading=reading)
+
+    def _language_model(self) -> CharLM | None:
+        """The bundled language model, loaded on first use; None (reading goes on without) if it cannot be."""
+        if self._lm is None and not self._lm_failed:
+            try:
+                self._lm = load_lm(bundled_lm_path())
+            except (MojiyomiError, OSError) as exc:
+                log.warning("language model not available, reading without it: %s", exc)
+                self._lm_failed = True
+        return self._lm
 
 
 def _unexpected(exc: Exception) -> bool:
@@ -119,8 +207,7 @@ def _message(exc: Exception) -> str:
 
 
 def _with_ms(result: Recognition, ms: float) -> Recognition:
-    return Recognition(result.request, result.candidates, result.text, result.characters, ms, result.source,
-                       result.ink)
+    return replace(result, ms=ms)
 
 
 class RecognitionService(QObject):
@@ -163,7 +250,7 @@ class RecognitionService(QObject):
         self._loadRequested.emit(target)
 
     def request(self, item: Any, filter_name: str = "all") -> int:
-        """Queues an ink, grey picture or file path; returns the request id.
+        """Queues an ink, ``InkLine``, grey picture or file path; returns the request id.
 
         If a recognition is running, this request replaces any request still waiting.
         """

@@ -1,27 +1,107 @@
-"""The text line under the canvas: chosen characters collect here to be copied elsewhere."""
+"""The text line under the canvas: chosen characters collect here to be copied elsewhere.
+
+Every character written (not typed) remembers its candidates and its ink, so clicking it
+later shows the alternatives again and picking one replaces it. Typing, pasting and the
+line's own undo are followed with ``difflib``: characters left unchanged keep what they
+remember, new ones remember nothing.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QGuiApplication
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from core.ink import Ink
+from core.recognizer import Candidate
+
+
+@dataclass(frozen=True)
+class CharInfo:
+    """What a written character of the text line remembers.
+
+    Attributes:
+        label: The text it was inserted as (one character, or a multi-character class).
+        candidates: The alternatives shown for it, the inserted one first.
+        ink: The strokes it was written with (None when not known).
+    """
+
+    label: str
+    candidates: tuple[Candidate, ...]
+    ink: Ink | None = None
+
+
+class CharLineEdit(QLineEdit):
+    """A line edit that says which character a click landed on and passes digit keys on while asked.
+
+    Signals:
+        charClicked(int): the index of the character under a mouse click (not for a click
+            beyond the end of the text).
+        digitPressed(int): while ``digits_pick`` is set, a digit key (0-9) typed into the line;
+            the key is not inserted.
+        escaped(): Esc was pressed while ``digits_pick`` was set.
+    """
+
+    charClicked = Signal(int)
+    digitPressed = Signal(int)
+    escaped = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.digits_pick = False
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton or self.hasSelectedText():
+            return
+        index = self.char_at(event.position().x())
+        if index is not None:
+            self.charClicked.emit(index)
+
+    def char_at(self, x: float) -> int | None:
+        """The index of the character drawn at ``x`` (widget pixels), or None beyond the text."""
+        position = self.cursorPositionAt(QPoint(int(x), self.height() // 2))
+        keep = self.cursorPosition()
+        self.setCursorPosition(position)
+        cursor_x = self.cursorRect().center().x()
+        self.setCursorPosition(keep)
+        index = position - 1 if x < cursor_x else position
+        return index if 0 <= index < len(self.text()) else None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if self.digits_pick and plain and Qt.Key.Key_0 <= event.key() <= Qt.Key.Key_9:
+            self.digitPressed.emit(int(event.key()) - int(Qt.Key.Key_0))
+            event.accept()
+            return
+        if self.digits_pick and event.key() == Qt.Key.Key_Escape:
+            self.escaped.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class TextLine(QWidget):
-    """A selectable, editable line of text with a Copy button.
+    """A selectable, editable line of text with a Copy button; written characters remember their candidates.
 
     Signals:
         copied(str): the text was put on the clipboard.
+        edited(): the text changed by typing, pasting or undo (not by ``insert_chars`` or ``replace_char``).
     """
 
     copied = Signal(str)
+    edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Text:", self))
-        self.edit = QLineEdit(self)
+        self.edit = CharLineEdit(self)
         self.edit.setPlaceholderText("Chosen characters appear here")
         self.edit.setAccessibleName("Recognized text")
         font = QFont()
@@ -32,9 +112,79 @@ class TextLine(QWidget):
         copy.setToolTip("Copy the text (Ctrl+Shift+C)")
         copy.clicked.connect(self.copy)
         layout.addWidget(copy)
+        self._infos: list[CharInfo | None] = []
+        self._text = ""
+        self._ours = False
+        self.edit.textChanged.connect(self._follow)
 
     def copy(self) -> None:
         """Puts the whole text on the clipboard."""
         text = self.edit.text()
         QGuiApplication.clipboard().setText(text)
         self.copied.emit(text)
+
+    def context(self) -> str:
+        """The text before the cursor (or before the selection): what comes before new writing."""
+        edit = self.edit
+        end = edit.selectionStart() if edit.hasSelectedText() else edit.cursorPosition()
+        return edit.text()[:end]
+
+    def insert_chars(self, infos: Sequence[CharInfo]) -> None:
+        """Inserts written characters at the cursor (over the selection), each remembering its candidates."""
+        edit = self.edit
+        start = edit.selectionStart() if edit.hasSelectedText() else edit.cursorPosition()
+        text = "".join(info.label for info in infos)
+        self._ours = True
+        try:
+            edit.insert(text)
+        finally:
+            self._ours = False
+        if edit.text()[start:start + len(text)] != text:
+            return  # the line refused part of it (a length limit): nothing is remembered wrongly
+        at = start
+        for info in infos:
+            self._infos[at] = info
+            at += len(info.label)
+
+    def info(self, index: int) -> tuple[int, CharInfo] | None:
+        """What the character at ``index`` remembers, with the index its label starts at (None: nothing)."""
+        text = self.edit.text()
+        for start in range(index, max(-1, index - 8), -1):
+            found = self._infos[start] if 0 <= start < len(self._infos) else None
+            if found is not None and text[start:start + len(found.label)] == found.label \
+                    and start + len(found.label) > index:
+                return start, found
+        return None
+
+    def replace_char(self, start: int, label: str) -> None:
+        """Replaces the written character starting at ``start`` with ``label`` (its alternatives stay)."""
+        found = self.info(start)
+        if found is None or found[0] != start:
+            raise ValueError(f"No written character starts at this index. Received: start={start}")
+        old = found[1]
+        cursor = self.edit.cursorPosition()
+        self.edit.setSelection(start, len(old.label))
+        self._ours = True
+        try:
+            self.edit.insert(label)
+        finally:
+            self._ours = False
+        self._infos[start] = CharInfo(label, with_first(old.candidates, label), old.ink)
+        self.edit.setCursorPosition(cursor + len(label) - len(old.label) if cursor > start else cursor)
+
+    def _follow(self, text: str) -> None:
+        """Keeps the memory aligned with the text after any change."""
+        infos: list[CharInfo | None] = [None] * len(text)
+        matcher = difflib.SequenceMatcher(None, self._text, text, autojunk=False)
+        for tag, a0, a1, b0, _b1 in matcher.get_opcodes():
+            if tag == "equal":
+                infos[b0:b0 + a1 - a0] = self._infos[a0:a1]
+        self._text, self._infos = text, infos
+        if not self._ours:
+            self.edited.emit()
+
+
+def with_first(candidates: Sequence[Candidate], label: str) -> tuple[Candidate, ...]:
+    """The candidates with ``label`` first (added if missing); the others keep their order."""
+    chosen = [c for c in candidates if c.label == label] or [Candidate(label, 0.0)]
+    return (chosen[0], *[c for c in candidates if c.label != label])
