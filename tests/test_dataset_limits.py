@@ -310,3 +310,12 @@ def test_a_truncated_etl_file_that_is_read_is_still_reported(tmp_path: Path, cap
     with caplog.at_level(logging.WARNING):
         assert len(read_samples(path, SPEC)) == 5
     assert "ETL8B2C1 is truncated" in caplog.text
+
+
+def test_a_npy_header_with_a_flipped_bit_is_one_dataset_error(tmp_path: Path) -> None:
+    # numpy parses the header with ast/tokenize: an unclosed brace raises tokenize.TokenError.
+    header = bytearray(_npy_bytes((4,), "<i8", b""))
+    header[header.index(b"}")] = ord(" ")
+    path = _zip(tmp_path / "d.npz", {"x.npy": bytes(header) + bytes(32), "y.npy": bytes(header) + bytes(32)})
+    with pytest.raises(DatasetError, match="no readable .npy header"):
+        _read(path)

@@ -11,6 +11,7 @@ length are refused before an array is allocated.
 from __future__ import annotations
 
 import os
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -28,6 +29,10 @@ MAX_SIDE = 4096
 #: Deflate expands at most about 1032:1; a member claiming more is forged.
 _MAX_DEFLATE_RATIO = 1100
 _MEMBERS = ("x", "y", "labels", "writers")
+#: What reading a damaged member raises: zip and zlib errors, and numpy's header parser
+#: (``ast.literal_eval`` through ``tokenize``) on a header with flipped bits.
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, SyntaxError, TypeError,
+                tokenize.TokenError, RecursionError, MemoryError)
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ def _header(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: s
             else:
                 raise ValueError(f"unsupported .npy format version {version}")
             offset = member.tell()
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, SyntaxError, TypeError) as exc:
+    except _READ_ERRORS as exc:
         raise DatasetError(f"{path}: the array {name!r} has no readable .npy header. Received: {exc}") from exc
     header = ArrayHeader(name, tuple(int(d) for d in shape), np.dtype(dtype))
     if header.dtype.hasobject:
@@ -209,7 +214,7 @@ def _read_member(path: Path, archive: zipfile.ZipFile, header: ArrayHeader) -> n
     try:
         with archive.open(f"{header.name}.npy") as member:
             array: np.ndarray = np.lib.format.read_array(member, allow_pickle=False)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+    except _READ_ERRORS as exc:
         raise DatasetError(f"{path}: the array {header.name!r} is damaged. Received: {exc}") from exc
     if array.shape != header.shape:
         raise DatasetError(f"{path}: the array {header.name!r} is damaged: shape {array.shape}, "
