@@ -221,6 +221,23 @@ def test_codec_complaints_go_to_the_log_not_stderr(tmp_path: Path, capfd: pytest
     assert "OpenCV: libpng error: IDAT" in caplog.text
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_a_large_transparent_picture_is_made_grey_without_float_copies_of_it(dtype: type) -> None:
+    import tracemalloc
+
+    rgba = np.full((2000, 2000, 4), np.iinfo(dtype).max // 2, dtype)
+    rgba[:, :, 3] = np.iinfo(dtype).max
+    rgba[:1000, :, 3] = 0  # transparent: white
+    tracemalloc.start()
+    try:
+        grey = core.images.to_grey(rgba)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert grey[0, 0] == 255 and grey[1500, 0] == 127
+    assert peak < 2 * rgba.nbytes  # 8x the picture (4.5x for 16 bits) in float copies; a 64-MP one took 2.3 GB
+
+
 @pytest.mark.parametrize("dark_on_light", [True, False])
 def test_clean_photo_gives_white_ink_on_black_without_specks(dark_on_light: bool) -> None:
     out = clean_photo(_photo_of_a_seven(dark_on_light))
