@@ -24,8 +24,9 @@ Usage:
         [--timeout S] [--memory-mb M] [--examples K] [--keep DIR]
 
 ``--cases N`` runs N cases of each kind (the hand-made catalogue first, then seeded random
-mutations). The fast form (``tests/test_fuzz.py``) runs each kind's catalogue; the full form,
-``--cases 1000``, runs 13,000 cases (see the README's "Fuzzing" for the time it takes).
+mutations); without it, each kind's catalogue. The fast form (``tests/test_fuzz.py``) runs a
+selection of the catalogues and one random case per kind; the full form, ``--cases 1000``,
+runs 13,000 cases (see the README's "Fuzzing" for the time it takes).
 """
 
 from __future__ import annotations
