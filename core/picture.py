@@ -40,9 +40,9 @@ MAX_TURN = 10.0
 #: Components below this share of a typical component's area are specks.
 SPECK_SHARE = 0.015
 #: A component this many line sizes long (along the line) may hold touching neighbours.
-CUT_LENGTH = 1.25
+CUT_LENGTH = 0.9
 #: Cuts inside a component are at least this many line sizes apart (and from its ends).
-CUT_SPACING = 0.3
+CUT_SPACING = 0.2
 #: Ink bands this many times longer than thick read as lines in ``auto``.
 BAND_ASPECT = 1.6
 #: Geometry weights for pictures (``RUN_FEATURES``); the ink's until fitted on the benchmark.
