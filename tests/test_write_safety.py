@@ -72,6 +72,16 @@ def test_train_and_finetune_functions_refuse_a_user_folder_too(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base", "mine"]
 
 
+def test_a_finetune_never_replaces_its_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = fake_bundle(tmp_path / "base")
+    before = {p.name: p.read_bytes() for p in base.iterdir()}
+    samples = tmp_path / "s.jsonl"
+    samples.write_text("", "utf-8")
+    assert main(["finetune", "--model", str(base), "--samples", str(samples), "--out", str(base)]) == 1
+    assert "never replaces the model it starts from" in _one_error_line(capsys)
+    assert {p.name: p.read_bytes() for p in base.iterdir()} == before
+
+
 def test_a_foreign_folder_where_the_run_folder_goes_is_left_alone(tmp_path: Path) -> None:
     foreign = _user_folder(run_dir_for(tmp_path / "out"))
     with pytest.raises(BundleError, match="not a mojiyomi run folder"):

@@ -65,6 +65,9 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
 
     # Checked before minutes of training: an ordinary folder or a file is never replaced.
     target = check_output(out, "output") if out else personal_bundle_out(base_name(base), user_models_dir())
+    if target.resolve() == base.path.resolve():
+        raise BundleError(f"A fine-tune never replaces the model it starts from. Received: out={str(out)!r}, "
+                          f"the base model {base.name} ({base.path}). Give another folder.")
     config = config or AdaptConfig()
     start = time.time()
     new_labels, refused = new_classes([str(ink.label) for ink in samples if ink.label and not ink.is_empty],
