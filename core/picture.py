@@ -203,7 +203,12 @@ def straighten(cleaned: Cleaned, along: int) -> Straightened:
 
 
 def skew_angle(mask: np.ndarray, along: int, limit: float = MAX_TURN) -> float:
-    """The turn (degrees, as ``cv2.getRotationMatrix2D`` takes it) that makes the ink's profile across lines sharpest."""
+    """The turn (degrees, as ``cv2.getRotationMatrix2D`` takes it) that sets the writing straight.
+
+    One line or column: the direction in which its ink spreads least across the line (the
+    principal axes of the ink's pixels). Several: the turn that makes the ink's profile across
+    the lines sharpest (the gaps between lines clearest).
+    """
     ys, xs = np.nonzero(mask)
     if len(xs) < 16:
         return 0.0
@@ -211,13 +216,20 @@ def skew_angle(mask: np.ndarray, along: int, limit: float = MAX_TURN) -> float:
     xs, ys = xs[::step].astype(np.float64), ys[::step].astype(np.float64)
     xs -= xs.mean()
     ys -= ys.mean()
+
+    def across(degrees: float) -> np.ndarray:
+        a = math.radians(degrees)
+        # The coordinate across the line once the picture is turned by ``degrees`` counter-clockwise.
+        return (-xs * math.sin(a) + ys * math.cos(a)) if along == 0 else (xs * math.cos(a) + ys * math.sin(a))
+
+    if len(_bands(mask, along)) <= 1:
+        angles = np.arange(-limit, limit + 1e-9, 0.25)
+        return float(angles[int(np.argmin([float(np.var(across(a))) for a in angles]))])
     bin_size = max(1.0, math.sqrt(len(xs) * step) / 40)
 
     def sharpness(degrees: float) -> float:
-        a = math.radians(degrees)
-        # Coordinate across the line after turning the picture by ``degrees`` counter-clockwise.
-        across = (-xs * math.sin(a) + ys * math.cos(a)) if along == 0 else (xs * math.cos(a) + ys * math.sin(a))
-        counts = np.bincount(((across - across.min()) / bin_size).astype(np.int64))
+        values = across(degrees)
+        counts = np.bincount(((values - values.min()) / bin_size).astype(np.int64))
         return float(np.dot(counts, counts))
 
     coarse = np.arange(-limit, limit + 1e-9, 1.0)
