@@ -26,8 +26,8 @@ from training.data import PreparedData, prepare_data
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
 from training.spec_check import check_spec, find_manifest, read_manifest
 
-__all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback", "open_run",
-           "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
+__all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback",
+           "open_run", "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
 
 #: A progress event: a dict with at least ``"event"`` (see ``ProgressCallback``).
 Reporter = Callable[[dict[str, Any]], None]
