@@ -107,6 +107,7 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     meta_path = path / METADATA_FILE
     if not meta_path.exists() and not meta_path.is_symlink():
         raise BundleError(f"{path} is not a model bundle: {METADATA_FILE} is missing.")
+    resolve_inside(path, METADATA_FILE, "metadata file of the model bundle", BundleError)
     try:
         metadata = load_json(meta_path, "model bundle metadata", BundleError, max_bytes=MAX_METADATA_BYTES,
                              allow_nan=True)

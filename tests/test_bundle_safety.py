@@ -105,6 +105,15 @@ def test_a_symlink_leading_out_of_the_bundle_is_refused(tmp_path: Path, target: 
         load_bundle(folder)
 
 
+def test_metadata_symlinked_from_outside_is_refused(tmp_path: Path) -> None:
+    outside = fake_bundle(tmp_path / "outside")
+    folder = fake_bundle(tmp_path / "b")
+    (folder / METADATA_FILE).unlink()
+    os.symlink(outside / METADATA_FILE, folder / METADATA_FILE)
+    with pytest.raises(BundleError, match="outside"):
+        load_bundle(folder)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 @pytest.mark.parametrize("name", ["labels.txt", "model.tflite", "model.keras", METADATA_FILE])
 def test_a_fifo_in_a_bundle_is_refused_without_blocking(tmp_path: Path, name: str) -> None:
