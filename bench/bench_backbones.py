@@ -91,7 +91,8 @@ def run(classes: int, per_class: int, epochs: int) -> list[dict[str, Any]]:
             x, y, tx, ty = cache[(size, box)]
             keras.utils.set_random_seed(1)
             model = build_model(backbone, (size, size, 1), classes, width=width)
-            model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", ["accuracy"])
+            model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"])
             start = time.perf_counter()
             model.fit(x.astype("float32"), y, batch_size=128, epochs=epochs, verbose=0, shuffle=True)
             train_s = time.perf_counter() - start
