@@ -206,6 +206,8 @@ def lookalikes_of(label: str) -> frozenset[str]:
 
 #: Small kana: written like their full-size forms, only smaller.
 SMALL_KANA = frozenset("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+#: Marks written small that share a shape with a full-size class (。 with ○ O 0, 、 with 丶).
+SMALL_MARKS = frozenset("。、")
 #: Below this share of the canvas's shorter side, ink counts as written small.
 SMALL_INK = 0.45
 
@@ -226,8 +228,8 @@ def order_by_size(probs: np.ndarray, labels: Sequence[str], cue: str | None,
                   index: Mapping[str, int] | None = None) -> np.ndarray:
     """Probabilities with each small kana and its full-size twin ordered by the size cue.
 
-    The model sees normalized pictures, in which っ and つ are the same; how large the user
-    wrote decides. Within each lookalike group the small forms and the others swap
+    The model sees normalized pictures, in which っ and つ (or 。 and ○) are the same; how
+    large the user wrote decides. Within each lookalike group the small forms and the others swap
     probabilities where the cue disagrees with the model, so the sum stays the same.
 
     Args:
@@ -242,8 +244,8 @@ def order_by_size(probs: np.ndarray, labels: Sequence[str], cue: str | None,
         index = {label: i for i, label in enumerate(labels)}
     out = probs.copy()
     for group in LOOKALIKES:
-        small = [index[c] for c in group if c in SMALL_KANA and c in index]
-        large = [index[c] for c in group if c not in SMALL_KANA and c in index]
+        small = [index[c] for c in group if (c in SMALL_KANA or c in SMALL_MARKS) and c in index]
+        large = [index[c] for c in group if not (c in SMALL_KANA or c in SMALL_MARKS) and c in index]
         if not small or not large:
             continue
         best_small = max(small, key=lambda i: out[i])

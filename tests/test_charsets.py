@@ -143,3 +143,12 @@ def test_lookalikes_come_in_the_models_order() -> None:
     assert shown[:2] == ["ロ", "口"] and set(shown[2:4]) == {"□", "囗"} and shown[4:] == ["日", "目"]
     shown = with_lookalikes(["0", "8", "日", "O"], lambda c: c != "。")
     assert shown[:2] == ["0", "O"] and set(shown[:5]) == set("0O〇○o") and "。" not in shown
+
+
+def test_size_cue_orders_a_small_circle_as_the_full_stop() -> None:
+    from core.charsets import order_by_size, size_cue
+
+    labels = ("○", "。", "O", "字")
+    probs = np.array([0.5, 0.2, 0.2, 0.1])
+    assert order_by_size(probs, labels, size_cue(0.2)).tolist() == [0.2, 0.5, 0.2, 0.1]
+    assert order_by_size(probs, labels, size_cue(0.9)).tolist() == probs.tolist()
