@@ -44,6 +44,8 @@ def find_manifest(data: str | Path) -> Path | None:
     if str(data).startswith("keras:"):
         return None
     path = Path(data)
+    if not path.exists():
+        return None
     manifest = path / MANIFEST if path.is_dir() else path.parent / MANIFEST
     return manifest if manifest.is_file() else None
 
