@@ -31,6 +31,7 @@ from core.binarize import Cleaned, clean, model_input as ink_input
 from core.decode import Box, CharReading, DecodeConfig, Piece, Reading, RunCache, decode
 from core.errors import InputError
 from core.lm import CharLM
+from core.preprocess import Preprocessing
 from core.recognizer import Recognizer
 
 PictureLayout = Literal["auto", "horizontal", "vertical", "single"]
@@ -60,6 +61,95 @@ class Straightened:
     angle: float
 
 
+@dataclass(frozen=True)
+class PictureLine:
+    """One line or column of a picture, cut into pieces (straightened working pixels).
+
+    Attributes:
+        pieces: The pieces in reading order; their members index ``labels``.
+        size: The line's size across it (a character's height in a horizontal line).
+        labels: Each pixel's piece member id (0: paper).
+        boxes: Each member id's box.
+    """
+
+    pieces: tuple[Piece, ...]
+    size: float
+    labels: np.ndarray
+    boxes: dict[int, Box]
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """A picture's writing, straightened and cut into lines of pieces, ready for decoding.
+
+    Attributes:
+        layout: ``horizontal``, ``vertical`` or ``single`` (one line of one piece).
+        lines: The lines or columns in reading order.
+        ink: The straightened working picture, white ink on black.
+        inverse: 2x3 affine from straightened working pixels to the original picture's.
+        shape: The original picture's shape.
+    """
+
+    layout: Literal["horizontal", "vertical", "single"]
+    lines: tuple[PictureLine, ...]
+    ink: np.ndarray
+    inverse: np.ndarray
+    shape: tuple[int, int]
+
+    def to_original(self, box: Box) -> Box:
+        """A box in straightened working pixels as (x0, y0, x1, y1) in the original picture."""
+        corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+        mapped = corners @ self.inverse[:, :2].T + self.inverse[:, 2]
+        h, w = self.shape
+        return (float(np.clip(mapped[:, 0].min(), 0, w)), float(np.clip(mapped[:, 1].min(), 0, h)),
+                float(np.clip(mapped[:, 0].max(), 0, w)), float(np.clip(mapped[:, 1].max(), 0, h)))
+
+    def model_input(self, line: PictureLine, members: Sequence[int], spec: Preprocessing) -> np.ndarray:
+        """The model input of a run of ``line``: the ink of its members only."""
+        boxes = line.boxes
+        x0 = int(min(boxes[m][0] for m in members))
+        y0 = int(min(boxes[m][1] for m in members))
+        x1 = int(max(boxes[m][2] for m in members))
+        y1 = int(max(boxes[m][3] for m in members))
+        window = line.labels[y0:y1, x0:x1]
+        own = np.isin(window, members) if len(members) > 1 else window == members[0]
+        return ink_input(np.where(own, self.ink[y0:y1, x0:x1], 0).astype(np.uint8), spec)
+
+
+def segment_picture(grey: np.ndarray, layout: PictureLayout = "auto") -> Segmented:
+    """Cleans a grey picture, finds its layout, straightens it and cuts its lines into pieces.
+
+    Raises:
+        InputError: if the layout is unknown or no writing stands out.
+    """
+    if layout not in LAYOUTS:
+        raise InputError(f"Unknown layout. Received: layout={layout!r}, expected one of {', '.join(LAYOUTS)}")
+    cleaned = clean(grey)
+    labels, stats = _components(cleaned.mask)
+    if len(stats) == 0:
+        raise InputError("No writing stands out from the background in this picture.")
+    shape = (int(grey.shape[0]), int(grey.shape[1]))
+    if layout == "auto":
+        layout = detect_layout(cleaned.mask, stats)
+    if layout == "single":
+        boxes = {int(s[5]): (float(s[0]), float(s[1]), float(s[0] + s[2]), float(s[1] + s[3])) for s in stats}
+        whole = (min(b[0] for b in boxes.values()), min(b[1] for b in boxes.values()),
+                 max(b[2] for b in boxes.values()), max(b[3] for b in boxes.values()))
+        line = PictureLine((Piece(tuple(sorted(boxes)), whole),), whole[3] - whole[1], labels, boxes)
+        inverse = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
+        return Segmented("single", (line,), cleaned.ink, inverse, shape)
+    along = 0 if layout == "horizontal" else 1
+    page = straighten(cleaned, along)
+    if page.angle:
+        labels, stats = _components(page.mask)
+    lines = []
+    for members in _lines(page.mask, labels, stats, along):
+        pieces, piece_labels, boxes, size = _pieces(members, labels, stats, along)
+        if pieces:
+            lines.append(PictureLine(tuple(pieces), size, piece_labels, boxes))
+    return Segmented(layout, tuple(lines), page.ink, page.inverse, shape)
+
+
 def read_picture(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | None = None,
                  layout: PictureLayout = "auto", config: DecodeConfig | None = None) -> Reading:
     """Reads every character of a grey picture, in reading order.
@@ -74,62 +164,40 @@ def read_picture(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | None = N
 
     Returns:
         A ``Reading`` whose text has a line break between lines (``chars`` holds the other
-        characters, in order) and whose boxes are in the original picture's pixels.
+        characters, in order) and whose boxes are (x0, y0, x1, y1) in the original picture.
 
     Raises:
         InputError: if the layout is unknown or no writing stands out.
     """
-    if layout not in LAYOUTS:
-        raise InputError(f"Unknown layout. Received: layout={layout!r}, expected one of {', '.join(LAYOUTS)}")
+    return decode_picture(segment_picture(grey, layout), recognizer, lm, config)
+
+
+def decode_picture(segmented: Segmented, recognizer: Recognizer, lm: CharLM | None = None,
+                   config: DecodeConfig | None = None) -> Reading:
+    """Reads the lines of a segmented picture with ``core.decode.decode`` (see ``read_picture``).
+
+    Raises:
+        InputError: if there is nothing to read.
+    """
     config = config or PICTURE_CONFIG
-    cleaned = clean(grey)
-    labels, stats = _components(cleaned.mask)
-    if len(stats) == 0:
-        raise InputError("No writing stands out from the background in this picture.")
-    if layout == "auto":
-        layout = detect_layout(cleaned.mask, stats)
-    if layout == "single":
-        return _read_single(cleaned, labels, stats, recognizer, grey.shape)
-    along = 0 if layout == "horizontal" else 1
-    page = straighten(cleaned, along)
-    if page.angle:
-        labels, stats = _components(page.mask)
     spec = recognizer.bundle.preprocessing
+    if segmented.layout == "single":  # one character, whatever its parts: one run, no context
+        config, lm = replace(config, max_run=1), None
     chars: list[CharReading] = []
     text, score = "", 0.0
-    for line in _lines(page.mask, labels, stats, along):
-        pieces, piece_labels, boxes, size = _pieces(line, labels, stats, along)
-        if not pieces:
-            continue
+    for line in segmented.lines:
+        def model_input(members: tuple[int, ...], line: PictureLine = line) -> np.ndarray:
+            return segmented.model_input(line, members, spec)
 
-        def model_input(members: tuple[int, ...], piece_labels: np.ndarray = piece_labels,
-                        boxes: dict[int, Box] = boxes) -> np.ndarray:
-            return _crop(page.ink, piece_labels, boxes, members, spec)
-
-        reading = decode(pieces, model_input, recognizer, lm, "horizontal" if along == 0 else "vertical",
-                         config, context=text.replace("\n", ""), cache=RunCache(), line_size=size)
+        reading = decode(line.pieces, model_input, recognizer, lm,
+                         "vertical" if segmented.layout == "vertical" else "horizontal", config,
+                         context=text.replace("\n", ""), cache=RunCache(), line_size=line.size)
         text += ("\n" if text else "") + reading.text
         score += reading.score
-        chars.extend(replace(c, box=_to_original(c.box, page.inverse, grey.shape)) for c in reading.chars)
+        chars.extend(replace(c, box=segmented.to_original(c.box)) for c in reading.chars)
     if not chars:
         raise InputError("No writing stands out from the background in this picture.")
     return Reading(text, tuple(chars), score)
-
-
-def _read_single(cleaned: Cleaned, labels: np.ndarray, stats: np.ndarray, recognizer: Recognizer,
-                 shape: tuple[int, ...]) -> Reading:
-    ids = tuple(int(i) for i in stats[:, 5])
-    box = (float(stats[:, 0].min()), float(stats[:, 1].min()), float((stats[:, 0] + stats[:, 2]).max()),
-           float((stats[:, 1] + stats[:, 3]).max()))
-    boxes = {int(s[5]): (float(s[0]), float(s[1]), float(s[0] + s[2]), float(s[1] + s[3])) for s in stats}
-    spec = recognizer.bundle.preprocessing
-
-    def model_input(members: tuple[int, ...]) -> np.ndarray:
-        return _crop(cleaned.ink, labels, boxes, members, spec)
-
-    reading = decode([Piece(ids, box)], model_input, recognizer, None, "horizontal", DecodeConfig(max_run=1))
-    inverse = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
-    return replace(reading, chars=tuple(replace(c, box=_to_original(c.box, inverse, shape)) for c in reading.chars))
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,12 +234,10 @@ def _bands(mask: np.ndarray, axis: int) -> list[tuple[int, int]]:
     filled = np.flatnonzero(profile > 0)
     if not len(filled):
         return []
-    runs: list[list[int]] = []
-    for i in filled:
-        if runs and i == runs[-1][1]:
-            runs[-1][1] = i + 1
-        else:
-            runs.append([int(i), int(i) + 1])
+    breaks = np.flatnonzero(np.diff(filled) > 1)
+    starts = np.concatenate([[filled[0]], filled[breaks + 1]])
+    stops = np.concatenate([filled[breaks] + 1, [filled[-1] + 1]])
+    runs = [[int(lo), int(hi)] for lo, hi in zip(starts, stops)]
     typical = float(np.median([hi - lo for lo, hi in runs]))
     merged: list[list[int]] = [runs[0]]
     for lo, hi in runs[1:]:
@@ -335,23 +401,3 @@ def _cut(labels: np.ndarray, box: tuple[int, int, int, int], ident: int, along: 
         parts.append((part_id, (float(x + xs.min()), float(y + ys.min()), float(x + xs.max() + 1),
                                 float(y + ys.max() + 1))))
     return parts
-
-
-def _crop(ink: np.ndarray, labels: np.ndarray, boxes: dict[int, Box], members: Sequence[int],
-          spec: object) -> np.ndarray:
-    """A run's model input: the ink of its members only, through the one preprocessing path."""
-    x0 = int(min(boxes[m][0] for m in members))
-    y0 = int(min(boxes[m][1] for m in members))
-    x1 = int(max(boxes[m][2] for m in members))
-    y1 = int(max(boxes[m][3] for m in members))
-    window = labels[y0:y1, x0:x1]
-    own = np.isin(window, members) if len(members) > 1 else window == members[0]
-    return ink_input(np.where(own, ink[y0:y1, x0:x1], 0).astype(np.uint8), spec)  # type: ignore[arg-type]
-
-
-def _to_original(box: Box, inverse: np.ndarray, shape: tuple[int, ...]) -> Box:
-    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
-    mapped = corners @ inverse[:, :2].T + inverse[:, 2]
-    h, w = shape[0], shape[1]
-    return (float(np.clip(mapped[:, 0].min(), 0, w)), float(np.clip(mapped[:, 1].min(), 0, h)),
-            float(np.clip(mapped[:, 0].max(), 0, w)), float(np.clip(mapped[:, 1].max(), 0, h)))
