@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication,
-                           QKeySequence, QShortcut)
+                           QKeySequence)
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -23,7 +23,8 @@ from desktop.canvas import InkCanvas
 from desktop.candidates import CandidatePanel
 from desktop.recognition import Recognition, RecognitionService
 from desktop.testhooks import write_e2e_report
-from desktop.textline import TextLine
+from desktop.textline import CharInfo, TextLine, with_first
+from desktop.writing import ReadingBar, WritingController
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self._fallback: str | None = None
         self.service = RecognitionService(self)
         self._build_central()
+        self.writing = WritingController(self)
         self._build_menus()
         self._time_label = QLabel("")
         self._model_label = QLabel("Loading model…")
@@ -102,19 +104,19 @@ class MainWindow(QMainWindow):
             buttons.addWidget(button)
         left.addLayout(buttons)
         row.addLayout(left, 3)
+        right = QVBoxLayout()
+        self.reading_bar = ReadingBar(central)  # the reading of several characters (writing.py)
+        right.addWidget(self.reading_bar)
         self.candidates = CandidatePanel(central)
         self.candidates.chosen.connect(self.choose)
-        row.addWidget(self.candidates, 4)
+        right.addWidget(self.candidates, 1)
+        row.addLayout(right, 4)
         outer.addLayout(row, 1)
         self.text_line = TextLine(central)
         self.text_line.copied.connect(lambda _text: self.status_message("Text copied", 2000))
         self.text = self.text_line.edit
         outer.addWidget(self.text_line)
         self.setCentralWidget(central)
-        for index in range(10):
-            key = str((index + 1) % 10)
-            shortcut = QShortcut(QKeySequence(key), self.canvas, context=Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(lambda rank=index: self.candidates.choose(rank))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -141,6 +143,8 @@ class MainWindow(QMainWindow):
             action.setData(name)
             group.addAction(action)
         self.filter_actions = group
+        view.addSeparator()
+        self.writing.populate_view_menu(view)
         self.model_menu = bar.addMenu("&Model")
         self._model_group = QActionGroup(self)
         self.samples_menu = bar.addMenu("&Samples")
@@ -218,8 +222,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{bundle.title} ready ({ms:.0f} ms to load)", 5000)
         self.modelChanged.emit(bundle)
         write_e2e_report(self, None, 0.0)
-        if not self.canvas.is_empty():
-            self._request(self.canvas.ink())
+        self.recognize_canvas()
 
     @Slot(str, str)
     def _on_model_failed(self, target: str, message: str) -> None:
@@ -247,13 +250,18 @@ class MainWindow(QMainWindow):
         self._filter = name
         for action in self.filter_actions.actions():
             action.setChecked(action.data() == name)
+        self.recognize_canvas()
+
+    def recognize_canvas(self) -> None:
+        """Asks again for what is on the canvas (after a change of model, filter or writing mode)."""
         if not self.canvas.is_empty():
-            self._request(self.canvas.ink())
+            self._request(self.writing.item(self.canvas.ink()))
 
     @Slot(object)
     def _on_ink_changed(self, ink: Ink) -> None:
         self.undo_action.setEnabled(self.canvas.can_undo())
         self.redo_action.setEnabled(self.canvas.can_redo())
+        self.writing.ink_changed(ink)
         if ink.is_empty:
             self._requested_at.clear()
             self._shown_ink = None
@@ -263,7 +271,7 @@ class MainWindow(QMainWindow):
             # One message box per stroke would be a nuisance; the Model menu is the way out.
             self.status_message("No model is loaded: choose one in the Model menu.")
             return
-        self._request(ink)
+        self._request(self.writing.item(ink))
 
     def _request(self, item: Any) -> int:
         request = self.service.request(item, self._filter)
@@ -276,12 +284,15 @@ class MainWindow(QMainWindow):
         if result.source == "ink" and (result.request != self.service.latest_request or self.canvas.is_empty()):
             return  # stale: the ink changed since
         self._shown_ink = result.ink
-        self.candidates.set_candidates(result.candidates)  # for a picture: its first character's
+        if result.reading is not None:
+            self.writing.show(result)
+        else:
+            self.candidates.set_candidates(result.candidates)  # for a picture: its first character's
         total = (time.perf_counter() - started) * 1000.0 if started else result.ms
         self._time_label.setText(f"{total:.1f} ms")
         self._time_label.setToolTip(f"Last recognition: {total:.1f} ms from the request to the candidates "
                                     f"(reading, preprocessing and model: {result.ms:.1f} ms)")
-        if len(result.characters) > 1:
+        if len(result.characters) > 1 and result.reading is None:
             self.text.insert(result.text)
             self.status_message(f"Read {len(result.characters)} characters from the picture: {result.text}", 8000)
         self.candidatesShown.emit(result, total)
@@ -297,10 +308,12 @@ class MainWindow(QMainWindow):
 
     @Slot(int, object)
     def choose(self, rank: int, candidate: Candidate) -> None:
-        """Appends a chosen candidate to the text line and clears the canvas."""
+        """Appends a chosen candidate and clears the canvas (or ``WritingController.pick`` replaces a character)."""
+        if self.writing.pick(rank, candidate):
+            return
         shown = self.candidates.candidates()
-        self.text.insert(candidate.label)
         ink = self._shown_ink
+        self.text_line.insert_chars([CharInfo(candidate.label, with_first(shown, candidate.label), ink)])
         self.canvas.clear()
         self.candidates.set_candidates([])
         self.chosen.emit(candidate.label, rank, ink, shown)

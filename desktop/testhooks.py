@@ -42,7 +42,8 @@ def write_e2e_report(window: MainWindow, result: Recognition | None, total_ms: f
     report = {"model": bundle.name if bundle else None, "canvas": _screen_rect(window.canvas),
               "buttons": [_screen_rect(b) for b in window.candidates.buttons], "text": window.text.text(),
               "candidates": [{"label": c.label, "score": c.score} for c in window.candidates.candidates()],
-              "ms": total_ms, "source": result.source if result else None}
+              "ms": total_ms, "source": result.source if result else None, "reading": window.writing.text(),
+              "strokes": len(window.canvas.ink().strokes)}
     atomic_write_text(Path(path), json.dumps(report, ensure_ascii=False))
 
 

@@ -15,6 +15,7 @@ from core.ink import Ink
 from core.recognizer import Candidate
 from desktop import errors
 from desktop.label_prompt import confirm_label
+from desktop.sample_notice import SampleNotice
 from training.adapt import MIN_NEW_CLASS_SAMPLES
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class TrainingController(QObject):
         self._store_failed = False
         self._asking = False
         self._to_ask: list[Any] = []
+        self._notice: SampleNotice | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -70,30 +72,64 @@ class TrainingController(QObject):
             self._store_failed = self._store is None
         return self._store
 
-    def record_choice(self, label: str, rank: int, ink: Ink, candidates: list[Candidate]) -> None:
-        """Keeps the ink as a sample when the user chose another than the first candidate."""
-        if rank <= 0 or ink is None:
-            return
-        self._keep(ink, label, candidates)
+    def record_choice(self, label: str, rank: int, ink: Ink, candidates: list[Candidate]) -> int | None:
+        """Keeps the ink as a sample when the user chose another than the first candidate.
 
-    def _keep(self, ink: Ink, label: str, candidates: list[Candidate]) -> None:
+        The sample is kept visibly: the status bar says so, with an Undo button for a few seconds.
+
+        Returns:
+            The new sample's id, or None when nothing was kept.
+        """
+        if rank <= 0 or ink is None:
+            return None
+        kept = self._keep(ink, label, candidates, announce=False)
+        if kept is not None:
+            self.sample_notice().show_kept(kept[0], label, kept[1])
+        return kept[0] if kept else None
+
+    def sample_notice(self) -> SampleNotice:
+        """The status bar's "Kept as a sample" notice with its Undo button (created on first use)."""
+        if self._notice is None:
+            self._notice = SampleNotice(self.window)
+            self._notice.undoRequested.connect(self.forget_sample)
+            self.window.statusBar().insertPermanentWidget(0, self._notice)
+        return self._notice
+
+    def forget_sample(self, sample_id: int) -> None:
+        """Removes a sample just kept (the notice's Undo)."""
         store = self.store()
         if store is None:
             return
+        try:
+            gone = store.delete([sample_id])
+        except MojiyomiError as exc:
+            errors.show_error(self.window, "Could not remove the sample", exc)
+            return
+        if gone:
+            self.window.status_message(f"The sample of “{gone[0].label}” was not kept.", 4000)
+        self._sample_saved(sample_id)
+
+    def _keep(self, ink: Ink, label: str, candidates: list[Candidate],
+              announce: bool = True) -> tuple[int, str] | None:
+        """Adds a sample; returns its id and a note on the count (said in the status bar if ``announce``)."""
+        store = self.store()
+        if store is None:
+            return None
         bundle = self.window.current_bundle()
         try:
-            store.add(ink, label, bundle.name if bundle else "", [(c.label, c.score) for c in candidates])
+            sample_id = store.add(ink, label, bundle.name if bundle else "", [(c.label, c.score) for c in candidates])
         except MojiyomiError as exc:
             errors.show_error(self.window, "Could not keep the sample", exc)
-            return
+            return None
         if bundle is not None and label not in bundle.labels:
             have = dict(store.labels()).get(label, 0)
-            self.window.status_message(f"Kept your “{label}” as a sample of a new class: {have} of the "
-                                       f"{MIN_NEW_CLASS_SAMPLES} samples a fine-tune needs to add it.")
+            note = f"a new class: {have} of the {MIN_NEW_CLASS_SAMPLES} samples a fine-tune needs to add it"
         else:
-            self.window.status_message(f"Kept your “{label}” as a sample ({store.count()} in all).")
-        if self._samples_window is not None and self._samples_window.isVisible():
-            self._samples_window.reload()
+            note = f"{store.count()} in all"
+        if announce:
+            self.window.status_message(f"Kept your “{label}” as a sample ({note}).")
+        self._sample_saved(sample_id)
+        return sample_id, note
 
     def type_label(self) -> None:
         """Labels what is on the canvas by hand (when no candidate is right)."""

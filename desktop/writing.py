@@ -163,10 +163,15 @@ class WritingController(QObject):
         edit.escaped.connect(self.end_correction)
         edit.returnPressed.connect(self.commit)
         window.text_line.edited.connect(self.end_correction)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            enter = QShortcut(QKeySequence(key), window.canvas, context=Qt.ShortcutContext.WidgetShortcut)
-            enter.activated.connect(self.commit)
+        self._add_keys(window)
         self._apply_mode()
+
+    def _add_keys(self, window: MainWindow) -> None:
+        """On the canvas: 1-9, 0 pick a candidate, Enter inserts the reading."""
+        keys = [(str((rank + 1) % 10), lambda r=rank: window.candidates.choose(r)) for rank in range(10)]
+        for key, slot in keys + [("Return", self.commit), ("Enter", self.commit)]:
+            shortcut = QShortcut(QKeySequence(key), window.canvas, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
 
     # -- the View menu ---------------------------------------------------------------------------
 
