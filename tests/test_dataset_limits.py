@@ -319,3 +319,15 @@ def test_a_npy_header_with_a_flipped_bit_is_one_dataset_error(tmp_path: Path) ->
     path = _zip(tmp_path / "d.npz", {"x.npy": bytes(header) + bytes(32), "y.npy": bytes(header) + bytes(32)})
     with pytest.raises(DatasetError, match="no readable .npy header"):
         _read(path)
+
+
+def test_a_member_compressed_with_an_unknown_method_is_one_dataset_error(tmp_path: Path) -> None:
+    path = _npz(tmp_path / "d.npz", **_good())
+    raw = bytearray(path.read_bytes())
+    for at in range(len(raw) - 4):  # every header's compression method (local and central) becomes 99
+        if raw[at:at + 4] in (b"PK\x03\x04", b"PK\x01\x02"):
+            offset = 8 if raw[at + 2] == 3 else 10
+            raw[at + offset:at + offset + 2] = (99).to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(DatasetError, match="no readable .npy header.*compression"):
+        _read(path)

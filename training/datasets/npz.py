@@ -29,10 +29,11 @@ MAX_SIDE = 4096
 #: Deflate expands at most about 1032:1; a member claiming more is forged.
 _MAX_DEFLATE_RATIO = 1100
 _MEMBERS = ("x", "y", "labels", "writers")
-#: What reading a damaged member raises: zip and zlib errors, and numpy's header parser
+#: What reading a damaged member raises: zip and zlib errors (an unknown compression method is
+#: NotImplementedError, an encrypted member RuntimeError), and numpy's header parser
 #: (``ast.literal_eval`` through ``tokenize``) on a header with flipped bits.
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, SyntaxError, TypeError,
-                tokenize.TokenError, RecursionError, MemoryError)
+                tokenize.TokenError, NotImplementedError, RuntimeError, MemoryError)
 
 
 @dataclass(frozen=True)
