@@ -142,7 +142,7 @@ def segment_picture(grey: np.ndarray, layout: PictureLayout = "auto") -> Segment
         inverse = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
         return Segmented("single", (line,), cleaned.ink, inverse, shape)
     along = 0 if layout == "horizontal" else 1
-    page = straighten(cleaned, along)
+    page = straighten(cleaned, along, char_size(stats, along))
     if page.angle:
         labels, stats = _components(page.mask)
     lines = []
@@ -231,8 +231,13 @@ def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", 
     return "horizontal" if best == 0 else "vertical"
 
 
-def _bands(mask: np.ndarray, axis: int) -> list[tuple[int, int]]:
-    """Runs of rows (``axis`` 0: the bands of horizontal lines) or columns (1) holding ink, small gaps bridged."""
+def _bands(mask: np.ndarray, axis: int, char: float = 0.0) -> list[tuple[int, int]]:
+    """Runs of rows (``axis`` 0: the bands of horizontal lines) or columns (1) holding ink.
+
+    Small gaps are bridged; a band thicker than 1.7 characters (``char``, when given: lines
+    that touch, or run into each other once turned) is split at the emptiest places of its
+    profile, a character or so apart.
+    """
     profile = np.count_nonzero(mask, axis=1 - axis)
     filled = np.flatnonzero(profile > 0)
     if not len(filled):
@@ -249,12 +254,44 @@ def _bands(mask: np.ndarray, axis: int) -> list[tuple[int, int]]:
             merged[-1][1] = hi
         else:
             merged.append([lo, hi])
-    return [(lo, hi) for lo, hi in merged]
+    if char <= 0:
+        return [(lo, hi) for lo, hi in merged]
+    out: list[tuple[int, int]] = []
+    for lo, hi in merged:
+        out.extend(_split_band(profile[lo:hi].astype(np.float32), lo, char) if hi - lo > 1.7 * char
+                   else [(lo, hi)])
+    return out
 
 
-def straighten(cleaned: Cleaned, along: int) -> Straightened:
-    """Turns the ink so its lines (``along`` 0) or columns (1) run straight; small turns left alone."""
-    angle = skew_angle(cleaned.mask, along)
+def _split_band(profile: np.ndarray, offset: int, char: float) -> list[tuple[int, int]]:
+    """Splits a thick band at its profile's deepest valleys, at least 0.7 characters apart."""
+    k = max(1, int(char / 4)) | 1
+    smooth = np.convolve(profile, np.ones(k) / k, "same")
+    n, gap = len(smooth), max(2, int(0.7 * char))
+    low = 0.35 * float(np.median(smooth[smooth > 0])) if (smooth > 0).any() else 0.0
+    valleys = [i for i in range(gap // 2, n - gap // 2)
+               if smooth[i] <= low and smooth[i] <= smooth[i - 1] and smooth[i] <= smooth[i + 1]]
+    cuts: list[int] = []
+    for i in sorted(valleys, key=lambda v: smooth[v]):
+        if all(abs(i - c) >= gap for c in cuts):
+            cuts.append(i)
+    edges = [0, *sorted(cuts), n]
+    return [(offset + a, offset + b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def char_size(stats: np.ndarray, along: int) -> float:
+    """A character's usual size across the line, from the larger components' extents."""
+    extents = stats[:, 3] if along == 0 else stats[:, 2]
+    big = extents[stats[:, 4] >= np.median(stats[:, 4])]
+    return float(np.percentile(big, 80)) if len(big) else 0.0
+
+
+def straighten(cleaned: Cleaned, along: int, char: float = 0.0) -> Straightened:
+    """Turns the ink so its lines (``along`` 0) or columns (1) run straight; small turns left alone.
+
+    ``char`` is a character's size across the line (``char_size``), to tell one line from several.
+    """
+    angle = skew_angle(cleaned.mask, along, char)
     h, w = cleaned.mask.shape
     scale_back = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
     if abs(angle) < 0.4:
@@ -271,7 +308,7 @@ def straighten(cleaned: Cleaned, along: int) -> Straightened:
     return Straightened(cleaned, ink, mask, inverse, angle)
 
 
-def skew_angle(mask: np.ndarray, along: int, limit: float = MAX_TURN) -> float:
+def skew_angle(mask: np.ndarray, along: int, char: float = 0.0, limit: float = MAX_TURN) -> float:
     """The turn (degrees, as ``cv2.getRotationMatrix2D`` takes it) that sets the writing straight.
 
     One line or column: the direction in which its ink spreads least across the line (the
@@ -291,7 +328,7 @@ def skew_angle(mask: np.ndarray, along: int, limit: float = MAX_TURN) -> float:
         # The coordinate across the line once the picture is turned by ``degrees`` counter-clockwise.
         return (-xs * math.sin(a) + ys * math.cos(a)) if along == 0 else (xs * math.cos(a) + ys * math.sin(a))
 
-    if len(_bands(mask, along)) <= 1:
+    if len(_bands(mask, along, char)) <= 1:
         angles = np.arange(-limit, limit + 1e-9, 0.25)
         return float(angles[int(np.argmin([float(np.var(across(a))) for a in angles]))])
     bin_size = max(1.0, math.sqrt(len(xs) * step) / 40)
@@ -309,7 +346,7 @@ def skew_angle(mask: np.ndarray, along: int, limit: float = MAX_TURN) -> float:
 
 def _lines(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int) -> list[np.ndarray]:
     """Components of each line (``along`` 0) or column (1), in reading order."""
-    bands = _bands(mask, along)
+    bands = _bands(mask, along, char_size(stats, along))
     if not bands:
         return []
     centres = np.array([(lo + hi) / 2 for lo, hi in bands])
