@@ -122,7 +122,8 @@ def train_cases() -> list[tuple[str, Builder]]:
                                   ("--validation-size", "2.5"), ("--validation-size", "-1"), ("--batch-size", "0"),
                                   ("--width", "0"), ("--dropout", "1.5"), ("--augment", "strong"),
                                   ("--augment", "rotation_deg=1e400"), ("--augment", "zoom=nan"),
-                                  ("--name", "../../escaped"), ("--name", "/etc"), ("--limit", "-5"),
+                                  ("--name", "../../escaped"), ("--name", "/etc"), ("--name", "x" * 500),
+                                  ("--limit", "-5"),
                                   ("--early-stopping", "-1"), ("--stage2-epochs", "-3"), ("--unfreeze", "x"),
                                   ("--weights", "/dev/zero"), ("--backbone", "nonsense"), ("--format", "ink"))]]
 
@@ -212,15 +213,20 @@ def export_cases() -> list[tuple[str, Builder]]:
             ("--limit -1", exp(lambda u, t: ["--model", "digits", "--out", "out.tflite", "--limit", "-1"])),
             ("--model a bundle with a corrupt model.keras", exp(lambda u, t: ["--model", _corrupt_keras(u, t),
                                                                               "--out", "out.tflite"])),
+            ("--model a bundle whose model.keras fails its CRC", exp(lambda u, t: [
+                "--model", _corrupt_keras(u, t, flip=True), "--out", "out.tflite"])),
             ("--model a bundle whose keras file is ../", exp(lambda u, t: ["--model", copy_bundle(t, u, metadata={
                 **template_metadata(t), "files": {"keras": "../model.keras"}}).name, "--out", "out.tflite"]))]
 
 
-def _corrupt_keras(user: Path, t: Templates) -> str:
+def _corrupt_keras(user: Path, t: Templates, flip: bool = False) -> str:
+    """A bundle whose model.keras is cut in half, or has one byte of its weights flipped."""
     b = copy_bundle(t, user)
-    data = (b / "model.keras").read_bytes()
+    data = bytearray((b / "model.keras").read_bytes())
     (b / "model.keras").unlink()
-    (b / "model.keras").write_bytes(data[: len(data) // 2])
+    if flip:
+        data[len(data) // 2] ^= 0xFF
+    (b / "model.keras").write_bytes(bytes(data if flip else data[: len(data) // 2]))
     return b.name
 
 
