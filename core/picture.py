@@ -139,8 +139,7 @@ def segment_picture(grey: np.ndarray, layout: PictureLayout = "auto") -> Segment
         whole = (min(b[0] for b in boxes.values()), min(b[1] for b in boxes.values()),
                  max(b[2] for b in boxes.values()), max(b[3] for b in boxes.values()))
         line = PictureLine((Piece(tuple(sorted(boxes)), whole),), whole[3] - whole[1], labels, boxes)
-        inverse = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
-        return Segmented("single", (line,), cleaned.ink, inverse, shape)
+        return Segmented("single", (line,), cleaned.ink, cleaned.to_original(), shape)
     along = 0 if layout == "horizontal" else 1
     page = straighten(cleaned, along, char_size(stats, along))
     if page.angle:
@@ -293,7 +292,7 @@ def straighten(cleaned: Cleaned, along: int, char: float = 0.0) -> Straightened:
     """
     angle = skew_angle(cleaned.mask, along, char)
     h, w = cleaned.mask.shape
-    scale_back = np.array([[1 / cleaned.scale, 0, 0], [0, 1 / cleaned.scale, 0]])
+    scale_back = cleaned.to_original()
     if abs(angle) < 0.4:
         return Straightened(cleaned, cleaned.ink, cleaned.mask, scale_back, 0.0)
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
