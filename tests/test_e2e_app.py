@@ -24,6 +24,7 @@ from tests.strokefont import DIGITS, _densify
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = Path("/tmp/mojiyomi-e2e.png")
+SCREENSHOT_LINE = Path("/tmp/mojiyomi-e2e-line.png")
 
 
 def _need(*tools: str) -> None:
@@ -72,9 +73,9 @@ def _xdo(env: dict[str, str], *args: str) -> str:
                           timeout=20).stdout
 
 
-def _write(env: dict[str, str], canvas: list[int], digit: str) -> None:
+def _write(env: dict[str, str], canvas: list[int], digit: str, share: float = 0.6) -> None:
     x0, y0, w, h = canvas
-    side = min(w, h) * 0.6
+    side = min(w, h) * share
     left, top = x0 + (w - side) / 2, y0 + (h - side) / 2
     for stroke in DIGITS[digit]:
         points = [(int(left + side * x), int(top + side * y)) for x, y in _densify(stroke, 0.04)]
@@ -109,6 +110,38 @@ def test_write_a_digit_and_choose_it(display: str, tmp_path: Path, tiny_bundle: 
         chosen = _read(report, lambda r: r["text"] == top)
         assert chosen["candidates"] == []  # the canvas cleared for the next character
         assert SCREENSHOT.stat().st_size > 10_000
+    finally:
+        out = _stop(app)
+    assert "Traceback" not in out, out
+
+
+def test_write_several_digits_and_insert_them(display: str, tmp_path: Path) -> None:
+    model = REPO / "resources" / "models" / "digits"
+    if not (model / "metadata.json").exists():
+        pytest.skip("resources/models/digits is not present")
+    report = tmp_path / "report.json"
+    config = tmp_path / "config"
+    (config / "mojiyomi").mkdir(parents=True)
+    (config / "mojiyomi" / "mojiyomi.conf").write_text("[writing]\nmode=horizontal\n", encoding="utf-8")
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "MOJIYOMI_E2E_REPORT": str(report),
+           "MOJIYOMI_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(config)}
+    app = subprocess.Popen([sys.executable, "-m", "mojiyomi", "app", "--model", str(model)], cwd=REPO, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _xdo(env, "search", "--sync", "--onlyvisible", "--name", "^mojiyomi$")
+        x0, y0, w, h = _read(report, lambda r: r.get("model") is not None)["canvas"]
+        side = min(70, (w - 40) // 5)
+        strokes = 0
+        for i, digit in enumerate("2017"):
+            _write(env, [x0 + 15 + i * (side + side // 3), y0 + h // 2 - side // 2, side, side], digit, 1.0)
+            strokes += len(DIGITS[digit])
+        shown = _read(report, lambda r: r["strokes"] == strokes and r["reading"] and r["ms"] > 0
+                      and r["source"] == "ink" and len(r["reading"]) == 4)
+        subprocess.run(["import", "-window", "root", str(SCREENSHOT_LINE)], env=env, check=True, timeout=30)
+        assert shown["reading"] == "2017", shown
+        _xdo(env, "key", "Return")
+        inserted = _read(report, lambda r: r["text"] == "2017")
+        assert inserted["strokes"] == 0 and inserted["reading"] == ""
     finally:
         out = _stop(app)
     assert "Traceback" not in out, out
