@@ -72,7 +72,6 @@ class MainWindow(QMainWindow):
         self.service.modelFailed.connect(self._on_model_failed)
         self.service.recognized.connect(self._on_recognized)
         self.service.failed.connect(self._on_failed)
-        self.chosen.connect(self._forward_choice)
         self._restore_geometry()
         self.refresh_models()
         default = default_model_name()
@@ -312,16 +311,14 @@ class MainWindow(QMainWindow):
         if self.writing.pick(rank, candidate):
             return
         shown = self.candidates.candidates()
-        ink = self._shown_ink
-        self.text_line.insert_chars([CharInfo(candidate.label, with_first(shown, candidate.label), ink)])
+        ink, original = self._shown_ink, shown[0].label if shown else candidate.label
+        sample = self.writing.keep_sample(None, candidate.label, ink, shown, original)
+        self.text_line.insert_chars([CharInfo(candidate.label, with_first(shown, candidate.label), ink, original,
+                                              sample)])
         self.canvas.clear()
         self.candidates.set_candidates([])
         self.chosen.emit(candidate.label, rank, ink, shown)
         write_e2e_report(self, None, 0.0)
-
-    def _forward_choice(self, label: str, rank: int, ink: Ink | None, shown: list[Candidate]) -> None:
-        if self.training is not None and ink is not None:
-            self.training.record_choice(label, rank, ink, shown)
 
     # -- files, drops and the clipboard --------------------------------------------------------
 

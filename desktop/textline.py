@@ -28,11 +28,15 @@ class CharInfo:
         label: The text it was inserted as (one character, or a multi-character class).
         candidates: The alternatives shown for it, the inserted one first.
         ink: The strokes it was written with (None when not known).
+        original: What the recognizer read first (a pick of another label is a correction).
+        sample_id: The sample kept of a correction of it (None: none).
     """
 
     label: str
     candidates: tuple[Candidate, ...]
     ink: Ink | None = None
+    original: str = ""
+    sample_id: int | None = None
 
 
 class CharLineEdit(QLineEdit):
@@ -156,8 +160,14 @@ class TextLine(QWidget):
                 return start, found
         return None
 
-    def replace_char(self, start: int, label: str) -> None:
-        """Replaces the written character starting at ``start`` with ``label`` (its alternatives stay)."""
+    def replace_char(self, start: int, label: str, sample_id: int | None = None) -> None:
+        """Replaces the written character starting at ``start`` with ``label`` (its alternatives stay).
+
+        Args:
+            start: Where the character's label starts in the text.
+            label: The new label.
+            sample_id: The sample kept of this correction, if any.
+        """
         found = self.info(start)
         if found is None or found[0] != start:
             raise ValueError(f"No written character starts at this index. Received: start={start}")
@@ -169,7 +179,8 @@ class TextLine(QWidget):
             self.edit.insert(label)
         finally:
             self._ours = False
-        self._infos[start] = CharInfo(label, with_first(old.candidates, label), old.ink)
+        self._infos[start] = CharInfo(label, with_first(old.candidates, label), old.ink, old.original or old.label,
+                                      sample_id)
         self.edit.setCursorPosition(cursor + len(label) - len(old.label) if cursor > start else cursor)
 
     def _follow(self, text: str) -> None:

@@ -95,17 +95,19 @@ class TrainingController(QObject):
             self.window.statusBar().insertPermanentWidget(0, self._notice)
         return self._notice
 
-    def forget_sample(self, sample_id: int) -> None:
-        """Removes a sample just kept (the notice's Undo)."""
+    def forget_sample(self, sample_id: int, quiet: bool = False) -> None:
+        """Removes a sample just kept (the notice's Undo, or a pick changed again); ``quiet``: says nothing."""
         store = self.store()
         if store is None:
             return
+        if self._notice is not None and self._notice.sample_id == sample_id:
+            self._notice.hide()
         try:
             gone = store.delete([sample_id])
         except MojiyomiError as exc:
             errors.show_error(self.window, "Could not remove the sample", exc)
             return
-        if gone:
+        if gone and not quiet:
             self.window.status_message(f"The sample of “{gone[0].label}” was not kept.", 4000)
         self._sample_saved(sample_id)
 

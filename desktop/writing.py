@@ -11,8 +11,8 @@ The ``WritingController`` decides what the candidate panel shows and what a pick
 - A click on a written character of the text line shows its alternatives; a pick (or a
   digit key) replaces it there.
 
-Picks that are corrections are announced through the window's ``chosen`` signal with the
-character's own strokes, so the training side can keep them as samples.
+Picks that correct what was read are kept as samples of the character's own strokes (visibly,
+with Undo; ``keep_sample``); a later pick for the same writing replaces its sample.
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ class WritingController(QObject):
         self._labels: list[str] = []
         self._selected = -1
         self._picked: dict[tuple[int, ...], str] = {}
+        self._kept: dict[tuple[int, ...], int] = {}
         self._strokes: tuple = ()
         self._correcting: int | None = None
         self.mode_actions: QActionGroup | None = None
@@ -255,6 +256,7 @@ class WritingController(QObject):
             self.end_correction()
         same = common_prefix(self._strokes, ink.strokes)
         self._picked = {members: label for members, label in self._picked.items() if max(members) < same}
+        self._kept = {members: sample for members, sample in self._kept.items() if max(members) < same}
         self._strokes = ink.strokes
         if ink.is_empty:
             self._show_reading(None)
@@ -322,20 +324,48 @@ class WritingController(QObject):
         if not self.several or self.reading is None or self._selected < 0:
             return False
         index = self._selected
-        shown = list(self.candidates_of(index))
+        char = self.reading.chars[index]
         self._labels[index] = candidate.label
-        self._picked[self.reading.chars[index].members] = candidate.label
+        self._picked[char.members] = candidate.label
         self._refresh()
-        if rank > 0:
-            self.window.chosen.emit(candidate.label, rank, self._char_ink(index), shown)
+        sample = self.keep_sample(self._kept.pop(char.members, None), candidate.label, self._char_ink(index),
+                                  char.candidates, char.label)
+        if sample is not None:
+            self._kept[char.members] = sample
         return True
+
+    def keep_sample(self, earlier: int | None, label: str, ink: Ink | None, shown: Sequence[Candidate],
+                    original: str) -> int | None:
+        """Keeps ``ink`` as a sample of ``label`` when that corrects what was read (visibly, with Undo).
+
+        Args:
+            earlier: A sample kept of an earlier pick for the same writing: it is removed.
+            label: The label picked.
+            ink: The character's own strokes (None: nothing to keep).
+            shown: Its candidates.
+            original: What the recognizer read; picking it again keeps nothing.
+
+        Returns:
+            The id of the sample kept, or None.
+        """
+        training = self.window.training
+        if training is None:
+            return None
+        if earlier is not None:
+            training.forget_sample(earlier, quiet=True)
+        if ink is None or label == original:
+            return None
+        ranked = list(with_first(shown, original))
+        rank = next((i for i, c in enumerate(ranked) if c.label == label), len(ranked))
+        return training.record_choice(label, rank, ink, ranked)
 
     def commit(self) -> bool:
         """Appends the reading to the text line (each character keeping its alternatives) and clears the canvas."""
         self._pause.stop()
         if not self.several or self.reading is None or not self._labels:
             return False
-        infos = [CharInfo(label, self.candidates_of(i), self._char_ink(i)) for i, label in enumerate(self._labels)]
+        infos = [CharInfo(label, self.candidates_of(i), self._char_ink(i), c.label, self._kept.get(c.members))
+                 for i, (label, c) in enumerate(zip(self._labels, self.reading.chars))]
         text = self.text()
         self.window.text_line.insert_chars(infos)
         self.window.canvas.clear()
@@ -383,10 +413,10 @@ class WritingController(QObject):
         if found is None:
             self.end_correction()
             return
-        shown = list(found[1].candidates)
-        line.replace_char(start, candidate.label)
+        info = found[1]
+        sample = self.keep_sample(info.sample_id, candidate.label, info.ink, info.candidates,
+                                  info.original or info.label)
+        line.replace_char(start, candidate.label, sample)
         self.end_correction()
-        self.window.status_message(f"Replaced {shown[0].label} with {candidate.label}", 3000)
-        if rank > 0 and found[1].ink is not None:
-            self.window.chosen.emit(candidate.label, rank, found[1].ink, shown)
+        self.window.status_message(f"Replaced {info.label} with {candidate.label}", 3000)
         write_e2e_report(self.window, None, 0.0)

@@ -122,6 +122,13 @@ def test_picking_an_alternative_replaces_that_character_and_keeps_its_strokes_vi
     with SampleStore() as store:
         kept = store.list()
     assert [s.label for s in kept] == [other] and len(kept[0].ink.strokes) == len(DIGITS["1"])
+    assert kept[0].candidates[0][0] == "1"  # the model's ranking, as read
+    back = [c.label for c in window.candidates.candidates()].index("1")
+    window.candidates.buttons[back].click()  # the reading was right after all: nothing to learn
+    with SampleStore() as store:
+        assert store.count() == 0
+    assert notice.isHidden() and window.writing.text() == "17"
+    window.candidates.buttons[[c.label for c in window.candidates.candidates()].index(other)].click()
     write_strokes(window, digit_strokes("174")[-1:])  # one more digit: the pick stays
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: window.writing.text() == other + "74", timeout=5000)
@@ -186,12 +193,17 @@ def test_clicking_a_written_character_shows_its_candidates_and_a_key_replaces_it
     with SampleStore() as store:
         assert [s.label for s in store.list()] == ["二"]  # a correction with known ink is kept (visibly)
     assert window.training.sample_notice().isVisible()
+    QTest.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPointF(x + 2, edit.height() / 2).toPoint())
+    assert [c.label for c in window.candidates.candidates()] == ["二", "ニ"]
+    QTest.keyClick(edit, Qt.Key.Key_2)  # back to what was read: the sample goes
+    with SampleStore() as store:
+        assert edit.text() == "ニ月" and store.count() == 0
     x = next(x for x in range(0, edit.width()) if edit.char_at(x) == 1)
     QTest.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPointF(x + 2, edit.height() / 2).toPoint())
     window.candidates.buttons[1].click()
-    assert edit.text() == "二用"
+    assert edit.text() == "ニ用"
     QTest.keyClicks(edit, "3")  # after a pick a digit is typed again, at the cursor (where the click was)
-    assert edit.text() == "二3用"
+    assert edit.text() == "ニ3用"
 
 
 def test_the_run_cache_keeps_only_runs_of_unchanged_leading_strokes() -> None:
