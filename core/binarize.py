@@ -28,7 +28,7 @@ character, a line or a page (``core.picture``), by ``core.inputs`` and by the da
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -91,6 +91,14 @@ def clean(grey: np.ndarray) -> Cleaned:
         raise InputError(f"Expected a grey picture. Received: shape={grey.shape}")
     if grey.dtype != np.uint8:
         grey = np.clip(grey, 0, 255).astype(np.uint8)
+    if min(grey.shape) < MIN_SIDE:  # a tiny scan: every estimate needs room, so it is enlarged first
+        factor = min(MIN_SIDE / min(grey.shape), 4096 / max(grey.shape))
+        # Paper is most of a small scan: light ink when most of it is dark (MNIST-like inputs too).
+        light = float(np.mean(grey > (int(grey.min()) + int(grey.max())) / 2)) < 0.5
+        bigger = _resized(255 - grey if light else grey, factor)
+        enlarged = clean(bigger)
+        return replace(enlarged, scale=enlarged.scale * bigger.shape[1] / grey.shape[1],
+                       dark_ink=enlarged.dark_ink and not light)
     small = _resized(grey, min(1.0, SMALL_SIDE / max(grey.shape)))
     dark = ink_is_dark(small)
     if not dark:
@@ -119,14 +127,12 @@ def _resized(grey: np.ndarray, scale: float) -> np.ndarray:
 
 
 def _work_scale(grey: np.ndarray) -> float:
-    """The working scale: at most ``WORK_PIXELS``; tiny pictures (a 16x16 scan) enlarged to ``MIN_SIDE``.
+    """The working scale: at most ``WORK_PIXELS``.
 
     Shrinking further, to strokes 4 or 6 pixels wide, read worse (bench_pictures' tuning
     half: clean lines 86% -> 65% or 75%).
     """
     h, w = grey.shape
-    if min(h, w) < MIN_SIDE:
-        return min(MIN_SIDE / min(h, w), 4096 / max(h, w))
     return min(1.0, math.sqrt(WORK_PIXELS / (h * w)))
 
 
@@ -138,7 +144,7 @@ def ink_is_dark(grey: np.ndarray) -> bool:
     is the ink's, so vignetting, a shadow or a gradient (which move the median with the
     pixel) do not decide it, as a border-against-middle comparison would.
     """
-    k = max(3, min(255, max(grey.shape) // 4)) | 1
+    k = max(3, min(255, max(grey.shape) // 2)) | 1
     local = cv2.medianBlur(grey, k).astype(np.int16)
     depart = grey.astype(np.int16) - local
     spread = max(2.0, 1.4826 * float(np.median(np.abs(depart))))
@@ -171,11 +177,14 @@ def _contrast(paper_up: np.ndarray, background: np.ndarray) -> np.ndarray:
 def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     """Hysteresis: weak ink above the paper's noise, kept where connected to strong ink."""
     sample = contrast[:: max(1, contrast.shape[0] // 256), :: max(1, contrast.shape[1] // 256)]
-    centre = float(np.median(sample))
-    sigma = 1.4826 * float(np.median(np.abs(sample - centre)))
+    # The paper's noise, from the pixels that are clearly not ink (a thick digit filling a
+    # small scan is nearly half the picture, and would count as noise otherwise).
+    paper = sample[sample < 0.5 * float(np.percentile(sample, 99))]
+    paper = paper if paper.size >= 16 else sample.ravel()
+    centre = float(np.median(paper))
+    sigma = 1.4826 * float(np.median(np.abs(paper - centre)))
     weak_at = max(MIN_CONTRAST, centre + WEAK_SIGMAS * sigma)
-    above = sample[sample > weak_at]
-    if above.size < 4 and not (contrast > weak_at).sum() >= 4:
+    if np.count_nonzero(contrast > weak_at) < 4:
         raise InputError("No writing stands out from the background in this picture.")
     level = float(np.percentile(contrast[contrast > weak_at], 90))
     if level < max(2 * weak_at, MIN_CONTRAST * 2):

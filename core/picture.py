@@ -38,6 +38,10 @@ PictureLayout = Literal["auto", "horizontal", "vertical", "single"]
 LAYOUTS: tuple[PictureLayout, ...] = ("auto", "horizontal", "vertical", "single")
 #: Largest turn straightened, in degrees.
 MAX_TURN = 10.0
+#: Smaller turns are left alone: a handwritten line wanders that much, and turning the ink
+#: for it read worse (tuning half, uneven light: 0.4 degrees 77%, 1 degree 79%, never 82%;
+#: rotated: 76%, 75%, 68%).
+MIN_TURN = 1.0
 #: Components below this share of a typical component's area are specks.
 SPECK_SHARE = 0.015
 #: A component this many line sizes long (along the line) may hold touching neighbours.
@@ -293,7 +297,7 @@ def straighten(cleaned: Cleaned, along: int, char: float = 0.0) -> Straightened:
     angle = skew_angle(cleaned.mask, along, char)
     h, w = cleaned.mask.shape
     scale_back = cleaned.to_original()
-    if abs(angle) < 0.4:
+    if abs(angle) < MIN_TURN:
         return Straightened(cleaned, cleaned.ink, cleaned.mask, scale_back, 0.0)
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
@@ -301,7 +305,8 @@ def straighten(cleaned: Cleaned, along: int, char: float = 0.0) -> Straightened:
     turn[0, 2] += (new_w - w) / 2
     turn[1, 2] += (new_h - h) / 2
     ink = cv2.warpAffine(cleaned.ink, turn, (new_w, new_h), flags=cv2.INTER_LINEAR)
-    mask = cv2.warpAffine(cleaned.mask, turn, (new_w, new_h), flags=cv2.INTER_NEAREST)
+    mask = cv2.warpAffine(cleaned.mask, turn, (new_w, new_h), flags=cv2.INTER_LINEAR)
+    mask = ((mask >= 128) * 255).astype(np.uint8)
     back = np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]])
     inverse = (np.vstack([scale_back, [0, 0, 1]]) @ back)[:2]
     return Straightened(cleaned, ink, mask, inverse, angle)
