@@ -93,6 +93,32 @@ def test_several_digits_are_read_after_every_stroke_and_enter_inserts_them(qtbot
     assert window.reading_bar.labels() == [] and window.writing.reading is None
 
 
+def test_digits_written_top_to_bottom_read_in_the_vertical_mode(qtbot: QtBot, digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle, "vertical")
+    strokes = _transposed(digit_strokes("2017", 60.0, 25.0))
+    assert max(float(s[:, 1].max()) for s in strokes) < window.canvas.height()
+    assert write_and_read(qtbot, window, strokes) == "2017"
+
+
+def _transposed(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """Strokes of digits laid out left to right, moved so the digits stand top to bottom (each upright)."""
+    out = []
+    for stroke in strokes:
+        x, y = stroke[:, 0], stroke[:, 1]
+        slot = (x.mean() - 20.0) // 85.0  # which digit (side 60 + gap 25)
+        out.append(np.column_stack([x - slot * 85.0 + 80.0, y + slot * 85.0 - 40.0]))
+    return out
+
+
+def test_reading_goes_on_without_the_language_model_if_it_cannot_load(qtbot: QtBot, digits_bundle: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      tmp_path: Path) -> None:
+    monkeypatch.setattr("desktop.recognition.bundled_lm_path", lambda: tmp_path / "missing.npz")
+    window = open_window(qtbot, digits_bundle)
+    assert window.writing.prefs.use_lm
+    assert write_and_read(qtbot, window, digit_strokes("35")) == "35"
+
+
 def test_undo_reads_the_rest_again_and_a_new_stroke_is_not_taken_for_the_old_one(qtbot: QtBot,
                                                                                  digits_bundle: Path) -> None:
     window = open_window(qtbot, digits_bundle)
