@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
         self._time_label.setToolTip(f"Last recognition: {total:.1f} ms from the request to the candidates "
                                     f"(reading, preprocessing and model: {result.ms:.1f} ms)")
         if len(result.characters) > 1 and result.reading is None:
-            self.text.insert(result.text)
+            self.text_line.insert_chars([CharInfo(c[0].label, c, None, c[0].label) for c in result.characters if c])
             self.status_message(f"Read {len(result.characters)} characters from the picture: {result.text}", 8000)
         self.candidatesShown.emit(result, total)
         write_e2e_report(self, result, total)

@@ -182,6 +182,24 @@ def test_the_text_before_the_cursor_is_the_context(qtbot: QtBot, tiny_bundle: Pa
     assert isinstance(item, InkLine) and item.context == "今日は" and item.use_lm
 
 
+def test_characters_read_from_a_picture_keep_their_candidates(qtbot: QtBot, digits_bundle: Path, mnist_dir: Path,
+                                                               tmp_path: Path) -> None:
+    import cv2
+
+    from training.datasets.idx import load_mnist
+
+    x, y = load_mnist(mnist_dir, "test")
+    picture = tmp_path / "strip.png"
+    cv2.imwrite(str(picture), 255 - cv2.resize(np.concatenate([np.pad(x[i], 8) for i in range(3)], axis=1),
+                                               None, fx=3, fy=3))
+    window = open_window(qtbot, digits_bundle, "single")
+    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+        window.open_files([str(picture)])
+    assert window.text.text() == "".join(str(d) for d in y[:3])
+    found = window.text_line.info(1)
+    assert found is not None and found[1].candidates[0].label == str(y[1]) and len(found[1].candidates) == 10
+
+
 def _infos(text: str) -> list[CharInfo]:
     return [CharInfo(c, (Candidate(c, 0.6), Candidate(c + "'", 0.3), Candidate("x", 0.1))) for c in text]
 
