@@ -48,6 +48,8 @@ MIN_CONTRAST = 0.06
 WEAK_SIGMAS = 4.0
 #: Share of the ink's typical contrast a component must reach somewhere to be kept.
 STRONG_SHARE = 0.45
+#: Contrast that makes a component ink even when darker ink elsewhere sets a higher bar.
+PALE_INK = 0.3
 #: Share of the ink's typical contrast from which ink is drawn solid (255) for the model.
 INK_SOLID = 0.5
 #: Strokes this many times broader than the models' pen are eroded towards it.
@@ -189,7 +191,8 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     level = float(np.percentile(contrast[contrast > weak_at], 90))
     if level < max(2 * weak_at, MIN_CONTRAST * 2):
         raise InputError("No writing stands out from the background in this picture.")
-    strong_at = max(weak_at * 1.5, STRONG_SHARE * level)
+    # A pale pencil stroke beside dark ink is kept when it stands out from the paper on its own.
+    strong_at = max(weak_at * 1.5, min(STRONG_SHARE * level, PALE_INK))
     weak = (contrast > weak_at).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     strong = np.zeros(count, bool)
