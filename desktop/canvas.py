@@ -50,6 +50,17 @@ class InkCanvas(QWidget):
         self._t0: float | None = None
         self._size = (float(self.width()), float(self.height()))
         self._guide = "box"
+        self._marks: list[tuple[float, float, float, float]] = []
+        self._marked = -1
+
+    def set_marks(self, boxes: list[tuple[float, float, float, float]], selected: int = -1) -> None:
+        """Frames each character of a reading (boxes as x0, y0, x1, y1 in canvas pixels), ``selected`` in colour."""
+        self._marks, self._marked = list(boxes), selected
+        self.update()
+
+    def marks(self) -> tuple[list[tuple[float, float, float, float]], int]:
+        """The framed boxes and the index of the selected one."""
+        return list(self._marks), self._marked
 
     def set_guide(self, guide: str) -> None:
         """The guide drawn under the ink: ``box`` (one character), ``horizontal`` or ``vertical`` (a line)."""
@@ -208,6 +219,7 @@ class InkCanvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#fdfdfb"))
         self._paint_guide(painter)
+        self._paint_marks(painter)
         for stroke in self._strokes:
             _paint_stroke(painter, stroke)
         if self._current:
@@ -225,6 +237,16 @@ class InkCanvas(QWidget):
         painter.setPen(QPen(QColor("#e4e7eb"), 1.0, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
+
+    def _paint_marks(self, painter: QPainter) -> None:
+        margin = PEN_WIDTH
+        for index, (x0, y0, x1, y1) in enumerate(self._marks):
+            selected = index == self._marked
+            painter.setPen(QPen(QColor("#3b82f6" if selected else "#c9ced6"), 2.0 if selected else 1.0))
+            painter.setBrush(QColor(59, 130, 246, 24) if selected else Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin),
+                                    4.0, 4.0)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_line_guide(self, painter: QPainter, horizontal: bool) -> None:
         """Two lines a character's size apart (rows or columns), with a dashed middle."""

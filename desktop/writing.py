@@ -299,6 +299,8 @@ class WritingController(QObject):
 
     def _refresh(self) -> None:
         self.window.reading_bar.set_reading(self._labels, self._selected)
+        boxes = [c.box for c in self.reading.chars] if self.reading is not None else []
+        self.window.canvas.set_marks(boxes, self._selected)
         panel = self.window.candidates
         if self.reading is None or self._selected < 0:
             if self._correcting is None:

@@ -88,9 +88,14 @@ def test_several_digits_are_read_after_every_stroke_and_enter_inserts_them(qtbot
     assert window.reading_bar.labels() == list("2017")
     assert window.writing.selected() == 3  # the last character's alternatives are shown
     assert window.candidates.candidates()[0].label == "7"
+    boxes, selected = window.canvas.marks()
+    assert len(boxes) == 4 and selected == 3 and boxes[3][0] > boxes[2][2]  # each digit framed, the 7 selected
+    x0, y0, _, y1 = boxes[3]
+    colour = window.canvas.grab().toImage().pixelColor(int(x0 - 9), int((y0 + y1) / 2))
+    assert colour.blue() > colour.red() + 60  # the selected character's frame is drawn in blue
     QTest.keyClick(window.canvas, Qt.Key.Key_Return)
     assert window.text.text() == "In 2017" and window.canvas.is_empty()
-    assert window.reading_bar.labels() == [] and window.writing.reading is None
+    assert window.reading_bar.labels() == [] and window.writing.reading is None and window.canvas.marks()[0] == []
 
 
 def test_digits_written_top_to_bottom_read_in_the_vertical_mode(qtbot: QtBot, digits_bundle: Path) -> None:
