@@ -39,15 +39,19 @@ class CharInfo:
     sample_id: int | None = None
 
 
+_MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr)
+
+
 class CharLineEdit(QLineEdit):
     """A line edit that says which character a click landed on and passes digit keys on while asked.
 
     Signals:
-        charClicked(int): the index of the character under a mouse click (not for a click
-            beyond the end of the text).
+        charClicked(int): the index of the character under a mouse click (-1 for a click
+            beside the text).
         digitPressed(int): while ``digits_pick`` is set, a digit key (0-9) typed into the line;
             the key is not inserted.
-        escaped(): Esc was pressed while ``digits_pick`` was set.
+        escaped(): another key was pressed while ``digits_pick`` was set (Esc is not passed on;
+            other keys are, after the signal).
     """
 
     charClicked = Signal(int)
@@ -63,8 +67,7 @@ class CharLineEdit(QLineEdit):
         if event.button() != Qt.MouseButton.LeftButton or self.hasSelectedText():
             return
         index = self.char_at(event.position().x())
-        if index is not None:
-            self.charClicked.emit(index)
+        self.charClicked.emit(-1 if index is None else index)
 
     def char_at(self, x: float) -> int | None:
         """The index of the character drawn at ``x`` (widget pixels), or None beyond the text."""
@@ -82,10 +85,11 @@ class CharLineEdit(QLineEdit):
             self.digitPressed.emit(int(event.key()) - int(Qt.Key.Key_0))
             event.accept()
             return
-        if self.digits_pick and event.key() == Qt.Key.Key_Escape:
+        if self.digits_pick and event.key() not in _MODIFIER_KEYS:
             self.escaped.emit()
-            event.accept()
-            return
+            if event.key() == Qt.Key.Key_Escape:
+                event.accept()
+                return
         super().keyPressEvent(event)
 
 

@@ -379,10 +379,13 @@ class WritingController(QObject):
     # -- corrections in the text line --------------------------------------------------------------
 
     def show_correction(self, index: int) -> None:
-        """Shows the alternatives of the text line's character at ``index`` (a click on it)."""
+        """Shows the alternatives of the text line's character at ``index`` (a click on it; -1: beside the text)."""
         if not self.window.canvas.is_empty():
             return  # the panel belongs to the writing on the canvas
-        found = self.window.text_line.info(index)
+        found = self.window.text_line.info(index) if index >= 0 else None
+        if index < 0:
+            self.end_correction()
+            return
         if found is None:
             self.end_correction()
             self.window.status_message("That character was typed: there are no alternatives to show.", 3000)

@@ -253,6 +253,17 @@ def test_clicking_a_written_character_shows_its_candidates_and_a_key_replaces_it
     assert edit.text() == "ニ用"
     QTest.keyClicks(edit, "3")  # after a pick a digit is typed again, at the cursor (where the click was)
     assert edit.text() == "ニ3用"
+    QTest.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPointF(x + 2, edit.height() / 2).toPoint())
+    assert window.writing.correcting() is None and "typed" in window.statusBar().currentMessage()  # the 3
+    x = next(x for x in range(0, edit.width()) if edit.char_at(x) == 2)
+    QTest.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPointF(x + 2, edit.height() / 2).toPoint())
+    assert window.writing.correcting() == 2
+    QTest.keyClick(edit, Qt.Key.Key_End)  # moving on: digits type again
+    QTest.keyClicks(edit, "4")
+    assert edit.text() == "ニ3用4" and window.writing.correcting() is None
+    QTest.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPointF(x + 2, edit.height() / 2).toPoint())
+    QTest.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPointF(edit.width() - 5, edit.height() / 2).toPoint())
+    assert window.writing.correcting() is None and window.candidates.candidates() == []  # a click beside the text
 
 
 def test_the_run_cache_keeps_only_runs_of_unchanged_leading_strokes() -> None:
