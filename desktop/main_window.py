@@ -24,7 +24,8 @@ from desktop.candidates import CandidatePanel
 from desktop.recognition import Recognition, RecognitionService
 from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, TextLine, with_first
-from desktop.writing import ReadingBar, WritingController
+from desktop.reading_bar import ReadingBar
+from desktop.writing import WritingController
 
 log = logging.getLogger(__name__)
 

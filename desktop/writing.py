@@ -4,7 +4,7 @@ The ``WritingController`` decides what the candidate panel shows and what a pick
 
 - In one-character mode the window recognizes the ink alone, as it always did.
 - In several-character mode every stroke asks for a reading of the whole ink (an
-  ``InkLine``, read by ``core.decode`` in the worker). The ``ReadingBar`` shows the reading,
+  ``InkLine``, read by ``core.decode`` in the worker). The ``ReadingBar`` (reading_bar.py) shows the reading,
   one button per character; the panel shows the selected character's alternatives, and a
   pick replaces that character (it stays picked while more strokes are written). Insert,
   Enter or a pause (off unless set) appends the reading to the text line.
@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QActionGroup, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QActionGroup, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMenu
 
 from core.decode import Layout, Reading
 from core.ink import Ink
@@ -77,63 +77,6 @@ class WritingPrefs:
         settings.setValue(MODE_KEY, self.mode)
         settings.setValue(LM_KEY, "true" if self.use_lm else "false")
         settings.setValue(PAUSE_KEY, self.pause_ms)
-
-
-class ReadingBar(QWidget):
-    """The reading of the canvas, one button per character, and an Insert button.
-
-    Signals:
-        selected(int): a character's button was clicked.
-        commitRequested(): Insert was clicked.
-    """
-
-    selected = Signal(int)
-    commitRequested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self._row = QHBoxLayout()
-        self._row.setSpacing(2)
-        layout.addLayout(self._row)
-        layout.addStretch(1)
-        self.insert_button = QPushButton("Insert", self)
-        self.insert_button.setToolTip("Append the reading to the text and clear the canvas (Enter)")
-        self.insert_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.insert_button.clicked.connect(self.commitRequested)
-        layout.addWidget(self.insert_button)
-        self._group = QButtonGroup(self)
-        self._group.setExclusive(True)
-        self.buttons: list[QToolButton] = []
-        self.set_reading([], -1)
-
-    def set_reading(self, labels: Sequence[str], selected: int) -> None:
-        """Shows one button per label, ``selected`` pressed."""
-        while len(self.buttons) < len(labels):
-            button = QToolButton(self)
-            font = QFont(button.font())
-            font.setPixelSize(24)
-            button.setFont(font)
-            button.setCheckable(True)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-            button.setMinimumSize(40, 44)
-            button.clicked.connect(lambda _=False, i=len(self.buttons): self.selected.emit(i))
-            self._group.addButton(button)
-            self._row.addWidget(button)
-            self.buttons.append(button)
-        for index, button in enumerate(self.buttons):
-            button.setVisible(index < len(labels))
-            if index < len(labels):
-                button.setText(labels[index])
-                button.setAccessibleName(f"Character {index + 1} of the reading: {labels[index]}")
-                button.setChecked(index == selected)
-        self.insert_button.setEnabled(bool(labels))
-
-    def labels(self) -> list[str]:
-        """The characters shown."""
-        return [b.text() for b in self.buttons if b.isVisibleTo(self)]
 
 
 class WritingController(QObject):
