@@ -160,7 +160,7 @@ def ink_is_dark(grey: np.ndarray) -> bool:
 
 def _background(small: np.ndarray) -> np.ndarray:
     """The paper's brightness (float32, the size of ``small``) of a picture whose paper is lighter than its ink."""
-    rough = cv2.subtract(cv2.medianBlur(small, max(3, min(255, max(small.shape) // 4)) | 1), small)
+    rough = cv2.subtract(cv2.medianBlur(small, max(3, min(255, max(small.shape) // 2)) | 1), small)
     spread = max(2.0, 1.4826 * float(np.median(rough)))
     stroke = stroke_width(((rough > max(5 * spread, 16)) * 255).astype(np.uint8))
     k = int(max(5, min(max(small.shape) // 3, 3 * stroke + 3))) | 1

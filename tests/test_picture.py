@@ -1,0 +1,176 @@
+"""The picture path: paper and ink (core.binarize), layout, pieces and decoding (core.picture)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from core.binarize import clean
+from core.bundle import resolve_model
+from core.errors import InputError
+from core.picture import detect_layout, read_picture, segment_picture, skew_angle
+from core.recognizer import TFLiteRecognizer
+
+PAPER = 245
+
+
+@pytest.fixture(scope="module")
+def digits() -> TFLiteRecognizer:
+    return TFLiteRecognizer(resolve_model("digits"))
+
+
+def digit_line(text: str, height: int = 120, gap: int = 80, ink: int = 30, thick: int = 9) -> np.ndarray:
+    """Digits drawn on paper in a row (Hershey font, a broad pen)."""
+    picture = np.full((height * 2, 80 + len(text) * (height // 2 + gap)), PAPER, np.uint8)
+    for i, char in enumerate(text):
+        cv2.putText(picture, char, (40 + i * (height // 2 + gap), int(height * 1.5)), cv2.FONT_HERSHEY_SIMPLEX,
+                    height / 30, ink, thick, cv2.LINE_AA)
+    return picture
+
+
+def ink_boxes(picture: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of each blob darker than the paper, left to right."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats((picture < 128).astype(np.uint8))
+    return sorted((int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, _ in stats[1:])
+
+
+def test_ink_is_found_under_vignetting_that_darkens_the_border_below_the_middle() -> None:
+    # The old guess (paper is the border: median(border) >= median(picture)) takes this ink for paper.
+    picture = digit_line("47").astype(np.float32)
+    h, w = picture.shape
+    v, u = np.mgrid[-1:1:complex(0, h), -1:1:complex(0, w)]
+    picture = (picture * (1 - 0.5 * (u * u + v * v) / 2)).astype(np.uint8)
+    border = np.concatenate([picture[0], picture[-1], picture[:, 0], picture[:, -1]])
+    assert np.median(border) < np.median(picture)
+    cleaned = clean(picture)
+    assert cleaned.dark_ink
+    drawn = digit_line("47") < 128
+    found = np.zeros_like(drawn)
+    x0, y0 = cleaned.origin
+    found[y0:y0 + cleaned.mask.shape[0], x0:x0 + cleaned.mask.shape[1]] = cleaned.mask > 0
+    assert (found & drawn).sum() > 0.9 * drawn.sum()
+    assert (found & ~drawn).sum() < 0.2 * drawn.sum()
+
+
+def test_light_ink_on_a_dark_ground_is_found() -> None:
+    cleaned = clean(255 - digit_line("31"))
+    assert not cleaned.dark_ink
+    assert 0.9 < cleaned.mask.astype(bool).sum() / (digit_line("31") < 128).sum() < 1.3
+
+
+@pytest.mark.parametrize("pen", [9, 25, 45])
+def test_strokes_stay_whole_where_they_cross(pen: int) -> None:
+    picture = np.full((300, 300), PAPER, np.uint8)
+    cv2.line(picture, (40, 150), (260, 150), 20, pen)
+    cv2.line(picture, (150, 40), (150, 260), 20, pen)
+    cleaned = clean(picture)
+    x0, y0 = cleaned.origin
+    half = pen // 2 - 1
+    crossing = cleaned.mask[150 - y0 - half:150 - y0 + half, 150 - x0 - half:150 - x0 + half]
+    assert crossing.all()
+    assert cv2.connectedComponents(cleaned.mask)[0] == 2  # background and one cross
+
+
+def test_a_pale_pencil_stroke_beside_dark_ink_is_kept() -> None:
+    picture = np.full((200, 400), PAPER, np.uint8)
+    cv2.line(picture, (30, 100), (170, 100), 15, 8)
+    cv2.line(picture, (230, 60), (370, 140), int(PAPER * 0.65), 6)  # contrast 0.35
+    cleaned = clean(picture)
+    x0, y0 = cleaned.origin
+    assert cleaned.mask[100 - y0, 300 - x0] > 0
+
+
+def test_a_picture_without_writing_says_so() -> None:
+    rng = np.random.default_rng(0)
+    paper = np.clip(rng.normal(PAPER, 2, (300, 400)), 0, 255).astype(np.uint8)
+    with pytest.raises(InputError, match="No writing stands out"):
+        clean(paper)
+
+
+@pytest.mark.parametrize("light_ink", [False, True])
+@pytest.mark.parametrize("side", [16, 64])
+def test_a_small_binary_scan_of_a_thick_digit_is_read(digits: TFLiteRecognizer, side: int, light_ink: bool) -> None:
+    big = np.zeros((160, 160), np.uint8)
+    cv2.putText(big, "7", (25, 145), cv2.FONT_HERSHEY_SIMPLEX, 5, 255, 30)
+    ys, xs = np.nonzero(big)
+    tiny = cv2.resize(big[ys.min():ys.max() + 1, xs.min() - 10:xs.max() + 11], (16, 16), interpolation=cv2.INTER_AREA)
+    tiny = np.where(tiny > 96, 255, 0).astype(np.uint8)
+    scan = cv2.resize(tiny, (side, side), interpolation=cv2.INTER_NEAREST)
+    reading = read_picture(scan if light_ink else 255 - scan, digits, layout="single")
+    assert reading.text == "7"
+
+
+def test_a_line_is_read_with_boxes_in_the_original_picture(digits: TFLiteRecognizer) -> None:
+    small = digit_line("4725")
+    picture = cv2.resize(small, None, fx=5, fy=5, interpolation=cv2.INTER_LINEAR)  # 6 megapixels: worked on shrunk
+    reading = read_picture(picture, digits, layout="horizontal")
+    assert reading.text == "4725"
+    for char, (x0, y0, x1, y1) in zip(reading.chars, ink_boxes(picture)):
+        assert np.allclose(char.box, (x0, y0, x1, y1), atol=0.02 * picture.shape[1])
+
+
+def test_a_turned_line_is_straightened(digits: TFLiteRecognizer) -> None:
+    picture = digit_line("4725", gap=30)
+    h, w = picture.shape
+    turned = cv2.warpAffine(picture, cv2.getRotationMatrix2D((w / 2, h / 2), 7, 1.0), (w, h),
+                            borderValue=PAPER)
+    assert abs(skew_angle(clean(turned).mask, 0) + 7) < 1.0
+    reading = read_picture(turned, digits, layout="horizontal")
+    assert reading.text == "4725"
+
+
+def test_columns_go_top_to_bottom_right_to_left() -> None:
+    page = np.full((700, 460), PAPER, np.uint8)
+    for column in (0, 1):  # the first column on the right
+        for row in range(3):
+            x, y = 330 - 200 * column, 60 + 200 * row
+            cv2.rectangle(page, (x, y), (x + 90, y + 90), 30, 9)
+            cv2.line(page, (x, y + 45 + 10 * row), (x + 90, y + 45 + 10 * row), 30, 9)
+    for layout in ("vertical", "auto"):
+        segmented = segment_picture(page, layout)  # type: ignore[arg-type]
+        assert segmented.layout == "vertical"
+        assert len(segmented.lines) == 2
+        right, left = ([segmented.to_original(p.box) for p in line.pieces] for line in segmented.lines)
+        assert min(b[0] for b in right) > max(b[2] for b in left)
+        for column in (right, left):
+            assert [b[1] for b in column] == sorted(b[1] for b in column)
+            assert column[0][1] < 70 and column[-1][3] > 540
+
+
+def test_several_lines_are_read_top_to_bottom(digits: TFLiteRecognizer) -> None:
+    page = np.vstack([digit_line("472"), digit_line("531")])
+    assert read_picture(page, digits, layout="horizontal").text == "472\n531"
+
+
+def test_the_layout_is_detected() -> None:
+    def layout(picture: np.ndarray) -> str:
+        mask = clean(picture).mask
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        return detect_layout(mask, np.column_stack([stats[1:], np.arange(1, count)]))
+
+    line = digit_line("4725")
+    assert layout(line) == "horizontal"
+    assert layout(np.ascontiguousarray(np.rot90(line))) == "vertical"
+    assert layout(digit_line("4")) == "single"
+
+
+def test_a_single_character_is_one_character_whatever_its_parts(digits: TFLiteRecognizer) -> None:
+    picture = digit_line("31", gap=10)
+    assert len(segment_picture(picture, "horizontal").lines[0].pieces) >= 2
+    reading = read_picture(picture, digits, layout="single")
+    assert len(reading.text) == len(reading.chars) == 1
+
+
+def test_touching_neighbours_are_cut_into_pieces(digits: TFLiteRecognizer) -> None:
+    picture = digit_line("4725", gap=-8, thick=12)
+    assert cv2.connectedComponents((picture < 128).astype(np.uint8))[0] - 1 < 4  # some touch
+    line = segment_picture(picture, "horizontal").lines[0]
+    assert len(line.pieces) >= 4
+    text = read_picture(picture, digits, layout="horizontal").text
+    assert len(text) == 4 and sum(a == b for a, b in zip(text, "4725")) >= 3
+
+
+def test_an_unknown_layout_is_refused(digits: TFLiteRecognizer) -> None:
+    with pytest.raises(InputError, match="layout"):
+        read_picture(digit_line("4"), digits, layout="diagonal")  # type: ignore[arg-type]
