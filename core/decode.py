@@ -68,6 +68,7 @@ class DecodeConfig:
         segment_weights: The geometry model's weights, one per ``RUN_FEATURES``.
         char_bonus: Added per character (against the language model's cost per character).
         small_prior: Factor on a small kana read at full size, or a full-size one read small.
+        shown: Alternatives given per character of the reading (the search keeps ``top_k``).
         max_width: Runs wider than this many line sizes are not considered at all.
     """
 
@@ -80,9 +81,11 @@ class DecodeConfig:
     char_bonus: float = 2.5
     small_prior: float = 0.2
     max_width: float = 1.9
+    shown: int = 10
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_run <= 32 or not 1 <= self.top_k <= 100 or not 1 <= self.beam <= 256:
+        if not 1 <= self.max_run <= 32 or not 1 <= self.top_k <= 100 or not 1 <= self.beam <= 256 \
+                or not 1 <= self.shown <= 100:
             raise ValueError(f"Need 1 <= max_run <= 32, 1 <= top_k <= 100, 1 <= beam <= 256. Received: "
                              f"max_run={self.max_run}, top_k={self.top_k}, beam={self.beam}")
         if len(self.segment_weights) != len(RUN_FEATURES):
@@ -271,9 +274,9 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     chars: list[CharReading] = []
     hyp: _Hyp | None = best_hyp
     while hyp is not None and hyp.run is not None:
-        labels, _, model = candidates[hyp.run.members]
-        shown = tuple(Candidate(label, float(p)) for label, p in zip(labels, model))
-        chars.append(CharReading(labels[hyp.choice], _promote(shown, hyp.choice), hyp.run.members, hyp.run.box))
+        label = candidates[hyp.run.members][0][hyp.choice]
+        chars.append(CharReading(label, _shown(recognizer, cache.probs[hyp.run.members], label, config.shown, allowed),
+                                 hyp.run.members, hyp.run.box))
         hyp = hyp.parent
     return Reading(best_hyp.text, tuple(reversed(chars)), best_hyp.score)
 
@@ -368,9 +371,11 @@ def _lm_scores(lm: CharLM, context: str, labels: Sequence[str]) -> np.ndarray:
     return lm.log_probs(context, labels)
 
 
-def _promote(candidates: tuple[Candidate, ...], k: int) -> tuple[Candidate, ...]:
-    """The candidates with the chosen one first (the others keep their order)."""
-    return (candidates[k],) + candidates[:k] + candidates[k + 1:]
+def _shown(recognizer: Recognizer, probs: np.ndarray, label: str, count: int,
+           allowed: Callable[[str], bool] | None) -> tuple[Candidate, ...]:
+    """The alternatives shown for a chosen character: it first, then the model's ranking."""
+    ranked = [c for c in recognizer.rank(probs, count, allowed) if c.label != label]
+    return (Candidate(label, float(probs[recognizer.label_index[label]])),) + tuple(ranked[:count - 1])
 
 
 #: Ink this many times longer one way than the other reads as a line (or a column).

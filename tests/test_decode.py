@@ -212,3 +212,13 @@ def test_kanji_of_separate_parts_stay_whole_in_real_writing(tomoe_inks: dict[str
     recognizer = TFLiteRecognizer(load_bundle(REPO / "resources" / "models" / "japanese"))
     for gap in (80.0, 0.0):
         assert read_ink(_written(text, tomoe_inks, gap), recognizer, load_lm(bundled_lm_path())).text == text
+
+
+def test_each_character_offers_as_many_alternatives_as_asked_with_the_reading_first() -> None:
+    table = {(0,): {"ニ": 0.55, "二": 0.45}, (1,): {"月": 0.6, "日": 0.3, "明": 0.05}}
+    reading, _ = run_decoder(table, pieces_in_a_row([90, 90], [40]), lm=load_lm(bundled_lm_path()),
+                             config=DecodeConfig(shown=8, top_k=3))
+    first = reading.chars[0]
+    assert first.label == "二" and first.candidates[0].label == "二"
+    assert first.candidates[0].score == pytest.approx(0.45, abs=1e-6)
+    assert len(first.candidates) == 8 and "ニ" in [c.label for c in first.candidates]
