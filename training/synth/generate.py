@@ -142,7 +142,8 @@ def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: 
     faces = usable_fonts(opts.font_dirs, opts.exclude_fonts) if "fonts" in opts.sources else ()
     plan = [(c, tuple(f for f in faces if covers(f, c))) for c in dict.fromkeys(classes)]
     usable = [(c, f) for c, f in plan if stroke_sources(c, opts.sources) or f or _has_digits(c, opts)]
-    missing = [c for c, f in plan if (c, f) not in usable]
+    made = {c for c, _ in usable}
+    missing = [c for c, _ in plan if c not in made]
     if not usable:
         raise DatasetError(f"None of the {len(plan)} classes can be made from {opts.sources}. "
                            f"Received: {''.join(classes)[:40]!r}")
