@@ -188,6 +188,17 @@ class Worker:
         self.proc = None
         return f"died:{rc}"
 
+    def finish(self) -> None:
+        """Lets the worker exit as a command does (atexit handlers run), or kills it after 30 s."""
+        if self.proc is not None and self.proc.stdin:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+                self.proc = None
+            except subprocess.TimeoutExpired:
+                pass
+        self.stop()
+
     def stop(self) -> None:
         if self.proc is not None:
             try:
@@ -323,7 +334,7 @@ class Fuzz:
         if own_process:
             worker = Worker(address_space)
             answer = worker.run(job, timeout)
-            worker.stop()
+            worker.finish()
         else:
             worker = self.workers.setdefault(tf, Worker(address_space))
             answer = worker.run(job, timeout)
