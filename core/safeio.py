@@ -77,7 +77,11 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES, wh
         if size > max_bytes:
             raise error(f"The {what} {path} is too large: {_mb(size)} (the limit is {_mb(max_bytes)}).")
         try:
-            data = handle.read(max_bytes + 1)
+            # Read what the file says it holds (and one byte more, in case it grew): reading
+            # max_bytes + 1 would reserve that much for every small file.
+            data = handle.read(min(size, max_bytes) + 1)
+            if len(data) > size and len(data) <= max_bytes:
+                data += handle.read(max_bytes + 1 - len(data))
         except OSError as exc:
             raise error(f"Cannot read the {what} {path}: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:
