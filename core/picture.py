@@ -145,7 +145,7 @@ def segment_picture(grey: np.ndarray, layout: PictureLayout = "auto") -> Segment
         line = PictureLine((Piece(tuple(sorted(boxes)), whole),), whole[3] - whole[1], labels, boxes)
         return Segmented("single", (line,), cleaned.ink, cleaned.to_original(), shape)
     along = 0 if layout == "horizontal" else 1
-    page = straighten(cleaned, along, char_size(stats, along))
+    page = straighten(cleaned, along, char_size(stats))
     if page.angle:
         labels, stats = _components(page.mask)
     lines = []
@@ -218,18 +218,26 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", "vertical", "single"]:
-    """``horizontal`` or ``vertical`` by which way the ink's bands run long; ``single`` for one small blob of ink."""
-    scores = {}
+    """How the writing runs: the way its bands of ink (lines or columns) run long.
+
+    Three bands or more are a page of lines or columns. Fewer, in a picture whose ink is about
+    as wide as tall, are one character (こ's strokes, 認's radical and body, are bands too).
+    """
+    scores, counts = {}, {}
+    char = char_size(stats)
     for along in (0, 1):
-        bands = _bands(mask, along)
+        bands = _bands(mask, along, char)
         lengths = []
         for lo, hi in bands:
             part = mask[lo:hi] if along == 0 else mask[:, lo:hi]
             span = np.flatnonzero(part.any(axis=along))
             lengths.append((span[-1] - span[0] + 1) / max(hi - lo, 1) if len(span) else 0.0)
         scores[along] = float(np.median(lengths)) if lengths else 0.0
+        counts[along] = len(bands)
     best = 0 if scores[0] >= scores[1] else 1
-    if scores[best] < BAND_ASPECT:
+    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    height, width = ys[-1] - ys[0] + 1, xs[-1] - xs[0] + 1
+    if scores[best] < BAND_ASPECT or (counts[best] < 3 and max(height, width) < BAND_ASPECT * min(height, width)):
         return "single"
     return "horizontal" if best == 0 else "vertical"
 
@@ -259,11 +267,33 @@ def _bands(mask: np.ndarray, axis: int, char: float = 0.0) -> list[tuple[int, in
             merged.append([lo, hi])
     if char <= 0:
         return [(lo, hi) for lo, hi in merged]
+    merged = _join_thin(merged, char)
     out: list[tuple[int, int]] = []
     for lo, hi in merged:
         out.extend(_split_band(profile[lo:hi].astype(np.float32), lo, char) if hi - lo > 1.7 * char
                    else [(lo, hi)])
     return out
+
+
+def _join_thin(bands: list[list[int]], char: float) -> list[list[int]]:
+    """Joins bands much thinner than a character to a neighbour while the two stay one character
+    thick: the strokes of こ, 三 or り side by side across the line are one line, not several."""
+    bands = [list(b) for b in bands]
+    while len(bands) > 1:
+        best = None
+        for i, (lo, hi) in enumerate(bands):
+            if hi - lo >= 0.7 * char:
+                continue
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(bands):
+                    joined = max(hi, bands[j][1]) - min(lo, bands[j][0])
+                    if joined <= 1.4 * char and (best is None or joined < best[0]):
+                        best = (joined, min(i, j))
+        if best is None:
+            break
+        k = best[1]
+        bands[k:k + 2] = [[bands[k][0], bands[k + 1][1]]]
+    return bands
 
 
 def _split_band(profile: np.ndarray, offset: int, char: float) -> list[tuple[int, int]]:
@@ -282,9 +312,9 @@ def _split_band(profile: np.ndarray, offset: int, char: float) -> list[tuple[int
     return [(offset + a, offset + b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def char_size(stats: np.ndarray, along: int) -> float:
-    """A character's usual size across the line, from the larger components' extents."""
-    extents = stats[:, 3] if along == 0 else stats[:, 2]
+def char_size(stats: np.ndarray) -> float:
+    """A character's usual size, from the larger components' longer sides."""
+    extents = np.maximum(stats[:, 2], stats[:, 3])
     big = extents[stats[:, 4] >= np.median(stats[:, 4])]
     return float(np.percentile(big, 80)) if len(big) else 0.0
 
@@ -350,7 +380,7 @@ def skew_angle(mask: np.ndarray, along: int, char: float = 0.0, limit: float = M
 
 def _lines(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int) -> list[np.ndarray]:
     """Components of each line (``along`` 0) or column (1), in reading order."""
-    bands = _bands(mask, along, char_size(stats, along))
+    bands = _bands(mask, along, char_size(stats))
     if not bands:
         return []
     centres = np.array([(lo + hi) / 2 for lo, hi in bands])

@@ -155,6 +155,19 @@ def test_the_layout_is_detected() -> None:
     assert layout(digit_line("4")) == "single"
 
 
+@pytest.mark.parametrize("strokes", [
+    [((50, 50), (150, 50)), ((35, 160), (165, 160))],  # 二: two bands across
+    [((40, 30), (40, 170)), ((100, 40), (100, 160)), ((160, 30), (160, 170))],  # 川: three bands down
+    [((20, 40), (60, 40)), ((20, 90), (60, 90)), ((20, 140), (60, 140)),  # 言 beside a body: two columns
+     ((90, 30), (180, 30)), ((90, 30), (90, 170)), ((180, 30), (180, 170)), ((90, 170), (180, 170))],
+])
+def test_auto_takes_one_character_of_parts_for_one_character(strokes: list) -> None:
+    picture = np.full((200, 200), PAPER, np.uint8)
+    for a, b in strokes:
+        cv2.line(picture, a, b, 30, 10)
+    assert segment_picture(picture, "auto").layout == "single"
+
+
 def test_a_single_character_is_one_character_whatever_its_parts(digits: TFLiteRecognizer) -> None:
     picture = digit_line("31", gap=10)
     assert len(segment_picture(picture, "horizontal").lines[0].pieces) >= 2
