@@ -69,9 +69,10 @@ def test_finetune_dialog_says_how_many_more_samples(qtbot: QtBot) -> None:
 
     dialog = FinetuneDialog(["1", "2", "3", "字"], list("0123456789"), "Digits")
     qtbot.addWidget(dialog)
-    assert "6 more samples are needed" in dialog.info.text()
+    # One sample of 字 cannot make a new class (5 are needed): it does not count.
+    assert "7 more samples are needed" in dialog.info.text()
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
-    assert not dialog.add_labels.isHidden() and "字" in dialog.add_labels.text()
+    assert dialog.add_labels.isHidden() and "字 (1)" in dialog.refused_note.text()
     enough = FinetuneDialog(list("0123456789") * 2, list("0123456789"), "Digits")
     qtbot.addWidget(enough)
     assert enough.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled() and enough.add_labels.isHidden()
@@ -144,8 +145,20 @@ def test_a_corrupt_samples_database_does_not_stop_recognition(qtbot: QtBot, tiny
     assert (isolated_data_dir / "samples.sqlite3").read_bytes() == b"garbage" * 1000
 
 
-def test_samples_window_filters_deletes_and_undoes(qtbot: QtBot, tmp_path: Path) -> None:
+def test_samples_window_filters_deletes_and_undoes(qtbot: QtBot, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     from desktop.samples_window import SamplesWindow
+
+    asked: list[str] = []
+
+    def keep_new_class(box: QMessageBox) -> int:
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == "Keep as new class").click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", keep_new_class)
 
     store = SampleStore(tmp_path / "s.sqlite3")
     for ink in writer_samples(2, seed=0, slant=0.0, squash=1.0):
@@ -163,7 +176,7 @@ def test_samples_window_filters_deletes_and_undoes(qtbot: QtBot, tmp_path: Path)
     assert store.count() == 20 and window.model.rowCount() == 2
     window.view.selectAll()
     window.relabel_selected("T")
-    assert dict(store.labels())["T"] == 2
+    assert dict(store.labels())["T"] == 2 and "“T”" in asked[0]  # a new label is confirmed once
     window.export(str(tmp_path / "shown.jsonl"))  # exports what is shown: the filter is still "7"
     assert (tmp_path / "shown.jsonl").read_text() == ""
     window.label_filter.setCurrentIndex(0)
@@ -202,7 +215,13 @@ def test_a_job_started_from_the_menu_runs_in_the_background(qtbot: QtBot, tiny_b
     from training.jobs import JobSpec
 
     asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+
+    def keep_current(box: QMessageBox) -> int:
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text() == "Keep current").click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", keep_current)
     window = MainWindow(str(tiny_bundle))
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
@@ -212,5 +231,5 @@ def test_a_job_started_from_the_menu_runs_in_the_background(qtbot: QtBot, tiny_b
     qtbot.waitUntil(lambda: not job.running, timeout=180000)
     assert job.state == "finished", job.error
     assert window.training.jobs_window().overall_bar.value() == 100
-    assert asked and "Switch to it?" in asked[0]
+    assert asked and asked[0].startswith("Model new trained: validation top-1")  # offered, whatever its verdict
     assert (tmp_path / "new" / "model.tflite").exists()
