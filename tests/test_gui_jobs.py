@@ -442,3 +442,18 @@ def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot,
     assert "Finished" in jobs_window.log.toPlainText()
     qtbot.waitUntil(lambda: window.current_bundle() is not None and window.current_bundle().name == "new",
                     timeout=20000)
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_the_finetune_verdict_never_shows_nan(missing: float | None) -> None:
+    from desktop.train_dialogs import finetune_verdict
+
+    text = finetune_verdict({"user_top1_before": missing, "user_top1_after": missing, "base_top1_before": 0.97,
+                             "base_top1_after": 0.969, "held_out_samples": 0, "new_labels": ["鷗"],
+                             "new_top1_after": missing, "reason": "No held-out samples of yours."})
+    assert "no held-out samples" in text and "nan" not in text.lower()
+    assert "97.00% → <b>96.90%</b>" in text
+    measured = finetune_verdict({"user_top1_before": 0.5, "user_top1_after": 0.9, "base_top1_before": 0.97,
+                                 "base_top1_after": 0.97, "held_out_samples": 12, "new_labels": ["鷗"],
+                                 "new_top1_after": 1.0, "reason": ""})
+    assert "Your 12 held-out samples: 50.0% → <b>90.0%</b>" in measured and "read 100.0%" in measured
