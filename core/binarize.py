@@ -48,6 +48,8 @@ MIN_CONTRAST = 0.06
 WEAK_SIGMAS = 4.0
 #: Share of the ink's typical contrast a component must reach somewhere to be kept.
 STRONG_SHARE = 0.45
+#: Pictures whose ink's edges are less steep than this (``_unblurred``) are sharpened.
+SHARP = 0.4
 #: Contrast that makes a component ink even when darker ink elsewhere sets a higher bar.
 PALE_INK = 0.3
 #: Share of the ink's typical contrast from which ink is drawn solid (255) for the model.
@@ -107,6 +109,7 @@ def clean(grey: np.ndarray) -> Cleaned:
         grey, small = 255 - grey, 255 - small
     work = _resized(grey, _work_scale(grey))
     contrast = _contrast(work, _background(small))
+    contrast = _unblurred(contrast)
     mask, level = _threshold(contrast)
     # Only the part of the picture that holds ink is kept (a line on a page of paper).
     ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
@@ -174,6 +177,27 @@ def _contrast(paper_up: np.ndarray, background: np.ndarray) -> np.ndarray:
     background = cv2.resize(background, (paper_up.shape[1], paper_up.shape[0]), interpolation=cv2.INTER_LINEAR)
     contrast = 1.0 - paper_up.astype(np.float32) / np.maximum(background, 8.0)
     return np.clip(contrast, 0.0, 1.0, out=contrast)
+
+
+def _unblurred(contrast: np.ndarray) -> np.ndarray:
+    """The contrast sharpened (an unsharp mask) when the ink's edges are soft, as in a phone's photo.
+
+    A blur fills the gaps between strokes (the loop of の, the inside of 口) with ink-grey that
+    the threshold takes for ink. Sharp pictures are left alone: sharpening would riddle pencil.
+    Sharpness is the steepest edges' slope (95th percentile) per pixel over the ink's contrast:
+    flat scans and JPEGs measure 0.39-0.51, the benchmark's photos 0.20-0.43.
+    """
+    ink = contrast > 0.1
+    if np.count_nonzero(ink) < 16:
+        return contrast
+    level = float(np.percentile(contrast[ink], 90))
+    gx = cv2.Sobel(contrast, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(contrast, cv2.CV_32F, 0, 1, ksize=3)
+    sharpness = float(np.percentile(cv2.magnitude(gx, gy)[ink], 95)) / 8 / max(level, 1e-3)
+    if sharpness >= SHARP:
+        return contrast
+    detail = contrast - cv2.GaussianBlur(contrast, (0, 0), 1.0 / max(sharpness, 0.1))
+    return np.clip(contrast + detail, 0.0, 1.0)
 
 
 def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
