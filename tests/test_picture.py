@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.binarize import clean
+from core.binarize import Cleaned, clean
 from core.bundle import resolve_model
 from core.errors import InputError
 from core.picture import detect_layout, read_picture, segment_picture, skew_angle
@@ -35,6 +35,14 @@ def ink_boxes(picture: np.ndarray) -> list[tuple[int, int, int, int]]:
     return sorted((int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, _ in stats[1:])
 
 
+def full_mask(cleaned: Cleaned, shape: tuple[int, ...]) -> np.ndarray:
+    """The cleaned ink's mask (cut to the ink) placed back on a picture of ``shape`` (no rescaling)."""
+    out = np.zeros(shape[:2], bool)
+    x0, y0 = cleaned.origin
+    out[y0:y0 + cleaned.mask.shape[0], x0:x0 + cleaned.mask.shape[1]] = cleaned.mask > 0
+    return out
+
+
 def test_ink_is_found_under_vignetting_that_darkens_the_border_below_the_middle() -> None:
     # The old guess (paper is the border: median(border) >= median(picture)) takes this ink for paper.
     picture = digit_line("47").astype(np.float32)
@@ -46,9 +54,7 @@ def test_ink_is_found_under_vignetting_that_darkens_the_border_below_the_middle(
     cleaned = clean(picture)
     assert cleaned.dark_ink
     drawn = digit_line("47") < 128
-    found = np.zeros_like(drawn)
-    x0, y0 = cleaned.origin
-    found[y0:y0 + cleaned.mask.shape[0], x0:x0 + cleaned.mask.shape[1]] = cleaned.mask > 0
+    found = full_mask(cleaned, drawn.shape)
     assert (found & drawn).sum() > 0.9 * drawn.sum()
     assert (found & ~drawn).sum() < 0.2 * drawn.sum()
 
@@ -65,10 +71,8 @@ def test_strokes_stay_whole_where_they_cross(pen: int) -> None:
     cv2.line(picture, (40, 150), (260, 150), 20, pen)
     cv2.line(picture, (150, 40), (150, 260), 20, pen)
     cleaned = clean(picture)
-    x0, y0 = cleaned.origin
     half = pen // 2 - 1
-    crossing = cleaned.mask[150 - y0 - half:150 - y0 + half, 150 - x0 - half:150 - x0 + half]
-    assert crossing.all()
+    assert full_mask(cleaned, picture.shape)[150 - half:150 + half, 150 - half:150 + half].all()
     assert cv2.connectedComponents(cleaned.mask)[0] == 2  # background and one cross
 
 
@@ -76,9 +80,15 @@ def test_a_pale_pencil_stroke_beside_dark_ink_is_kept() -> None:
     picture = np.full((200, 400), PAPER, np.uint8)
     cv2.line(picture, (30, 100), (170, 100), 15, 8)
     cv2.line(picture, (230, 60), (370, 140), int(PAPER * 0.65), 6)  # contrast 0.35
-    cleaned = clean(picture)
-    x0, y0 = cleaned.origin
-    assert cleaned.mask[100 - y0, 300 - x0] > 0
+    assert full_mask(clean(picture), picture.shape)[100, 300]
+
+
+def test_blur_does_not_close_the_gap_between_two_strokes() -> None:
+    picture = np.full((200, 300), PAPER, np.uint8)
+    cv2.line(picture, (50, 90), (250, 90), 30, 8)
+    cv2.line(picture, (50, 106), (250, 106), 30, 8)
+    across = full_mask(clean(cv2.GaussianBlur(picture, (0, 0), 2.5)), picture.shape)[80:116, 150]  # defocus
+    assert across[:15].any() and not across[17:20].any() and across[21:].any()
 
 
 def test_a_picture_without_writing_says_so() -> None:
