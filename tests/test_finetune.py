@@ -145,7 +145,8 @@ def test_no_held_out_samples_is_said_in_words_and_the_json_is_json(base_bundle: 
 def test_new_class_rows_start_from_their_samples_and_take_nothing_from_the_others() -> None:
     import keras
 
-    from training.adapt import grow_classifier, init_new_classes, predict
+    from training.adapt import predict
+    from training.newclasses import grow_classifier, init_new_classes
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -170,7 +171,8 @@ def test_new_class_rows_start_from_their_samples_and_take_nothing_from_the_other
 def test_a_new_class_that_would_take_the_original_data_is_quieted() -> None:
     import keras
 
-    from training.adapt import grow_classifier, predict, quiet_new_classes
+    from training.adapt import predict
+    from training.newclasses import grow_classifier, quiet_new_classes
 
     keras.utils.set_random_seed(1)
     rng = np.random.default_rng(1)

@@ -287,7 +287,7 @@ def test_corrections_are_kept_as_samples_and_first_choices_are_not(qtbot: QtBot,
         samples = store.list()
     assert [(s.label, s.model) for s in samples] == [("7", "tiny")]
     assert samples[0].candidates[0] == ("1", pytest.approx(0.6)) and len(samples[0].ink.strokes) == 1
-    assert "Kept your “7”" in controller.window.messages[-1]
+    assert "Kept as a sample of “7”" in controller.sample_notice().label.text()  # said with an Undo button
 
 
 def _press_default(shown: list[tuple[str, list[str], str]]) -> Any:

@@ -11,14 +11,14 @@ samples: a new row starts from its samples' features, the replay samples learn t
 are none of the new classes, and after training each new class's bias is capped so it
 takes no replay sample from the old classes (Japanese model, 5 unknown kanji x 5 writings
 plus 100 corrections: the new classes read 100% of other writings, Tomoe -0.26 points;
-without the cap -0.66, 鷗 taking 鴨, 鶴, 鵬...; bench/bench_trust.py).
+without the cap -0.66, 鷗 taking 鴨, 鶴, 鵬...; bench/bench_trust.py). The new-class pieces are in
+``training.newclasses``.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,20 +29,20 @@ from core.bundle import ModelBundle
 from core.errors import DatasetError
 from core.ink import Ink
 from core.inputs import to_model_input
+from training.newclasses import (MIN_NEW_CLASS_SAMPLES, grow_classifier, init_new_classes, new_classes,
+                                 quiet_new_classes)
+
+__all__ = ["HOLDOUT_FRACTION", "MIN_NEW_CLASS_SAMPLES", "MIN_SAMPLES", "REPLAY_FILE", "AdaptConfig", "AdaptResult",
+           "accuracy", "adapt_model", "blend_weights", "check_samples", "freeze_all_but_top", "grow_classifier",
+           "holdout_counts", "holdout_total", "inks_to_arrays", "judge", "load_replay", "make_replay",
+           "new_classes", "personal_bundle_dir", "predict", "split_holdout"]
 
 #: Bundle file holding replay samples: x (N, s, s, 1) uint8, y (N,) int, and a val mask.
 REPLAY_FILE = "replay.npz"
 #: Fewest user samples a fine-tune accepts.
 MIN_SAMPLES = 10
-#: Fewest samples of a label the model does not know for it to become a new class: with one
-#: sample (the issue's "ab" and 鷗) the new class read 日 as "ab" and Tomoe fell from 96% to 2%.
-MIN_NEW_CLASS_SAMPLES = 5
 #: Share of the user's samples held out to measure the fine-tuned model.
 HOLDOUT_FRACTION = 0.25
-#: A new class's initial bias keeps it this many logits below the top class on all but
-#: ``NEW_CLASS_QUIET`` of the replay samples (the original data it must not take from).
-NEW_CLASS_MARGIN = 2.0
-NEW_CLASS_QUIET = 0.0
 
 
 @dataclass(frozen=True)
@@ -194,105 +194,6 @@ def make_replay(x: np.ndarray, y: np.ndarray, per_class: int, seed: int) -> dict
         val.append(np.arange(len(idx)) % 2 == 1)
     order = np.concatenate(picks)
     return {"x": x[order], "y": y[order], "val": np.concatenate(val)}
-
-
-def grow_classifier(model: Any, old: int, new: int) -> Any:
-    """A copy of ``model`` whose last Dense layer has ``new`` outputs; the first ``old`` keep their weights.
-
-    The new rows start at zero with a bias far below the old ones', so until they are set
-    (``init_new_classes``) or trained they take no probability from the old classes.
-    """
-    import keras
-
-    if new == old:
-        return model
-    dense = model.layers[-1]
-    features = model.layers[-2].output
-    grown = keras.layers.Dense(new, activation="softmax", name=f"{dense.name}_grown")
-    outputs = grown(features)
-    result = keras.Model(model.inputs[0], outputs, name=model.name)
-    kernel, bias = dense.get_weights()
-    new_kernel, new_bias = np.zeros((kernel.shape[0], new), kernel.dtype), np.zeros(new, bias.dtype)
-    new_kernel[:, :old], new_bias[:old] = kernel, bias
-    new_bias[old:] = bias.min() - 20.0
-    grown.set_weights([new_kernel, new_bias])
-    return result
-
-
-def penultimate(model: Any, x: np.ndarray) -> np.ndarray:
-    """The features the classifier (the last layer) sees, in inference mode."""
-    import keras
-
-    features = keras.Model(model.inputs[0], model.layers[-2].output)
-    return np.concatenate([np.asarray(features(x[i:i + 256].astype(np.float32), training=False))
-                           for i in range(0, len(x), 256)]).reshape(len(x), -1)
-
-
-def init_new_classes(model: Any, known: int, user: tuple[np.ndarray, np.ndarray], reference: np.ndarray) -> None:
-    """Sets the classifier rows of the new classes (from ``known`` on) from their samples.
-
-    Each new row points from the mean feature of ``reference`` (the original data) to the
-    mean feature of the class's samples, with the average length of the old rows, so it
-    answers to what sets the class apart and is as confident as an old class. Its bias keeps
-    its logit ``NEW_CLASS_MARGIN`` below the top class on all but ``NEW_CLASS_QUIET`` of the
-    reference samples: the new class starts by taking nothing from the classes the user did
-    not correct, and training only has to raise it on its own samples.
-
-    Args:
-        model: The grown model.
-        known: How many classes the base model had.
-        user: The user's samples (model inputs, class indices in the grown space).
-        reference: Samples of the original data (the replay samples).
-    """
-    dense = model.layers[-1]
-    kernel, bias = dense.get_weights()
-    ref = penultimate(model, reference)
-    centre = ref.mean(axis=0)
-    length = float(np.linalg.norm(kernel[:, :known], axis=0).mean())
-    ref_logits = ref @ kernel[:, :known] + bias[:known]
-    top = ref_logits.max(axis=1)
-    features = penultimate(model, user[0])
-    for c in range(known, kernel.shape[1]):
-        own = features[user[1] == c]
-        if not len(own):
-            continue
-        direction = own.mean(axis=0) - centre
-        row = direction * (length / max(float(np.linalg.norm(direction)), 1e-6))
-        kernel[:, c] = row
-        bias[c] = float(np.quantile(top - ref @ row, NEW_CLASS_QUIET)) - NEW_CLASS_MARGIN
-    dense.set_weights([kernel, bias])
-
-
-def quiet_new_classes(model: Any, known: int, reference: np.ndarray) -> int:
-    """Lowers the bias of any new class that would take probability from the original data.
-
-    A prior correction after training: each new class's bias is capped so that its logit
-    stays ``NEW_CLASS_MARGIN`` below the top old class on all but ``NEW_CLASS_QUIET`` of
-    ``reference`` (replay samples not used to measure). Five writings of 鷗 otherwise
-    teach it to answer for every bird-radical kanji (鴨, 鶴, 鵬... on Tomoe: -0.66 points).
-
-    Args:
-        model: The adapted model.
-        known: How many classes the base model had.
-        reference: Samples of the original data.
-
-    Returns:
-        How many new classes had their bias lowered.
-    """
-    dense = model.layers[-1]
-    kernel, bias = dense.get_weights()
-    if kernel.shape[1] <= known or not len(reference):
-        return 0
-    ref = penultimate(model, reference)
-    logits = ref @ kernel + bias
-    top = logits[:, :known].max(axis=1)
-    lowered = 0
-    for c in range(known, kernel.shape[1]):
-        cap = float(np.quantile(top - ref @ kernel[:, c], NEW_CLASS_QUIET)) - NEW_CLASS_MARGIN
-        if bias[c] > cap:
-            bias[c], lowered = cap, lowered + 1
-    dense.set_weights([kernel, bias])
-    return lowered
 
 
 def freeze_all_but_top(model: Any, trainable_layers: int) -> None:
@@ -465,19 +366,6 @@ def split_holdout(inks: Sequence[Ink], fraction: float, seed: int) -> tuple[list
         hold += [group[i] for i in order[:k]]
         train += [group[i] for i in order[k:]]
     return train, hold
-
-
-def new_classes(labels: Sequence[str], known: Collection[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(accepted, refused) labels not in ``known``: accepted ones have ``MIN_NEW_CLASS_SAMPLES`` samples.
-
-    Args:
-        labels: The label of every sample.
-        known: The labels the model already has.
-    """
-    counts = Counter(label for label in labels if label not in known)
-    accepted = tuple(sorted(label for label, n in counts.items() if n >= MIN_NEW_CLASS_SAMPLES))
-    refused = tuple(sorted(label for label, n in counts.items() if n < MIN_NEW_CLASS_SAMPLES))
-    return accepted, refused
 
 
 def check_samples(inks: Sequence[Ink], refused: Sequence[str] = ()) -> list[Ink]:
