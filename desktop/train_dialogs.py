@@ -41,8 +41,8 @@ class TrainDialog(QDialog):
         form.addRow("Epochs", self.epochs)
         self.batch = _spin(self, 1, 4096, 128)
         form.addRow("Batch size", self.batch)
-        self.size = _spin(self, 8, 512, 28)
-        form.addRow("Input size (pixels)", self.size)
+        self.input_size = _spin(self, 8, 512, 28)
+        form.addRow("Input size (pixels)", self.input_size)
         self.limit = _spin(self, 0, 100_000_000, 0)
         self.limit.setSpecialValueText("all samples")
         form.addRow("Read at most", self.limit)
@@ -63,7 +63,7 @@ class TrainDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         for signal in (self.data.textChanged, self.name.textChanged, self.backbone.currentTextChanged,
-                       self.size.valueChanged, self.limit.valueChanged):
+                       self.input_size.valueChanged, self.limit.valueChanged):
             signal.connect(self._check)
         self._check()
 
@@ -126,8 +126,8 @@ class TrainDialog(QDialog):
         return TrainConfig(data=str(Path(self.data.text().strip()).expanduser()), out=str(out),
                            backbone=self.backbone.currentText(), name=out.name, title=out.name,
                            epochs=self.epochs.value(), batch_size=self.batch.value(),
-                           learning_rate=self.rate.value(), input_size=self.size.value(),
-                           box=max(1, round(self.size.value() * _BOX_RATIO)),
+                           learning_rate=self.rate.value(), input_size=self.input_size.value(),
+                           box=max(1, round(self.input_size.value() * _BOX_RATIO)),
                            limit=self.limit.value() or None, early_stopping=5)
 
 
