@@ -160,15 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--stage2-learning-rate", type=float)
     tr.add_argument("--json", action="store_true", help="end with one JSON object")
     tr.set_defaults(run=_run_train)
-    ex = sub.add_parser("export", help="export a bundle's model to another TFLite format, checked against Keras",
+    ex = sub.add_parser("export", help="export a bundle's model to TFLite, ONNX or TensorFlow.js, checked against "
+                        "Keras",
                         description="Writes the export atomically and prints its top-1 agreement with Keras and "
-                                    "both accuracies. An int8 export that loses more than 0.3 points is still "
-                                    "written (exit status 0) and the output ends with a WARNING line.")
+                                    "both accuracies. An int8 export that loses more than 0.3 points, or an ONNX "
+                                    "export whose top-1 or probabilities (1e-4) differ from Keras', is still "
+                                    "written (exit status 0) and the output ends with a WARNING line. onnx needs "
+                                    "pip install 'mojiyomi[export]'; tfjs runs tensorflowjs_converter from a "
+                                    "separate environment named by MOJIYOMI_TFJS_CONVERTER (see the README).")
     ex.add_argument("--model", required=True, help="bundle name or folder")
     ex.add_argument("--format", required=True, choices=("tflite-float32", "tflite-float16", "tflite-dynamic",
-                                                        "tflite-int8"))
-    ex.add_argument("--out", help="file to write (default: model.<format>.tflite in a user's bundle; for a model "
-                    "that ships with mojiyomi, in exports/ of the data folder)")
+                                                        "tflite-int8", "onnx", "tfjs"))
+    ex.add_argument("--out", help="file to write, a folder for tfjs (default: model.<format>.tflite, model.onnx "
+                    "(with model.onnx.json) or model.tfjs/ in a user's bundle; for a model that ships with "
+                    "mojiyomi, in exports/ of the data folder)")
     ex.add_argument("--data", help="dataset to check (and calibrate int8) on instead of the bundle's samples")
     ex.add_argument("--limit", type=int, help="read at most N samples of --data")
     ex.add_argument("--json", action="store_true", help="end with one JSON object")
@@ -217,11 +222,17 @@ def _run_export(args: argparse.Namespace) -> int:
     # ends with a WARNING line (and "within_budget": false with --json).
     path, check = export_bundle(resolve_model(args.model), args.format, Path(args.out) if args.out else None,
                                 args.data, args.limit)
+    if check is None:  # tfjs: converted by the outside tool, checked in Node or the browser
+        print(f"wrote {path}")
+        if args.json:
+            print(json.dumps({"file": str(path), "format": args.format}))
+        return 0
     print(f"wrote {path}\n{check.summary()}")
     if args.json:
         print(json.dumps({"file": str(path), "format": check.fmt, "bytes": check.bytes, "n": check.n,
                           "agreement": check.agreement, "keras_top1": check.keras_top1,
-                          "tflite_top1": check.tflite_top1, "within_budget": check.within_budget}))
+                          "tflite_top1": check.tflite_top1, "within_budget": check.within_budget,
+                          "max_prob_diff": check.max_prob_diff}))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Export of Keras models to TFLite (needs TensorFlow; runs on the CPU)."""
+"""Export of Keras models to TFLite, ONNX and TensorFlow.js (needs TensorFlow; runs on the CPU)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ import numpy as np
 
 #: TFLite export formats by name.
 FORMATS = ("tflite-float32", "tflite-float16", "tflite-dynamic", "tflite-int8")
+#: Every export format: TFLite, ONNX (checked with onnxruntime) and TensorFlow.js (an outside converter).
+ALL_FORMATS = (*FORMATS, "onnx", "tfjs")
+#: Largest difference of any class probability an ONNX export may show against Keras.
+ONNX_MAX_PROB_DIFF = 1e-4
 
 
 def to_tflite(model: Any, fmt: str = "tflite-float32",
@@ -63,6 +67,7 @@ class ExportCheck:
     keras_top1: float
     tflite_top1: float
     bytes: int
+    max_prob_diff: float | None = None
 
     @property
     def drop_points(self) -> float:
@@ -71,7 +76,11 @@ class ExportCheck:
 
     @property
     def within_budget(self) -> bool:
-        """False when an int8 export lost more than ``INT8_MAX_DROP`` points of top-1."""
+        """False when an int8 export lost more than ``INT8_MAX_DROP`` points of top-1, or an ONNX
+        export's top-1 or probabilities differ from Keras' (beyond ``ONNX_MAX_PROB_DIFF``)."""
+        if self.fmt == "onnx":
+            return self.agreement == 1.0 and self.max_prob_diff is not None and \
+                self.max_prob_diff <= ONNX_MAX_PROB_DIFF
         return self.fmt != "tflite-int8" or self.drop_points <= INT8_MAX_DROP
 
     def summary(self) -> str:
@@ -79,7 +88,12 @@ class ExportCheck:
         line = (f"{self.fmt}: {self.bytes / 1e6:.2f} MB; on {self.n} labelled samples top-1 agreement with Keras "
                 f"{self.agreement:.2%}, accuracy Keras {self.keras_top1:.2%} vs exported {self.tflite_top1:.2%} "
                 f"({-self.drop_points:+.2f} points)")
-        if not self.within_budget:
+        if self.max_prob_diff is not None:
+            line += f"; largest probability difference {self.max_prob_diff:.2e}"
+        if self.fmt == "onnx" and not self.within_budget:
+            line += (f"\nWARNING: the ONNX export does not answer as Keras does (top-1 must agree on every sample "
+                     f"and probabilities within {ONNX_MAX_PROB_DIFF:g}).")
+        elif not self.within_budget:
             line += (f"\nWARNING: int8 quantization lost more than {INT8_MAX_DROP} points of accuracy; prefer "
                      f"tflite-float16 or tflite-dynamic for this model.")
         return line
@@ -110,8 +124,8 @@ def check_export(model: Any, content: bytes, fmt: str, x: np.ndarray, y: np.ndar
 
     Args:
         model: The Keras model that was exported.
-        content: The TFLite file's bytes.
-        fmt: Its format (one of ``FORMATS``).
+        content: The TFLite or ONNX file's bytes (ONNX runs in onnxruntime).
+        fmt: Its format (one of ``FORMATS`` or ``"onnx"``).
         x: Model inputs (N, s, s, 1), raw 0..255 pixels.
         y: True class indices (N,).
 
@@ -120,25 +134,34 @@ def check_export(model: Any, content: bytes, fmt: str, x: np.ndarray, y: np.ndar
     """
     xf = x.astype(np.float32)
     keras_probs = np.concatenate([np.asarray(model(xf[i:i + 256], training=False)) for i in range(0, len(xf), 256)])
-    lite_probs = run_tflite(content, xf)
+    if fmt == "onnx":
+        from training.export_onnx import run_onnx
+
+        lite_probs = run_onnx(content, xf)
+    else:
+        lite_probs = run_tflite(content, xf)
     k, t = keras_probs.argmax(1), lite_probs.argmax(1)
+    diff = float(np.abs(keras_probs - lite_probs).max()) if len(xf) else 0.0
     return ExportCheck(fmt, len(y), float(np.mean(k == t)), float(np.mean(k == y)), float(np.mean(t == y)),
-                       len(content))
+                       len(content), diff if fmt == "onnx" else None)
 
 
 def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | None = None,
-                  limit: int | None = None) -> tuple[Path, ExportCheck]:
+                  limit: int | None = None) -> tuple[Path, ExportCheck | None]:
     """Exports a bundle's Keras model, checks it against Keras, and writes the file atomically.
 
     The check runs the Keras model and the export on the same labelled samples: the
     bundle's validation replay samples, or with ``data`` that dataset's test split (IDX)
-    or all of it. int8 calibration uses training samples: with ``data``, up to 500 of its
+    or all of it. An ONNX export also gets a JSON file beside it (``<file>.json``: labels,
+    input and preprocessing, also stored in the model's metadata). A ``tfjs`` export is a
+    folder written by the outside converter (see ``training.export_onnx``) and is not checked
+    here (no check: None). int8 calibration uses training samples: with ``data``, up to 500 of its
     training split (IDX) or a seeded 500 taken out of the check samples; without, the
     bundle's replay samples that are not used for the check.
 
     Args:
         bundle: A ``core.bundle.ModelBundle``.
-        fmt: One of ``FORMATS``.
+        fmt: One of ``ALL_FORMATS``.
         out: File to write (default: see ``export_target``).
         data: A dataset to check (and calibrate) on instead of the bundle's replay samples.
         limit: Read at most this many samples of ``data``.
@@ -150,15 +173,26 @@ def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | No
     Raises:
         DatasetError: if there are no samples to check on (no replay file, or no sample of
             ``data`` with a label the model knows).
+        ExportToolError: if the format's converter is not installed (says how to get it).
         BundleError: if ``out`` is a folder or lies in the bundled models (see ``export_target``).
     """
     import keras
 
     from core.atomic import atomic_write_bytes
 
+    if fmt not in ALL_FORMATS:
+        raise ValueError(f"Unknown export format. Received: {fmt!r}, expected one of {ALL_FORMATS}")
+    if fmt == "tfjs":
+        return _export_tfjs(bundle, out), None
+    if fmt == "onnx":
+        from training.export_onnx import require_onnx
+
+        require_onnx()  # before minutes of loading
     target = export_target(bundle, fmt, out)
     x, y, calibrate = _check_samples(bundle, data, limit)
     model = keras.saving.load_model(bundle.keras_path, compile=False)
+    if fmt == "onnx":
+        return _export_onnx(bundle, model, out, x, y)
 
     def representative() -> Iterable[list[np.ndarray]]:
         for i in range(0, min(len(calibrate), 500), 10):
@@ -168,6 +202,43 @@ def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | No
     check = check_export(model, content, fmt, x, y)
     atomic_write_bytes(export_target(bundle, fmt, out), content)  # checked again: minutes have passed
     return target, check
+
+
+def _export_onnx(bundle: Any, model: Any, out: Path | None, x: np.ndarray, y: np.ndarray) -> tuple[Path, ExportCheck]:
+    """Writes the ONNX model and its description (``<file>.json``), checked with onnxruntime."""
+    import json
+
+    from core.atomic import atomic_write_bytes, atomic_write_text
+    from training.export_onnx import describe, to_onnx
+
+    description = describe(bundle)
+    content = to_onnx(model, description)
+    check = check_export(model, content, "onnx", x, y)
+    target = export_target(bundle, "onnx", out)  # checked again: minutes have passed
+    atomic_write_bytes(target, content)
+    atomic_write_text(target.with_name(target.name + ".json"), json.dumps(description, ensure_ascii=False, indent=1))
+    return target, check
+
+
+def _export_tfjs(bundle: Any, out: Path | None) -> Path:
+    """Runs the outside TensorFlow.js converter into a folder; a folder that is not an earlier export is refused."""
+    import json
+
+    import keras
+
+    from core.atomic import atomic_write_text
+    from core.errors import BundleError
+    from training.export_onnx import describe, tfjs_converter, to_tfjs
+
+    converter = tfjs_converter()  # says how to get it before anything is loaded
+    target = export_target(bundle, "tfjs", out)
+    if target.exists() and not (target / "model.json").is_file():
+        raise BundleError(f"The export's --out {target} exists and is not an earlier TensorFlow.js export; give a new "
+                          f"folder. Nothing was written.")
+    model = keras.saving.load_model(bundle.keras_path, compile=False)
+    to_tfjs(model, converter, target)
+    atomic_write_text(target / "mojiyomi.json", json.dumps(describe(bundle), ensure_ascii=False, indent=1))
+    return target
 
 
 def export_target(bundle: Any, fmt: str, out: Path | None = None) -> Path:
@@ -184,13 +255,13 @@ def export_target(bundle: Any, fmt: str, out: Path | None = None) -> Path:
     from core.paths import bundled_models_dir, user_data_dir
     from core.safeio import safe_name
 
-    name = f"model.{fmt.removeprefix('tflite-')}.tflite"
+    name = {"onnx": "model.onnx", "tfjs": "model.tfjs"}.get(fmt, f"model.{fmt.removeprefix('tflite-')}.tflite")
     if out is None:
         if _inside(bundle.path, bundled_models_dir()):
             return user_data_dir() / "exports" / safe_name(bundle.path.name) / name
         return bundle.path / name
     out = Path(out)
-    if out.is_dir():
+    if out.is_dir() and fmt != "tfjs":  # a tfjs export is a folder (checked by _export_tfjs)
         raise BundleError(f"The export's --out {out} is a folder; give a file name (e.g. {out / name}). "
                           f"Nothing was written.")
     if _inside(out.parent, bundled_models_dir()):

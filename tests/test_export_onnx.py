@@ -1,0 +1,140 @@
+"""ONNX exports checked against Keras with onnxruntime; the TensorFlow.js converter run as an outside tool."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.bundle import load_bundle, resolve_model
+from core.errors import BundleError
+from core.paths import bundled_models_dir
+from tests.tinymodel import make_tiny_bundle, random_batch
+from training.export import ExportCheck, check_export, export_bundle, export_target
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tf2onnx")
+
+from training.export_onnx import (  # noqa: E402
+    TFJS_ENV,
+    ExportToolError,
+    describe,
+    read_description,
+    run_onnx,
+    to_onnx,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, object]:
+    import keras
+
+    bundle = load_bundle(make_tiny_bundle(tmp_path_factory.mktemp("tiny") / "tiny", labels=tuple("abcdefghij")))
+    return bundle, keras.saving.load_model(bundle.keras_path, compile=False)
+
+
+def test_onnx_answers_as_keras_and_carries_the_bundle(tiny: tuple) -> None:
+    bundle, model = tiny
+    content = to_onnx(model, describe(bundle))
+    x = random_batch(64, seed=3)
+    keras_probs = np.asarray(model(x))
+    onnx_probs = run_onnx(content, x, batch=20)  # batches of another size than the export saw
+    assert onnx_probs.shape == keras_probs.shape
+    assert np.abs(onnx_probs - keras_probs).max() <= 1e-4
+    assert (onnx_probs.argmax(1) == keras_probs.argmax(1)).all()
+    meta = read_description(content)
+    assert meta["labels"] == list("abcdefghij")
+    assert meta["preprocessing"] == bundle.preprocessing.to_json() and meta["input_shape"] == [28, 28, 1]
+    check = check_export(model, content, "onnx", x, keras_probs.argmax(1))
+    assert check.agreement == 1.0 and check.within_budget and check.max_prob_diff is not None
+
+
+def test_onnx_check_that_differs_warns() -> None:
+    assert not ExportCheck("onnx", 100, 1.0, 0.9, 0.9, 10, 2e-4).within_budget
+    assert "WARNING" in ExportCheck("onnx", 100, 0.99, 0.9, 0.9, 10, 1e-6).summary()
+    assert ExportCheck("onnx", 100, 1.0, 0.9, 0.9, 10, 1e-5).within_budget
+
+
+def test_digits_export_written_beside_with_its_description(tmp_path: Path) -> None:
+    bundle = resolve_model("digits")
+    path, check = export_bundle(bundle, "onnx", tmp_path / "out" / "digits.onnx")
+    assert check is not None and check.within_budget, check.summary()
+    assert check.n >= 100 and check.agreement == 1.0
+    assert path.stat().st_size == check.bytes
+    side = json.loads((tmp_path / "out" / "digits.onnx.json").read_text(encoding="utf-8"))
+    assert side == read_description(path.read_bytes())
+    assert side["labels"] == list(bundle.labels)
+
+
+def test_bundled_models_are_never_written(tmp_path: Path) -> None:
+    bundle = resolve_model("digits")
+    target = export_target(bundle, "onnx")
+    assert target.name == "model.onnx" and not target.resolve().is_relative_to(bundled_models_dir().resolve())
+    with pytest.raises(BundleError, match="never modified"):
+        export_target(bundle, "onnx", bundled_models_dir() / "digits" / "model.onnx")
+    with pytest.raises(BundleError, match="folder"):
+        export_target(bundle, "onnx", tmp_path)
+
+
+def test_missing_converter_says_how_to_install(tiny: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)
+    with pytest.raises(ExportToolError, match=r"pip install 'mojiyomi\[export\]'"):
+        export_bundle(tiny[0], "onnx")
+
+
+def test_tfjs_without_converter_says_how_to_get_it(tiny: tuple, monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    monkeypatch.delenv(TFJS_ENV, raising=False)
+    with pytest.raises(ExportToolError, match="separate environment"):
+        export_bundle(tiny[0], "tfjs", tmp_path / "js")
+    monkeypatch.setenv(TFJS_ENV, str(tmp_path / "nothing"))
+    with pytest.raises(ExportToolError, match="no executable"):
+        export_bundle(tiny[0], "tfjs", tmp_path / "js")
+    assert not (tmp_path / "js").exists()
+
+
+def _fake_converter(folder: Path, body: str) -> Path:
+    """An executable standing in for tensorflowjs_converter (the real one lives in another venv)."""
+    script = folder / "tensorflowjs_converter"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+def test_tfjs_runs_the_outside_converter_on_a_saved_model(tiny: tuple, monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    # Records its arguments and checks it was handed a SavedModel, as the real converter expects.
+    log = tmp_path / "args.txt"
+    body = (f'echo "$@" > {log}; for last; do :; done; src=""; for a; do case "$a" in --*) ;; *) '
+            f'[ -z "$src" ] && src="$a";; esac; done; test -f "$src/saved_model.pb" || exit 3; '
+            f'mkdir -p "$last" && echo "{{}}" > "$last/model.json"')
+    monkeypatch.setenv(TFJS_ENV, str(_fake_converter(tmp_path, body)))
+    path, check = export_bundle(tiny[0], "tfjs", tmp_path / "js")
+    assert check is None and path == tmp_path / "js"
+    assert (path / "model.json").is_file()
+    assert json.loads((path / "mojiyomi.json").read_text(encoding="utf-8"))["labels"] == list("abcdefghij")
+    assert "--input_format=tf_saved_model" in log.read_text()
+    assert not [name for name in os.listdir(tmp_path) if name.startswith("mojiyomi-tfjs-")]  # staging removed
+
+
+def test_tfjs_converter_failure_leaves_nothing(tiny: tuple, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(TFJS_ENV, str(_fake_converter(tmp_path, "echo 'no op Foo' >&2; exit 2")))
+    with pytest.raises(ExportToolError, match="no op Foo"):
+        export_bundle(tiny[0], "tfjs", tmp_path / "js")
+    assert not (tmp_path / "js").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("mojiyomi-tfjs-")]
+
+
+def test_tfjs_never_replaces_a_folder_of_the_user(tiny: tuple, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    monkeypatch.setenv(TFJS_ENV, str(_fake_converter(tmp_path, "exit 0")))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    with pytest.raises(BundleError, match="not an earlier"):
+        export_bundle(tiny[0], "tfjs", tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
