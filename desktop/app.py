@@ -6,17 +6,39 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from core.paths import DATA_DIR_ENV
+from desktop.i18n import install_translators, ui_language
 from desktop.testhooks import BENCH_READY_ENV, quit_when_ready
 
 log = logging.getLogger(__name__)
 
+#: The app icon, also installed for Linux desktops (resources/icons/install_linux.sh).
+ICON_PATH = Path(__file__).resolve().parent.parent / "resources" / "icons" / "mojiyomi.svg"
+
+
+def place_settings() -> None:
+    """Keeps Qt settings in ``$MOJIYOMI_DATA_DIR`` (``--data-dir``) when it is set.
+
+    Qt writes its own settings too (QFileDialog's history, as organization "QtProject"); with the
+    user settings path moved, those land in the data folder as well and nothing goes to the home folder.
+    """
+    data_dir = os.environ.get(DATA_DIR_ENV)
+    if not data_dir:
+        return
+    folder = str(Path(data_dir).expanduser().resolve() / "settings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with mojiyomi's names (QSettings uses them).
+    """The QApplication with mojiyomi's names (QSettings uses them), settings place and language.
 
     Args:
         argv: Command-line arguments for Qt (default: the program name only).
@@ -26,9 +48,20 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     """
     QCoreApplication.setOrganizationName("mojiyomi")
     QCoreApplication.setApplicationName("mojiyomi")
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    place_settings()
+    existing = QApplication.instance()
+    app = existing or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("mojiyomi")
+    if existing is None:
+        install_translators(ui_language())
+    app.setWindowIcon(app_icon())
     return app  # type: ignore[return-value]
+
+
+def app_icon() -> QIcon:
+    """mojiyomi's icon (``resources/icons/mojiyomi.svg``)."""
+    return QIcon(str(ICON_PATH))
+
 
 
 def run_app(model: str | None = None, files: list[str] | None = None) -> int:

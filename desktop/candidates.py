@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core.recognizer import Candidate
+from desktop.i18n import translate
 
 #: How many candidates are shown.
 SHOWN = 10
@@ -32,12 +33,15 @@ class CandidateButton(QPushButton):
         self.setEnabled(candidate is not None)
         if candidate is None:
             self.setToolTip("")
-            self.setAccessibleName(f"Candidate {self.rank + 1}: none")
+            self.setAccessibleName(translate("CandidatePanel", "Candidate {i}: none").format(i=self.rank + 1))
         else:
             key = "0" if self.rank == 9 else str(self.rank + 1)
             code = " ".join(f"U+{ord(ch):04X}" for ch in candidate.label)
-            self.setToolTip(f"{candidate.label}  {code}  {candidate.score:.2%}  (key {key})")
-            self.setAccessibleName(f"Candidate {self.rank + 1}: {candidate.label}, {_percent(candidate.score)}")
+            self.setToolTip(translate("CandidatePanel", "{label}  {code}  {score}  (key {key})").format(
+                label=candidate.label, code=code, score=f"{candidate.score:.2%}", key=key))
+            self.setAccessibleName(translate("CandidatePanel", "Candidate {i}: {label}, {score}").format(
+                i=self.rank + 1, label=candidate.label, score=_percent(candidate.score)))
+
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -78,7 +82,7 @@ class CandidatePanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.empty_hint = "Write a character: candidates appear after every stroke."
+        self.empty_hint = translate("CandidatePanel", "Write a character: candidates appear after every stroke.")
         self._hint = QLabel(self.empty_hint)
         self._hint.setWordWrap(True)
         layout.addWidget(self._hint)
@@ -103,7 +107,7 @@ class CandidatePanel(QWidget):
         for rank, button in enumerate(self.buttons):
             button.set_candidate(candidates[rank] if rank < len(candidates) else None)
         if hint is None:
-            hint = "Click the right one (or press 1-9, 0)." if candidates else self.empty_hint
+            hint = translate("CandidatePanel", "Click the right one (or press 1-9, 0).") if candidates else self.empty_hint
         self._hint.setText(hint)
 
     def hint(self) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtGui import (QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainte
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.ink import Ink
+from desktop.i18n import translate
 
 #: Pen width in pixels at normal pressure (and for the mouse).
 PEN_WIDTH = 9.0
@@ -43,7 +44,7 @@ class InkCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName("Writing canvas")
+        self.setAccessibleName(translate("InkCanvas", "Writing canvas"))
         self._strokes: list[np.ndarray] = []
         self._redo: list[np.ndarray] = []
         self._current: list[list[float]] | None = None

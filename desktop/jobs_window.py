@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
                                QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.curves import CurvesWidget
+from desktop.i18n import translate
 
 #: Events that add a line to the job's log.
 _LOGGED = ("stage", "epoch", "log", "cancelled", "error", "finished", "done")
@@ -162,7 +163,7 @@ class JobsWindow(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("mojiyomi — Jobs")
+        self.setWindowTitle(translate("JobsWindow", "Jobs"))
         self.resize(860, 600)
         self._jobs: list[Any] = []
         self._progress: dict[int, JobProgress] = {}

@@ -26,11 +26,22 @@ from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, TextLine, with_first
 from desktop.reading_bar import ReadingBar
 from desktop.writing import WritingController
+from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate
 
 log = logging.getLogger(__name__)
 
 #: Picture files offered by File > Open.
-OPEN_FILTER = "Pictures and ink (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.json);;All files (*)"
+def open_filter() -> str:
+    """The file types File > Open offers, in the interface language."""
+    return (translate("MainWindow", "Pictures and ink") + " (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.json);;"
+            + translate("MainWindow", "All files") + " (*)")
+
+
+def filter_titles() -> dict[str, str]:
+    """The View menu's candidate filters (``core.charclass.FILTER_TITLES``'s names) as menu items."""
+    titles = {"all": translate("MainWindow", "Show all candidates"), "digits": translate("MainWindow", "Show digits"),
+              "kana": translate("MainWindow", "Show kana"), "kanji": translate("MainWindow", "Show kanji")}
+    return {name: titles.get(name, name) for name in FILTER_TITLES}
 
 
 #: QSettings key of the model the user chose last.
@@ -66,7 +77,7 @@ class MainWindow(QMainWindow):
         self.writing = WritingController(self)
         self._build_menus()
         self._time_label = QLabel("")
-        self._model_label = QLabel("Loading model…")
+        self._model_label = QLabel(translate("MainWindow", "Loading model…"))
         self.statusBar().addPermanentWidget(self._time_label)
         self.statusBar().addPermanentWidget(self._model_label)
         self.service.modelLoaded.connect(self._on_model_loaded)
@@ -94,9 +105,9 @@ class MainWindow(QMainWindow):
         self.canvas.inkChanged.connect(self._on_ink_changed)
         left.addWidget(self.canvas, 1)
         buttons = QHBoxLayout()
-        for text, slot, tip in (("Undo", self.canvas.undo, "Undo the last stroke (Ctrl+Z)"),
-                                ("Redo", self.canvas.redo, "Redo (Ctrl+Shift+Z)"),
-                                ("Clear", self.canvas.clear, "Clear the canvas (Esc)")):
+        for text, slot, tip in ((translate("MainWindow", "Undo"), self.canvas.undo, translate("MainWindow", "Undo the last stroke (Ctrl+Z)")),
+                                (translate("MainWindow", "Redo"), self.canvas.redo, translate("MainWindow", "Redo (Ctrl+Shift+Z)")),
+                                (translate("MainWindow", "Clear"), self.canvas.clear, translate("MainWindow", "Clear the canvas (Esc)"))):
             button = QPushButton(text, central)
             button.setToolTip(tip)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -113,31 +124,30 @@ class MainWindow(QMainWindow):
         row.addLayout(right, 4)
         outer.addLayout(row, 1)
         self.text_line = TextLine(central)
-        self.text_line.copied.connect(lambda _text: self.status_message("Text copied", 2000))
+        self.text_line.copied.connect(lambda _text: self.status_message(translate("MainWindow", "Text copied"), 2000))
         self.text = self.text_line.edit
         outer.addWidget(self.text_line)
         self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._add(file, "&Open picture or ink…", self.open_dialog, QKeySequence.StandardKey.Open)
+        file = bar.addMenu(translate("MainWindow", "&File"))
+        self._add(file, translate("MainWindow", "&Open picture or ink…"), self.open_dialog, QKeySequence.StandardKey.Open)
         file.addSeparator()
-        self._add(file, "&Quit", self.close, QKeySequence("Ctrl+Q"))
-        edit = bar.addMenu("&Edit")
-        self.undo_action = self._add(edit, "&Undo stroke", self.canvas.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._add(edit, "&Redo stroke", self.canvas.redo, QKeySequence.StandardKey.Redo)
-        clear = self._add(edit, "&Clear canvas", self.canvas.clear, QKeySequence(Qt.Key.Key_Escape))
+        self._add(file, translate("MainWindow", "&Quit"), self.close, QKeySequence("Ctrl+Q"))
+        edit = bar.addMenu(translate("MainWindow", "&Edit"))
+        self.undo_action = self._add(edit, translate("MainWindow", "&Undo stroke"), self.canvas.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._add(edit, translate("MainWindow", "&Redo stroke"), self.canvas.redo, QKeySequence.StandardKey.Redo)
+        clear = self._add(edit, translate("MainWindow", "&Clear canvas"), self.canvas.clear, QKeySequence(Qt.Key.Key_Escape))
         clear.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Key.Key_Delete)])
         edit.addSeparator()
-        self._add(edit, "&Paste picture", self.paste, QKeySequence.StandardKey.Paste)
-        self._add(edit, "Copy &text", self.text_line.copy, QKeySequence("Ctrl+Shift+C"))
-        self._add(edit, "Clear te&xt", self.text.clear)
-        view = bar.addMenu("&View")
+        self._add(edit, translate("MainWindow", "&Paste picture"), self.paste, QKeySequence.StandardKey.Paste)
+        self._add(edit, translate("MainWindow", "Copy &text"), self.text_line.copy, QKeySequence("Ctrl+Shift+C"))
+        self._add(edit, translate("MainWindow", "Clear te&xt"), self.text.clear)
+        view = bar.addMenu(translate("MainWindow", "&View"))
         group = QActionGroup(self)
-        for name, title in FILTER_TITLES.items():
-            action = self._add(view, f"Show {title.lower()}" if name != "all" else "Show all candidates",
-                               lambda _=False, n=name: self.set_filter(n))
+        for name, title in filter_titles().items():
+            action = self._add(view, title, lambda _=False, n=name: self.set_filter(n))
             action.setCheckable(True)
             action.setChecked(name == "all")
             action.setData(name)
@@ -145,15 +155,36 @@ class MainWindow(QMainWindow):
         self.filter_actions = group
         view.addSeparator()
         self.writing.populate_view_menu(view)
-        self.model_menu = bar.addMenu("&Model")
+        view.addSeparator()
+        self._build_language_menu(view.addMenu(translate("MainWindow", "&Language")))
+        self.model_menu = bar.addMenu(translate("MainWindow", "&Model"))
         self._model_group = QActionGroup(self)
-        self.samples_menu = bar.addMenu("&Samples")
-        self.training_menu = bar.addMenu("&Training")
+        self.samples_menu = bar.addMenu(translate("MainWindow", "&Samples"))
+        self.training_menu = bar.addMenu(translate("MainWindow", "&Training"))
         self.training = _make_training_controller(self, self.samples_menu, self.training_menu)
-        help_menu = bar.addMenu("&Help")
-        self._add(help_menu, "&About mojiyomi", self._about)
+        help_menu = bar.addMenu(translate("MainWindow", "&Help"))
+        self._add(help_menu, translate("MainWindow", "&About mojiyomi"), self._about)
+
+    def _build_language_menu(self, menu: QMenu) -> None:
+        group = QActionGroup(self)
+        self.language_actions = group
+        chosen = chosen_language()
+        for code, title in [("system", translate("MainWindow", "System language")), *LANGUAGES.items()]:
+            action = self._add(menu, title, lambda _=False, c=code: self.set_language(c))
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            action.setData(code)
+            group.addAction(action)
+
+    def set_language(self, code: str) -> None:
+        """Remembers the interface language (``system``, ``en`` or ``ja``); it applies at the next start."""
+        QSettings().setValue(LANGUAGE_SETTING, code)
+        for action in self.language_actions.actions():
+            action.setChecked(action.data() == code)
+        self.status_message(translate("MainWindow", "The new language applies when mojiyomi starts again."), 8000)
 
     def _add(self, menu: QMenu, text: str, slot: Any, shortcut: Any = None) -> QAction:
+
         action = menu.addAction(text)
         action.triggered.connect(slot)
         if isinstance(shortcut, QKeySequence.StandardKey):
@@ -175,7 +206,7 @@ class MainWindow(QMainWindow):
             name_or_path: An installed bundle's name, or a bundle folder.
         """
         self._loading = str(name_or_path)
-        self._model_label.setText(f"Loading {Path(str(name_or_path)).name}…")
+        self._model_label.setText(translate("MainWindow", "Loading {name}…").format(name=Path(str(name_or_path)).name))
         self.service.load(str(name_or_path))
 
     def refresh_models(self) -> None:
@@ -193,13 +224,13 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, p=str(bundle.path): self.choose_model(p))
             self._model_group.addAction(action)
         if not bundles:
-            self.model_menu.addAction("No models installed").setEnabled(False)
+            self.model_menu.addAction(translate("MainWindow", "No models installed")).setEnabled(False)
         self.model_menu.addSeparator()
-        self._add(self.model_menu, "Open model &folder…", self._open_model_folder)
-        self._add(self.model_menu, "&Refresh list", self.refresh_models)
+        self._add(self.model_menu, translate("MainWindow", "Open model &folder…"), self._open_model_folder)
+        self._add(self.model_menu, translate("MainWindow", "&Refresh list"), self.refresh_models)
 
     def _open_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a model bundle folder", str(user_models_dir()))
+        folder = QFileDialog.getExistingDirectory(self, translate("MainWindow", "Open a model bundle folder"), str(user_models_dir()))
         if folder:
             self.choose_model(folder)
 
@@ -217,9 +248,10 @@ class MainWindow(QMainWindow):
     @Slot(object, float)
     def _on_model_loaded(self, bundle: ModelBundle, ms: float) -> None:
         self._loading = None
-        self._model_label.setText(f"Model: {bundle.title}")
+        self._model_label.setText(translate("MainWindow", "Model: {title}").format(title=bundle.title))
         self.refresh_models()
-        self.statusBar().showMessage(f"{bundle.title} ready ({ms:.0f} ms to load)", 5000)
+        self.statusBar().showMessage(translate("MainWindow", "{title} ready ({ms} ms to load)").format(
+            title=bundle.title, ms=f"{ms:.0f}"), 5000)
         self.modelChanged.emit(bundle)
         write_e2e_report(self, None, 0.0)
         self.recognize_canvas()
@@ -230,18 +262,19 @@ class MainWindow(QMainWindow):
         current = self.current_bundle()
         fallback, self._fallback = self._fallback, None
         if current is not None:
-            keep = f"Still using {current.title}."
+            keep = translate("MainWindow", "Still using {title}.").format(title=current.title)
         elif fallback is not None:
-            keep = f"Starting with the default model ({fallback}) instead."
+            keep = translate("MainWindow", "Starting with the default model ({name}) instead.").format(name=fallback)
         elif not list_bundles():
-            keep = "No model is installed: train one (Training menu) or open a bundle folder (Model menu)."
+            keep = translate("MainWindow", "No model is installed: train one (Training menu) or open a bundle folder (Model menu).")
         else:
-            keep = "No model is loaded: choose one in the Model menu."
-        self._model_label.setText(f"Model: {current.title}" if current else "No model")
+            keep = translate("MainWindow", "No model is loaded: choose one in the Model menu.")
+        self._model_label.setText(translate("MainWindow", "Model: {title}").format(title=current.title) if current
+                                  else translate("MainWindow", "No model"))
         self.refresh_models()
         if current is None and fallback is not None:
             self.switch_model(fallback)
-        errors.show_error(self, "Could not open the model", f"{message}\n\n{keep}")
+        errors.show_error(self, translate("MainWindow", "Could not open the model"), f"{message}\n\n{keep}")
 
     # -- recognition -------------------------------------------------------------------------
 
@@ -269,7 +302,7 @@ class MainWindow(QMainWindow):
             return
         if self.current_bundle() is None and self._loading is None:
             # One message box per stroke would be a nuisance; the Model menu is the way out.
-            self.status_message("No model is loaded: choose one in the Model menu.")
+            self.status_message(translate("MainWindow", "No model is loaded: choose one in the Model menu."))
             return
         self._request(self.writing.item(ink))
 
@@ -290,11 +323,13 @@ class MainWindow(QMainWindow):
             self.candidates.set_candidates(result.candidates)  # for a picture: its first character's
         total = (time.perf_counter() - started) * 1000.0 if started else result.ms
         self._time_label.setText(f"{total:.1f} ms")
-        self._time_label.setToolTip(f"Last recognition: {total:.1f} ms from the request to the candidates "
-                                    f"(reading, preprocessing and model: {result.ms:.1f} ms)")
+        self._time_label.setToolTip(translate(
+            "MainWindow", "Last recognition: {total} ms from the request to the candidates "
+            "(reading, preprocessing and model: {model} ms)").format(total=f"{total:.1f}", model=f"{result.ms:.1f}"))
         if len(result.characters) > 1 and result.reading is None:
             self.text_line.insert_chars([CharInfo(c[0].label, c, None, c[0].label) for c in result.characters if c])
-            self.status_message(f"Read {len(result.characters)} characters from the picture: {result.text}", 8000)
+            self.status_message(translate("MainWindow", "Read {n} characters from the picture: {text}").format(
+                n=len(result.characters), text=result.text), 8000)
         self.candidatesShown.emit(result, total)
         write_e2e_report(self, result, total)
 
@@ -303,8 +338,13 @@ class MainWindow(QMainWindow):
         self._requested_at.pop(request, None)
         if source == "ink" and request != self.service.latest_request:
             return
-        what = "the writing" if source == "ink" else Path(source).name if source != "picture" else "the picture"
-        errors.show_error(self, f"Could not recognize {what}", message)
+        if source == "ink":
+            title = translate("MainWindow", "Could not recognize the writing")
+        elif source == "picture":
+            title = translate("MainWindow", "Could not recognize the picture")
+        else:
+            title = translate("MainWindow", "Could not recognize {name}").format(name=Path(source).name)
+        errors.show_error(self, title, message)
 
     @Slot(int, object)
     def choose(self, rank: int, candidate: Candidate) -> None:
@@ -324,7 +364,7 @@ class MainWindow(QMainWindow):
     # -- files, drops and the clipboard --------------------------------------------------------
 
     def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open pictures or ink", str(Path.home()), OPEN_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, translate("MainWindow", "Open pictures or ink"), str(Path.home()), open_filter())
         self.open_files(paths)
 
     def open_files(self, paths: list[str]) -> None:
@@ -342,7 +382,7 @@ class MainWindow(QMainWindow):
         try:
             ink = load_ink(path).validate()
         except (MojiyomiError, OSError, ValueError) as exc:
-            errors.show_error(self, f"Could not open {Path(path).name}", exc)
+            errors.show_error(self, translate("MainWindow", "Could not open {name}").format(name=Path(path).name), exc)
             return
         self.canvas.set_ink(ink)
 
@@ -350,12 +390,12 @@ class MainWindow(QMainWindow):
         """Recognizes a picture (or picture files) from the clipboard."""
         mime = QGuiApplication.clipboard().mimeData()
         if mime is not None and mime.hasImage():
-            self._request_qimage(QGuiApplication.clipboard().image(), "Could not paste the picture")
+            self._request_qimage(QGuiApplication.clipboard().image(), translate("MainWindow", "Could not paste the picture"))
         elif mime is not None and mime.hasUrls():
             self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
         else:
-            errors.show_error(self, "Nothing to paste", "The clipboard holds no picture. Copy a picture of "
-                              "handwriting (or an image file) first.")
+            errors.show_error(self, translate("MainWindow", "Nothing to paste"), translate(
+                "MainWindow", "The clipboard holds no picture. Copy a picture of handwriting (or an image file) first."))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
@@ -368,7 +408,7 @@ class MainWindow(QMainWindow):
         if mime.hasUrls():
             self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
         elif mime.hasImage():
-            self._request_qimage(mime.imageData(), "Could not read the dropped picture")
+            self._request_qimage(mime.imageData(), translate("MainWindow", "Could not read the dropped picture"))
 
     def _request_qimage(self, image: Any, title: str) -> None:
         from core.errors import InputError
@@ -405,18 +445,20 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.about(self, "About mojiyomi", about_text(self.current_bundle()))
+        QMessageBox.about(self, translate("MainWindow", "About mojiyomi"), about_text(self.current_bundle()))
 
 
 def about_text(bundle: ModelBundle | None) -> str:
     """The About box: what mojiyomi is, and the current model with its sources' credits."""
-    lines = ["mojiyomi 文字読み — handwriting recognition for Japanese and digits.",
-             "Write on the canvas, open a picture, or train your own model."]
+    lines = ["mojiyomi 文字読み — " + translate("MainWindow", "handwriting recognition for Japanese and digits."),
+             translate("MainWindow", "Write on the canvas, open a picture, or train your own model.")]
     if bundle is not None:
-        lines += ["", f"Model: {bundle.title} ({bundle.name} {bundle.version}, {len(bundle.labels)} classes)"]
+        lines += ["", translate("MainWindow", "Model: {title} ({name} {version}, {n} classes)").format(
+            title=bundle.title, name=bundle.name, version=bundle.version, n=len(bundle.labels))]
         trained = bundle.metadata.get("training", {})
         if trained.get("hardware"):
-            lines.append(f"Trained on {trained['hardware']} in {training_minutes(trained)}.")
+            lines.append(translate("MainWindow", "Trained on {hardware} in {time}.").format(
+                hardware=trained["hardware"], time=training_minutes(trained)))
         if bundle.metadata.get("attribution"):
             lines.append(str(bundle.metadata["attribution"]))
     return "\n".join(lines)
@@ -431,7 +473,8 @@ def training_minutes(trained: dict) -> str:
     while trained:
         stages.insert(0, round(float(trained.get("seconds", 0)) / 60))
         trained = (trained.get("init_from") or {}).get("training") or {}
-    total = f"{sum(stages)} min"
+    total = translate("MainWindow", "{n} min").format(n=sum(stages))
+
     return total if len(stages) == 1 else f"{total} ({' + '.join(map(str, stages))})"
 
 
@@ -442,7 +485,7 @@ def _make_training_controller(window: MainWindow, samples: QMenu, training: QMen
     except ImportError:
         log.info("training UI not available", exc_info=True)
         for menu in (samples, training):
-            menu.addAction("Not available in this installation").setEnabled(False)
+            menu.addAction(translate("MainWindow", "Not available in this installation")).setEnabled(False)
         return None
     controller = TrainingController(window)
     controller.populate_samples_menu(samples)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QSizePolicy, QToolButton, QWidget
+from desktop.i18n import translate
 
 
 class ReadingBar(QWidget):
@@ -28,8 +29,8 @@ class ReadingBar(QWidget):
         self._row.setSpacing(2)
         layout.addLayout(self._row)
         layout.addStretch(1)
-        self.insert_button = QPushButton("Insert", self)
-        self.insert_button.setToolTip("Append the reading to the text and clear the canvas (Enter)")
+        self.insert_button = QPushButton(translate("ReadingBar", "Insert"), self)
+        self.insert_button.setToolTip(translate("ReadingBar", "Append the reading to the text and clear the canvas (Enter)"))
         self.insert_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.insert_button.clicked.connect(self.commitRequested)
         layout.addWidget(self.insert_button)
@@ -57,7 +58,9 @@ class ReadingBar(QWidget):
             button.setVisible(index < len(labels))
             if index < len(labels):
                 button.setText(labels[index])
-                button.setAccessibleName(f"Character {index + 1} of the reading: {labels[index]}")
+                button.setAccessibleName(translate("ReadingBar", "Character {i} of the reading: {label}").format(
+                    i=index + 1, label=labels[index]))
+
                 button.setChecked(index == selected)
         self.insert_button.setEnabled(bool(labels))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from desktop.i18n import translate
 
 #: How long the notice stays (ms).
 NOTICE_MS = 8000
@@ -29,8 +30,8 @@ class SampleNotice(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel(self)
         layout.addWidget(self.label)
-        self.undo_button = QPushButton("Undo", self)
-        self.undo_button.setToolTip("Do not keep this sample")
+        self.undo_button = QPushButton(translate("SampleNotice", "Undo"), self)
+        self.undo_button.setToolTip(translate("SampleNotice", "Do not keep this sample"))
         self.undo_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.undo_button.clicked.connect(self._undo)
         layout.addWidget(self.undo_button)
@@ -44,7 +45,9 @@ class SampleNotice(QWidget):
     def show_kept(self, sample_id: int, label: str, detail: str = "") -> None:
         """Says that the sample ``sample_id`` of ``label`` was kept (replacing any earlier notice)."""
         self.sample_id = sample_id
-        self.label.setText(f"Kept as a sample of “{label}”" + (f" ({detail})" if detail else ""))
+        text = translate("SampleNotice", "Kept as a sample of “{label}”").format(label=label)
+        self.label.setText(text + (f" ({detail})" if detail else ""))
+
         self.undo_button.setEnabled(True)
         self.show()
         self._timer.start()

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QSize, Qt
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath, QPen, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
@@ -18,6 +18,7 @@ from core.errors import MojiyomiError
 from core.ink import Ink
 from core.samples import Sample, SampleInfo, SamplesDamagedError, SampleStore, default_path
 from desktop import errors
+from desktop.i18n import translate
 from desktop.label_prompt import confirm_label
 
 THUMB = 72
@@ -131,8 +132,10 @@ class SamplesWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.store = store
         self._model_labels = model_labels or (lambda: ())
-        self.setWindowTitle("mojiyomi — My samples")
+        self.setWindowTitle(translate("SamplesWindow", "My samples"))
         self.resize(760, 520)
+        for keys in (QKeySequence(Qt.Key.Key_Escape), QKeySequence("Ctrl+W")):
+            QShortcut(keys, self, self.close)
         self._undo: list[list[Sample]] = []
         self._until_is_today = True
         self.model = SampleModel(store)

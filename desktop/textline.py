@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidg
 
 from core.ink import Ink
 from core.recognizer import Candidate
+from desktop.i18n import translate
 
 
 @dataclass(frozen=True)
@@ -108,16 +109,16 @@ class TextLine(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Text:", self))
+        layout.addWidget(QLabel(translate("TextLine", "Text:"), self))
         self.edit = CharLineEdit(self)
-        self.edit.setPlaceholderText("Chosen characters appear here")
-        self.edit.setAccessibleName("Recognized text")
+        self.edit.setPlaceholderText(translate("TextLine", "Chosen characters appear here"))
+        self.edit.setAccessibleName(translate("TextLine", "Recognized text"))
         font = QFont()
         font.setPixelSize(24)  # large enough to read kanji
         self.edit.setFont(font)
         layout.addWidget(self.edit, 1)
-        copy = QPushButton("Copy", self)
-        copy.setToolTip("Copy the text (Ctrl+Shift+C)")
+        copy = QPushButton(translate("TextLine", "Copy"), self)
+        copy.setToolTip(translate("TextLine", "Copy the text (Ctrl+Shift+C)"))
         copy.clicked.connect(self.copy)
         layout.addWidget(copy)
         self._infos: list[CharInfo | None] = []

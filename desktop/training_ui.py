@@ -14,6 +14,7 @@ from core.errors import MojiyomiError
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop import errors
+from desktop.i18n import translate
 from desktop.label_prompt import confirm_label
 from desktop.sample_notice import SampleNotice
 from training.adapt import MIN_NEW_CLASS_SAMPLES
@@ -48,18 +49,18 @@ class TrainingController(QObject):
 
     def populate_training_menu(self, menu: QMenu) -> None:
         """Adds "Train new model…", "Fine-tune current model…" (on the user's samples) and "Jobs"."""
-        menu.addAction("&Train new model…").triggered.connect(self.train_new)
-        finetune = menu.addAction("&Fine-tune current model on my handwriting…")
-        finetune.setStatusTip("Adapt the current model to the samples kept from your corrections")
+        menu.addAction(translate("TrainingController", "&Train new model…")).triggered.connect(self.train_new)
+        finetune = menu.addAction(translate("TrainingController", "&Fine-tune current model on my handwriting…"))
+        finetune.setStatusTip(translate("TrainingController", "Adapt the current model to the samples kept from your corrections"))
         finetune.triggered.connect(self.finetune)
         menu.addSeparator()
-        menu.addAction("&Jobs").triggered.connect(self.show_jobs)
+        menu.addAction(translate("TrainingController", "&Jobs")).triggered.connect(self.show_jobs)
 
     def populate_samples_menu(self, menu: QMenu) -> None:
         """Adds "Type the right label…", "My samples…" and "Practice…"."""
-        menu.addAction("&Type the right label…").triggered.connect(self.type_label)
-        menu.addAction("&My samples…").triggered.connect(self.show_samples)
-        menu.addAction("&Practice…").triggered.connect(self.practice)
+        menu.addAction(translate("TrainingController", "&Type the right label…")).triggered.connect(self.type_label)
+        menu.addAction(translate("TrainingController", "&My samples…")).triggered.connect(self.show_samples)
+        menu.addAction(translate("TrainingController", "&Practice…")).triggered.connect(self.practice)
 
     # -- samples -----------------------------------------------------------------------------------
 
@@ -105,10 +106,11 @@ class TrainingController(QObject):
         try:
             gone = store.delete([sample_id])
         except MojiyomiError as exc:
-            errors.show_error(self.window, "Could not remove the sample", exc)
+            errors.show_error(self.window, translate("TrainingController", "Could not remove the sample"), exc)
             return
         if gone and not quiet:
-            self.window.status_message(f"The sample of “{gone[0].label}” was not kept.", 4000)
+            self.window.status_message(translate("TrainingController", "The sample of “{label}” was not kept.").format(
+                label=gone[0].label), 4000)
         self._sample_saved(sample_id)
 
     def _keep(self, ink: Ink, label: str, candidates: list[Candidate],
@@ -121,15 +123,17 @@ class TrainingController(QObject):
         try:
             sample_id = store.add(ink, label, bundle.name if bundle else "", [(c.label, c.score) for c in candidates])
         except MojiyomiError as exc:
-            errors.show_error(self.window, "Could not keep the sample", exc)
+            errors.show_error(self.window, translate("TrainingController", "Could not keep the sample"), exc)
             return None
         if bundle is not None and label not in bundle.labels:
             have = dict(store.labels()).get(label, 0)
-            note = f"a new class: {have} of the {MIN_NEW_CLASS_SAMPLES} samples a fine-tune needs to add it"
+            note = translate("TrainingController", "a new class: {have} of the {need} samples a fine-tune needs to "
+                             "add it").format(have=have, need=MIN_NEW_CLASS_SAMPLES)
         else:
-            note = f"{store.count()} in all"
+            note = translate("TrainingController", "{n} in all").format(n=store.count())
         if announce:
-            self.window.status_message(f"Kept your “{label}” as a sample ({note}).")
+            self.window.status_message(translate("TrainingController", "Kept your “{label}” as a sample ({note}).")
+                                       .format(label=label, note=note))
         self._sample_saved(sample_id)
         return sample_id, note
 
@@ -137,15 +141,15 @@ class TrainingController(QObject):
         """Labels what is on the canvas by hand (when no candidate is right)."""
         window = self.window
         if window.canvas.is_empty():
-            window.status_message("Write something first, then type what it is.")
+            window.status_message(translate("TrainingController", "Write something first, then type what it is."))
             return
-        text, ok = QInputDialog.getText(window, "Type the right label", "What did you write?")
+        text, ok = QInputDialog.getText(window, translate("TrainingController", "Type the right label"), translate("TrainingController", "What did you write?"))
         if not ok or not text.strip():
             return
         store, bundle = self.store(), window.current_bundle()
         counts = dict(store.labels()) if store is not None else {}
         label = confirm_label(window, text, bundle.labels if bundle else (), counts,
-                              bundle.title if bundle else "The model")
+                              bundle.title if bundle else translate("TrainingController", "The model"))
         if label is not None:
             self._keep(window.canvas.ink(), label, window.candidates.candidates())
             window.text.insert(label)
@@ -211,7 +215,7 @@ class TrainingController(QObject):
         bundle, store = self.window.current_bundle(), self.store()
         if bundle is None or store is None:
             if bundle is None:
-                self.window.status_message("Open a model first: there is no current model to fine-tune.")
+                self.window.status_message(translate("TrainingController", "Open a model first: there is no current model to fine-tune."))
             return
         labels = [label for label, n in store.labels() for _ in range(n)]
         dialog = FinetuneDialog(labels, bundle.labels, bundle.title, self.window)
@@ -226,10 +230,11 @@ class TrainingController(QObject):
         """True when TensorFlow and Keras (the ``train`` extra) are installed; else says how to add them."""
         missing = [name for name in TRAINING_MODULES if importlib.util.find_spec(name) is None]
         if missing:
-            QMessageBox.information(self.window, "Training is not installed",
-                                    "Training and fine-tuning need TensorFlow and Keras, which are not "
-                                    "installed with this copy of mojiyomi. To add them, run:\n\n"
-                                    "    pip install 'mojiyomi[train]'\n\nand start mojiyomi again.")
+            QMessageBox.information(self.window, translate("TrainingController", "Training is not installed"),
+                                    translate("TrainingController",
+                                              "Training and fine-tuning need TensorFlow and Keras, which are not "
+                                              "installed with this copy of mojiyomi. To add them, run:\n\n"
+                                              "    pip install 'mojiyomi[train]'\n\nand start mojiyomi again."))
             return False
         return True
 
@@ -273,7 +278,7 @@ class TrainingController(QObject):
     def cancel(self, job: Any) -> None:
         """Asks ``job`` to stop (it is terminated if it has not stopped within its grace period)."""
         job.cancel()
-        self.window.status_message("Cancelling the job… no model will be written or replaced.")
+        self.window.status_message(translate("TrainingController", "Cancelling the job… no model will be written or replaced."))
 
     def poll(self) -> None:
         """Collects new events of running jobs (called by a timer on the GUI thread; never blocks)."""
@@ -288,10 +293,11 @@ class TrainingController(QObject):
 
     def _ended(self, job: Any) -> None:
         if job.state == "failed":
-            title = "Fine-tuning failed" if job.spec.kind == "finetune" else "Training failed"
-            errors.show_error(self.window, title, f"{job.error}\n\nNo model was written or replaced.")
+            title = translate("TrainingController", "Fine-tuning failed") if job.spec.kind == "finetune" else translate("TrainingController", "Training failed")
+            errors.show_error(self.window, title, f"{job.error}\n\n"
+                              + translate("TrainingController", "No model was written or replaced."))
         elif job.state == "cancelled":
-            self.window.status_message(job.error or "The job was cancelled; no model was written or replaced.")
+            self.window.status_message(job.error or translate("TrainingController", "The job was cancelled; no model was written or replaced."))
         else:
             self.window.refresh_models()
             self._to_ask.append(job)
@@ -332,12 +338,14 @@ class TrainingController(QObject):
         if not running:
             return True
         # A spawned job dies with the app, so "keep training in the background" is not offered.
-        box = QMessageBox(QMessageBox.Icon.Question, "A job is running",
-                          f"{len(running)} training job(s) still running. Quitting cancels them; nothing "
-                          "half-trained is written and your models stay as they are.", parent=self.window)
+        box = QMessageBox(QMessageBox.Icon.Question, translate("TrainingController", "A job is running"),
+                          translate("TrainingController", "{n} training job(s) still running. Quitting cancels "
+                                    "them; nothing half-trained is written and your models stay as they are.")
+                          .format(n=len(running)), parent=self.window)
+
         box.setObjectName("confirmQuit")
-        quit_button = box.addButton("Cancel job and quit", QMessageBox.ButtonRole.DestructiveRole)
-        stay = box.addButton("Don't quit", QMessageBox.ButtonRole.RejectRole)
+        quit_button = box.addButton(translate("TrainingController", "Cancel job and quit"), QMessageBox.ButtonRole.DestructiveRole)
+        stay = box.addButton(translate("TrainingController", "Don't quit"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(stay)
         box.exec()
         return box.clickedButton() is quit_button

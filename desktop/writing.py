@@ -21,13 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMenu
 
 from core.decode import Layout, Reading
 from core.ink import Ink
 from core.recognizer import Candidate
+from desktop.i18n import translate
 from desktop.recognition import InkLine, Recognition, common_prefix
 from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, with_first
@@ -36,9 +37,9 @@ if TYPE_CHECKING:
     from desktop.main_window import MainWindow
 
 #: The writing modes, with their titles in the View menu.
-MODE_TITLES = {"single": "One character",
-               "horizontal": "Several characters, left to right",
-               "vertical": "Several characters, top to bottom"}
+MODE_TITLES = {"single": QT_TRANSLATE_NOOP("WritingController", "One character"),
+               "horizontal": QT_TRANSLATE_NOOP("WritingController", "Several characters, left to right"),
+               "vertical": QT_TRANSLATE_NOOP("WritingController", "Several characters, top to bottom")}
 #: Pauses after which a reading is inserted by itself (0: only on Insert or Enter), in ms.
 PAUSES_MS = (0, 800, 1200, 2000, 3000)
 #: QSettings keys.
@@ -124,21 +125,23 @@ class WritingController(QObject):
         modes = QActionGroup(self)
         self.mode_actions = modes
         for mode, title in MODE_TITLES.items():
-            action = menu.addAction(title)
+            action = menu.addAction(translate("WritingController", title))
             action.setCheckable(True)
             action.setChecked(mode == self.prefs.mode)
             action.setData(mode)
             action.triggered.connect(lambda _=False, m=mode: self.set_mode(m))
             modes.addAction(action)
-        self.lm_action = menu.addAction("Use the &language model")
+        self.lm_action = menu.addAction(translate("WritingController", "Use the &language model"))
         self.lm_action.setCheckable(True)
         self.lm_action.setChecked(self.prefs.use_lm)
-        self.lm_action.setStatusTip("Read several characters with the text around them (二月, not ニ月)")
+        self.lm_action.setStatusTip(translate("WritingController",
+                                              "Read several characters with the text around them (二月, not ニ月)"))
         self.lm_action.toggled.connect(self.set_use_lm)
-        pause = menu.addMenu("Insert after a &pause")
+        pause = menu.addMenu(translate("WritingController", "Insert after a &pause"))
         self.pause_actions = QActionGroup(self)
         for ms in PAUSES_MS:
-            action = pause.addAction("Off (Insert or Enter)" if ms == 0 else f"{ms / 1000:g} s without writing")
+            action = pause.addAction(translate("WritingController", "Off (Insert or Enter)") if ms == 0 else
+                                     translate("WritingController", "{s} s without writing").format(s=f"{ms / 1000:g}"))
             action.setCheckable(True)
             action.setChecked(ms == self.prefs.pause_ms)
             action.triggered.connect(lambda _=False, v=ms: self.set_pause(v))
@@ -179,9 +182,9 @@ class WritingController(QObject):
     def _apply_mode(self) -> None:
         self.window.canvas.set_guide("box" if not self.several else self.prefs.mode)
         self.window.reading_bar.setVisible(self.several)
-        self.window.candidates.empty_hint = ("Write a word or a phrase: its reading appears after every stroke."
+        self.window.candidates.empty_hint = (translate("WritingController", "Write a word or a phrase: its reading appears after every stroke.")
                                              if self.several else
-                                             "Write a character: candidates appear after every stroke.")
+                                             translate("WritingController", "Write a character: candidates appear after every stroke."))
 
     # -- reading the canvas ----------------------------------------------------------------------
 
@@ -249,9 +252,9 @@ class WritingController(QObject):
             if self._correcting is None:
                 panel.set_candidates([])
             return
-        position = f"character {self._selected + 1} of {len(self._labels)}"
-        panel.set_candidates(self.candidates_of(self._selected),
-                             f"Alternatives for {self._labels[self._selected]} ({position}). Enter inserts the text.")
+        panel.set_candidates(self.candidates_of(self._selected), translate(
+            "WritingController", "Alternatives for {label} (character {i} of {n}). Enter inserts the text.").format(
+                label=self._labels[self._selected], i=self._selected + 1, n=len(self._labels)))
 
     def _char_ink(self, index: int) -> Ink | None:
         if self._ink is None or self.reading is None:
@@ -315,7 +318,7 @@ class WritingController(QObject):
         self.window.text_line.insert_chars(infos)
         self.window.canvas.clear()
         self._show_reading(None)
-        self.window.status_message(f"Inserted {text}", 3000)
+        self.window.status_message(translate("WritingController", "Inserted {text}").format(text=text), 3000)
         write_e2e_report(self.window, None, 0.0)
         return True
 
@@ -331,14 +334,14 @@ class WritingController(QObject):
             return
         if found is None:
             self.end_correction()
-            self.window.status_message("That character was typed: there are no alternatives to show.", 3000)
+            self.window.status_message(translate("WritingController", "That character was typed: there are no alternatives to show."), 3000)
             return
         start, info = found
         self._correcting = start
         self.window.text_line.edit.digits_pick = True
         self.window.candidates.set_candidates(
-            info.candidates, f"Alternatives for {info.label} in the text: click one or press 1-9, 0 "
-                             "(Esc to type digits).")
+            info.candidates, translate("WritingController", "Alternatives for {label} in the text: click one or "
+                                       "press 1-9, 0 (Esc to type digits).").format(label=info.label))
 
     def correcting(self) -> int | None:
         """The index in the text line whose alternatives are shown (None: none)."""
@@ -366,5 +369,7 @@ class WritingController(QObject):
                                   info.original or info.label)
         line.replace_char(start, candidate.label, sample)
         self.end_correction()
-        self.window.status_message(f"Replaced {info.label} with {candidate.label}", 3000)
+        self.window.status_message(translate("WritingController", "Replaced {old} with {new}").format(
+            old=info.label, new=candidate.label), 3000)
+
         write_e2e_report(self.window, None, 0.0)

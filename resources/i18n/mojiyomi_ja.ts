@@ -1,0 +1,556 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ja_JP">
+<context>
+    <name>CandidatePanel</name>
+    <message>
+        <source>Candidate {i}: none</source>
+        <translation>候補 {i}: なし</translation>
+    </message>
+    <message>
+        <source>{label}  {code}  {score}  (key {key})</source>
+        <translation>{label}  {code}  {score}  (キー {key})</translation>
+    </message>
+    <message>
+        <source>Candidate {i}: {label}, {score}</source>
+        <translation>候補 {i}: {label}、{score}</translation>
+    </message>
+    <message>
+        <source>Write a character: candidates appear after every stroke.</source>
+        <translation>文字を書いてください。一画ごとに候補が表示されます。</translation>
+    </message>
+    <message>
+        <source>Click the right one (or press 1-9, 0).</source>
+        <translation>正しい文字をクリックしてください（1〜9、0 キーでも選べます）。</translation>
+    </message>
+</context>
+<context>
+    <name>InkCanvas</name>
+    <message>
+        <source>Writing canvas</source>
+        <translation>手書き入力欄</translation>
+    </message>
+</context>
+<context>
+    <name>JobsWindow</name>
+    <message>
+        <source>Jobs</source>
+        <translation>ジョブ</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Pictures and ink</source>
+        <extracomment>Picture files offered by File &gt; Open.</extracomment>
+        <translation>画像とインク</translation>
+    </message>
+    <message>
+        <source>All files</source>
+        <translation>すべてのファイル</translation>
+    </message>
+    <message>
+        <source>Show all candidates</source>
+        <translation>すべての候補を表示</translation>
+    </message>
+    <message>
+        <source>Show digits</source>
+        <translation>数字だけを表示</translation>
+    </message>
+    <message>
+        <source>Show kana</source>
+        <translation>かなだけを表示</translation>
+    </message>
+    <message>
+        <source>Show kanji</source>
+        <translation>漢字だけを表示</translation>
+    </message>
+    <message>
+        <source>Loading model…</source>
+        <extracomment>QSettings key of the model the user chose last.</extracomment>
+        <translation>モデルを読み込み中…</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Undo the last stroke (Ctrl+Z)</source>
+        <translation>最後の一画を取り消します (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>やり直す</translation>
+    </message>
+    <message>
+        <source>Redo (Ctrl+Shift+Z)</source>
+        <translation>取り消した一画をやり直します (Ctrl+Shift+Z)</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>消去</translation>
+    </message>
+    <message>
+        <source>Clear the canvas (Esc)</source>
+        <translation>手書き欄を消去します (Esc)</translation>
+    </message>
+    <message>
+        <source>Text copied</source>
+        <translation>テキストをコピーしました</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open picture or ink…</source>
+        <translation>画像またはインクを開く(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>編集(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo stroke</source>
+        <translation>一画取り消す(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo stroke</source>
+        <translation>一画やり直す(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Clear canvas</source>
+        <translation>手書き欄を消去(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Paste picture</source>
+        <translation>画像を貼り付け(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Copy &amp;text</source>
+        <translation>テキストをコピー(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Clear te&amp;xt</source>
+        <translation>テキストを消去(&amp;X)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>言語(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>モデル(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Samples</source>
+        <translation>サンプル(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Training</source>
+        <translation>学習(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>ヘルプ(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About mojiyomi</source>
+        <translation>mojiyomi について(&amp;A)</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>システムの言語</translation>
+    </message>
+    <message>
+        <source>The new language applies when mojiyomi starts again.</source>
+        <translation>新しい言語は mojiyomi の次回起動時に反映されます。</translation>
+    </message>
+    <message>
+        <source>Loading {name}…</source>
+        <translation>{name} を読み込み中…</translation>
+    </message>
+    <message>
+        <source>No models installed</source>
+        <translation>インストールされたモデルはありません</translation>
+    </message>
+    <message>
+        <source>Open model &amp;folder…</source>
+        <translation>モデルのフォルダを開く(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh list</source>
+        <translation>一覧を更新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Open a model bundle folder</source>
+        <translation>モデルバンドルのフォルダを開く</translation>
+    </message>
+    <message>
+        <source>Model: {title}</source>
+        <translation>モデル: {title}</translation>
+    </message>
+    <message>
+        <source>{title} ready ({ms} ms to load)</source>
+        <translation>{title} の準備ができました（読み込み {ms} ms）</translation>
+    </message>
+    <message>
+        <source>Still using {title}.</source>
+        <translation>引き続き {title} を使います。</translation>
+    </message>
+    <message>
+        <source>Starting with the default model ({name}) instead.</source>
+        <translation>代わりに既定のモデル ({name}) で起動します。</translation>
+    </message>
+    <message>
+        <source>No model is installed: train one (Training menu) or open a bundle folder (Model menu).</source>
+        <translation>モデルがインストールされていません。学習するか（「学習」メニュー）、バンドルのフォルダを開いてください（「モデル」メニュー）。</translation>
+    </message>
+    <message>
+        <source>No model is loaded: choose one in the Model menu.</source>
+        <translation>モデルが読み込まれていません。「モデル」メニューから選んでください。</translation>
+    </message>
+    <message>
+        <source>No model</source>
+        <translation>モデルなし</translation>
+    </message>
+    <message>
+        <source>Could not open the model</source>
+        <translation>モデルを開けませんでした</translation>
+    </message>
+    <message>
+        <source>Last recognition: {total} ms from the request to the candidates (reading, preprocessing and model: {model} ms)</source>
+        <translation>前回の認識: 要求から候補表示まで {total} ms（読み取り・前処理・モデル: {model} ms）</translation>
+    </message>
+    <message>
+        <source>Read {n} characters from the picture: {text}</source>
+        <translation>画像から {n} 文字を読み取りました: {text}</translation>
+    </message>
+    <message>
+        <source>Could not recognize the writing</source>
+        <translation>手書きを認識できませんでした</translation>
+    </message>
+    <message>
+        <source>Could not recognize the picture</source>
+        <translation>画像を認識できませんでした</translation>
+    </message>
+    <message>
+        <source>Could not recognize {name}</source>
+        <translation>{name} を認識できませんでした</translation>
+    </message>
+    <message>
+        <source>Open pictures or ink</source>
+        <translation>画像またはインクを開く</translation>
+    </message>
+    <message>
+        <source>Could not open {name}</source>
+        <translation>{name} を開けませんでした</translation>
+    </message>
+    <message>
+        <source>Could not paste the picture</source>
+        <translation>画像を貼り付けられませんでした</translation>
+    </message>
+    <message>
+        <source>Nothing to paste</source>
+        <translation>貼り付けるものがありません</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no picture. Copy a picture of handwriting (or an image file) first.</source>
+        <translation>クリップボードに画像がありません。先に手書きの画像（または画像ファイル）をコピーしてください。</translation>
+    </message>
+    <message>
+        <source>Could not read the dropped picture</source>
+        <translation>ドロップされた画像を読み込めませんでした</translation>
+    </message>
+    <message>
+        <source>About mojiyomi</source>
+        <translation>mojiyomi について</translation>
+    </message>
+    <message>
+        <source>handwriting recognition for Japanese and digits.</source>
+        <translation>日本語と数字の手書き文字認識。</translation>
+    </message>
+    <message>
+        <source>Write on the canvas, open a picture, or train your own model.</source>
+        <translation>手書き欄に書く、画像を開く、自分のモデルを学習する、などができます。</translation>
+    </message>
+    <message>
+        <source>Model: {title} ({name} {version}, {n} classes)</source>
+        <translation>モデル: {title}（{name} {version}、{n} クラス）</translation>
+    </message>
+    <message>
+        <source>Trained on {hardware} in {time}.</source>
+        <translation>{hardware} で {time} かけて学習。</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分</translation>
+    </message>
+    <message>
+        <source>Not available in this installation</source>
+        <translation>このインストールでは使えません</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingBar</name>
+    <message>
+        <source>Insert</source>
+        <translation>挿入</translation>
+    </message>
+    <message>
+        <source>Append the reading to the text and clear the canvas (Enter)</source>
+        <translation>読み取った文字をテキストに追加し、手書き欄を消去します (Enter)</translation>
+    </message>
+    <message>
+        <source>Character {i} of the reading: {label}</source>
+        <translation>読み取り結果の {i} 文字目: {label}</translation>
+    </message>
+</context>
+<context>
+    <name>SampleNotice</name>
+    <message>
+        <source>Undo</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Do not keep this sample</source>
+        <translation>このサンプルを保存しません</translation>
+    </message>
+    <message>
+        <source>Kept as a sample of “{label}”</source>
+        <translation>「{label}」のサンプルとして保存しました</translation>
+    </message>
+</context>
+<context>
+    <name>SamplesWindow</name>
+    <message>
+        <source>My samples</source>
+        <extracomment>Thumbnails kept drawn; the view asks only for the visible ones, so this bounds memory (about 20 kB each) without redrawing while scrolling back and forth. Thumbnails read from the database at once.</extracomment>
+        <translation>マイサンプル</translation>
+    </message>
+</context>
+<context>
+    <name>TextLine</name>
+    <message>
+        <source>Text:</source>
+        <translation>テキスト:</translation>
+    </message>
+    <message>
+        <source>Chosen characters appear here</source>
+        <translation>選んだ文字がここに表示されます</translation>
+    </message>
+    <message>
+        <source>Recognized text</source>
+        <translation>認識したテキスト</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>コピー</translation>
+    </message>
+    <message>
+        <source>Copy the text (Ctrl+Shift+C)</source>
+        <translation>テキストをコピーします (Ctrl+Shift+C)</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingController</name>
+    <message>
+        <source>&amp;Train new model…</source>
+        <extracomment>Modules of the optional ``train`` extra that training jobs need. How often running jobs are polled (ms); polling never blocks.</extracomment>
+        <translation>新しいモデルを学習(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Fine-tune current model on my handwriting…</source>
+        <translation>今のモデルを自分の筆跡に合わせる(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Adapt the current model to the samples kept from your corrections</source>
+        <translation>訂正して保存したサンプルに合わせて、今のモデルを調整します</translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>ジョブ(&amp;J)</translation>
+    </message>
+    <message>
+        <source>&amp;Type the right label…</source>
+        <translation>正しい文字を入力(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;My samples…</source>
+        <translation>マイサンプル(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>&amp;Practice…</source>
+        <translation>練習(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Could not remove the sample</source>
+        <translation>サンプルを削除できませんでした</translation>
+    </message>
+    <message>
+        <source>The sample of “{label}” was not kept.</source>
+        <translation>「{label}」のサンプルは保存しませんでした。</translation>
+    </message>
+    <message>
+        <source>Could not keep the sample</source>
+        <translation>サンプルを保存できませんでした</translation>
+    </message>
+    <message>
+        <source>a new class: {have} of the {need} samples a fine-tune needs to add it</source>
+        <translation>新しいクラス: 追加学習に必要な {need} 個のうち {have} 個</translation>
+    </message>
+    <message>
+        <source>{n} in all</source>
+        <translation>合計 {n} 個</translation>
+    </message>
+    <message>
+        <source>Kept your “{label}” as a sample ({note}).</source>
+        <translation>「{label}」をサンプルとして保存しました（{note}）。</translation>
+    </message>
+    <message>
+        <source>Write something first, then type what it is.</source>
+        <translation>先に文字を書いてから、その文字を入力してください。</translation>
+    </message>
+    <message>
+        <source>Type the right label</source>
+        <translation>正しい文字を入力</translation>
+    </message>
+    <message>
+        <source>What did you write?</source>
+        <translation>何を書きましたか？</translation>
+    </message>
+    <message>
+        <source>The model</source>
+        <translation>モデル</translation>
+    </message>
+    <message>
+        <source>Open a model first: there is no current model to fine-tune.</source>
+        <translation>先にモデルを開いてください。調整するモデルがありません。</translation>
+    </message>
+    <message>
+        <source>Training is not installed</source>
+        <translation>学習機能がインストールされていません</translation>
+    </message>
+    <message>
+        <source>Training and fine-tuning need TensorFlow and Keras, which are not installed with this copy of mojiyomi. To add them, run:
+
+    pip install &apos;mojiyomi[train]&apos;
+
+and start mojiyomi again.</source>
+        <translation>学習と調整には TensorFlow と Keras が必要ですが、この mojiyomi にはインストールされていません。追加するには次を実行してから:
+
+    pip install &apos;mojiyomi[train]&apos;
+
+mojiyomi を起動し直してください。</translation>
+    </message>
+    <message>
+        <source>Cancelling the job… no model will be written or replaced.</source>
+        <translation>ジョブを中止しています… モデルの書き込みや置き換えは行いません。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning failed</source>
+        <translation>調整に失敗しました</translation>
+    </message>
+    <message>
+        <source>Training failed</source>
+        <translation>学習に失敗しました</translation>
+    </message>
+    <message>
+        <source>No model was written or replaced.</source>
+        <translation>モデルの書き込みや置き換えは行っていません。</translation>
+    </message>
+    <message>
+        <source>The job was cancelled; no model was written or replaced.</source>
+        <translation>ジョブを中止しました。モデルの書き込みや置き換えは行っていません。</translation>
+    </message>
+    <message>
+        <source>A job is running</source>
+        <translation>ジョブを実行中です</translation>
+    </message>
+    <message>
+        <source>{n} training job(s) still running. Quitting cancels them; nothing half-trained is written and your models stay as they are.</source>
+        <translation>学習ジョブが {n} 件実行中です。終了するとジョブは中止されます。学習途中のモデルは書き込まれず、今あるモデルはそのまま残ります。</translation>
+    </message>
+    <message>
+        <source>Cancel job and quit</source>
+        <translation>ジョブを中止して終了</translation>
+    </message>
+    <message>
+        <source>Don&apos;t quit</source>
+        <translation>終了しない</translation>
+    </message>
+</context>
+<context>
+    <name>WritingController</name>
+    <message>
+        <source>One character</source>
+        <extracomment>The writing modes, with their titles in the View menu.</extracomment>
+        <translation>1 文字ずつ</translation>
+    </message>
+    <message>
+        <source>Several characters, left to right</source>
+        <translation>複数の文字（横書き）</translation>
+    </message>
+    <message>
+        <source>Several characters, top to bottom</source>
+        <translation>複数の文字（縦書き）</translation>
+    </message>
+    <message>
+        <source>Use the &amp;language model</source>
+        <extracomment>Pauses after which a reading is inserted by itself (0: only on Insert or Enter), in ms. QSettings keys.</extracomment>
+        <translation>言語モデルを使う(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Read several characters with the text around them (二月, not ニ月)</source>
+        <translation>前後の文字も手がかりにして複数の文字を読み取ります（ニ月ではなく二月）</translation>
+    </message>
+    <message>
+        <source>Insert after a &amp;pause</source>
+        <translation>手を止めたら挿入(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Off (Insert or Enter)</source>
+        <translation>オフ（挿入ボタンか Enter）</translation>
+    </message>
+    <message>
+        <source>{s} s without writing</source>
+        <translation>{s} 秒書かなかったら</translation>
+    </message>
+    <message>
+        <source>Write a word or a phrase: its reading appears after every stroke.</source>
+        <translation>単語や語句を書いてください。一画ごとに読み取り結果が表示されます。</translation>
+    </message>
+    <message>
+        <source>Write a character: candidates appear after every stroke.</source>
+        <translation>文字を書いてください。一画ごとに候補が表示されます。</translation>
+    </message>
+    <message>
+        <source>Alternatives for {label} (character {i} of {n}). Enter inserts the text.</source>
+        <translation>{label} の別の候補（{n} 文字中 {i} 文字目）。Enter でテキストに挿入します。</translation>
+    </message>
+    <message>
+        <source>Inserted {text}</source>
+        <translation>{text} を挿入しました</translation>
+    </message>
+    <message>
+        <source>That character was typed: there are no alternatives to show.</source>
+        <translation>その文字はキーボードで入力されたため、別の候補はありません。</translation>
+    </message>
+    <message>
+        <source>Alternatives for {label} in the text: click one or press 1-9, 0 (Esc to type digits).</source>
+        <translation>テキスト中の {label} の別の候補: クリックするか 1〜9、0 キーで選んでください（数字を入力するには Esc）。</translation>
+    </message>
+    <message>
+        <source>Replaced {old} with {new}</source>
+        <translation>{old} を {new} に置き換えました</translation>
+    </message>
+</context>
+</TS>
