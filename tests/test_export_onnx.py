@@ -138,3 +138,18 @@ def test_tfjs_never_replaces_a_folder_of_the_user(tiny: tuple, monkeypatch: pyte
     with pytest.raises(BundleError, match="not an earlier"):
         export_bundle(tiny[0], "tfjs", tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+
+
+TOMOE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tomoe" / "all.tdic"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["onnx", "tflite-float32"])
+def test_japanese_exports_agree_with_keras_on_1000_tomoe_samples(fmt: str, tmp_path: Path) -> None:
+    if not TOMOE.is_file():
+        pytest.skip(f"Tomoe is not at {TOMOE}")
+    # A fifth of what is read calibrates (int8 only) and stays out of the check: 1,260 read, over 1,000 checked.
+    _, check = export_bundle(resolve_model("japanese"), fmt, tmp_path / f"ja.{fmt}", str(TOMOE), limit=1260)
+    assert check is not None and check.n >= 1000
+    assert check.agreement == 1.0, check.summary()
+    assert fmt != "onnx" or (check.max_prob_diff is not None and check.max_prob_diff <= 1e-4), check.summary()
