@@ -22,9 +22,12 @@ class CandidateButton(QPushButton):
     def __init__(self, rank: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rank = rank
+        #: The key that chooses this candidate, drawn in the button's corner.
+        self.key = "0" if rank == 9 else str(rank + 1)
+
         self.candidate: Candidate | None = None
-        self.setMinimumSize(76, 88)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumSize(56, 64)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.set_candidate(None)
 
@@ -52,7 +55,8 @@ class CandidateButton(QPushButton):
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         area = self.rect().adjusted(4, 4, -4, -4)
         big = QFont(self.font())
-        big.setPixelSize(max(18, min(40, int(area.height() * 0.55))))
+        per_char = int(area.width() * 0.7 / max(1, len(self.candidate.label)))
+        big.setPixelSize(max(14, min(96, int(area.height() * 0.5), per_char)))
         big.setBold(self.rank == 0)
         painter.setFont(big)
         painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
@@ -64,6 +68,7 @@ class CandidateButton(QPushButton):
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
         prob_box = area.adjusted(0, area.height() - int(area.height() * 0.3), 0, 0)
         painter.drawText(prob_box, Qt.AlignmentFlag.AlignCenter, _percent(self.candidate.score))
+        painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self.key)
         painter.end()
 
 
@@ -94,8 +99,7 @@ class CandidatePanel(QWidget):
             button.clicked.connect(lambda _=False, r=rank: self.choose(r))
             grid.addWidget(button, rank // _COLUMNS, rank % _COLUMNS)
             self.buttons.append(button)
-        layout.addLayout(grid)
-        layout.addStretch(1)
+        layout.addLayout(grid, 1)  # the buttons grow with the window
 
     def set_candidates(self, candidates: Sequence[Candidate], hint: str | None = None) -> None:
         """Shows ``candidates`` (best first); fewer than ten leave the rest empty.

@@ -44,7 +44,10 @@ def filter_titles() -> dict[str, str]:
     return {name: titles.get(name, name) for name in FILTER_TITLES}
 
 
+#: The smallest window in which the canvas and all ten candidates stay legible.
+MINIMUM_SIZE = (480, 320)
 #: QSettings key of the model the user chose last.
+
 MODEL_SETTING = "model/chosen"
 
 
@@ -72,6 +75,8 @@ class MainWindow(QMainWindow):
         self._shown_ink: Ink | None = None
         self._loading: str | None = None
         self._fallback: str | None = None
+        self._choice: str | None = None
+        self.setMinimumSize(MINIMUM_SIZE[0], MINIMUM_SIZE[1])
         self.service = RecognitionService(self)
         self._build_central()
         self.writing = WritingController(self)
@@ -235,8 +240,11 @@ class MainWindow(QMainWindow):
             self.choose_model(folder)
 
     def choose_model(self, name_or_path: str) -> None:
-        """The user's choice of model: loaded now, and opened again at the next start."""
-        QSettings().setValue(MODEL_SETTING, str(name_or_path))
+        """The user's choice of model: loaded now, and opened again at the next start once it loaded.
+
+        A bundle that fails to load is never remembered (it would fail again at every start).
+        """
+        self._choice = str(name_or_path)
         self.switch_model(name_or_path)
 
     @staticmethod
@@ -248,6 +256,9 @@ class MainWindow(QMainWindow):
     @Slot(object, float)
     def _on_model_loaded(self, bundle: ModelBundle, ms: float) -> None:
         self._loading = None
+        if self._choice is not None:
+            QSettings().setValue(MODEL_SETTING, self._choice)
+            self._choice = None
         self._model_label.setText(translate("MainWindow", "Model: {title}").format(title=bundle.title))
         self.refresh_models()
         self.statusBar().showMessage(translate("MainWindow", "{title} ready ({ms} ms to load)").format(
@@ -259,6 +270,7 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _on_model_failed(self, target: str, message: str) -> None:
         self._loading = None
+        self._choice = None
         current = self.current_bundle()
         fallback, self._fallback = self._fallback, None
         if current is not None:

@@ -383,7 +383,7 @@ def check_samples(inks: Sequence[Ink], refused: Sequence[str] = ()) -> list[Ink]
         left_out = (f" (the samples of {' '.join(refused[:12])} were left out: a new class needs at least "
                     f"{MIN_NEW_CLASS_SAMPLES} samples)" if refused else "")
         raise DatasetError(f"A fine-tune needs at least {MIN_SAMPLES} labelled samples; there are {len(usable)}"
-                           f"{left_out}. Write {MIN_SAMPLES - len(usable)} more (Training > Practice helps).")
+                           f"{left_out}. Write {MIN_SAMPLES - len(usable)} more (Samples > Practice helps).")
     return usable
 
 

@@ -1,0 +1,74 @@
+"""Defects from issue 14: remembered models, settings place, window size, candidate keys."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from core.recognizer import Candidate
+from desktop.main_window import MODEL_SETTING, MainWindow
+
+pytestmark = pytest.mark.usefixtures("settings_in_tmp")
+
+
+def _window(qtbot: QtBot, model: Path) -> MainWindow:
+    window = MainWindow(str(model))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=15000)
+    return window
+
+
+def test_a_broken_bundle_is_never_remembered(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,
+                                             shown_errors: list[str]) -> None:
+    window = _window(qtbot, tiny_bundle)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "metadata.json").write_text("{not json")
+    with qtbot.waitSignal(window.service.modelFailed, timeout=10000):
+        window.choose_model(str(broken))
+    assert QSettings().value(MODEL_SETTING) is None
+    assert window.current_bundle() is not None
+    with qtbot.waitSignal(window.service.modelLoaded, timeout=10000):
+        window.choose_model(str(tiny_bundle))
+    assert QSettings().value(MODEL_SETTING) == str(tiny_bundle)
+
+
+def test_settings_live_in_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.app import place_settings
+
+    monkeypatch.setenv("MOJIYOMI_DATA_DIR", str(tmp_path / "data"))
+    place_settings()
+    assert Path(QSettings().fileName()).is_relative_to((tmp_path / "data").resolve())
+    # QFileDialog keeps its history as organization "QtProject", user scope.
+    qt_own = QSettings(QSettings.Scope.UserScope, "QtProject")
+    assert Path(qt_own.fileName()).is_relative_to((tmp_path / "data").resolve())
+    assert not str(QSettings().fileName()).startswith(os.path.expanduser("~/.config"))
+
+
+def test_minimum_size_keeps_candidates_legible(qtbot: QtBot, tiny_bundle: Path) -> None:
+    window = _window(qtbot, tiny_bundle)
+    window.show()
+    window.resize(200, 150)
+    qtbot.wait(50)
+    assert window.width() >= 480 and window.height() >= 320
+    small = window.candidates.buttons[0].height()
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.candidates.buttons[0].height() > small + 40, timeout=2000)
+
+
+def test_candidate_buttons_show_their_key(qtbot: QtBot) -> None:
+    from desktop.candidates import CandidatePanel
+
+    panel = CandidatePanel()
+    qtbot.addWidget(panel)
+    panel.set_candidates([Candidate(str(i), 0.1) for i in range(10)])
+    assert [b.key for b in panel.buttons] == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]
+
+
+def test_finetune_message_points_to_samples_menu() -> None:
+    source = (Path(__file__).resolve().parent.parent / "training" / "adapt.py").read_text()
+    assert "Training > Practice" not in source and "Samples > Practice" in source
