@@ -47,6 +47,7 @@ class InkCanvas(QWidget):
         self.setAccessibleName(translate("InkCanvas", "Writing canvas"))
         self._strokes: list[np.ndarray] = []
         self._redo: list[np.ndarray] = []
+        self._erased: list[np.ndarray] = []  # what the user's last clear removed, for undo
         self._current: list[list[float]] | None = None
         self._t0: float | None = None
         self._size = (float(self.width()), float(self.height()))
@@ -92,12 +93,14 @@ class InkCanvas(QWidget):
         """Shows ``ink`` scaled to fit the canvas (the undo history restarts)."""
         self._strokes = [s.copy() for s in _fit(ink, self.width(), self.height()).strokes]
         self._redo.clear()
+        self._erased = []
         self._size = (float(self.width()), float(self.height()))
         self._changed()
 
     def clear(self) -> None:
         """Removes every stroke (one undo brings none back: clear is for a new character)."""
         self._current = None
+        self._erased = []
         if not self._strokes and not self._redo:
             return
         self._strokes.clear()
@@ -105,10 +108,21 @@ class InkCanvas(QWidget):
         self._t0 = None
         self._changed()
 
+    def erase(self) -> None:
+        """The user's clear (Esc, the Clear button): every stroke goes, and one undo brings them back."""
+        if not self._strokes:
+            return
+        erased = list(self._strokes)
+        self.clear()
+        self._erased = erased
+
     def undo(self) -> None:
-        """Removes the last stroke."""
+        """Removes the last stroke, or brings back what ``erase`` removed."""
         if self._strokes:
             self._redo.append(self._strokes.pop())
+            self._changed()
+        elif self._erased:
+            self._strokes, self._erased = self._erased, []
             self._changed()
 
     def redo(self) -> None:
@@ -118,7 +132,7 @@ class InkCanvas(QWidget):
             self._changed()
 
     def can_undo(self) -> bool:
-        return bool(self._strokes)
+        return bool(self._strokes or self._erased)
 
     def can_redo(self) -> bool:
         return bool(self._redo)
@@ -155,6 +169,7 @@ class InkCanvas(QWidget):
         self._current = None
         self._strokes.append(stroke)
         self._redo.clear()
+        self._erased = []
         self.update()
         ink = self.ink()
         self.inkChanged.emit(ink)
@@ -198,8 +213,9 @@ class InkCanvas(QWidget):
             return self.redo
         plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
         if plain and event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Delete) and not self.is_empty():
-            return self.clear
+            return self.erase
         return None
+
 
     def tabletEvent(self, event: QTabletEvent) -> None:
         pressure = float(event.pressure())

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
                                QWidget)
 
 from core.bundle import ModelBundle, default_model_name, list_bundles
-from core.charclass import FILTER_TITLES
+from core.charclass import FILTER_TITLES, label_filter
+
 from core.ink import Ink
 from core.paths import user_models_dir
 from core.recognizer import Candidate
@@ -76,12 +77,16 @@ class MainWindow(QMainWindow):
         self._loading: str | None = None
         self._fallback: str | None = None
         self._choice: str | None = None
+        self._picture_message: str | None = None
         self.setMinimumSize(MINIMUM_SIZE[0], MINIMUM_SIZE[1])
         self.service = RecognitionService(self)
         self._build_central()
         self.writing = WritingController(self)
         self._build_menus()
         self._time_label = QLabel("")
+        self._filter_label = QLabel("")
+        self._filter_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self._filter_label)
         self._model_label = QLabel(translate("MainWindow", "Loading model…"))
         self.statusBar().addPermanentWidget(self._time_label)
         self.statusBar().addPermanentWidget(self._model_label)
@@ -110,9 +115,11 @@ class MainWindow(QMainWindow):
         self.canvas.inkChanged.connect(self._on_ink_changed)
         left.addWidget(self.canvas, 1)
         buttons = QHBoxLayout()
-        for text, slot, tip in ((translate("MainWindow", "Undo"), self.canvas.undo, translate("MainWindow", "Undo the last stroke (Ctrl+Z)")),
-                                (translate("MainWindow", "Redo"), self.canvas.redo, translate("MainWindow", "Redo (Ctrl+Shift+Z)")),
-                                (translate("MainWindow", "Clear"), self.canvas.clear, translate("MainWindow", "Clear the canvas (Esc)"))):
+        for text, slot, tip in (
+                (translate("MainWindow", "Undo"), self.canvas.undo, translate("MainWindow", "Undo the last stroke (Ctrl+Z)")),
+                (translate("MainWindow", "Redo"), self.canvas.redo, translate("MainWindow", "Redo (Ctrl+Shift+Z)")),
+                (translate("MainWindow", "Clear"), self.canvas.erase,
+                 translate("MainWindow", "Clear the canvas (Esc; Ctrl+Z brings it back)"))):
             button = QPushButton(text, central)
             button.setToolTip(tip)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -141,9 +148,12 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self._add(file, translate("MainWindow", "&Quit"), self.close, QKeySequence("Ctrl+Q"))
         edit = bar.addMenu(translate("MainWindow", "&Edit"))
-        self.undo_action = self._add(edit, translate("MainWindow", "&Undo stroke"), self.canvas.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._add(edit, translate("MainWindow", "&Redo stroke"), self.canvas.redo, QKeySequence.StandardKey.Redo)
-        clear = self._add(edit, translate("MainWindow", "&Clear canvas"), self.canvas.clear, QKeySequence(Qt.Key.Key_Escape))
+        self.undo_action = self._add(edit, translate("MainWindow", "&Undo stroke"), self.canvas.undo,
+                                     QKeySequence.StandardKey.Undo)
+        self.redo_action = self._add(edit, translate("MainWindow", "&Redo stroke"), self.canvas.redo,
+                                     QKeySequence.StandardKey.Redo)
+        clear = self._add(edit, translate("MainWindow", "&Clear canvas"), self.canvas.erase,
+                          QKeySequence(Qt.Key.Key_Escape))
         clear.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Key.Key_Delete)])
         edit.addSeparator()
         self._add(edit, translate("MainWindow", "&Paste picture"), self.paste, QKeySequence.StandardKey.Paste)
@@ -264,6 +274,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(translate("MainWindow", "{title} ready ({ms} ms to load)").format(
             title=bundle.title, ms=f"{ms:.0f}"), 5000)
         self.modelChanged.emit(bundle)
+        self._show_filter()
         write_e2e_report(self, None, 0.0)
         self.recognize_canvas()
 
@@ -295,7 +306,27 @@ class MainWindow(QMainWindow):
         self._filter = name
         for action in self.filter_actions.actions():
             action.setChecked(action.data() == name)
+        self._show_filter()
         self.recognize_canvas()
+
+    def filter_note(self) -> str | None:
+        """Says so when the View filter leaves none of the current model's characters (None when it fits)."""
+        allowed, bundle = label_filter(self._filter), self.current_bundle()
+        if allowed is None or bundle is None or any(allowed(label) for label in bundle.labels):
+            return None
+        return translate("MainWindow", "“{filter}” matches none of this model's characters, so no candidates "
+                         "appear. Choose View > Show all candidates.").format(filter=filter_titles()[self._filter])
+
+    def _show_filter(self) -> None:
+        """The status bar says which filter is on, and the candidate area says when it matches nothing."""
+        on = self._filter != "all"
+        self._filter_label.setText(filter_titles()[self._filter] if on else "")
+        self._filter_label.setVisible(on)
+        note = self.filter_note()
+        if note is not None:
+            self.candidates.set_candidates([], note)
+        elif not self.candidates.candidates():
+            self.candidates.set_candidates([])
 
     def recognize_canvas(self) -> None:
         """Asks again for what is on the canvas (after a change of model, filter or writing mode)."""
@@ -307,6 +338,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(self.canvas.can_undo())
         self.redo_action.setEnabled(self.canvas.can_redo())
         self.writing.ink_changed(ink)
+        self._clear_picture_message()
         if ink.is_empty:
             self._requested_at.clear()
             self._shown_ink = None
@@ -317,6 +349,12 @@ class MainWindow(QMainWindow):
             self.status_message(translate("MainWindow", "No model is loaded: choose one in the Model menu."))
             return
         self._request(self.writing.item(ink))
+
+    def _clear_picture_message(self) -> None:
+        """Takes down "Read 5 characters from the picture" once something else is read or written."""
+        if self._picture_message and self.statusBar().currentMessage() == self._picture_message:
+            self.statusBar().clearMessage()
+        self._picture_message = None
 
     def _request(self, item: Any) -> int:
         request = self.service.request(item, self._filter)
@@ -332,7 +370,7 @@ class MainWindow(QMainWindow):
         if result.reading is not None:
             self.writing.show(result)
         else:
-            self.candidates.set_candidates(result.candidates)  # for a picture: its first character's
+            self.candidates.set_candidates(result.candidates, None if result.candidates else self.filter_note())
         total = (time.perf_counter() - started) * 1000.0 if started else result.ms
         self._time_label.setText(f"{total:.1f} ms")
         self._time_label.setToolTip(translate(
@@ -340,9 +378,13 @@ class MainWindow(QMainWindow):
             "(reading, preprocessing and model: {model} ms)").format(total=f"{total:.1f}", model=f"{result.ms:.1f}"))
         if len(result.characters) > 1 and result.reading is None:
             self.text_line.insert_chars([CharInfo(c[0].label, c, None, c[0].label) for c in result.characters if c])
-            self.status_message(translate("MainWindow", "Read {n} characters from the picture: {text}").format(
-                n=len(result.characters), text=result.text), 8000)
+            self._picture_message = translate("MainWindow", "Read {n} characters from the picture: {text}").format(
+                n=len(result.characters), text=result.text)
+            self.status_message(self._picture_message, 8000)
+        elif result.source != "ink" or result.candidates:
+            self._clear_picture_message()
         self.candidatesShown.emit(result, total)
+
         write_e2e_report(self, result, total)
 
     @Slot(int, str, str)

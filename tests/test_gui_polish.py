@@ -72,3 +72,83 @@ def test_candidate_buttons_show_their_key(qtbot: QtBot) -> None:
 def test_finetune_message_points_to_samples_menu() -> None:
     source = (Path(__file__).resolve().parent.parent / "training" / "adapt.py").read_text()
     assert "Training > Practice" not in source and "Samples > Practice" in source
+
+
+def test_esc_clears_and_undo_brings_the_writing_back(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from desktop.canvas import InkCanvas
+    from tests.guihelpers import write_digit
+
+    canvas = InkCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 300)
+    write_digit(canvas, "4")
+    write_digit(canvas, "1")
+    strokes = len(canvas.ink().strokes)
+    assert strokes >= 2
+    QTest.keyClick(canvas, Qt.Key.Key_Escape)
+    assert canvas.is_empty() and canvas.can_undo()
+    canvas.undo()
+    assert len(canvas.ink().strokes) == strokes
+    canvas.clear()  # after a choice: a new character, nothing to bring back
+    assert not canvas.can_undo()
+
+
+def test_tabbing_into_the_text_line_keeps_the_text(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from desktop.textline import TextLine
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    first, line = QLineEdit(host), TextLine(host)
+    layout.addWidget(first)
+    layout.addWidget(line)
+    line.edit.setText("日本語")
+    host.show()
+    host.activateWindow()
+    qtbot.waitUntil(host.isActiveWindow, timeout=2000)
+    first.setFocus()
+    QTest.keyClick(first, Qt.Key.Key_Tab)
+    qtbot.waitUntil(line.edit.hasFocus, timeout=2000)
+    assert not line.edit.hasSelectedText()
+    QTest.keyClicks(line.edit, "x")
+    assert line.edit.text() == "日本語x"
+
+
+def test_a_filter_that_matches_none_of_the_model_says_so(qtbot: QtBot, tiny_bundle: Path) -> None:
+    window = _window(qtbot, tiny_bundle)
+    window.show()
+    window.set_filter("kana")
+    assert "View" in window.candidates.hint() and "kana" in window.candidates.hint()
+    assert window._filter_label.isVisible()
+    window.set_filter("digits")
+    assert window.filter_note() is None
+    window.set_filter("all")
+    assert not window._filter_label.isVisible()
+
+
+def test_picture_message_goes_when_writing_starts(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from tests.guihelpers import write_digit
+
+    picture = np.full((120, 480), 255, np.uint8)
+    for i in range(4):
+        cv2.rectangle(picture, (30 + 110 * i, 20), (60 + 110 * i, 100), 0, -1)
+    path = tmp_path / "four.png"
+    cv2.imwrite(str(path), picture)
+    window = _window(qtbot, tiny_bundle)
+    window.show()
+    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+        window.open_files([str(path)])
+    assert window.statusBar().currentMessage().startswith("Read 4 characters")
+    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+        write_digit(window.canvas, "1")
+    assert "Read 4" not in window.statusBar().currentMessage()

@@ -5,6 +5,7 @@
     <name>CandidatePanel</name>
     <message>
         <source>Candidate {i}: none</source>
+        <extracomment>The key that chooses this candidate, drawn in the button&apos;s corner.</extracomment>
         <translation>候補 {i}: なし</translation>
     </message>
     <message>
@@ -67,7 +68,7 @@
     </message>
     <message>
         <source>Loading model…</source>
-        <extracomment>QSettings key of the model the user chose last.</extracomment>
+        <extracomment>The smallest window in which the canvas and all ten candidates stay legible. QSettings key of the model the user chose last.</extracomment>
         <translation>モデルを読み込み中…</translation>
     </message>
     <message>
@@ -91,8 +92,8 @@
         <translation>消去</translation>
     </message>
     <message>
-        <source>Clear the canvas (Esc)</source>
-        <translation>手書き欄を消去します (Esc)</translation>
+        <source>Clear the canvas (Esc; Ctrl+Z brings it back)</source>
+        <translation>手書き欄を消去します (Esc。Ctrl+Z で元に戻せます)</translation>
     </message>
     <message>
         <source>Text copied</source>
@@ -225,6 +226,10 @@
     <message>
         <source>Could not open the model</source>
         <translation>モデルを開けませんでした</translation>
+    </message>
+    <message>
+        <source>“{filter}” matches none of this model&apos;s characters, so no candidates appear. Choose View &gt; Show all candidates.</source>
+        <translation>「{filter}」に当てはまる文字がこのモデルにはないため、候補が表示されません。「表示」&gt;「すべての候補を表示」を選んでください。</translation>
     </message>
     <message>
         <source>Last recognition: {total} ms from the request to the candidates (reading, preprocessing and model: {model} ms)</source>
