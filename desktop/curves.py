@@ -9,6 +9,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
+from desktop.i18n import translate
+
 _TRAIN = QColor("#1f77b4")
 _VAL = QColor("#ff7f0e")
 _BATCH = QColor(31, 119, 180, 70)
@@ -71,7 +73,7 @@ class CurvesWidget(QWidget):
         batches = thin([p for p in self.batch_loss if math.isfinite(p[1])], MAX_BATCH_POINTS) if with_batches else []
         values = [v for s in series for _, v in s] + [v for _, v in batches]
         if not values:
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "waiting for the first epoch")
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, translate("CurvesWidget", "waiting for the first epoch"))
             return
         low, high = min(values), max(values)
         if not with_batches:
@@ -82,7 +84,7 @@ class CurvesWidget(QWidget):
         painter.drawText(QRectF(box.left(), area.top() - 6, 34, 12), Qt.AlignmentFlag.AlignRight, f"{high:.3g}")
         painter.drawText(QRectF(box.left(), area.bottom() - 6, 34, 12), Qt.AlignmentFlag.AlignRight, f"{low:.3g}")
         painter.drawText(QRectF(area.left(), area.bottom() + 2, area.width(), 16), Qt.AlignmentFlag.AlignRight,
-                         f"epoch {len(self.epochs)}")
+                         translate("CurvesWidget", "epoch {n}").format(n=len(self.epochs)))
 
         def point(x: float, y: float) -> QPointF:
             return QPointF(area.left() + area.width() * x / x_max,
@@ -98,10 +100,10 @@ class CurvesWidget(QWidget):
             for p in data:
                 painter.drawEllipse(point(*p), 2.5, 2.5)
         painter.setPen(_TRAIN)
-        painter.drawText(area.adjusted(4, 2, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, "training")
+        painter.drawText(area.adjusted(4, 2, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, translate("CurvesWidget", "training"))
         painter.setPen(_VAL)
         painter.drawText(area.adjusted(4, 16, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                         "validation")
+                         translate("CurvesWidget", "validation"))
 
 
 def thin(points: list[tuple[float, float]], most: int) -> list[tuple[float, float]]:

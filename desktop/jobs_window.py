@@ -126,10 +126,10 @@ def log_line(event: dict[str, Any], epoch_offset: int = 0) -> str:
     if kind == "stage":
         return str(event.get("text", ""))
     if kind == "done":
-        return f"Done in {float(event.get('seconds') or 0):.0f} s"
+        return translate("JobsWindow", "Done in {s} s").format(s=f"{float(event.get('seconds') or 0):.0f}")
     if kind == "finished":
         result = event.get("result") or {}
-        return "Finished: " + ", ".join(f"{k} {_short(v)}" for k, v in result.items())
+        return translate("JobsWindow", "Finished:") + " " + ", ".join(f"{k} {_short(v)}" for k, v in result.items())
     return str(event.get("text") or event.get("message") or "")
 
 
@@ -140,20 +140,29 @@ def _short(value: Any) -> str:
 def format_eta(seconds: float | None) -> str:
     """``"ETA 3 min 05 s"`` or a placeholder."""
     if seconds is None:
-        return "ETA: estimating…"
+        return translate("JobsWindow", "ETA: estimating…")
     seconds = int(round(seconds))
     if seconds >= 3600:
-        return f"ETA {seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return translate("JobsWindow", "ETA {h} h {min} min").format(h=seconds // 3600, min=f"{seconds % 3600 // 60:02d}")
     if seconds >= 60:
-        return f"ETA {seconds // 60} min {seconds % 60:02d} s"
-    return f"ETA {seconds} s"
+        return translate("JobsWindow", "ETA {min} min {s} s").format(min=seconds // 60, s=f"{seconds % 60:02d}")
+    return translate("JobsWindow", "ETA {s} s").format(s=seconds)
 
 
 def state_text(job: Any) -> str:
     """The job's state as the list shows it, with the reason when it did not finish."""
     if job.state == "running":
-        return "cancelling…" if getattr(job, "cancelling", False) else "running"
-    return job.state
+        return (translate("JobsWindow", "cancelling…") if getattr(job, "cancelling", False)
+                else translate("JobsWindow", "running"))
+    return state_title(job.state).lower()
+
+
+def state_title(state: str) -> str:
+    """A job state (``finished``, ``failed``, ``cancelled``…) as the window shows it."""
+    titles = {"finished": translate("JobsWindow", "Finished"), "failed": translate("JobsWindow", "Failed"),
+              "cancelled": translate("JobsWindow", "Cancelled"), "running": translate("JobsWindow", "Running"),
+              "queued": translate("JobsWindow", "Queued")}
+    return titles.get(state, state.capitalize())
 
 
 class JobsWindow(QWidget):
@@ -179,19 +188,19 @@ class JobsWindow(QWidget):
     def _build_detail(self, parent: QWidget) -> QWidget:
         detail = QWidget(parent)
         layout = QVBoxLayout(detail)
-        self.title = QLabel("No jobs yet: start one from the Training menu.", detail)
+        self.title = QLabel(translate("JobsWindow", "No jobs yet: start one from the Training menu."), detail)
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
         form = QFormLayout()
         self.overall_bar, self.epoch_bar, self.batch_bar = (QProgressBar(detail) for _ in range(3))
-        form.addRow("Overall", self.overall_bar)
-        form.addRow("Epochs", self.epoch_bar)
-        form.addRow("Batches", self.batch_bar)
+        form.addRow(translate("JobsWindow", "Overall"), self.overall_bar)
+        form.addRow(translate("JobsWindow", "Epochs"), self.epoch_bar)
+        form.addRow(translate("JobsWindow", "Batches"), self.batch_bar)
         layout.addLayout(form)
         row = QHBoxLayout()
         self.eta = QLabel("", detail)
         row.addWidget(self.eta, 1)
-        self.cancel_button = QPushButton("Cancel job", detail)
+        self.cancel_button = QPushButton(translate("JobsWindow", "Cancel job"), detail)
         self.cancel_button.clicked.connect(self._cancel_selected)
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
@@ -256,7 +265,7 @@ class JobsWindow(QWidget):
         state = job.state
         reason = f"<br>{_html(job.error)}" if job.error else ""
         # A job that ended says so, not its last stage ("Exporting and evaluating").
-        shown = progress.stage if state == "running" else state.capitalize()
+        shown = progress.stage if state == "running" else state_title(state)
         self.title.setText(f"<b>{_html(job.spec.title or job.spec.kind)}</b> — {_html(shown)}{reason}")
         self.overall_bar.setValue(int(round(100 * (1.0 if state == "finished" else progress.overall))))
         if state == "finished":  # every epoch and batch done, not the 0 an epoch's end resets to
@@ -267,11 +276,12 @@ class JobsWindow(QWidget):
             _set_bar(self.epoch_bar, progress.done_before + progress.epoch, progress.total_epochs)
             _set_bar(self.batch_bar, progress.batch, progress.steps)
         if state == "running":
-            self.eta.setText("Cancelling…" if getattr(job, "cancelling", False) else
+            self.eta.setText(translate("JobsWindow", "Cancelling…") if getattr(job, "cancelling", False) else
                              format_eta(progress.eta_seconds()))
         else:
             ended = getattr(job, "ended", None) or time.time()
-            self.eta.setText(f"{state.capitalize()} after {ended - progress.started:.0f} s")
+            self.eta.setText(translate("JobsWindow", "{state} after {s} s").format(
+                state=state_title(state), s=f"{ended - progress.started:.0f}"))
         self.cancel_button.setEnabled(state == "running" and not getattr(job, "cancelling", False))
         self.curves.update()
         for line in progress.log[self._log_shown:]:

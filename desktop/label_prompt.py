@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from core.errors import InputError
 from core.labels import MultiCharacterLabel, check_label
 from desktop import errors
+from desktop.i18n import translate
 from training.adapt import MIN_NEW_CLASS_SAMPLES
 
 
@@ -34,24 +35,26 @@ def confirm_label(parent: QWidget, text: str, model_labels: Collection[str], cou
     except MultiCharacterLabel as exc:
         if exc.label in counts or exc.label in model_labels:
             label = exc.label
-        elif not _ask(parent, "Several characters", f"“{exc.label}” is {exc.count} characters, and a label is "
-                      f"one character: what you wrote on the canvas. Create a class of several characters "
-                      f"“{exc.label}” all the same?", "Create multi-character class"):
+        elif not _ask(parent, translate("LabelPrompt", "Several characters"), translate(
+                "LabelPrompt", "“{label}” is {n} characters, and a label is one character: what you wrote on the "
+                "canvas. Create a class of several characters “{label}” all the same?").format(
+                    label=exc.label, n=exc.count), translate("LabelPrompt", "Create multi-character class")):
             return None
         else:
             try:
                 label = check_label(text, multi=True)
             except InputError as again:
-                errors.show_error(parent, "Not a label", again)
+                errors.show_error(parent, translate("LabelPrompt", "Not a label"), again)
                 return None
     except InputError as exc:
-        errors.show_error(parent, "Not a label", exc)
+        errors.show_error(parent, translate("LabelPrompt", "Not a label"), exc)
         return None
     if label in model_labels or counts.get(label, 0):
         return label
-    if not _ask(parent, "A new class", f"{model_title} does not know “{label}”. Keep this as a sample of a new "
-                f"class “{label}”? It has no sample yet; a fine-tune adds a new class once it has "
-                f"{MIN_NEW_CLASS_SAMPLES} samples.", "Keep as new class"):
+    if not _ask(parent, translate("LabelPrompt", "A new class"), translate(
+            "LabelPrompt", "{model} does not know “{label}”. Keep this as a sample of a new class “{label}”? It has "
+            "no sample yet; a fine-tune adds a new class once it has {n} samples.").format(
+                model=model_title, label=label, n=MIN_NEW_CLASS_SAMPLES), translate("LabelPrompt", "Keep as new class")):
         return None
     return label
 
@@ -60,7 +63,7 @@ def _ask(parent: QWidget, title: str, text: str, yes: str) -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
     box.setObjectName("confirmLabel")
     accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    cancel = box.addButton(translate("LabelPrompt", "Cancel"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(cancel)
     box.exec()
     return box.clickedButton() is accept

@@ -13,6 +13,7 @@ from core.errors import MojiyomiError
 from core.samples import SampleStore
 from desktop import errors
 from desktop.canvas import InkCanvas
+from desktop.i18n import translate
 
 #: How many characters are suggested when the dialog opens.
 SUGGESTED = 10
@@ -41,7 +42,7 @@ class PracticeDialog(QDialog):
     def __init__(self, store: SampleStore, recognizer_labels: Sequence[str], model_name: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Practice")
+        self.setWindowTitle(translate("PracticeDialog", "Practice"))
         self.store, self.model_name = store, model_name
         self.queue: list[str] = []
         self.position = 0
@@ -75,23 +76,23 @@ class PracticeDialog(QDialog):
         form = QFormLayout()
         self.characters = QLineEdit(suggested, self)
         self.characters.setPlaceholderText("e.g. あいう or 0123456789")
-        self.characters.setToolTip("The characters to practise; by default those the model misread most")
+        self.characters.setToolTip(translate("PracticeDialog", "The characters to practise; by default those the model misread most"))
         self.characters.returnPressed.connect(self.start)
-        self.misread_button = QPushButton("Most misread", self)
+        self.misread_button = QPushButton(translate("PracticeDialog", "Most misread"), self)
         self.misread_button.setAutoDefault(False)
-        self.misread_button.setToolTip("The characters you corrected most often: "
-                                       + ("".join(self._misread) or "none yet"))
+        self.misread_button.setToolTip(translate("PracticeDialog", "The characters you corrected most often:") + " "
+                                       + ("".join(self._misread) or translate("PracticeDialog", "none yet")))
         self.misread_button.setEnabled(bool(self._misread))
         self.misread_button.clicked.connect(lambda: self.characters.setText("".join(self._misread)))
         row = QHBoxLayout()
         row.addWidget(self.characters, 1)
         row.addWidget(self.misread_button)
-        form.addRow("Characters to practise", row)
+        form.addRow(translate("PracticeDialog", "Characters to practise"), row)
         self.repeats = QSpinBox(self)
         self.repeats.setRange(1, 50)
         self.repeats.setValue(4)
-        form.addRow("Times each", self.repeats)
-        self.start_button = QPushButton("Start", self)
+        form.addRow(translate("PracticeDialog", "Times each"), self.repeats)
+        self.start_button = QPushButton(translate("PracticeDialog", "Start"), self)
         self.start_button.setAutoDefault(False)
         self.start_button.clicked.connect(self.start)
         form.addRow(self.start_button)
@@ -99,14 +100,14 @@ class PracticeDialog(QDialog):
 
     def _make_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
-        self.save_button = QPushButton("Save (Enter)", self)
+        self.save_button = QPushButton(translate("PracticeDialog", "Save (Enter)"), self)
         self.save_button.setDefault(True)  # Enter anywhere but the characters field saves
         self.save_button.clicked.connect(self.save)
-        self.skip_button = QPushButton("Skip", self)
+        self.skip_button = QPushButton(translate("PracticeDialog", "Skip"), self)
         self.skip_button.clicked.connect(self.skip)
-        self.undo_button = QPushButton("Undo stroke", self)
+        self.undo_button = QPushButton(translate("PracticeDialog", "Undo stroke"), self)
         self.undo_button.clicked.connect(self.canvas.undo)
-        finish = QPushButton("Finish", self)
+        finish = QPushButton(translate("PracticeDialog", "Finish"), self)
         finish.clicked.connect(self.accept)
         for button in (self.save_button, self.skip_button, self.undo_button, finish):
             if button is not self.save_button:
@@ -137,7 +138,7 @@ class PracticeDialog(QDialog):
         try:
             sample = self.store.add(self.canvas.ink(), self.current, self.model_name)
         except MojiyomiError as exc:
-            errors.show_error(self, "Could not keep the sample", exc)
+            errors.show_error(self, translate("PracticeDialog", "Could not keep the sample"), exc)
             return
         self.saved += 1
         self.sampleSaved.emit(sample)
@@ -156,8 +157,10 @@ class PracticeDialog(QDialog):
         for button in (self.save_button, self.skip_button, self.undo_button):
             button.setEnabled(current is not None)
         if not self.queue:
-            self.progress.setText("Choose characters and press Start.")
+            self.progress.setText(translate("PracticeDialog", "Choose characters and press Start."))
         elif current is None:
-            self.progress.setText(f"Done: {self.saved} kept of {len(self.queue)}. Press Finish, or Start again.")
+            self.progress.setText(translate("PracticeDialog", "Done: {saved} kept of {n}. Press Finish, or Start again.")
+                                  .format(saved=self.saved, n=len(self.queue)))
         else:
-            self.progress.setText(f"Write “{current}”: {self.position + 1} / {len(self.queue)}")
+            self.progress.setText(translate("PracticeDialog", "Write “{label}”: {i} / {n}").format(
+                label=current, i=self.position + 1, n=len(self.queue)))

@@ -113,8 +113,10 @@ class SampleModel(QAbstractListModel):
 
 def _tooltip(sample: SampleInfo) -> str:
     when = dt.datetime.fromtimestamp(sample.created).strftime("%Y-%m-%d %H:%M")
-    read = f"; the model read “{sample.candidates[0][0]}”" if sample.candidates else ""
-    return f"“{sample.label}”, {when}{read} ({sample.model or 'no model'})"
+    read = translate("SamplesWindow", "; the model read “{label}”").format(
+        label=sample.candidates[0][0]) if sample.candidates else ""
+    model = sample.model or translate("SamplesWindow", "no model")
+    return f"“{sample.label}”, {when}{read} ({model})"
 
 
 class SamplesWindow(QWidget):
@@ -179,7 +181,7 @@ class SamplesWindow(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.since.dateChanged.connect(lambda _d: self.reload(keep_labels=True))
         self.until.dateChanged.connect(self._until_changed)
-        for widget in (QLabel("Label:", self), self.label_filter, QLabel("From:", self), self.since,
+        for widget in (QLabel(translate("SamplesWindow", "Label:"), self), self.label_filter, QLabel(translate("SamplesWindow", "From:"), self), self.since,
                        QLabel("to:", self), self.until):
             bar.addWidget(widget)
         bar.addStretch(1)
@@ -188,11 +190,11 @@ class SamplesWindow(QWidget):
 
     def _make_actions(self) -> dict[str, QAction]:
         specs: list[tuple[str, str, Callable[[], Any], QKeySequence | None]] = [
-            ("relabel", "Relabel…", self.relabel_selected, QKeySequence(Qt.Key.Key_F2)),
-            ("delete", "Delete", self.delete_selected, QKeySequence(QKeySequence.StandardKey.Delete)),
-            ("undo", "Undo delete", self.undo_delete, QKeySequence(QKeySequence.StandardKey.Undo)),
-            ("export", "Export…", self.export, None),
-            ("import", "Import…", self.import_, None),
+            ("relabel", translate("SamplesWindow", "Relabel…"), self.relabel_selected, QKeySequence(Qt.Key.Key_F2)),
+            ("delete", translate("SamplesWindow", "Delete"), self.delete_selected, QKeySequence(QKeySequence.StandardKey.Delete)),
+            ("undo", translate("SamplesWindow", "Undo delete"), self.undo_delete, QKeySequence(QKeySequence.StandardKey.Undo)),
+            ("export", translate("SamplesWindow", "Export…"), self.export, None),
+            ("import", translate("SamplesWindow", "Import…"), self.import_, None),
         ]
         actions = {}
         for key, text, slot, shortcut in specs:
@@ -248,17 +250,17 @@ class SamplesWindow(QWidget):
                                       until=_start_of(self.until.date().addDays(1)))
             total = self.store.count()
         except MojiyomiError as exc:
-            errors.show_error(self, "Could not read your samples", exc)
+            errors.show_error(self, translate("SamplesWindow", "Could not read your samples"), exc)
             return
         self.model.set_samples(samples)
-        self.count.setText(f"{len(samples)} of {total} samples")
+        self.count.setText(translate("SamplesWindow", "{n} of {total} samples").format(n=len(samples), total=total))
         self._update_actions()
 
     def _fill_labels(self) -> None:
         current = self.label_filter.currentData()
         self.label_filter.blockSignals(True)
         self.label_filter.clear()
-        self.label_filter.addItem(f"All  ({self.store.count()})", None)
+        self.label_filter.addItem(translate("SamplesWindow", "All") + f"  ({self.store.count()})", None)
         for label, n in self.store.labels():
             self.label_filter.addItem(f"{label}  ({n})", label)
         if current is not None and self.label_filter.findData(current) < 0:
@@ -301,19 +303,20 @@ class SamplesWindow(QWidget):
             return
         if label is None:
             first = self.model.samples[self.view.selectionModel().selectedIndexes()[0].row()].label
-            label, ok = QInputDialog.getText(self, "Relabel", f"New label for {len(ids)} sample(s):", text=first)
+            label, ok = QInputDialog.getText(self, translate("SamplesWindow", "Relabel"), translate(
+                "SamplesWindow", "New label for {n} sample(s):").format(n=len(ids)), text=first)
             if not ok:
                 return
         if not label.strip():
             return
         checked = confirm_label(self, label, self._model_labels(), dict(self.store.labels()))
-        if checked is not None and self._try("Could not relabel", lambda: self.store.relabel(ids, checked)):
+        if checked is not None and self._try(translate("SamplesWindow", "Could not relabel"), lambda: self.store.relabel(ids, checked)):
             self.reload()
 
     def delete_selected(self) -> None:
         """Deletes the selected samples; ``undo_delete`` (Ctrl+Z) brings them back."""
         ids = self.selected_ids()
-        if ids and self._try("Could not delete", lambda: self._undo.append(self.store.delete(ids))):
+        if ids and self._try(translate("SamplesWindow", "Could not delete"), lambda: self._undo.append(self.store.delete(ids))):
             self.reload()
 
     def undo_delete(self) -> None:
@@ -321,7 +324,7 @@ class SamplesWindow(QWidget):
         if not self._undo:
             return
         gone = self._undo[-1]
-        if self._try("Could not undo", lambda: self.store.restore(gone)):
+        if self._try(translate("SamplesWindow", "Could not undo"), lambda: self.store.restore(gone)):
             self._undo.pop()
             self.reload()
 
@@ -329,23 +332,29 @@ class SamplesWindow(QWidget):
         """Writes the selected samples, or all those shown, as an ink dataset (JSONL)."""
         ids = self.selected_ids() or [s.id for s in self.model.samples]
         if path is None:
-            path = QFileDialog.getSaveFileName(self, f"Export {len(ids)} samples", "my-samples.jsonl",
-                                               "Ink dataset (*.jsonl)")[0]
+            path = QFileDialog.getSaveFileName(
+                self, translate("SamplesWindow", "Export {n} samples").format(n=len(ids)),
+                str(Path.home() / "my-samples.jsonl"), translate("SamplesWindow", "Ink dataset") + " (*.jsonl)")[0]
         if path:
             written: list[int] = []
-            if self._try("Could not export", lambda: written.append(self.store.export_jsonl(Path(path), ids))):
-                self.count.setText(f"Exported {written[0]} samples to {Path(path).name}")
+            if self._try(translate("SamplesWindow", "Could not export"), lambda: written.append(self.store.export_jsonl(Path(path), ids))):
+                self.count.setText(translate("SamplesWindow", "Exported {n} samples to {name}").format(
+                    n=written[0], name=Path(path).name))
 
     def import_(self, path: str | None = None) -> None:
         """Adds the labelled inks of an ink dataset (JSONL) as samples."""
         if path is None:
-            path = QFileDialog.getOpenFileName(self, "Import samples", "", "Ink dataset (*.jsonl *.ndjson)")[0]
+            path = QFileDialog.getOpenFileName(self, translate("SamplesWindow", "Import samples"), str(Path.home()),
+                                               translate("SamplesWindow", "Ink dataset") + " (*.jsonl *.ndjson)")[0]
         if path:
             added: list[int] = []
-            if self._try("Could not import", lambda: added.append(self.store.import_jsonl(Path(path)))):
+            if self._try(translate("SamplesWindow", "Could not import"), lambda: added.append(self.store.import_jsonl(Path(path)))):
                 self._show_from_oldest()  # imported samples keep their dates, often older
                 self.reload()
-                self.count.setText(f"Imported {added[0]} samples; {self.count.text()}")
+                done = (translate("SamplesWindow", "Imported {n} samples").format(n=added[0]) if added[0] else
+                        translate("SamplesWindow", "Imported 0 samples: every ink in the file is already here "
+                                  "(same label and strokes)"))
+                self.count.setText(f"{done}; {self.count.text()}")
 
     def _try(self, title: str, action: Callable[[], Any]) -> bool:
         try:
@@ -373,19 +382,20 @@ def open_store(parent: QWidget | None, path: Path | None = None) -> SampleStore 
     try:
         return SampleStore(path)
     except SamplesDamagedError as exc:
-        answer = QMessageBox.question(parent, "Your samples database is damaged",
-                                      f"{exc}\n\nMove the damaged file aside (it is kept) and start a new one?")
+        answer = QMessageBox.question(parent, translate("SamplesWindow", "Your samples database is damaged"),
+                                      f"{exc}\n\n" + translate("SamplesWindow", "Move the damaged file aside (it is "
+                                                                  "kept) and start a new one?"))
         if answer != QMessageBox.StandardButton.Yes:
             return None
         try:
             moved = SampleStore.quarantine(path or default_path())
             store = SampleStore(path)
         except MojiyomiError as again:
-            errors.show_error(parent, "Your samples cannot be kept", again)
+            errors.show_error(parent, translate("SamplesWindow", "Your samples cannot be kept"), again)
             return None
         errors.log.warning("moved the damaged samples database to %s", moved)
         return store
     except MojiyomiError as exc:
-        errors.show_error(parent, "Your samples cannot be kept", f"{exc}\n\nRecognition still works; "
-                          "corrections are not kept until this is fixed.")
+        errors.show_error(parent, translate("SamplesWindow", "Your samples cannot be kept"), f"{exc}\n\n" + translate(
+            "SamplesWindow", "Recognition still works; corrections are not kept until this is fixed."))
         return None

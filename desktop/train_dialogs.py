@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QVBoxLayout, QWidget)
 
 from core.paths import user_models_dir
+from desktop.i18n import translate
 from training.evaluate import RunVerdict
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -28,36 +29,36 @@ class TrainDialog(QDialog):
         from training.backbones import BACKBONES
 
         super().__init__(parent)
-        self.setWindowTitle("Train a new model")
+        self.setWindowTitle(translate("TrainDialog", "Train a new model"))
         form = QFormLayout()
         self.data = QLineEdit(self)
-        self.data.setPlaceholderText("MNIST folder, image folder, .jsonl, .npz, .tdic or ETL files")
-        form.addRow("Dataset", self._dataset_row())
+        self.data.setPlaceholderText(translate("TrainDialog", "MNIST folder, image folder, .jsonl, .npz, .tdic or ETL files"))
+        form.addRow(translate("TrainDialog", "Dataset"), self._dataset_row())
         self.backbone = QComboBox(self)
         self.backbone.addItems(sorted(BACKBONES))
         self.backbone.setCurrentText("simple-cnn")
-        form.addRow("Model", self.backbone)
+        form.addRow(translate("TrainDialog", "Model"), self.backbone)
         self.epochs = _spin(self, 1, 500, 15)
-        form.addRow("Epochs", self.epochs)
+        form.addRow(translate("TrainDialog", "Epochs"), self.epochs)
         self.batch = _spin(self, 1, 4096, 128)
-        form.addRow("Batch size", self.batch)
+        form.addRow(translate("TrainDialog", "Batch size"), self.batch)
         self.input_size = _spin(self, 8, 512, 28)
-        form.addRow("Input size (pixels)", self.input_size)
+        form.addRow(translate("TrainDialog", "Input size (pixels)"), self.input_size)
         self.limit = _spin(self, 0, 100_000_000, 0)
-        self.limit.setSpecialValueText("all samples")
-        form.addRow("Read at most", self.limit)
+        self.limit.setSpecialValueText(translate("TrainDialog", "all samples"))
+        form.addRow(translate("TrainDialog", "Read at most"), self.limit)
         self.rate = QDoubleSpinBox(self)
         self.rate.setDecimals(5)
         self.rate.setRange(1e-5, 0.5)
         self.rate.setSingleStep(1e-4)
         self.rate.setValue(2e-3)
-        form.addRow("Learning rate", self.rate)
+        form.addRow(translate("TrainDialog", "Learning rate"), self.rate)
         self.name = QLineEdit("my-model", self)
-        form.addRow("Name", self.name)
+        form.addRow(translate("TrainDialog", "Name"), self.name)
         self.problem = QLabel(self)
         self.problem.setStyleSheet("color: #b00020")
         self.problem.setWordWrap(True)
-        self.buttons = _buttons(self, "Start training")
+        self.buttons = _buttons(self, translate("TrainDialog", "Start training"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -70,7 +71,7 @@ class TrainDialog(QDialog):
     def _dataset_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(self.data, 1)
-        for text, folder in (("Folder…", True), ("File…", False)):
+        for text, folder in ((translate("TrainDialog", "Folder…"), True), (translate("TrainDialog", "File…"), False)):
             button = QPushButton(text, self)
             button.clicked.connect(lambda _=False, f=folder: self._browse(f))
             row.addWidget(button)
@@ -90,7 +91,7 @@ class TrainDialog(QDialog):
         found = []
         text = self.data.text().strip()
         if not text:
-            found.append("Choose a dataset.")
+            found.append(translate("TrainDialog", "Choose a dataset."))
         else:
             try:
                 detect_kind(Path(text).expanduser())
@@ -150,7 +151,7 @@ class FinetuneDialog(QDialog):
         from training.adapt import MIN_NEW_CLASS_SAMPLES, new_classes
 
         super().__init__(parent)
-        self.setWindowTitle("Fine-tune on my handwriting")
+        self.setWindowTitle(translate("TrainDialog", "Fine-tune on my handwriting"))
         known = set(model_labels)
         self.counts = Counter(sample_labels)
         self.unknown, self.refused = new_classes(sample_labels, known)
@@ -180,9 +181,9 @@ class FinetuneDialog(QDialog):
         layout.addWidget(self.refused_note)
         form = QFormLayout()
         self.epochs = _spin(self, 1, 200, 12)
-        form.addRow("Epochs", self.epochs)
+        form.addRow(translate("TrainDialog", "Epochs"), self.epochs)
         layout.addLayout(form)
-        self.buttons = _buttons(self, "Start fine-tuning")
+        self.buttons = _buttons(self, translate("TrainDialog", "Start fine-tuning"))
         layout.addWidget(self.buttons)
         self._update()
 
@@ -251,21 +252,21 @@ def run_verdict(result: dict[str, Any]) -> RunVerdict | None:
 def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> bool:
     """Asks whether to use the newly trained model; True if the user says yes.
 
-    A model no better than guessing is offered only as "Switch anyway", with "Keep current"
-    the default; any other model with "Switch" the default.
+    A model no better than guessing is offered only as translate("TrainDialog", "Switch anyway"), with translate("TrainDialog", "Keep current")
+    the default; any other model with translate("TrainDialog", "Switch") the default.
     """
     verdict = run_verdict(result)
     good = verdict is None or not verdict.near_chance
-    box = QMessageBox(QMessageBox.Icon.Question if good else QMessageBox.Icon.Warning, "Training finished",
-                      training_verdict(result) + ("\n\nSwitch to it?" if good else ""), parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Question if good else QMessageBox.Icon.Warning, translate("TrainDialog", "Training finished"),
+                      training_verdict(result) + ("\n\n" + translate("TrainDialog", "Switch to it?") if good else ""), parent=parent)
     box.setObjectName("trainingVerdict")
     if good:
-        switch = box.addButton("Switch", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
+        switch = box.addButton(translate("TrainDialog", "Switch"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(switch)
     else:
-        keep = box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
-        switch = box.addButton("Switch anyway", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
+        switch = box.addButton(translate("TrainDialog", "Switch anyway"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(keep)
     box.exec()
     return box.clickedButton() is switch
@@ -298,18 +299,18 @@ def _fraction(value: Any) -> float | None:
 def ask_to_switch_after_finetune(parent: QWidget, result: dict[str, Any]) -> bool:
     """Shows before/after accuracies and the recommendation; True if the user switches.
 
-    "Switch" is the default only when switching is recommended; otherwise "Keep current"
-    is, and "Switch anyway" lets the user override.
+    translate("TrainDialog", "Switch") is the default only when switching is recommended; otherwise translate("TrainDialog", "Keep current")
+    is, and translate("TrainDialog", "Switch anyway") lets the user override.
     """
-    box = QMessageBox(QMessageBox.Icon.Question, "Fine-tune finished", finetune_verdict(result), parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Question, translate("TrainDialog", "Fine-tune finished"), finetune_verdict(result), parent=parent)
     box.setObjectName("finetuneVerdict")
     if result.get("recommended"):
-        switch = box.addButton("Switch", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
+        switch = box.addButton(translate("TrainDialog", "Switch"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(switch)
     else:
-        keep = box.addButton("Keep current", QMessageBox.ButtonRole.RejectRole)
-        switch = box.addButton("Switch anyway", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
+        switch = box.addButton(translate("TrainDialog", "Switch anyway"), QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(keep)
     box.exec()
     return box.clickedButton() is switch

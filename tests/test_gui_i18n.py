@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QSettings
-from PySide6.QtWidgets import QAbstractButton, QLabel, QMenu
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop import i18n
@@ -123,3 +123,26 @@ def test_my_samples_closes_with_esc_and_ctrl_w(qtbot: QtBot, tmp_path: Path) -> 
         qtbot.waitUntil(window.isActiveWindow, timeout=2000)
         QTest.keyClick(window.focusWidget() or window, key, mod)
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
+
+
+def _widget_texts(widget: QWidget) -> list[str]:
+    texts = [widget.windowTitle()]
+    for child in widget.findChildren(QLabel) + widget.findChildren(QAbstractButton):
+        texts += [child.text(), child.toolTip()]
+    return [t for t in texts if t]
+
+
+def test_dialogs_are_japanese(qtbot: QtBot, japanese: None, tmp_path: Path) -> None:
+    from core.samples import SampleStore
+    from desktop.jobs_window import JobsWindow
+    from desktop.practice import PracticeDialog
+    from desktop.samples_window import SamplesWindow
+    from desktop.train_dialogs import TrainDialog
+
+    store = SampleStore(tmp_path / "samples")
+    windows = [SamplesWindow(store), JobsWindow(), TrainDialog(), PracticeDialog(store, ["あ", "1"], "tiny")]
+    for window in windows:
+        qtbot.addWidget(window)
+        texts = _widget_texts(window)
+        assert texts, type(window).__name__
+        assert _untranslated(texts) == [], type(window).__name__

@@ -26,6 +26,26 @@
     </message>
 </context>
 <context>
+    <name>CurvesWidget</name>
+    <message>
+        <source>waiting for the first epoch</source>
+        <extracomment>Most per-batch points drawn; longer runs are averaged down to this (painting stays cheap).</extracomment>
+        <translation>最初のエポックを待っています</translation>
+    </message>
+    <message>
+        <source>epoch {n}</source>
+        <translation>エポック {n}</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>学習</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>検証</translation>
+    </message>
+</context>
+<context>
     <name>InkCanvas</name>
     <message>
         <source>Writing canvas</source>
@@ -35,8 +55,123 @@
 <context>
     <name>JobsWindow</name>
     <message>
+        <source>Done in {s} s</source>
+        <translation>{s} 秒で完了</translation>
+    </message>
+    <message>
+        <source>Finished:</source>
+        <translation>完了:</translation>
+    </message>
+    <message>
+        <source>ETA: estimating…</source>
+        <translation>残り時間: 推定中…</translation>
+    </message>
+    <message>
+        <source>ETA {h} h {min} min</source>
+        <translation>残り {h} 時間 {min} 分</translation>
+    </message>
+    <message>
+        <source>ETA {min} min {s} s</source>
+        <translation>残り {min} 分 {s} 秒</translation>
+    </message>
+    <message>
+        <source>ETA {s} s</source>
+        <translation>残り {s} 秒</translation>
+    </message>
+    <message>
+        <source>cancelling…</source>
+        <translation>中止中…</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>実行中</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>完了</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>中止</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>実行中</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>待機中</translation>
+    </message>
+    <message>
         <source>Jobs</source>
         <translation>ジョブ</translation>
+    </message>
+    <message>
+        <source>No jobs yet: start one from the Training menu.</source>
+        <translation>ジョブはまだありません。「学習」メニューから始めてください。</translation>
+    </message>
+    <message>
+        <source>Overall</source>
+        <translation>全体</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>エポック</translation>
+    </message>
+    <message>
+        <source>Batches</source>
+        <translation>バッチ</translation>
+    </message>
+    <message>
+        <source>Cancel job</source>
+        <translation>ジョブを中止</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>中止しています…</translation>
+    </message>
+    <message>
+        <source>{state} after {s} s</source>
+        <translation>{s} 秒で{state}</translation>
+    </message>
+</context>
+<context>
+    <name>LabelPrompt</name>
+    <message>
+        <source>Several characters</source>
+        <translation>複数の文字</translation>
+    </message>
+    <message>
+        <source>“{label}” is {n} characters, and a label is one character: what you wrote on the canvas. Create a class of several characters “{label}” all the same?</source>
+        <translation>「{label}」は {n} 文字ですが、ラベルは手書き欄に書いた 1 文字です。それでも複数文字のクラス「{label}」を作りますか？</translation>
+    </message>
+    <message>
+        <source>Create multi-character class</source>
+        <translation>複数文字のクラスを作る</translation>
+    </message>
+    <message>
+        <source>Not a label</source>
+        <translation>ラベルとして使えません</translation>
+    </message>
+    <message>
+        <source>A new class</source>
+        <translation>新しいクラス</translation>
+    </message>
+    <message>
+        <source>{model} does not know “{label}”. Keep this as a sample of a new class “{label}”? It has no sample yet; a fine-tune adds a new class once it has {n} samples.</source>
+        <translation>{model} は「{label}」を知りません。新しいクラス「{label}」のサンプルとして保存しますか？ まだサンプルはありません。サンプルが {n} 個集まると、調整で新しいクラスが追加されます。</translation>
+    </message>
+    <message>
+        <source>Keep as new class</source>
+        <translation>新しいクラスとして保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
     </message>
 </context>
 <context>
@@ -305,6 +440,73 @@
     </message>
 </context>
 <context>
+    <name>PracticeDialog</name>
+    <message>
+        <source>Practice</source>
+        <translation>練習</translation>
+    </message>
+    <message>
+        <source>The characters to practise; by default those the model misread most</source>
+        <translation>練習する文字。既定ではモデルが最もよく読み間違えた文字です</translation>
+    </message>
+    <message>
+        <source>Most misread</source>
+        <translation>よく間違える文字</translation>
+    </message>
+    <message>
+        <source>The characters you corrected most often:</source>
+        <translation>よく訂正した文字:</translation>
+    </message>
+    <message>
+        <source>none yet</source>
+        <translation>まだありません</translation>
+    </message>
+    <message>
+        <source>Characters to practise</source>
+        <translation>練習する文字</translation>
+    </message>
+    <message>
+        <source>Times each</source>
+        <translation>各文字の回数</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>開始</translation>
+    </message>
+    <message>
+        <source>Save (Enter)</source>
+        <translation>保存 (Enter)</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>スキップ</translation>
+    </message>
+    <message>
+        <source>Undo stroke</source>
+        <translation>一画取り消す</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>終了</translation>
+    </message>
+    <message>
+        <source>Could not keep the sample</source>
+        <translation>サンプルを保存できませんでした</translation>
+    </message>
+    <message>
+        <source>Choose characters and press Start.</source>
+        <translation>文字を選んで「開始」を押してください。</translation>
+    </message>
+    <message>
+        <source>Done: {saved} kept of {n}. Press Finish, or Start again.</source>
+        <translation>完了: {n} 個中 {saved} 個を保存しました。「終了」を押すか、もう一度「開始」を押してください。</translation>
+    </message>
+    <message>
+        <source>Write “{label}”: {i} / {n}</source>
+        <translation>「{label}」を書いてください: {i} / {n}</translation>
+    </message>
+</context>
+<context>
     <name>ReadingBar</name>
     <message>
         <source>Insert</source>
@@ -337,9 +539,125 @@
 <context>
     <name>SamplesWindow</name>
     <message>
-        <source>My samples</source>
+        <source>; the model read “{label}”</source>
         <extracomment>Thumbnails kept drawn; the view asks only for the visible ones, so this bounds memory (about 20 kB each) without redrawing while scrolling back and forth. Thumbnails read from the database at once.</extracomment>
+        <translation>、モデルの読み取り「{label}」</translation>
+    </message>
+    <message>
+        <source>no model</source>
+        <translation>モデルなし</translation>
+    </message>
+    <message>
+        <source>My samples</source>
         <translation>マイサンプル</translation>
+    </message>
+    <message>
+        <source>Label:</source>
+        <translation>ラベル:</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>開始日:</translation>
+    </message>
+    <message>
+        <source>Relabel…</source>
+        <translation>ラベルを変更…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>削除を取り消す</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>書き出し…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>読み込み…</translation>
+    </message>
+    <message>
+        <source>Could not read your samples</source>
+        <translation>サンプルを読み込めませんでした</translation>
+    </message>
+    <message>
+        <source>{n} of {total} samples</source>
+        <translation>{total} 個中 {n} 個のサンプル</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>すべて</translation>
+    </message>
+    <message>
+        <source>Relabel</source>
+        <translation>ラベルを変更</translation>
+    </message>
+    <message>
+        <source>New label for {n} sample(s):</source>
+        <translation>{n} 個のサンプルの新しいラベル:</translation>
+    </message>
+    <message>
+        <source>Could not relabel</source>
+        <translation>ラベルを変更できませんでした</translation>
+    </message>
+    <message>
+        <source>Could not delete</source>
+        <translation>削除できませんでした</translation>
+    </message>
+    <message>
+        <source>Could not undo</source>
+        <translation>元に戻せませんでした</translation>
+    </message>
+    <message>
+        <source>Export {n} samples</source>
+        <translation>{n} 個のサンプルを書き出す</translation>
+    </message>
+    <message>
+        <source>Ink dataset</source>
+        <translation>インクのデータセット</translation>
+    </message>
+    <message>
+        <source>Could not export</source>
+        <translation>書き出せませんでした</translation>
+    </message>
+    <message>
+        <source>Exported {n} samples to {name}</source>
+        <translation>{n} 個のサンプルを {name} に書き出しました</translation>
+    </message>
+    <message>
+        <source>Import samples</source>
+        <translation>サンプルを読み込む</translation>
+    </message>
+    <message>
+        <source>Could not import</source>
+        <translation>読み込めませんでした</translation>
+    </message>
+    <message>
+        <source>Imported {n} samples</source>
+        <translation>{n} 個のサンプルを読み込みました</translation>
+    </message>
+    <message>
+        <source>Imported 0 samples: every ink in the file is already here (same label and strokes)</source>
+        <translation>読み込んだサンプルは 0 個です。ファイル内のインクはすべて登録済みです（ラベルと筆画が同じ）</translation>
+    </message>
+    <message>
+        <source>Your samples database is damaged</source>
+        <translation>サンプルのデータベースが壊れています</translation>
+    </message>
+    <message>
+        <source>Move the damaged file aside (it is kept) and start a new one?</source>
+        <translation>壊れたファイルを別の場所に移して（ファイルは残ります）、新しく始めますか？</translation>
+    </message>
+    <message>
+        <source>Your samples cannot be kept</source>
+        <translation>サンプルを保存できません</translation>
+    </message>
+    <message>
+        <source>Recognition still works; corrections are not kept until this is fixed.</source>
+        <translation>認識は引き続き使えますが、この問題が解決するまで訂正は保存されません。</translation>
     </message>
 </context>
 <context>
@@ -363,6 +681,102 @@
     <message>
         <source>Copy the text (Ctrl+Shift+C)</source>
         <translation>テキストをコピーします (Ctrl+Shift+C)</translation>
+    </message>
+</context>
+<context>
+    <name>TrainDialog</name>
+    <message>
+        <source>Train a new model</source>
+        <extracomment>Box side relative to the input side, as the bundled digits model (20 of 28 pixels).</extracomment>
+        <translation>新しいモデルを学習</translation>
+    </message>
+    <message>
+        <source>MNIST folder, image folder, .jsonl, .npz, .tdic or ETL files</source>
+        <translation>MNIST のフォルダ、画像フォルダ、.jsonl・.npz・.tdic・ETL ファイル</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>データセット</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>モデル</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>エポック数</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>バッチサイズ</translation>
+    </message>
+    <message>
+        <source>Input size (pixels)</source>
+        <translation>入力サイズ（ピクセル）</translation>
+    </message>
+    <message>
+        <source>all samples</source>
+        <translation>すべてのサンプル</translation>
+    </message>
+    <message>
+        <source>Read at most</source>
+        <translation>読み込む上限</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学習率</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名前</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>学習を開始</translation>
+    </message>
+    <message>
+        <source>Folder…</source>
+        <translation>フォルダ…</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>ファイル…</translation>
+    </message>
+    <message>
+        <source>Choose a dataset.</source>
+        <translation>データセットを選んでください。</translation>
+    </message>
+    <message>
+        <source>Fine-tune on my handwriting</source>
+        <translation>自分の筆跡に合わせて調整</translation>
+    </message>
+    <message>
+        <source>Start fine-tuning</source>
+        <translation>調整を開始</translation>
+    </message>
+    <message>
+        <source>Training finished</source>
+        <translation>学習が終わりました</translation>
+    </message>
+    <message>
+        <source>Switch to it?</source>
+        <translation>このモデルに切り替えますか？</translation>
+    </message>
+    <message>
+        <source>Switch</source>
+        <translation>切り替える</translation>
+    </message>
+    <message>
+        <source>Keep current</source>
+        <translation>今のモデルのまま</translation>
+    </message>
+    <message>
+        <source>Switch anyway</source>
+        <translation>それでも切り替える</translation>
+    </message>
+    <message>
+        <source>Fine-tune finished</source>
+        <translation>調整が終わりました</translation>
     </message>
 </context>
 <context>
