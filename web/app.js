@@ -53,7 +53,12 @@
 
   async function recognize() {
     if (!recognizer) return;
-    if (!strokes.length) { show([]); status.textContent = "Write a character."; return; }
+    if (!strokes.length) {
+      show([]);
+      status.textContent = "Write a character.";
+      document.body.dataset.recognized = "0";
+      return;
+    }
     const start = performance.now();
     const candidates = await recognizer.recognize(strokes, 10);
     const ms = performance.now() - start;
@@ -94,6 +99,11 @@
   document.getElementById("undo").onclick = () => { strokes.pop(); draw(); queue(); };
   document.getElementById("clear").onclick = () => { strokes.length = 0; draw(); queue(); };
   draw();
+  if (new URLSearchParams(location.search).has("selftest")) {
+    const driver = document.createElement("script");
+    driver.src = "selftest.js";
+    document.body.append(driver);
+  }
 
   try {
     const start = performance.now();
@@ -101,6 +111,7 @@
     recognizer = await MojiyomiRecognize.createRecognizer(ort, modelUrl, meta);
     status.textContent = `Model ${meta.name} ${meta.model_version} (${meta.labels.length} characters) loaded in ` +
       `${(performance.now() - start).toFixed(0)} ms. Write a character.`;
+    document.body.dataset.loadMs = String(Math.round(performance.now() - start));
     document.body.dataset.ready = "1";
     queue();
   } catch (e) {
