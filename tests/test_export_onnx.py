@@ -153,3 +153,23 @@ def test_japanese_exports_agree_with_keras_on_1000_tomoe_samples(fmt: str, tmp_p
     assert check is not None and check.n >= 1000
     assert check.agreement == 1.0, check.summary()
     assert fmt != "onnx" or (check.max_prob_diff is not None and check.max_prob_diff <= 1e-4), check.summary()
+
+
+def test_cli_writes_onnx_and_reports_the_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mojiyomi.cli import main
+
+    assert main(["export", "--model", "digits", "--format", "onnx", "--out", str(tmp_path / "d.onnx"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["format"] == "onnx" and report["agreement"] == 1.0 and report["within_budget"]
+    assert report["max_prob_diff"] <= 1e-4 and (tmp_path / "d.onnx.json").is_file()
+
+
+def test_cli_without_converter_says_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from mojiyomi.cli import main
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert main(["export", "--model", "digits", "--format", "onnx", "--out", str(tmp_path / "d.onnx")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "pip install 'mojiyomi[export]'" in err
+    assert not (tmp_path / "d.onnx").exists()
