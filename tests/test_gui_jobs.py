@@ -415,6 +415,7 @@ print("HEAVY", sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow"
     assert "HEAVY []" in out.stdout
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop.main_window import MainWindow

@@ -207,6 +207,7 @@ def test_practice_keeps_what_is_written(qtbot: QtBot, tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_job_started_from_the_menu_runs_in_the_background(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop.main_window import MainWindow

@@ -50,6 +50,7 @@ def _wait_for(job: Job, kind: str, timeout: float = 120) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_train_job_reports_progress_and_writes_a_bundle(finished_job: Job) -> None:
     job = finished_job
     assert job.state == "finished", job.error
@@ -67,6 +68,7 @@ def test_a_train_job_reports_progress_and_writes_a_bundle(finished_job: Job) -> 
     assert not run_dir_for(out).exists()  # checkpoints are cleaned up after a finished run
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_cancel_stops_quickly_and_keeps_the_old_model(small_mnist: Path, tiny_bundle: Path, tmp_path: Path) -> None:
     out = tmp_path / "mine"
     shutil.copytree(tiny_bundle, out)
@@ -104,6 +106,7 @@ def test_a_killed_child_is_reported_as_failed(small_mnist: Path, tmp_path: Path)
     assert not (tmp_path / "out").exists() and not run_dir_for(tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_finetune_job_adds_classes_and_leaves_the_base_alone(finished_job: Job, tmp_path: Path) -> None:
     base = finished_job.spec.out
     before = {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
@@ -125,6 +128,7 @@ def test_a_finetune_job_adds_classes_and_leaves_the_base_alone(finished_job: Job
     assert any(e["event"] == "epoch" for e in job.history)
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_finetune_job_with_too_few_samples_fails_saying_so(finished_job: Job, tmp_path: Path) -> None:
     with SampleStore(tmp_path / "samples.sqlite3") as store:
         for ink in writer_samples(1, seed=3, slant=0.0, squash=1.0)[:4]:

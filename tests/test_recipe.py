@@ -61,6 +61,7 @@ def _changed(before: dict, after: dict) -> set[str]:
     return {name for name in before if any(not np.array_equal(a, b) for a, b in zip(before[name], after[name]))}
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 @pytest.mark.parametrize("bottleneck", [False, True])
 def test_stage_one_freezes_the_base_and_stage_two_trains_only_its_top(
         tmp_path: Path, pretrained: str, bottleneck: bool) -> None:
@@ -92,6 +93,7 @@ def test_stage_one_freezes_the_base_and_stage_two_trains_only_its_top(
     assert (run_dir / "bottleneck-train.npy").exists() == bottleneck
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_the_head_learns_from_the_bottleneck_cache(tmp_path: Path, pretrained: str) -> None:
     import keras
 
@@ -110,6 +112,7 @@ def test_the_head_learns_from_the_bottleneck_cache(tmp_path: Path, pretrained: s
     assert float(np.mean(probs.argmax(1) == data.train.y)) > 0.3  # the best epoch on validation, kept
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_without_pretrained_weights_the_whole_network_trains_in_one_stage(tmp_path: Path) -> None:
     import keras
 
@@ -188,6 +191,7 @@ def test_train_flags_make_the_config() -> None:
         config_from_args(_parse("--data", "d", "--out", "o", "--epochs", "3", "--stage1-epochs", "4"))
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_train_command_runs_both_stages_and_ends_with_json(tmp_path: Path, pretrained: str,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     from core.bundle import load_bundle
@@ -212,6 +216,7 @@ def test_train_command_runs_both_stages_and_ends_with_json(tmp_path: Path, pretr
                                                                     "misrecognized.png"}
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_run_interrupted_in_stage_two_resumes_there(tmp_path: Path, pretrained: str) -> None:
     config = _config(tmp_path, weights=pretrained, bottleneck=True, stage2_epochs=2, unfreeze_layers=2)
     run_dir = tmp_path / "run"

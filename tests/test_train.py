@@ -78,6 +78,7 @@ def test_full_disk_during_a_checkpoint_fails_and_keeps_the_old_model(
     assert (out / "model.tflite").read_bytes() == before
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_an_interrupted_run_resumes_from_its_last_epoch(digits_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "resumed"
 
@@ -134,6 +135,7 @@ def test_init_from_keeps_the_label_order_and_grows_for_new_labels(tiny_bundle: P
     assert TFLiteRecognizer(bundle).predict(np.zeros((1, 28, 28, 1), np.float32)).shape == (1, 12)
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_dataset_larger_than_memory_trains_from_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import training.datasets.stream as stream
     from core.ink import write_ink_dataset
@@ -149,6 +151,7 @@ def test_a_dataset_larger_than_memory_trains_from_disk(tmp_path: Path, monkeypat
     assert load_bundle(result.bundle).labels == tuple("0123456789")
 
 
+@pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_no_augmentation_and_a_generated_dataset_records_its_sources(tmp_path: Path) -> None:
     # An NPZ with a generator's manifest beside it: its attribution goes into the bundle.
     import json
