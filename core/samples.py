@@ -493,7 +493,12 @@ def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
         raise SamplesError(f"The samples database {path} does not exist.") from exc
     if not stat.S_ISREG(mode):
         raise SamplesError(f"The samples database {path} is not a regular file.")
-    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    # Without a write-ahead log beside it nothing is pending: read the file as it is
+    # (immutable), so SQLite creates no -wal and -shm files beside the user's database.
+    # With one (the app has it open), read through the log, which is already there.
+    wal = path.with_name(path.name + "-wal")
+    quiet = "" if wal.exists() else "&immutable=1"
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro{quiet}"
     return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
 
 

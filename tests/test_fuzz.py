@@ -115,8 +115,6 @@ def test_cli_case_ends_in_a_message_or_success(fuzz: Any, kind: str, index: int)
     assert not result.files or _sqlite_sidecars_only(result), (result.files, result.problems)
 
 
-@pytest.mark.xfail(reason="evaluate --data DB.sqlite3 leaves DB.sqlite3-wal and -shm beside the user's database "
-                          "(the read-only connection is never closed)", strict=False)
 def test_evaluating_a_samples_database_leaves_nothing_beside_it(fuzz: Any) -> None:
     names = [name for name, _ in fuzzgen.samples_cases()]
     result = fuzz.run_case("samples", names.index("candidates [1]"), False)
