@@ -50,12 +50,12 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName("mojiyomi")
     place_settings()
     existing = QApplication.instance()
-    app = existing or QApplication(argv if argv is not None else sys.argv[:1])
+    app = existing if isinstance(existing, QApplication) else QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName("mojiyomi")
     if existing is None:
         install_translators(ui_language())
     app.setWindowIcon(app_icon())
-    return app  # type: ignore[return-value]
+    return app
 
 
 def app_icon() -> QIcon:

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from core.charclass import char_kind
+from core.charsets import lookalikes_of
 from core.recognizer import Candidate
 from desktop.i18n import translate
 
@@ -24,6 +26,8 @@ class CandidateButton(QPushButton):
         self.rank = rank
         #: The key that chooses this candidate, drawn in the button's corner.
         self.key = "0" if rank == 9 else str(rank + 1)
+        #: The character's kind (ひ, カ, 漢…), drawn in the other corner when a lookalike is also shown.
+        self.badge = ""
 
         self.candidate: Candidate | None = None
         self.setMinimumSize(56, 64)
@@ -69,7 +73,23 @@ class CandidateButton(QPushButton):
         prob_box = area.adjusted(0, area.height() - int(area.height() * 0.3), 0, 0)
         painter.drawText(prob_box, Qt.AlignmentFlag.AlignCenter, _percent(self.candidate.score))
         painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self.key)
+        if self.badge:
+            painter.setPen(self.palette().color(QPalette.ColorRole.Highlight))
+            painter.drawText(area, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, self.badge)
         painter.end()
+
+
+def kind_badge(label: str) -> str:
+    """The short mark of a character's kind: ひ, カ, 漢, or a word for digits, Latin letters and symbols."""
+    kind = char_kind(label)
+    marks = {"hiragana": "ひ", "katakana": "カ", "kanji": "漢", "digit": translate("CandidatePanel", "digit"),
+             "latin": translate("CandidatePanel", "Latin"), "symbol": translate("CandidatePanel", "symbol")}
+    return marks[kind]
+
+
+def _has_twin(label: str, shown: Sequence[str]) -> bool:
+    """True when another candidate on screen is written the same way (一 and ー, へ and ヘ)."""
+    return any(other != label and other in lookalikes_of(label) for other in shown)
 
 
 def _percent(score: float) -> str:
@@ -108,10 +128,13 @@ class CandidatePanel(QWidget):
             candidates: The candidates, best first.
             hint: The line above them (by default one for a character being written).
         """
+        shown = [c.label for c in candidates[:SHOWN]]
         for rank, button in enumerate(self.buttons):
             button.set_candidate(candidates[rank] if rank < len(candidates) else None)
+            button.badge = kind_badge(shown[rank]) if rank < len(shown) and _has_twin(shown[rank], shown) else ""
         if hint is None:
-            hint = translate("CandidatePanel", "Click the right one (or press 1-9, 0).") if candidates else self.empty_hint
+            hint = translate(
+                    "CandidatePanel", "Click the right one (or press 1-9, 0).") if candidates else self.empty_hint
         self._hint.setText(hint)
 
     def hint(self) -> str:

@@ -73,7 +73,8 @@ class CurvesWidget(QWidget):
         batches = thin([p for p in self.batch_loss if math.isfinite(p[1])], MAX_BATCH_POINTS) if with_batches else []
         values = [v for s in series for _, v in s] + [v for _, v in batches]
         if not values:
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, translate("CurvesWidget", "waiting for the first epoch"))
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, translate(
+                    "CurvesWidget", "waiting for the first epoch"))
             return
         low, high = min(values), max(values)
         if not with_batches:
@@ -100,7 +101,8 @@ class CurvesWidget(QWidget):
             for p in data:
                 painter.drawEllipse(point(*p), 2.5, 2.5)
         painter.setPen(_TRAIN)
-        painter.drawText(area.adjusted(4, 2, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, translate("CurvesWidget", "training"))
+        painter.drawText(area.adjusted(4, 2, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, translate(
+                "CurvesWidget", "training"))
         painter.setPen(_VAL)
         painter.drawText(area.adjusted(4, 16, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                          translate("CurvesWidget", "validation"))

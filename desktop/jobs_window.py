@@ -143,7 +143,8 @@ def format_eta(seconds: float | None) -> str:
         return translate("JobsWindow", "ETA: estimating…")
     seconds = int(round(seconds))
     if seconds >= 3600:
-        return translate("JobsWindow", "ETA {h} h {min} min").format(h=seconds // 3600, min=f"{seconds % 3600 // 60:02d}")
+        return translate(
+                "JobsWindow", "ETA {h} h {min} min").format(h=seconds // 3600, min=f"{seconds % 3600 // 60:02d}")
     if seconds >= 60:
         return translate("JobsWindow", "ETA {min} min {s} s").format(min=seconds // 60, s=f"{seconds % 60:02d}")
     return translate("JobsWindow", "ETA {s} s").format(s=seconds)

@@ -51,10 +51,11 @@ def confirm_label(parent: QWidget, text: str, model_labels: Collection[str], cou
         return None
     if label in model_labels or counts.get(label, 0):
         return label
-    if not _ask(parent, translate("LabelPrompt", "A new class"), translate(
-            "LabelPrompt", "{model} does not know “{label}”. Keep this as a sample of a new class “{label}”? It has "
-            "no sample yet; a fine-tune adds a new class once it has {n} samples.").format(
-                model=model_title, label=label, n=MIN_NEW_CLASS_SAMPLES), translate("LabelPrompt", "Keep as new class")):
+    question = translate("LabelPrompt", "{model} does not know “{label}”. Keep this as a sample of a new class "
+                         "“{label}”? It has no sample yet; a fine-tune adds a new class once it has {n} samples.")
+    if not _ask(parent, translate("LabelPrompt", "A new class"),
+                question.format(model=model_title, label=label, n=MIN_NEW_CLASS_SAMPLES),
+                translate("LabelPrompt", "Keep as new class")):
         return None
     return label
 

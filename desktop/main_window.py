@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 #: Picture files offered by File > Open.
 def open_filter() -> str:
     """The file types File > Open offers, in the interface language."""
-    return (translate("MainWindow", "Pictures and ink") + " (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.json);;"
+    return (translate(
+            "MainWindow", "Pictures and ink") + " (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.json);;"
             + translate("MainWindow", "All files") + " (*)")
 
 
@@ -116,7 +117,8 @@ class MainWindow(QMainWindow):
         left.addWidget(self.canvas, 1)
         buttons = QHBoxLayout()
         for text, slot, tip in (
-                (translate("MainWindow", "Undo"), self.canvas.undo, translate("MainWindow", "Undo the last stroke (Ctrl+Z)")),
+                (translate("MainWindow", "Undo"), self.canvas.undo, translate(
+                        "MainWindow", "Undo the last stroke (Ctrl+Z)")),
                 (translate("MainWindow", "Redo"), self.canvas.redo, translate("MainWindow", "Redo (Ctrl+Shift+Z)")),
                 (translate("MainWindow", "Clear"), self.canvas.erase,
                  translate("MainWindow", "Clear the canvas (Esc; Ctrl+Z brings it back)"))):
@@ -144,7 +146,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu(translate("MainWindow", "&File"))
-        self._add(file, translate("MainWindow", "&Open picture or ink…"), self.open_dialog, QKeySequence.StandardKey.Open)
+        self._add(file, translate(
+                "MainWindow", "&Open picture or ink…"), self.open_dialog, QKeySequence.StandardKey.Open)
         file.addSeparator()
         self._add(file, translate("MainWindow", "&Quit"), self.close, QKeySequence("Ctrl+Q"))
         edit = bar.addMenu(translate("MainWindow", "&Edit"))
@@ -221,7 +224,8 @@ class MainWindow(QMainWindow):
             name_or_path: An installed bundle's name, or a bundle folder.
         """
         self._loading = str(name_or_path)
-        self._model_label.setText(translate("MainWindow", "Loading {name}…").format(name=Path(str(name_or_path)).name))
+        name = Path(str(name_or_path)).name
+        self._model_label.setText(translate("MainWindow", "Loading {name}…").format(name=name))
         self.service.load(str(name_or_path))
 
     def refresh_models(self) -> None:
@@ -245,7 +249,8 @@ class MainWindow(QMainWindow):
         self._add(self.model_menu, translate("MainWindow", "&Refresh list"), self.refresh_models)
 
     def _open_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, translate("MainWindow", "Open a model bundle folder"), str(user_models_dir()))
+        folder = QFileDialog.getExistingDirectory(self, translate(
+                "MainWindow", "Open a model bundle folder"), str(user_models_dir()))
         if folder:
             self.choose_model(folder)
 
@@ -289,7 +294,8 @@ class MainWindow(QMainWindow):
         elif fallback is not None:
             keep = translate("MainWindow", "Starting with the default model ({name}) instead.").format(name=fallback)
         elif not list_bundles():
-            keep = translate("MainWindow", "No model is installed: train one (Training menu) or open a bundle folder (Model menu).")
+            keep = translate("MainWindow", "No model is installed: train one (Training menu) or open a bundle "
+                             "folder (Model menu).")
         else:
             keep = translate("MainWindow", "No model is loaded: choose one in the Model menu.")
         self._model_label.setText(translate("MainWindow", "Model: {title}").format(title=current.title) if current
@@ -418,7 +424,8 @@ class MainWindow(QMainWindow):
     # -- files, drops and the clipboard --------------------------------------------------------
 
     def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, translate("MainWindow", "Open pictures or ink"), str(Path.home()), open_filter())
+        paths, _ = QFileDialog.getOpenFileNames(self, translate(
+                "MainWindow", "Open pictures or ink"), str(Path.home()), open_filter())
         self.open_files(paths)
 
     def open_files(self, paths: list[str]) -> None:
@@ -444,12 +451,14 @@ class MainWindow(QMainWindow):
         """Recognizes a picture (or picture files) from the clipboard."""
         mime = QGuiApplication.clipboard().mimeData()
         if mime is not None and mime.hasImage():
-            self._request_qimage(QGuiApplication.clipboard().image(), translate("MainWindow", "Could not paste the picture"))
+            self._request_qimage(QGuiApplication.clipboard().image(), translate(
+                    "MainWindow", "Could not paste the picture"))
         elif mime is not None and mime.hasUrls():
             self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
         else:
             errors.show_error(self, translate("MainWindow", "Nothing to paste"), translate(
-                "MainWindow", "The clipboard holds no picture. Copy a picture of handwriting (or an image file) first."))
+                "MainWindow", "The clipboard holds no picture. Copy a picture of handwriting (or an image file) "
+                "first."))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
@@ -523,7 +532,7 @@ def training_minutes(trained: dict) -> str:
 
     A model trained on from another bundle (``init_from``) carries that bundle's training.
     """
-    stages = []
+    stages: list[int] = []
     while trained:
         stages.insert(0, round(float(trained.get("seconds", 0)) / 60))
         trained = (trained.get("init_from") or {}).get("training") or {}

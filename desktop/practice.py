@@ -76,7 +76,8 @@ class PracticeDialog(QDialog):
         form = QFormLayout()
         self.characters = QLineEdit(suggested, self)
         self.characters.setPlaceholderText("e.g. あいう or 0123456789")
-        self.characters.setToolTip(translate("PracticeDialog", "The characters to practise; by default those the model misread most"))
+        self.characters.setToolTip(translate(
+                "PracticeDialog", "The characters to practise; by default those the model misread most"))
         self.characters.returnPressed.connect(self.start)
         self.misread_button = QPushButton(translate("PracticeDialog", "Most misread"), self)
         self.misread_button.setAutoDefault(False)
@@ -159,7 +160,8 @@ class PracticeDialog(QDialog):
         if not self.queue:
             self.progress.setText(translate("PracticeDialog", "Choose characters and press Start."))
         elif current is None:
-            self.progress.setText(translate("PracticeDialog", "Done: {saved} kept of {n}. Press Finish, or Start again.")
+            self.progress.setText(translate(
+                    "PracticeDialog", "Done: {saved} kept of {n}. Press Finish, or Start again.")
                                   .format(saved=self.saved, n=len(self.queue)))
         else:
             self.progress.setText(translate("PracticeDialog", "Write “{label}”: {i} / {n}").format(

@@ -30,7 +30,8 @@ class ReadingBar(QWidget):
         layout.addLayout(self._row)
         layout.addStretch(1)
         self.insert_button = QPushButton(translate("ReadingBar", "Insert"), self)
-        self.insert_button.setToolTip(translate("ReadingBar", "Append the reading to the text and clear the canvas (Enter)"))
+        self.insert_button.setToolTip(translate(
+                "ReadingBar", "Append the reading to the text and clear the canvas (Enter)"))
         self.insert_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.insert_button.clicked.connect(self.commitRequested)
         layout.addWidget(self.insert_button)

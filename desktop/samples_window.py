@@ -181,7 +181,8 @@ class SamplesWindow(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.since.dateChanged.connect(lambda _d: self.reload(keep_labels=True))
         self.until.dateChanged.connect(self._until_changed)
-        for widget in (QLabel(translate("SamplesWindow", "Label:"), self), self.label_filter, QLabel(translate("SamplesWindow", "From:"), self), self.since,
+        for widget in (QLabel(translate("SamplesWindow", "Label:"), self), self.label_filter, QLabel(translate(
+                "SamplesWindow", "From:"), self), self.since,
                        QLabel("to:", self), self.until):
             bar.addWidget(widget)
         bar.addStretch(1)
@@ -191,8 +192,10 @@ class SamplesWindow(QWidget):
     def _make_actions(self) -> dict[str, QAction]:
         specs: list[tuple[str, str, Callable[[], Any], QKeySequence | None]] = [
             ("relabel", translate("SamplesWindow", "Relabel…"), self.relabel_selected, QKeySequence(Qt.Key.Key_F2)),
-            ("delete", translate("SamplesWindow", "Delete"), self.delete_selected, QKeySequence(QKeySequence.StandardKey.Delete)),
-            ("undo", translate("SamplesWindow", "Undo delete"), self.undo_delete, QKeySequence(QKeySequence.StandardKey.Undo)),
+            ("delete", translate(
+                    "SamplesWindow", "Delete"), self.delete_selected, QKeySequence(QKeySequence.StandardKey.Delete)),
+            ("undo", translate(
+                    "SamplesWindow", "Undo delete"), self.undo_delete, QKeySequence(QKeySequence.StandardKey.Undo)),
             ("export", translate("SamplesWindow", "Export…"), self.export, None),
             ("import", translate("SamplesWindow", "Import…"), self.import_, None),
         ]
@@ -310,13 +313,15 @@ class SamplesWindow(QWidget):
         if not label.strip():
             return
         checked = confirm_label(self, label, self._model_labels(), dict(self.store.labels()))
-        if checked is not None and self._try(translate("SamplesWindow", "Could not relabel"), lambda: self.store.relabel(ids, checked)):
+        if checked is not None and self._try(translate(
+                "SamplesWindow", "Could not relabel"), lambda: self.store.relabel(ids, checked)):
             self.reload()
 
     def delete_selected(self) -> None:
         """Deletes the selected samples; ``undo_delete`` (Ctrl+Z) brings them back."""
         ids = self.selected_ids()
-        if ids and self._try(translate("SamplesWindow", "Could not delete"), lambda: self._undo.append(self.store.delete(ids))):
+        if ids and self._try(translate(
+                "SamplesWindow", "Could not delete"), lambda: self._undo.append(self.store.delete(ids))):
             self.reload()
 
     def undo_delete(self) -> None:
@@ -337,7 +342,8 @@ class SamplesWindow(QWidget):
                 str(Path.home() / "my-samples.jsonl"), translate("SamplesWindow", "Ink dataset") + " (*.jsonl)")[0]
         if path:
             written: list[int] = []
-            if self._try(translate("SamplesWindow", "Could not export"), lambda: written.append(self.store.export_jsonl(Path(path), ids))):
+            if self._try(translate("SamplesWindow", "Could not export"),
+                         lambda: written.append(self.store.export_jsonl(Path(path), ids))):
                 self.count.setText(translate("SamplesWindow", "Exported {n} samples to {name}").format(
                     n=written[0], name=Path(path).name))
 
@@ -348,7 +354,8 @@ class SamplesWindow(QWidget):
                                                translate("SamplesWindow", "Ink dataset") + " (*.jsonl *.ndjson)")[0]
         if path:
             added: list[int] = []
-            if self._try(translate("SamplesWindow", "Could not import"), lambda: added.append(self.store.import_jsonl(Path(path)))):
+            if self._try(translate(
+                    "SamplesWindow", "Could not import"), lambda: added.append(self.store.import_jsonl(Path(path)))):
                 self._show_from_oldest()  # imported samples keep their dates, often older
                 self.reload()
                 done = (translate("SamplesWindow", "Imported {n} samples").format(n=added[0]) if added[0] else

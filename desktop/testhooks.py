@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from core.bundle import ModelBundle
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only for annotations: core.bundle pulls in NumPy and OpenCV, which start-up defers
+    from core.bundle import ModelBundle
     from desktop.main_window import MainWindow
     from desktop.recognition import Recognition
 

@@ -32,7 +32,8 @@ class TrainDialog(QDialog):
         self.setWindowTitle(translate("TrainDialog", "Train a new model"))
         form = QFormLayout()
         self.data = QLineEdit(self)
-        self.data.setPlaceholderText(translate("TrainDialog", "MNIST folder, image folder, .jsonl, .npz, .tdic or ETL files"))
+        self.data.setPlaceholderText(translate(
+                "TrainDialog", "MNIST folder, image folder, .jsonl, .npz, .tdic or ETL files"))
         form.addRow(translate("TrainDialog", "Dataset"), self._dataset_row())
         self.backbone = QComboBox(self)
         self.backbone.addItems(sorted(BACKBONES))
@@ -71,7 +72,8 @@ class TrainDialog(QDialog):
     def _dataset_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(self.data, 1)
-        for text, folder in ((translate("TrainDialog", "Folder…"), True), (translate("TrainDialog", "File…"), False)):
+        for text, folder in ((translate("TrainDialog", "Folder…"), True),
+                             (translate("TrainDialog", "File…"), False)):
             button = QPushButton(text, self)
             button.clicked.connect(lambda _=False, f=folder: self._browse(f))
             row.addWidget(button)
@@ -252,13 +254,15 @@ def run_verdict(result: dict[str, Any]) -> RunVerdict | None:
 def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> bool:
     """Asks whether to use the newly trained model; True if the user says yes.
 
-    A model no better than guessing is offered only as translate("TrainDialog", "Switch anyway"), with translate("TrainDialog", "Keep current")
+    A model no better than guessing is offered only as "Switch anyway", with "Keep current"
     the default; any other model with translate("TrainDialog", "Switch") the default.
     """
     verdict = run_verdict(result)
     good = verdict is None or not verdict.near_chance
-    box = QMessageBox(QMessageBox.Icon.Question if good else QMessageBox.Icon.Warning, translate("TrainDialog", "Training finished"),
-                      training_verdict(result) + ("\n\n" + translate("TrainDialog", "Switch to it?") if good else ""), parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Question if good else QMessageBox.Icon.Warning, translate(
+            "TrainDialog", "Training finished"),
+                      training_verdict(result) + ("\n\n" + translate(
+                              "TrainDialog", "Switch to it?") if good else ""), parent=parent)
     box.setObjectName("trainingVerdict")
     if good:
         switch = box.addButton(translate("TrainDialog", "Switch"), QMessageBox.ButtonRole.AcceptRole)
@@ -299,10 +303,11 @@ def _fraction(value: Any) -> float | None:
 def ask_to_switch_after_finetune(parent: QWidget, result: dict[str, Any]) -> bool:
     """Shows before/after accuracies and the recommendation; True if the user switches.
 
-    translate("TrainDialog", "Switch") is the default only when switching is recommended; otherwise translate("TrainDialog", "Keep current")
+    "Switch" is the default only when switching is recommended; otherwise "Keep current"
     is, and translate("TrainDialog", "Switch anyway") lets the user override.
     """
-    box = QMessageBox(QMessageBox.Icon.Question, translate("TrainDialog", "Fine-tune finished"), finetune_verdict(result), parent=parent)
+    box = QMessageBox(QMessageBox.Icon.Question, translate(
+            "TrainDialog", "Fine-tune finished"), finetune_verdict(result), parent=parent)
     box.setObjectName("finetuneVerdict")
     if result.get("recommended"):
         switch = box.addButton(translate("TrainDialog", "Switch"), QMessageBox.ButtonRole.AcceptRole)

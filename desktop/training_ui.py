@@ -51,7 +51,8 @@ class TrainingController(QObject):
         """Adds "Train new model…", "Fine-tune current model…" (on the user's samples) and "Jobs"."""
         menu.addAction(translate("TrainingController", "&Train new model…")).triggered.connect(self.train_new)
         finetune = menu.addAction(translate("TrainingController", "&Fine-tune current model on my handwriting…"))
-        finetune.setStatusTip(translate("TrainingController", "Adapt the current model to the samples kept from your corrections"))
+        finetune.setStatusTip(translate(
+                "TrainingController", "Adapt the current model to the samples kept from your corrections"))
         finetune.triggered.connect(self.finetune)
         menu.addSeparator()
         menu.addAction(translate("TrainingController", "&Jobs")).triggered.connect(self.show_jobs)
@@ -109,8 +110,8 @@ class TrainingController(QObject):
             errors.show_error(self.window, translate("TrainingController", "Could not remove the sample"), exc)
             return
         if gone and not quiet:
-            self.window.status_message(translate("TrainingController", "The sample of “{label}” was not kept.").format(
-                label=gone[0].label), 4000)
+            text = translate("TrainingController", "The sample of “{label}” was not kept.")
+            self.window.status_message(text.format(label=gone[0].label), 4000)
         self._sample_saved(sample_id)
 
     def _keep(self, ink: Ink, label: str, candidates: list[Candidate],
@@ -143,7 +144,8 @@ class TrainingController(QObject):
         if window.canvas.is_empty():
             window.status_message(translate("TrainingController", "Write something first, then type what it is."))
             return
-        text, ok = QInputDialog.getText(window, translate("TrainingController", "Type the right label"), translate("TrainingController", "What did you write?"))
+        text, ok = QInputDialog.getText(window, translate("TrainingController", "Type the right label"), translate(
+                "TrainingController", "What did you write?"))
         if not ok or not text.strip():
             return
         store, bundle = self.store(), window.current_bundle()
@@ -215,7 +217,8 @@ class TrainingController(QObject):
         bundle, store = self.window.current_bundle(), self.store()
         if bundle is None or store is None:
             if bundle is None:
-                self.window.status_message(translate("TrainingController", "Open a model first: there is no current model to fine-tune."))
+                self.window.status_message(translate(
+                        "TrainingController", "Open a model first: there is no current model to fine-tune."))
             return
         labels = [label for label, n in store.labels() for _ in range(n)]
         dialog = FinetuneDialog(labels, bundle.labels, bundle.title, self.window)
@@ -278,7 +281,8 @@ class TrainingController(QObject):
     def cancel(self, job: Any) -> None:
         """Asks ``job`` to stop (it is terminated if it has not stopped within its grace period)."""
         job.cancel()
-        self.window.status_message(translate("TrainingController", "Cancelling the job… no model will be written or replaced."))
+        self.window.status_message(translate(
+                "TrainingController", "Cancelling the job… no model will be written or replaced."))
 
     def poll(self) -> None:
         """Collects new events of running jobs (called by a timer on the GUI thread; never blocks)."""
@@ -293,11 +297,13 @@ class TrainingController(QObject):
 
     def _ended(self, job: Any) -> None:
         if job.state == "failed":
-            title = translate("TrainingController", "Fine-tuning failed") if job.spec.kind == "finetune" else translate("TrainingController", "Training failed")
+            title = translate("TrainingController", "Fine-tuning failed") if job.spec.kind == "finetune" else translate(
+                    "TrainingController", "Training failed")
             errors.show_error(self.window, title, f"{job.error}\n\n"
                               + translate("TrainingController", "No model was written or replaced."))
         elif job.state == "cancelled":
-            self.window.status_message(job.error or translate("TrainingController", "The job was cancelled; no model was written or replaced."))
+            self.window.status_message(job.error or translate(
+                    "TrainingController", "The job was cancelled; no model was written or replaced."))
         else:
             self.window.refresh_models()
             self._to_ask.append(job)
@@ -344,7 +350,8 @@ class TrainingController(QObject):
                           .format(n=len(running)), parent=self.window)
 
         box.setObjectName("confirmQuit")
-        quit_button = box.addButton(translate("TrainingController", "Cancel job and quit"), QMessageBox.ButtonRole.DestructiveRole)
+        quit_button = box.addButton(translate(
+                "TrainingController", "Cancel job and quit"), QMessageBox.ButtonRole.DestructiveRole)
         stay = box.addButton(translate("TrainingController", "Don't quit"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(stay)
         box.exec()

@@ -125,7 +125,7 @@ class WritingController(QObject):
         modes = QActionGroup(self)
         self.mode_actions = modes
         for mode, title in MODE_TITLES.items():
-            action = menu.addAction(translate("WritingController", title))
+            action = menu.addAction(translate("WritingController", str(title)))
             action.setCheckable(True)
             action.setChecked(mode == self.prefs.mode)
             action.setData(mode)
@@ -182,9 +182,11 @@ class WritingController(QObject):
     def _apply_mode(self) -> None:
         self.window.canvas.set_guide("box" if not self.several else self.prefs.mode)
         self.window.reading_bar.setVisible(self.several)
-        self.window.candidates.empty_hint = (translate("WritingController", "Write a word or a phrase: its reading appears after every stroke.")
-                                             if self.several else
-                                             translate("WritingController", "Write a character: candidates appear after every stroke."))
+        if self.several:
+            hint = translate("WritingController", "Write a word or a phrase: its reading appears after every stroke.")
+        else:
+            hint = translate("WritingController", "Write a character: candidates appear after every stroke.")
+        self.window.candidates.empty_hint = hint
 
     # -- reading the canvas ----------------------------------------------------------------------
 
@@ -334,7 +336,8 @@ class WritingController(QObject):
             return
         if found is None:
             self.end_correction()
-            self.window.status_message(translate("WritingController", "That character was typed: there are no alternatives to show."), 3000)
+            self.window.status_message(translate(
+                    "WritingController", "That character was typed: there are no alternatives to show."), 3000)
             return
         start, info = found
         self._correcting = start

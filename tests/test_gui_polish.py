@@ -152,3 +152,33 @@ def test_picture_message_goes_when_writing_starts(qtbot: QtBot, tiny_bundle: Pat
     with qtbot.waitSignal(window.candidatesShown, timeout=5000):
         write_digit(window.canvas, "1")
     assert "Read 4" not in window.statusBar().currentMessage()
+
+
+def test_the_app_has_its_icon(qapp: object) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import ICON_PATH, make_application
+
+    make_application()
+    icon = QApplication.windowIcon()
+    assert ICON_PATH.exists() and not icon.isNull()
+    assert not icon.pixmap(64, 64).isNull()  # the SVG renders (Qt's svg plugin is there)
+
+
+def test_desktop_entry_runs_mojiyomi_with_its_icon() -> None:
+    from desktop.app import ICON_PATH
+
+    entry = (ICON_PATH.parent / "mojiyomi.desktop").read_text(encoding="utf-8")
+    assert "\nExec=mojiyomi" in entry and "\nIcon=mojiyomi\n" in entry
+
+
+def test_twins_on_screen_show_their_kind(qtbot: QtBot) -> None:
+    from desktop.candidates import CandidatePanel
+
+    panel = CandidatePanel()
+    qtbot.addWidget(panel)
+    panel.set_candidates([Candidate("へ", 0.5), Candidate("ヘ", 0.3), Candidate("日", 0.1), Candidate("口", 0.05),
+                          Candidate("ロ", 0.05)])
+    assert [b.badge for b in panel.buttons[:5]] == ["ひ", "カ", "", "漢", "カ"]
+    panel.set_candidates([Candidate("日", 0.5), Candidate("目", 0.3)])
+    assert [b.badge for b in panel.buttons[:2]] == ["", ""]

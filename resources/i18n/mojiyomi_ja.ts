@@ -5,7 +5,7 @@
     <name>CandidatePanel</name>
     <message>
         <source>Candidate {i}: none</source>
-        <extracomment>The key that chooses this candidate, drawn in the button&apos;s corner.</extracomment>
+        <extracomment>The key that chooses this candidate, drawn in the button&apos;s corner. The character&apos;s kind (ひ, カ, 漢…), drawn in the other corner when a lookalike is also shown.</extracomment>
         <translation>候補 {i}: なし</translation>
     </message>
     <message>
@@ -15,6 +15,18 @@
     <message>
         <source>Candidate {i}: {label}, {score}</source>
         <translation>候補 {i}: {label}、{score}</translation>
+    </message>
+    <message>
+        <source>digit</source>
+        <translation>数字</translation>
+    </message>
+    <message>
+        <source>Latin</source>
+        <translation>英字</translation>
+    </message>
+    <message>
+        <source>symbol</source>
+        <translation>記号</translation>
     </message>
     <message>
         <source>Write a character: candidates appear after every stroke.</source>
