@@ -30,7 +30,7 @@ class CandidateButton(QPushButton):
         self.badge = ""
 
         self.candidate: Candidate | None = None
-        self.setMinimumSize(56, 64)
+        self.setMinimumSize(48, 60)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.set_candidate(None)

@@ -79,7 +79,6 @@ class MainWindow(QMainWindow):
         self._fallback: str | None = None
         self._choice: str | None = None
         self._picture_message: str | None = None
-        self.setMinimumSize(MINIMUM_SIZE[0], MINIMUM_SIZE[1])
         self.service = RecognitionService(self)
         self._build_central()
         self.writing = WritingController(self)
@@ -95,6 +94,9 @@ class MainWindow(QMainWindow):
         self.service.modelFailed.connect(self._on_model_failed)
         self.service.recognized.connect(self._on_recognized)
         self.service.failed.connect(self._on_failed)
+        # An explicit minimum would override the layout's; never go below what the widgets need.
+        needed = self.minimumSizeHint()
+        self.setMinimumSize(max(MINIMUM_SIZE[0], needed.width()), max(MINIMUM_SIZE[1], needed.height()))
         self._restore_geometry()
         self.refresh_models()
         default = default_model_name()
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
                  translate("MainWindow", "Clear the canvas (Esc; Ctrl+Z brings it back)"))):
             button = QPushButton(text, central)
             button.setToolTip(tip)
+            button.setMinimumWidth(56)  # below its text's width: the window's 480 px minimum must fit them
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(slot)
             buttons.addWidget(button)

@@ -55,6 +55,11 @@ def test_minimum_size_keeps_candidates_legible(qtbot: QtBot, tiny_bundle: Path) 
     window.resize(200, 150)
     qtbot.wait(50)
     assert window.width() >= 480 and window.height() >= 320
+    assert window.minimumWidth() <= 480 and window.minimumHeight() <= 360  # small screens still fit it
+    for button in window.candidates.buttons:  # all ten candidates whole, none clipped by the window's edge
+        top_left = button.mapTo(window, button.rect().topLeft())
+        assert window.rect().contains(top_left) and window.rect().contains(top_left + button.rect().bottomRight())
+        assert button.width() >= 48
     small = window.candidates.buttons[0].height()
     window.resize(1400, 900)
     qtbot.waitUntil(lambda: window.candidates.buttons[0].height() > small + 40, timeout=2000)
