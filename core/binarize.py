@@ -70,6 +70,7 @@ class Cleaned:
         stroke: Typical stroke width in working pixels.
         origin: Where ``ink`` and ``mask`` (cut to the ink and a small margin) lie in the
             whole picture at the working scale: (x, y).
+        shape: The whole picture's shape at the working scale.
     """
 
     ink: np.ndarray
@@ -78,6 +79,14 @@ class Cleaned:
     dark_ink: bool
     stroke: float
     origin: tuple[int, int] = (0, 0)
+    shape: tuple[int, int] = (0, 0)
+
+    def whole(self) -> np.ndarray:
+        """``ink`` placed back on the whole picture (at the working scale)."""
+        out = np.zeros(self.shape, np.uint8)
+        x0, y0 = self.origin
+        out[y0:y0 + self.ink.shape[0], x0:x0 + self.ink.shape[1]] = self.ink
+        return out
 
     def to_original(self) -> np.ndarray:
         """The 2x3 affine map from ``ink``'s pixels to the original picture's."""
@@ -120,7 +129,8 @@ def clean(grey: np.ndarray) -> Cleaned:
     # Ink at half its typical contrast or more is solid (pencil's grain does not riddle it); the
     # faint rim that JPEG and blur leave stays faint.
     ink = np.where(mask > 0, np.clip(contrast * (255.0 / max(INK_SOLID * level, 1e-3)), 0, 255), 0).astype(np.uint8)
-    return Cleaned(ink, mask, work.shape[1] / grey.shape[1], dark, stroke_width(mask), (x0, y0))
+    return Cleaned(ink, mask, work.shape[1] / grey.shape[1], dark, stroke_width(mask), (x0, y0),
+                   (int(work.shape[0]), int(work.shape[1])))
 
 
 def _resized(grey: np.ndarray, scale: float) -> np.ndarray:
