@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -173,3 +175,46 @@ def test_cli_without_converter_says_one_line(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "pip install 'mojiyomi[export]'" in err
     assert not (tmp_path / "d.onnx").exists()
+
+
+_TFJS_RUNNER = """
+const fs = require("fs"), path = require("path");
+const [modules, folder] = process.argv.slice(1);
+const tf = require(path.join(modules, "@tensorflow/tfjs-core"));
+require(path.join(modules, "@tensorflow/tfjs-backend-cpu"));
+const converter = require(path.join(modules, "@tensorflow/tfjs-converter"));
+(async () => {
+  await tf.setBackend("cpu");
+  const json = JSON.parse(fs.readFileSync(path.join(folder, "model.json"), "utf8"));
+  const buffers = json.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(path.join(folder, p))));
+  const data = Buffer.concat(buffers);
+  const model = await converter.loadGraphModel(tf.io.fromMemory({
+    modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) }));
+  const job = JSON.parse(fs.readFileSync(0, "utf8"));
+  const out = model.predict(tf.tensor(job.x, job.shape, "float32"));
+  process.stdout.write(JSON.stringify(Array.from(await out.data())));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+@pytest.mark.slow
+def test_tfjs_export_answers_as_keras_in_node(tmp_path: Path) -> None:
+    # Needs the converter's own venv and a folder of node_modules holding @tensorflow/tfjs-core,
+    # -backend-cpu and -converter (npm install them anywhere): neither belongs in this environment.
+    modules = os.environ.get("MOJIYOMI_TFJS_NODE_MODULES")
+    if not (os.environ.get(TFJS_ENV) and modules and shutil.which("node")):
+        pytest.skip(f"set {TFJS_ENV} and MOJIYOMI_TFJS_NODE_MODULES (and install node) to run")
+    import keras
+
+    bundle = resolve_model("digits")
+    path, _ = export_bundle(bundle, "tfjs", tmp_path / "digits.tfjs")
+    model = keras.saving.load_model(bundle.keras_path, compile=False)
+    x = random_batch(32, seed=5)
+    job = json.dumps({"x": x.ravel().tolist(), "shape": list(x.shape)})
+    done = subprocess.run([str(shutil.which("node")), "-e", _TFJS_RUNNER, modules, str(path)], input=job,
+                          capture_output=True, text=True, timeout=300, check=True)
+    js = np.asarray(json.loads(done.stdout), dtype=np.float32).reshape(len(x), -1)
+    keras_probs = np.asarray(model(x))
+    assert (js.argmax(1) == keras_probs.argmax(1)).all()
+    assert np.abs(js - keras_probs).max() <= 1e-4
