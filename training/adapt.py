@@ -17,7 +17,9 @@ without the cap -0.66, 鷗 taking 鴨, 鶴, 鵬...; bench/bench_trust.py). The n
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from core.bundle import ModelBundle
-from core.errors import DatasetError
+from core.errors import BundleError, DatasetError
 from core.ink import Ink
 from core.inputs import to_model_input
+from core.safeio import read_bytes, resolve_inside
 from training.newclasses import (MIN_NEW_CLASS_SAMPLES, grow_classifier, init_new_classes, new_classes,
                                  quiet_new_classes)
 
@@ -39,6 +42,8 @@ __all__ = ["HOLDOUT_FRACTION", "MIN_NEW_CLASS_SAMPLES", "MIN_SAMPLES", "REPLAY_F
 
 #: Bundle file holding replay samples: x (N, s, s, 1) uint8, y (N,) int, and a val mask.
 REPLAY_FILE = "replay.npz"
+#: Largest replay file read (the Japanese model's holds 5,000 samples of 40x40: 8 MB).
+MAX_REPLAY_BYTES = 512 * 1024 * 1024
 #: Fewest user samples a fine-tune accepts.
 MIN_SAMPLES = 10
 #: Share of the user's samples held out to measure the fine-tuned model.
@@ -176,12 +181,22 @@ def load_replay(bundle: ModelBundle) -> tuple[np.ndarray, np.ndarray, np.ndarray
     Raises:
         DatasetError: if the bundle carries no replay samples.
     """
-    path = bundle.path / REPLAY_FILE
-    if not path.is_file():
+    path = resolve_inside(bundle.path, REPLAY_FILE, "replay file", BundleError)
+    if not path.exists():
         raise DatasetError(f"The model {bundle.name} ({bundle.path}) carries no {REPLAY_FILE} with samples of its "
                            f"original data, so a fine-tune could not check what it forgets.")
-    with np.load(path) as data:
-        return data["x"], data["y"].astype(np.int64), data["val"].astype(bool)
+    data = read_bytes(path, MAX_REPLAY_BYTES, "replay file", BundleError)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            x, y, val = arrays["x"], arrays["y"], arrays["val"]
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise BundleError(f"The replay samples {path} are damaged: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    shape = tuple(bundle.input_shape)
+    if x.ndim != 4 or tuple(x.shape[1:]) != shape or y.shape != (len(x),) or val.shape != (len(x),) \
+            or not np.issubdtype(y.dtype, np.integer) or (len(y) and not 0 <= int(y.min()) <= int(y.max()) < len(bundle.labels)):
+        raise BundleError(f"The replay samples {path} do not fit the model: x {x.shape}, y {y.shape} {y.dtype}, "
+                          f"val {val.shape}, input {shape}, {len(bundle.labels)} classes.")
+    return x, y.astype(np.int64), val.astype(bool)
 
 
 def make_replay(x: np.ndarray, y: np.ndarray, per_class: int, seed: int) -> dict[str, np.ndarray]:

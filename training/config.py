@@ -11,7 +11,7 @@ from typing import Any
 
 from core.atomic import atomic_write_text
 from core.errors import MojiyomiError
-from core.safeio import finite_number, load_json
+from core.safeio import MAX_NAME_CHARS, finite_number, load_json, safe_name
 from training.augment import AugmentConfig
 
 OPTIMIZERS = ("adam", "adamax", "sgd")
@@ -113,6 +113,9 @@ class TrainConfig:
                     if getattr(self, key) is not None and not low <= getattr(self, key) <= high]
         if not 0 < self.learning_rate < 1:
             problems.append(f"learning_rate={self.learning_rate} (need 0 < lr < 1)")
+        if self.name and (len(self.name) > MAX_NAME_CHARS or safe_name(self.name, "") != self.name.strip()):
+            problems.append(f"name={self.name[:40]!r}{'...' if len(self.name) > 40 else ''} (need at most "
+                            f"{MAX_NAME_CHARS} characters, without / \\ : * ? \" < > | or control characters)")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer={self.optimizer!r} (need one of {OPTIMIZERS})")
         if not 0 < self.box <= self.input_size:

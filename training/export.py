@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from training.keras_io import load_keras_model
+
 #: TFLite export formats by name.
 FORMATS = ("tflite-float32", "tflite-float16", "tflite-dynamic", "tflite-int8")
 #: Every export format: TFLite, ONNX (checked with onnxruntime) and TensorFlow.js (an outside converter).
@@ -190,7 +192,7 @@ def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | No
         require_onnx()  # before minutes of loading
     target = export_target(bundle, fmt, out)
     x, y, calibrate = _check_samples(bundle, data, limit)
-    model = keras.saving.load_model(bundle.keras_path, compile=False)
+    model = load_keras_model(bundle)
     if fmt == "onnx":
         return _export_onnx(bundle, model, out, x, y)
 
@@ -235,7 +237,7 @@ def _export_tfjs(bundle: Any, out: Path | None) -> Path:
     if target.exists() and not (target / "model.json").is_file():
         raise BundleError(f"The export's --out {target} exists and is not an earlier TensorFlow.js export; give a new "
                           f"folder. Nothing was written.")
-    model = keras.saving.load_model(bundle.keras_path, compile=False)
+    model = load_keras_model(bundle)
     to_tfjs(model, converter, target)
     atomic_write_text(target / "mojiyomi.json", json.dumps(describe(bundle), ensure_ascii=False, indent=1))
     return target

@@ -20,6 +20,7 @@ from core.samples import DB_SUFFIXES, labelled_inks
 from training.adapt import (HOLDOUT_FRACTION, MIN_NEW_CLASS_SAMPLES, REPLAY_FILE, AdaptConfig, AdaptResult,
                             adapt_model, check_samples, inks_to_arrays, load_replay, new_classes, split_holdout)
 from training.jobs import personal_bundle_out
+from training.keras_io import load_keras_model
 
 
 #: Largest replay file copied into a personal bundle (the Japanese model's is about 10 MB).
@@ -83,7 +84,7 @@ def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = 
     held = inks_to_arrays(holdout, labels, spec) if holdout else (np.zeros((0, *base.input_shape), np.uint8),
                                                                    np.zeros(0, np.int64))
     replay = load_replay(base)
-    model = keras.saving.load_model(base.keras_path, compile=False)
+    model = load_keras_model(base)
     model, result = adapt_model(model, labels, user, held, replay, config, report, should_stop)
     if refused:
         result = replace(result, reason=f"{result.reason} {refused_note(refused)}")

@@ -23,6 +23,7 @@ from core.errors import BundleError, DatasetError, MojiyomiError
 from core.preprocess import Preprocessing
 from training.config import TrainConfig
 from training.data import PreparedData, prepare_data
+from training.keras_io import load_keras_model
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
 from training.spec_check import check_spec, find_manifest, read_manifest
 
@@ -69,7 +70,7 @@ def build_for(config: TrainConfig, classes: int) -> Any:
         from training.adapt import grow_classifier
 
         bundle = load_bundle(config.init_from)
-        model = keras.saving.load_model(bundle.keras_path, compile=False)
+        model = load_keras_model(bundle)
         if classes != len(bundle.labels) and not isinstance(model.layers[-1], keras.layers.Dense):
             raise DatasetError(f"The dataset has {classes - len(bundle.labels)} labels the model "
                                f"{bundle.name} does not know, and its head cannot grow.")
