@@ -30,7 +30,8 @@ ONNX_MISSING = ("ONNX export needs tf2onnx and onnxruntime, which are not instal
 TFJS_ENV = "MOJIYOMI_TFJS_CONVERTER"
 TFJS_MISSING = (f"TensorFlow.js export runs tensorflowjs_converter from a separate environment (the tensorflowjs "
                 f"package would replace this environment's TensorFlow): python -m venv ~/tfjs-venv && "
-                f"~/tfjs-venv/bin/pip install tensorflowjs && export {TFJS_ENV}=~/tfjs-venv/bin/tensorflowjs_converter")
+                f"~/tfjs-venv/bin/pip install tensorflowjs && ~/tfjs-venv/bin/pip install protobuf==6.31.1 && "
+                f"export {TFJS_ENV}=~/tfjs-venv/bin/tensorflowjs_converter")
 #: Keys of the bundle's description in the ONNX model's metadata_props.
 META_KEY = "mojiyomi"
 
