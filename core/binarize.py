@@ -128,9 +128,20 @@ def clean(grey: np.ndarray) -> Cleaned:
     mask, contrast = mask[y0:y1, x0:x1], contrast[y0:y1, x0:x1]
     # Ink at half its typical contrast or more is solid (pencil's grain does not riddle it); the
     # faint rim that JPEG and blur leave stays faint.
-    ink = np.where(mask > 0, np.clip(contrast * (255.0 / max(INK_SOLID * level, 1e-3)), 0, 255), 0).astype(np.uint8)
+    ink = np.where(mask > 0, stretch(contrast, level), 0).astype(np.uint8)
     return Cleaned(ink, mask, work.shape[1] / grey.shape[1], dark, stroke_width(mask), (x0, y0),
                    (int(work.shape[0]), int(work.shape[1])))
+
+
+def stretch(contrast: np.ndarray, level: float | None = None) -> np.ndarray:
+    """The ink's contrast (any unit, 0 on paper) as white-on-black uint8: solid (255) from
+    ``INK_SOLID`` of the ink's typical contrast (``level``; by default the 90th percentile of
+    what is above 0), so faint pencil reads as firmly as ink. Scans (ETL) are stretched so too.
+    """
+    if level is None:
+        above = contrast[contrast > 0]
+        level = float(np.percentile(above, 90)) if above.size else 1.0
+    return np.clip(contrast * (255.0 / max(INK_SOLID * level, 1e-6)), 0, 255).astype(np.uint8)
 
 
 def _resized(grey: np.ndarray, scale: float) -> np.ndarray:
