@@ -2,7 +2,7 @@
 
 ``MOJIYOMI_E2E_REPORT=<path>``: after every recognition, model change and choice, the main
 window writes what it shows to ``<path>`` as JSON (model name, the candidates, the text line,
-and where the canvas and candidate buttons are on screen), so a test driving the real app
+the menu titles, and where the canvas and candidate buttons are on screen), so a test driving the real app
 with X mouse events can read the result. ``MOJIYOMI_BENCH_READY=1``: the app prints
 ``ready <model> <seconds>`` once the window is shown with its model loaded and warmed up,
 then quits (``bench/bench_startup.py``).
@@ -42,7 +42,8 @@ def write_e2e_report(window: MainWindow, result: Recognition | None, total_ms: f
               "buttons": [_screen_rect(b) for b in window.candidates.buttons], "text": window.text.text(),
               "candidates": [{"label": c.label, "score": c.score} for c in window.candidates.candidates()],
               "ms": total_ms, "source": result.source if result else None, "reading": window.writing.text(),
-              "strokes": len(window.canvas.ink().strokes)}
+              "strokes": len(window.canvas.ink().strokes),
+              "menus": [action.text() for action in window.menuBar().actions()]}
     atomic_write_text(Path(path), json.dumps(report, ensure_ascii=False))
 
 

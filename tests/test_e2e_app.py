@@ -121,8 +121,9 @@ def test_write_several_digits_and_insert_them(display: str, tmp_path: Path) -> N
         pytest.skip("resources/models/digits is not present")
     report = tmp_path / "report.json"
     config = tmp_path / "config"
-    (config / "mojiyomi").mkdir(parents=True)
-    (config / "mojiyomi" / "mojiyomi.conf").write_text("[writing]\nmode=horizontal\n", encoding="utf-8")
+    settings = tmp_path / "data" / "settings" / "mojiyomi"  # with MOJIYOMI_DATA_DIR, settings live there
+    settings.mkdir(parents=True)
+    (settings / "mojiyomi.ini").write_text("[writing]\nmode=horizontal\n", encoding="utf-8")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "MOJIYOMI_E2E_REPORT": str(report),
            "MOJIYOMI_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(config)}
     app = subprocess.Popen([sys.executable, "-m", "mojiyomi", "app", "--model", str(model)], cwd=REPO, env=env,
