@@ -138,8 +138,8 @@ class RunCache:
 
     def retain(self, keep: set[tuple[int, ...]]) -> None:
         """Forgets runs that are no longer possible (after an undo, say)."""
-        for key in [k for k in self.probs if k not in keep]:
-            del self.probs[key]
+        for members in [k for k in self.probs if k not in keep]:
+            del self.probs[members]
         for key in [k for k in self.candidates if k[0] not in keep]:
             del self.candidates[key]
 
@@ -247,7 +247,7 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     # Without the language model its average cost per character is not paid either.
     bonus = config.char_bonus - (0.0 if use_lm else config.lm_weight * LM_COST_PER_CHAR)
     # The run's score of each candidate without the language model (it does not depend on the path).
-    base = {}
+    base: dict[tuple[int, ...], np.ndarray] = {}
     for run in runs:
         labels, logp, _ = candidates[run.members]
         narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels)) & run.isolated
@@ -259,7 +259,7 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
         for hyp in beams[i]:
             for run in by_start.get(i, ()):
                 labels = candidates[run.members][0]
-                scores = base[run.members]
+                scores: np.ndarray = base[run.members]
                 if use_lm:
                     scores = scores + config.lm_weight * _lm_scores(lm, context + hyp.text, labels)  # type: ignore[arg-type]
                 best = np.argpartition(-scores, config.beam)[:config.beam] if len(scores) > config.beam \
@@ -272,12 +272,12 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
                       h.parent, h.run, h.choice) for h in final]
     best_hyp = max(final, key=lambda h: h.score)
     chars: list[CharReading] = []
-    hyp: _Hyp | None = best_hyp
-    while hyp is not None and hyp.run is not None:
-        label = candidates[hyp.run.members][0][hyp.choice]
-        chars.append(CharReading(label, _shown(recognizer, cache.probs[hyp.run.members], label, config.shown, allowed),
-                                 hyp.run.members, hyp.run.box))
-        hyp = hyp.parent
+    step: _Hyp | None = best_hyp
+    while step is not None and step.run is not None:
+        label = candidates[step.run.members][0][step.choice]
+        chars.append(CharReading(label, _shown(recognizer, cache.probs[step.run.members], label, config.shown, allowed),
+                                 step.run.members, step.run.box))
+        step = step.parent
     return Reading(best_hyp.text, tuple(reversed(chars)), best_hyp.score)
 
 

@@ -171,7 +171,7 @@ def inks_to_arrays(inks: Sequence[Ink], labels: Sequence[str], spec: Any) -> tup
     """Model inputs and label indices for labelled inks (every label must be in ``labels``)."""
     index = {label: i for i, label in enumerate(labels)}
     x = np.stack([np.clip(np.round(to_model_input(ink, spec)), 0, 255).astype(np.uint8) for ink in inks])
-    y = np.array([index[ink.label] for ink in inks], dtype=np.int64)
+    y = np.array([index[str(ink.label)] for ink in inks], dtype=np.int64)
     return x, y
 
 

@@ -308,9 +308,9 @@ def _run(spec: JobSpec, report: Callable[[dict[str, Any]], None], should_stop: C
         from core.bundle import load_bundle
         from training.evaluate import bundle_verdict
 
+        verdict = bundle_verdict(load_bundle(result.bundle)).to_json() if result.bundle is not None else None
         return {"bundle": str(result.bundle), "name": config.bundle_name, "val_top1": result.val_top1,
-                "test_top1": result.test_top1, "seconds": result.seconds,
-                "verdict": bundle_verdict(load_bundle(result.bundle)).to_json()}
+                "test_top1": result.test_top1, "seconds": result.seconds, "verdict": verdict}
     return _finetune(spec.config, report, should_stop)
 
 
