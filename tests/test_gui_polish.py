@@ -74,9 +74,16 @@ def test_candidate_buttons_show_their_key(qtbot: QtBot) -> None:
     assert [b.key for b in panel.buttons] == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]
 
 
-def test_finetune_message_points_to_samples_menu() -> None:
-    source = (Path(__file__).resolve().parent.parent / "training" / "adapt.py").read_text()
-    assert "Training > Practice" not in source and "Samples > Practice" in source
+def test_finetune_message_points_to_samples_menu(qtbot: QtBot, tiny_bundle: Path) -> None:
+    from core.errors import DatasetError
+    from training.adapt import check_samples
+
+    with pytest.raises(DatasetError) as caught:
+        check_samples([])
+    assert "Samples > Practice" in str(caught.value)
+    window = _window(qtbot, tiny_bundle)  # and the menu it names is there
+    samples_menu = [a.text() for a in window.samples_menu.actions()]
+    assert "&Practice…" in samples_menu and "&Practice…" not in [a.text() for a in window.training_menu.actions()]
 
 
 def test_esc_clears_and_undo_brings_the_writing_back(qtbot: QtBot) -> None:
