@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen,
-                           QTabletEvent)
+from PySide6.QtGui import (QColor, QFocusEvent, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPainterPath,
+                           QPaintEvent, QPalette, QPen, QTabletEvent)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.ink import Ink
@@ -241,7 +241,18 @@ class InkCanvas(QWidget):
             _paint_stroke(painter, stroke)
         if self._current:
             _paint_stroke(painter, np.asarray(self._current))
+        if self.hasFocus():  # where the keys go (Esc, Ctrl+Z, 1-9) is visible, as for any focused control
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.0))
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.update()
 
     def _paint_guide(self, painter: QPainter) -> None:
         if self._guide != "box":

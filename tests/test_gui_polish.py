@@ -194,3 +194,27 @@ def test_twins_on_screen_show_their_kind(qtbot: QtBot) -> None:
     assert [b.badge for b in panel.buttons[:5]] == ["ひ", "カ", "", "漢", "カ"]
     panel.set_candidates([Candidate("日", 0.5), Candidate("目", 0.3)])
     assert [b.badge for b in panel.buttons[:2]] == ["", ""]
+
+
+def test_the_canvas_shows_keyboard_focus(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from desktop.canvas import InkCanvas
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    canvas, other = InkCanvas(host), QLineEdit(host)
+    layout.addWidget(canvas)
+    layout.addWidget(other)
+    host.show()
+    host.activateWindow()
+    qtbot.waitUntil(host.isActiveWindow, timeout=2000)
+    other.setFocus()
+    qtbot.waitUntil(lambda: not canvas.hasFocus(), timeout=2000)
+    unfocused = canvas.grab().toImage().pixelColor(1, canvas.height() // 2)
+    canvas.setFocus()
+    qtbot.waitUntil(canvas.hasFocus, timeout=2000)
+    focused = canvas.grab().toImage().pixelColor(1, canvas.height() // 2)
+    assert focused != unfocused
+    assert focused == canvas.palette().color(canvas.palette().ColorRole.Highlight)
