@@ -15,12 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from core.errors import DatasetError
 from core.preprocess import Preprocessing, normalize_image
+
+if TYPE_CHECKING:  # Pillow is imported when a glyph is drawn, not with this module
+    from PIL import ImageFont
 
 #: Where Debian's fonts-* packages (and users) put fonts.
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
@@ -131,7 +135,7 @@ def covers(face: FontFace, char: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _pil_font(path: str, index: int) -> object:
+def _pil_font(path: str, index: int) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
     return ImageFont.truetype(path, RENDER_PX, index=index)
@@ -148,7 +152,7 @@ def render_glyph(face: FontFace, char: str) -> np.ndarray | None:
 
     try:
         font = _pil_font(face.path, face.index)
-        left, top, right, bottom = font.getbbox(char)  # type: ignore[attr-defined]
+        left, top, right, bottom = (int(v) for v in font.getbbox(char))
         if right <= left or bottom <= top:
             return None
         margin = RENDER_PX // 4
