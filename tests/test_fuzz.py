@@ -270,7 +270,7 @@ def test_dataset_readers_raise_only_dataset_errors(templates: fuzzgen.Templates,
     import gzip
 
     from core.preprocess import Preprocessing
-    from training.datasets.readers import read_samples
+    from training.datasets import read_samples
 
     data = _dataset_bytes(templates, kind)
     if kind.startswith("idx") and decompressed:
@@ -299,7 +299,7 @@ def test_dataset_readers_raise_only_dataset_errors(templates: fuzzgen.Templates,
     np.full((3, 28, 28), np.nan, np.float32), np.zeros((3, 0, 0), np.uint8), np.arange(2)]), max_size=4))
 def test_npz_of_any_arrays_raises_only_dataset_errors(arrays: dict[str, np.ndarray]) -> None:
     from core.preprocess import Preprocessing
-    from training.datasets.readers import read_samples
+    from training.datasets import read_samples
 
     with tempfile.TemporaryDirectory() as folder:
         buf = io.BytesIO()

@@ -94,7 +94,7 @@ def test_perturbation_rejects_impossible_settings() -> None:
 
 
 def test_generate_writes_a_dataset_training_reads(tmp_path: Path, strokes_available: None) -> None:
-    from training.datasets.readers import read_samples
+    from training.datasets import read_samples
     from training.synth.generate import generate
 
     path = generate(list("あ字\U0001F600"), 5, SPEC, seed=1, out=tmp_path, sources=("kanjivg",), workers=1)

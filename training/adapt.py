@@ -32,6 +32,7 @@ from core.errors import BundleError, DatasetError
 from core.ink import Ink
 from core.inputs import to_model_input
 from core.safeio import read_bytes, resolve_inside
+from training.cancel import Cancelled
 from training.newclasses import (MIN_NEW_CLASS_SAMPLES, grow_classifier, init_new_classes, new_classes,
                                  quiet_new_classes)
 
@@ -254,7 +255,7 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
     import keras
 
     from training.augment import AugmentConfig, build_augmenter
-    from training.train import Cancelled, make_progress_callback
+    from training.recipe import make_progress_callback
 
     report = report or (lambda event: None)
     should_stop = should_stop or (lambda: False)

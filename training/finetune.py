@@ -19,7 +19,7 @@ from core.safeio import read_bytes, resolve_inside, safe_name
 from core.samples import DB_SUFFIXES, labelled_inks
 from training.adapt import (HOLDOUT_FRACTION, MIN_NEW_CLASS_SAMPLES, REPLAY_FILE, AdaptConfig, AdaptResult,
                             adapt_model, check_samples, inks_to_arrays, load_replay, new_classes, split_holdout)
-from training.jobs import personal_bundle_out
+from training.bundle_names import personal_bundle_out
 from training.keras_io import load_keras_model
 
 

@@ -23,12 +23,14 @@ import shutil
 import threading
 import time
 import traceback
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.safeio import safe_name
+from training.bundle_names import personal_bundle_out, unique_bundle_dir
+
+__all__ = ["Job", "JobSpec", "personal_bundle_out", "start_job", "unique_bundle_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +251,7 @@ def _reporter(events: Any) -> Callable[[dict[str, Any]], None]:
 
 def _failure_event(exc: Exception) -> dict[str, Any]:
     from core.errors import MojiyomiError
-    from training.train import Cancelled
+    from training.cancel import Cancelled
 
     if isinstance(exc, Cancelled):
         return {"event": "cancelled", "message": str(exc)}
@@ -360,47 +362,4 @@ def discard_run(spec: JobSpec) -> None:
 
     if spec.kind == "train" and spec.out is not None:
         shutil.rmtree(run_dir_for(spec.out), ignore_errors=True)
-
-
-def _taken(path: Path, reserved: Collection[Path]) -> bool:
-    """A name is taken by a bundle, by a run's checkpoints, or by a job that will write it.
-
-    The folder of a killed run with nothing to resume does not take the name: the next job
-    of that name reuses it.
-    """
-    from training.train import abandoned_run, run_dir_for
-
-    run = run_dir_for(path)
-    return path.exists() or (run.exists() and not abandoned_run(run)) or path in reserved
-
-
-def unique_bundle_dir(root: Path, name: str, reserved: Collection[Path] = ()) -> Path:
-    """``root/name``, or ``root/name-2``, ``-3``... if taken (never overwrite a model).
-
-    Args:
-        root: The models folder.
-        name: The wished-for folder name (made safe: one path component, not hidden).
-        reserved: Folders running jobs will write (not there yet, but taken).
-
-    Returns:
-        A folder that does not exist, has no interrupted run, and no job will write.
-    """
-    name = safe_name(name)
-    candidate, n = root / name, 2
-    while _taken(candidate, reserved):
-        candidate, n = root / f"{name}-{n}", n + 1
-    return candidate
-
-
-def personal_bundle_out(base_name: str, root: Path, reserved: Collection[Path] = ()) -> Path:
-    """The next ``<base>-personal-<n>`` folder for a fine-tune of ``base_name``.
-
-    Every personal model is a new version; earlier ones stay so the user can return to them.
-    ``base_name`` comes from a bundle's metadata: it is made safe (one folder name) first.
-    """
-    base_name = safe_name(base_name)
-    n = 1
-    while _taken(root / f"{base_name}-personal-{n}", reserved):
-        n += 1
-    return root / f"{base_name}-personal-{n}"
 

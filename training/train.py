@@ -21,6 +21,7 @@ from core.atomic import process_alive
 from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, check_output, load_bundle
 from core.errors import BundleError, DatasetError, MojiyomiError
 from core.preprocess import Preprocessing
+from training.cancel import Cancelled
 from training.config import TrainConfig
 from training.data import PreparedData, prepare_data
 from training.keras_io import load_keras_model
@@ -38,10 +39,6 @@ TRAINED = "trained.weights.h5"
 OWNER_FILE = "owner.pid"
 
 log = logging.getLogger(__name__)
-
-
-class Cancelled(Exception):
-    """The run was cancelled by its owner; nothing was written."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,9 +25,6 @@ from core.preprocess import Preprocessing, normalize_image, preprocess_ink
 from core.samples import DB_SUFFIXES
 from training.datasets.npz import load_npz, npz_labels
 from training.datasets.textfile import iter_ink_lines, iter_lines
-
-if TYPE_CHECKING:
-    from training.datasets.dataset import Samples
 
 log = logging.getLogger(__name__)
 
@@ -186,14 +182,6 @@ def iter_lazy(source: Source, notes: list[str] | None = None) -> Iterator[Lazy]:
         yield from _lazy_npz(source.path)
     else:
         raise DatasetError(f"Unknown dataset kind. Received: {source.kind!r}")
-
-
-def read_samples(path: str | Path, spec: Preprocessing, split: str = "train", limit: int | None = None,
-                 cache: Path | None = None, format: str | None = None) -> Samples:
-    """Reads and normalizes a whole dataset into arrays; see ``training.datasets.dataset``."""
-    from training.datasets.dataset import read_samples as read
-
-    return read(path, spec, split, limit, cache, format)
 
 
 def normalize_uint8(image: np.ndarray, spec: Preprocessing) -> np.ndarray | None:
