@@ -277,7 +277,8 @@ class SamplesWindow(QWidget):
             oldest = self.store.oldest()
         except MojiyomiError:
             return  # reload() reports it
-        date = QDate(dt.date.fromtimestamp(oldest)) if oldest is not None else QDate.currentDate()
+        day = dt.date.fromtimestamp(oldest) if oldest is not None else None
+        date = QDate(day.year, day.month, day.day) if day is not None else QDate.currentDate()
         if date < self.since.date():
             self.since.blockSignals(True)
             self.since.setDate(date)
@@ -373,7 +374,7 @@ class SamplesWindow(QWidget):
 
 
 def _start_of(date: QDate) -> float:
-    return dt.datetime.combine(date.toPython(), dt.time()).timestamp()
+    return dt.datetime(date.year(), date.month(), date.day()).timestamp()
 
 
 def open_store(parent: QWidget | None, path: Path | None = None) -> SampleStore | None:

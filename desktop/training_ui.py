@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QDialog, QInputDialog, QMenu, QMessageBox
 
 from core.errors import MojiyomiError
 from core.ink import Ink
@@ -18,6 +18,9 @@ from desktop.i18n import translate
 from desktop.label_prompt import confirm_label
 from desktop.sample_notice import SampleNotice
 from training.adapt import MIN_NEW_CLASS_SAMPLES
+
+if TYPE_CHECKING:  # the window's type only; it imports this module when it runs
+    from desktop.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ POLL_MS = 100
 class TrainingController(QObject):
     """Owns the background jobs, the samples store and the windows that show them."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.jobs: list[Any] = []
