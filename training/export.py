@@ -226,8 +226,6 @@ def _export_tfjs(bundle: Any, out: Path | None) -> Path:
     """Runs the outside TensorFlow.js converter into a folder; a folder that is not an earlier export is refused."""
     import json
 
-    import keras
-
     from core.atomic import atomic_write_text
     from core.errors import BundleError
     from training.export_onnx import describe, tfjs_converter, to_tfjs
