@@ -262,6 +262,19 @@ def load_lm(path: str | os.PathLike[str]) -> CharLM:
                   parts["keys3"], parts["alpha3"], parts["ctx2"], parts["gamma2"], metadata)
 
 
+def lm_credit(path: str | os.PathLike[str] | None = None) -> str:
+    """One line crediting the language model's source and licence ("" if it cannot be read).
+
+    Reads only the file's metadata member, not the model.
+    """
+    try:
+        with np.load(path or bundled_lm_path(), allow_pickle=False) as arrays:
+            metadata = json.loads(bytes(arrays["metadata"]).decode("utf-8"))
+        return f"{metadata['source']}: {metadata['licence']}"
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        return ""
+
+
 def bundled_lm_path() -> Path:
     """The language model that ships with mojiyomi."""
     from core.paths import resources_dir

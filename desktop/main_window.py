@@ -527,6 +527,12 @@ def about_text(bundle: ModelBundle | None) -> str:
                 hardware=trained["hardware"], time=training_minutes(trained)))
         if bundle.metadata.get("attribution"):
             lines.append(str(bundle.metadata["attribution"]))
+    from core.lm import lm_credit  # reads the language model's metadata only
+
+    credit = lm_credit()
+    if credit:
+        lines += ["", translate("MainWindow", "Language model (reading several characters): {credit}").format(
+            credit=credit)]
     return "\n".join(lines)
 
 

@@ -88,3 +88,9 @@ def test_the_bundled_model_loads_fast_and_is_small() -> None:
 def test_the_bundled_model_tells_twins_apart_by_their_neighbours(right: str, twin: str) -> None:
     lm = load_lm(bundled_lm_path())
     assert lm.score(right, final=True) > lm.score(twin, final=True) + math.log(2)
+
+
+def test_the_about_box_credits_the_language_models_source_and_licence() -> None:
+    from desktop.main_window import about_text
+
+    assert "wordfreq" in about_text(None) and "CC BY-SA 4.0" in about_text(None)

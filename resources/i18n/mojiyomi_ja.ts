@@ -443,6 +443,10 @@
         <translation>{hardware} で {time} かけて学習。</translation>
     </message>
     <message>
+        <source>Language model (reading several characters): {credit}</source>
+        <translation>言語モデル（複数文字の読み取り）: {credit}</translation>
+    </message>
+    <message>
         <source>{n} min</source>
         <translation>{n} 分</translation>
     </message>
