@@ -1,8 +1,8 @@
 """Recognizers: a model bundle behind one interface that returns ranked candidates.
 
 ``TFLiteRecognizer`` runs the bundle's ``.tflite`` with the LiteRT interpreter and is what
-the app uses (no TensorFlow import). ``KerasRecognizer`` runs the ``.keras`` model and is
-used by training and to check exports; it imports Keras only when constructed.
+the app uses (no TensorFlow import). ``training.keras_io.KerasRecognizer`` runs the
+``.keras`` model for training and to check exports.
 """
 
 from __future__ import annotations
@@ -159,38 +159,21 @@ def _dequantize(out: np.ndarray, detail: dict) -> np.ndarray:
     return ((out.astype(np.float32) - zero) * scale).astype(np.float32)
 
 
-class KerasRecognizer(Recognizer):
-    """Runs ``model.keras`` (imports Keras and its backend when constructed)."""
-
-    def __init__(self, bundle: ModelBundle) -> None:
-        super().__init__(bundle)
-        import keras
-
-        try:
-            self._model = keras.saving.load_model(bundle.keras_path, compile=False)
-        except Exception as exc:  # Keras raises many kinds for a bad file
-            raise BundleError(f"The Keras model {bundle.keras_path} cannot be loaded: {exc}") from exc
-
-    @property
-    def model(self) -> object:
-        """The loaded Keras model."""
-        return self._model
-
-    def predict(self, batch: np.ndarray) -> np.ndarray:
-        out = self._model(np.asarray(batch, dtype=np.float32), training=False)
-        return np.asarray(out, dtype=np.float32)
-
-
-BACKENDS: dict[str, type[Recognizer]] = {"tflite": TFLiteRecognizer, "keras": KerasRecognizer}
+#: Backends by name; ``keras`` is ``training.keras_io.KerasRecognizer`` (it needs Keras, so
+#: core leaves it to the callers that train: ``mojiyomi evaluate --backend keras``).
+BACKENDS = ("tflite", "keras")
 
 
 def open_recognizer(bundle: ModelBundle, backend: str = "tflite") -> Recognizer:
-    """Creates a recognizer of the named backend (``tflite`` or ``keras``) for a bundle."""
-    try:
-        return BACKENDS[backend](bundle)
-    except KeyError:
-        raise ValueError(f"Unknown recognizer backend. Received: {backend!r}, "
-                         f"expected one of {sorted(BACKENDS)}") from None
+    """Creates the recognizer the app uses (``tflite``) for a bundle.
+
+    Raises:
+        ValueError: for any other backend (``keras`` is ``training.keras_io.KerasRecognizer``).
+    """
+    if backend == "tflite":
+        return TFLiteRecognizer(bundle)
+    raise ValueError(f"core opens only the tflite backend. Received: {backend!r}; the keras backend is "
+                     f"training.keras_io.KerasRecognizer")
 
 
 def top_k_labels(candidates: Sequence[Candidate]) -> list[str]:

@@ -244,11 +244,9 @@ def _run_app(args: argparse.Namespace) -> int:
 
 def _run_recognize(args: argparse.Namespace) -> int:
     from core.bundle import default_model_name, resolve_model
-    from core.recognizer import open_recognizer
-
     if args.top < 1:
         raise ValueError(f"--top must be at least 1. Received: {args.top}")
-    recognizer = open_recognizer(resolve_model(args.model or default_model_name()), args.backend)
+    recognizer = _open_recognizer(resolve_model(args.model or default_model_name()), args.backend)
     status = 0
     for name in args.files:
         try:
@@ -273,6 +271,17 @@ def _run_recognize(args: argparse.Namespace) -> int:
             for i, cands in enumerate(chars, 1):
                 print(f"  {i}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in cands))
     return status
+
+
+def _open_recognizer(bundle: Any, backend: str) -> Any:
+    """The app's TFLite recognizer, or the Keras one (imports Keras: the ``train`` extra)."""
+    if backend == "keras":
+        from training.keras_io import KerasRecognizer
+
+        return KerasRecognizer(bundle)
+    from core.recognizer import open_recognizer
+
+    return open_recognizer(bundle, backend)
 
 
 def _recognize_file(recognizer: Any, name: str, top: int, layout: str = "single",
@@ -305,11 +314,10 @@ def _recognize_file(recognizer: Any, name: str, top: int, layout: str = "single"
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     from core.bundle import default_model_name, resolve_model
-    from core.recognizer import open_recognizer
     from training.evaluate_data import evaluate_dataset
 
     bundle = resolve_model(args.model or default_model_name())
-    metrics = evaluate_dataset(open_recognizer(bundle, args.backend), args.data, args.limit, args.data_format)
+    metrics = evaluate_dataset(_open_recognizer(bundle, args.backend), args.data, args.limit, args.data_format)
     summary = {"model": bundle.name, "data": args.data, **metrics.to_json()}
     left_out = "".join(f"  ({count} {why} left out)" for count, why in
                        ((metrics.unknown_label, "with labels the model does not know"),

@@ -10,7 +10,8 @@ import pytest
 from core.bundle import load_bundle
 from core.errors import InputError
 from core.ink import Ink, make_stroke
-from core.recognizer import KerasRecognizer, TFLiteRecognizer, open_recognizer
+from core.recognizer import TFLiteRecognizer, open_recognizer
+from training.keras_io import KerasRecognizer
 from tests.tinymodel import random_batch
 
 

@@ -1,12 +1,15 @@
-"""Loading a bundle's Keras model: every way a damaged file fails becomes one ``BundleError``."""
+"""A bundle's Keras model: loaded (every way a damaged file fails is one ``BundleError``) and run."""
 
 from __future__ import annotations
 
 import zipfile
 from typing import Any
 
+import numpy as np
+
 from core.bundle import ModelBundle
 from core.errors import BundleError
+from core.recognizer import Recognizer
 
 
 def load_keras_model(bundle: ModelBundle) -> Any:
@@ -24,3 +27,21 @@ def load_keras_model(bundle: ModelBundle) -> Any:
             AttributeError, RuntimeError, NotImplementedError) as exc:
         raise BundleError(f"The Keras model {bundle.keras_path} cannot be loaded (damaged or of another "
                           f"kind): {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+class KerasRecognizer(Recognizer):
+    """Runs a bundle's ``model.keras`` (training, and checking exports against it)."""
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        super().__init__(bundle)
+        self._model = load_keras_model(bundle)
+
+    @property
+    def model(self) -> Any:
+        """The loaded Keras model."""
+        return self._model
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        out = self._model(np.asarray(batch, dtype=np.float32), training=False)
+        return np.asarray(out, dtype=np.float32)
+
