@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -197,3 +199,40 @@ def test_touching_neighbours_are_cut_into_pieces(digits: TFLiteRecognizer) -> No
 def test_an_unknown_layout_is_refused(digits: TFLiteRecognizer) -> None:
     with pytest.raises(InputError, match="layout"):
         read_picture(digit_line("4"), digits, layout="diagonal")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_handwritten_lines_on_paper_are_read(tomoe_dir: Path) -> None:
+    """Tomoe's ink written on paper (training.synth.paper) in lines and columns, naturally
+    spaced, scanned clean or photographed: at least 85% of the characters come back."""
+    from core.lm import bundled_lm_path, load_lm
+    from training.datasets.tomoe import iter_tdic
+    from training.synth import paper
+
+    recognizer = TFLiteRecognizer(resolve_model("japanese"))
+    inks = {}
+    for ink in iter_tdic(tomoe_dir / "all.tdic"):
+        if ink.label in recognizer.label_index and ink.label not in inks:
+            inks[ink.label] = ink
+    lm = load_lm(bundled_lm_path())
+    rng = np.random.default_rng(5)
+    errors = total = 0
+    for phrase, layout, style in (("名前の設定", "horizontal", "clean"), ("文字のうち", "vertical", "clean"),
+                                  ("それを含む", "horizontal", "photo"), ("を出力する", "vertical", "uneven")):
+        pen = paper.sample_pen(rng, "ballpoint")
+        picture = paper.write([inks[c] for c in phrase], layout, "natural", pen, paper.sample_look(style, rng),
+                              rng, cell=80.0)
+        text = read_picture(picture.image, recognizer, lm, layout).text
+        errors += edit_distance(text, phrase)
+        total += len(phrase)
+    assert errors <= 0.15 * total
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
