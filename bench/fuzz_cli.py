@@ -35,6 +35,7 @@ import argparse
 import collections
 import json
 import os
+import stat
 import select
 import shutil
 import signal
@@ -367,6 +368,8 @@ class Fuzz:
             changed = sorted(set(resources.items()) ^ set(self.resources.items()))
             outside.append(f"changed resources/models: {', '.join(p for p, _ in changed[:3])}")
             self.resources = resources
+        if not stat.S_ISCHR(os.stat(os.devnull).st_mode):  # `--out /dev/null` once replaced it with a file
+            outside.append(f"replaced {os.devnull} (a device) with a file")
         self.case_names.add(case.name)
         strays = set(os.listdir(self.scratch / "cases")) - self.case_names
         if strays:

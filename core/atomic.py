@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     Raises:
         OSError: if the write fails (a full disk, say); the old file is left untouched.
     """
+    path = _regular_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -28,6 +30,30 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         _silently_remove(Path(tmp))
         raise
+
+
+def _regular_target(path: Path) -> Path:
+    """The file an atomic write may replace: ``path``, or the file a symlink there points to.
+
+    Renaming over a device, a FIFO or a folder would replace it (``--out /dev/null`` once
+    turned /dev/null into a plain file), so anything but a regular file is refused.
+
+    Raises:
+        IsADirectoryError, FileExistsError: if ``path`` is a folder, or a device, FIFO or socket.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(f"{path} is a folder; a file was expected there. Nothing was written.")
+    if not stat.S_ISREG(mode):
+        raise FileExistsError(f"{path} is a device, FIFO or socket, not a file; it is never replaced. "
+                              f"Nothing was written.")
+    return path
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -339,3 +339,26 @@ def test_a_run_killed_while_exporting_resumes_at_the_export(
     assert bundle.metadata["training"]["config"]["epochs"] == 2
     assert not run.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digits"]
+
+
+def test_an_atomic_write_never_replaces_a_device_a_fifo_or_a_folder(tmp_path: Path) -> None:
+    import stat as stat_module
+
+    from core.atomic import atomic_write_bytes
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "folder").mkdir()
+    for target, error in ((Path("/dev/null"), FileExistsError), (fifo, FileExistsError),
+                          (tmp_path / "folder", IsADirectoryError)):
+        with pytest.raises(error, match="Nothing was written"):
+            atomic_write_bytes(target, b"data")
+    assert stat_module.S_ISCHR(os.stat("/dev/null").st_mode)  # `export --out /dev/null` once made it a file
+    assert stat_module.S_ISFIFO(os.stat(fifo).st_mode)
+    # A symlink to a file is written through: the link stays, the file it names changes.
+    real = tmp_path / "real.txt"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    atomic_write_bytes(link, b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"

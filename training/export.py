@@ -267,6 +267,12 @@ def export_target(bundle: Any, fmt: str, out: Path | None = None) -> Path:
     if _inside(out.parent, bundled_models_dir()):
         raise BundleError(f"The export's --out {out} lies among the models that ship with mojiyomi, which are "
                           f"never modified. Give a file elsewhere. Nothing was written.")
+    if fmt != "tfjs" and (out.exists() or out.is_symlink()) and not out.resolve().is_file():
+        raise BundleError(f"The export's --out {out} is a device, FIFO or socket, not a file; it is never "
+                          f"replaced. Nothing was written.")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise BundleError(f"The export's --out {out} lies under {out.parent}, which is a file, not a folder. "
+                          f"Nothing was written.")
     return out
 
 
