@@ -25,9 +25,10 @@ a 200-character page.
 
 The reader under test is pluggable: a ``PictureReader`` turns a grey picture and a layout
 (``horizontal``, ``vertical``, ``single``) into text and boxes. The default is the app's path
-(``core.page.recognize_page`` + ``page_text`` with the bundled model); ``--reader sketch`` is
-``DecoderSketch`` (today's cleaning, blobs as pieces, ``core.decode.decode``), and ``--reader
-module:factory`` names a function taking the recognizer and returning another reader.
+(``core.page.recognize_page`` + ``page_text`` with the bundled model: ``core.picture``);
+``--reader sketch`` is ``DecoderSketch`` (the first sketch of that reader: blobs as pieces,
+``core.decode.decode``), and ``--reader module:factory`` names a function taking the recognizer
+and returning another reader (``reader_picture:reader`` is ``core.picture.read_picture`` itself).
 
 Setup (Debian; Tesseract is only compared with, never a dependency of the project)::
 
@@ -61,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.bundle import resolve_model  # noqa: E402
 from core.decode import Piece, decode, read_ink  # noqa: E402
 from core.errors import MojiyomiError  # noqa: E402
-from core.images import WORK_SIDE, clean_photo  # noqa: E402
+from core.images import clean_photo  # noqa: E402
 from core.ink import Ink  # noqa: E402
 from core.lm import bundled_lm_path, load_lm  # noqa: E402
 from core.page import page_text, recognize_page  # noqa: E402
@@ -108,10 +109,7 @@ class AppReader:
             chars = recognize_page(self.recognizer, grey, **options)
         except MojiyomiError as exc:
             return ReadResult("", (), str(exc))
-        # recognize_page (fit-v1 era) gives boxes in the picture shrunk to WORK_SIDE; scaled back here.
-        scale = max(grey.shape) / min(max(grey.shape), WORK_SIDE)
-        boxes = tuple((round(c.box.x * scale), round(c.box.y * scale), round(c.box.w * scale),
-                       round(c.box.h * scale)) for c in chars)
+        boxes = tuple((c.box.x, c.box.y, c.box.w, c.box.h) for c in chars)  # in the picture's pixels
         return ReadResult(page_text(chars), boxes)
 
 
@@ -163,7 +161,7 @@ class DecoderSketch:
 
         reading = decode(pieces, model_input, self.recognizer, self.lm,
                          "vertical" if layout == "vertical" else "horizontal")
-        scale = max(grey.shape) / min(max(grey.shape), WORK_SIDE)
+        scale = grey.shape[1] / clean.shape[1]  # clean_photo works at its own scale
         out = tuple((round(c.box[0] * scale), round(c.box[1] * scale), round((c.box[2] - c.box[0]) * scale),
                      round((c.box[3] - c.box[1]) * scale)) for c in reading.chars)
         return ReadResult(reading.text, out)

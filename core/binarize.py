@@ -48,6 +48,9 @@ MIN_CONTRAST = 0.06
 WEAK_SIGMAS = 4.0
 #: Share of the ink's typical contrast a component must reach somewhere to be kept.
 STRONG_SHARE = 0.45
+#: Components smaller than this many pixels, or this share of the writing's larger parts, are specks.
+SPECK_AREA = 3
+SPECK_SHARE = 0.015
 #: Pictures whose ink's edges are less steep than this (``_unblurred``) are sharpened.
 SHARP = 0.4
 #: Contrast that makes a component ink even when darker ink elsewhere sets a higher bar.
@@ -243,6 +246,12 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     strong = np.zeros(count, bool)
     strong[np.unique(labels[contrast > strong_at])] = True
     strong[0] = False
+    # Specks (dust, a stray dot of noise) far smaller than the writing's parts are not ink.
+    areas = stats[:, cv2.CC_STAT_AREA]
+    if strong.any():
+        strong &= areas >= max(SPECK_AREA, SPECK_SHARE * float(np.percentile(areas[strong], 90)))
+    if not strong.any():
+        raise InputError("No writing stands out from the background in this picture.")
     return (strong[labels] * 255).astype(np.uint8), level
 
 

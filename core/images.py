@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from core.binarize import clean
 from core.errors import InputError
 from core.nativelog import native_stderr_to_log
 from core.safeio import read_bytes
@@ -26,8 +27,6 @@ log = logging.getLogger(__name__)
 MAX_PIXELS = 64_000_000
 #: Largest picture file read, in bytes (an uncompressed 64-megapixel colour BMP is 192 MB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
-#: Pictures are reduced so that their longer side is at most this before cleaning.
-WORK_SIDE = 1024
 #: Rows converted at a time by ``to_grey``.
 _BAND_ROWS = 256
 #: Formats read: Pillow reads their size from the header, then OpenCV decodes them. Others
@@ -166,62 +165,13 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 def clean_photo(grey: np.ndarray) -> np.ndarray:
     """Turns a photo or scan of handwriting into white ink on a black background.
 
-    Steps: shrink to ``WORK_SIDE``; decide the polarity from the border (paper is what
-    surrounds the writing); flatten uneven lighting by dividing by a blurred background;
-    Otsu threshold to find the ink while keeping its grey edges; drop specks much smaller
-    than the largest ink blob.
+    The picture path's cleaning (``core.binarize.clean``: polarity from local contrast, the
+    paper's light divided out, hysteresis), the whole picture at the working scale.
 
     Raises:
         InputError: if no ink stands out from the paper.
     """
-    if grey.ndim != 2 or grey.size == 0:
-        raise InputError(f"Expected a grey picture. Received: shape={grey.shape}")
-    grey = _shrink(grey)
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    ink_is_dark = float(np.median(border)) >= float(np.median(grey)) and np.median(border) > 96
-    inverted = 255 - grey if ink_is_dark else grey.copy()
-    side = max(grey.shape)
-    # The median must see more paper than ink, whatever the pen: a window narrower than
-    # about four stroke widths takes a thick stroke's middle for background and hollows it.
-    k = min(255, max(15, side // 8, 4 * _stroke_width(inverted) + 1)) | 1
-    background = cv2.medianBlur(inverted, k)
-    flat = cv2.subtract(inverted, background)
-    if int(flat.max()) - int(flat.min()) < 16:
-        raise InputError("No writing stands out from the background in this picture.")
-    flat = cv2.normalize(flat, np.empty_like(flat), 0, 255, cv2.NORM_MINMAX)
-    threshold, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    mask = _drop_specks(mask)
-    out = np.where(mask > 0, np.clip(flat.astype(np.float32) * 255.0 / max(threshold, 1) * 0.75, 0, 255), 0)
-    out = np.maximum(out, (mask > 0) * 160).astype(np.uint8)
-    return out
-
-
-def _stroke_width(inverted: np.ndarray) -> int:
-    """Rough pen width in pixels of light ink on a dark ground (0 when nothing stands out)."""
-    _, mask = cv2.threshold(inverted, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    if not mask.any() or mask.all():
-        return 0
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
-    return int(round(2 * float(np.percentile(distance[mask > 0], 90))))
-
-
-def _shrink(grey: np.ndarray) -> np.ndarray:
-    side = max(grey.shape)
-    if side <= WORK_SIDE:
-        return grey
-    scale = WORK_SIDE / side
-    return cv2.resize(grey, (max(1, int(grey.shape[1] * scale)), max(1, int(grey.shape[0] * scale))),
-                      interpolation=cv2.INTER_AREA)
-
-
-def _drop_specks(mask: np.ndarray) -> np.ndarray:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
-        raise InputError("No writing stands out from the background in this picture.")
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(count, dtype=bool)
-    keep[1:] = areas >= max(4, 0.02 * areas.max())
-    return np.where(keep[labels], 255, 0).astype(np.uint8)
+    return clean(grey).whole()
 
 
 def looks_like_model_input(grey: np.ndarray) -> bool:

@@ -8,10 +8,11 @@ from typing import Union
 
 import numpy as np
 
+from core.binarize import picture_input
 from core.errors import InputError
-from core.images import clean_photo, looks_like_model_input, read_image
+from core.images import looks_like_model_input, read_image
 from core.ink import Ink, load_ink
-from core.preprocess import Preprocessing, normalize_image, preprocess_image, preprocess_ink
+from core.preprocess import Preprocessing, normalize_image, preprocess_ink
 
 RecognizerInput = Union[Ink, np.ndarray]
 
@@ -22,8 +23,9 @@ INK_SUFFIXES = (".json", ".ink")
 def to_model_input(item: RecognizerInput, spec: Preprocessing) -> np.ndarray:
     """One model input (size, size, 1) float32 for an ink or a grey picture.
 
-    Small white-on-black pictures (MNIST-like) are only normalized; any other picture is
-    cleaned as a photo first.
+    Small white-on-black pictures (MNIST-like) are only normalized; any other picture is one
+    character read through the picture path (``core.binarize.picture_input``: ink found by
+    local contrast, broad strokes thinned), as ``core.picture`` reads a character of a line.
 
     Raises:
         InputError: if there is nothing to recognize.
@@ -35,7 +37,7 @@ def to_model_input(item: RecognizerInput, spec: Preprocessing) -> np.ndarray:
         raise InputError(f"Expected a grey picture. Received: shape={image.shape}")
     if looks_like_model_input(image):
         return normalize_image(image, spec)
-    return preprocess_image(clean_photo(image), spec)
+    return picture_input(image, spec)
 
 
 def load_input(path: str | os.PathLike[str]) -> RecognizerInput:

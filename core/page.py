@@ -1,44 +1,67 @@
-"""Recognizing every character of a photo or scan: clean, find characters, recognize each."""
+"""Recognizing every character of a photo or scan: a thin wrapper over ``core.picture``.
+
+``recognize_page`` reads a grey picture with ``core.picture.read_picture`` (the one picture
+path: cleaning, layout, pieces, the decoder with the language model) and gives each character
+its box in the ORIGINAL picture's pixels and its ranked candidates.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from core.errors import InputError
-from core.images import clean_photo, looks_like_model_input
-from core.preprocess import normalize_image, preprocess_image
+from core.decode import Reading
+from core.lm import CharLM, bundled_lm_path, load_lm
+from core.picture import PictureLayout, read_picture
 from core.recognizer import Candidate, Recognizer
-from core.segment import Box, crop, find_characters
+from core.segment import Box
 
 
 @dataclass(frozen=True)
 class PageCharacter:
-    """One character found on a page: where it is (in the cleaned picture) and what it may be."""
+    """One character found on a page: where it is (original picture pixels) and what it may be."""
 
     box: Box
     candidates: tuple[Candidate, ...]
 
 
-def recognize_page(recognizer: Recognizer, grey: np.ndarray, top_k: int = 5) -> list[PageCharacter]:
+@lru_cache(maxsize=1)
+def bundled_lm() -> CharLM:
+    """The bundled character language model, loaded once."""
+    return load_lm(bundled_lm_path())
+
+
+def read_page(recognizer: Recognizer, grey: np.ndarray, layout: PictureLayout = "auto",
+              use_lm: bool = True) -> Reading:
+    """``core.picture.read_picture`` with the bundled language model (unless ``use_lm`` is False).
+
+    Raises:
+        InputError: if no writing is found or the layout is unknown.
+    """
+    return read_picture(grey, recognizer, bundled_lm() if use_lm else None, layout)
+
+
+def recognize_page(recognizer: Recognizer, grey: np.ndarray, top_k: int = 5, layout: PictureLayout = "auto",
+                   use_lm: bool = True) -> list[PageCharacter]:
     """Every character of a grey picture, in reading order, with its ranked candidates.
 
     Raises:
-        InputError: if no writing is found.
+        InputError: if no writing is found or the layout is unknown.
     """
-    if looks_like_model_input(grey):
-        x = normalize_image(grey, recognizer.bundle.preprocessing)
-        h, w = grey.shape
-        return [PageCharacter(Box(0, 0, w, h), tuple(recognizer.rank(recognizer.predict(x[None])[0], top_k)))]
-    clean = clean_photo(grey)
-    boxes = find_characters(clean)
-    if not boxes:
-        raise InputError("No characters were found in the picture.")
-    spec = recognizer.bundle.preprocessing
-    batch = np.stack([preprocess_image(crop(clean, box), spec) for box in boxes])
-    probs = recognizer.predict_many(batch)
-    return [PageCharacter(box, tuple(recognizer.rank(p, top_k))) for box, p in zip(boxes, probs)]
+    return page_characters(read_page(recognizer, grey, layout, use_lm), top_k)
+
+
+def page_characters(reading: Reading, top_k: int = 5) -> list[PageCharacter]:
+    """A picture's reading as characters with integer boxes (x, y, w, h) and ``top_k`` candidates."""
+    out = []
+    for char in reading.chars:
+        x0, y0, x1, y1 = char.box
+        x, y = int(np.floor(x0)), int(np.floor(y0))
+        out.append(PageCharacter(Box(x, y, max(1, int(np.ceil(x1)) - x), max(1, int(np.ceil(y1)) - y)),
+                                 char.candidates[:top_k]))
+    return out
 
 
 def page_text(characters: list[PageCharacter]) -> str:

@@ -27,7 +27,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from core.binarize import Cleaned, clean, model_input as ink_input
+from core.binarize import SPECK_SHARE, Cleaned, clean, model_input as ink_input
 from core.decode import Box, CharReading, DecodeConfig, Piece, Reading, RunCache, decode
 from core.errors import InputError
 from core.lm import CharLM
@@ -42,8 +42,6 @@ MAX_TURN = 10.0
 #: for it read worse (tuning half, uneven light: 0.4 degrees 77%, 1 degree 79%, never 82%;
 #: rotated: 76%, 75%, 68%).
 MIN_TURN = 1.0
-#: Components below this share of a typical component's area are specks.
-SPECK_SHARE = 0.015
 #: A component this many line sizes long (along the line) may hold touching neighbours.
 CUT_LENGTH = 0.9
 #: Cuts inside a component are at least this many line sizes apart (and from its ends).

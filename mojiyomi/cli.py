@@ -101,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--json", action="store_true", help="one JSON object per file")
     rec.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
     rec.add_argument("--layout", choices=("auto", "horizontal", "vertical", "single"), default="auto",
-                     help="ink: characters written along a line, down a column, or one character (default: "
-                     "from the ink's shape)")
+                     help="characters written along lines, down columns (right to left), or one character "
+                     "(default: from the ink's shape, or the picture's lines)")
     rec.add_argument("--no-context", dest="use_lm", action="store_false",
                      help="read several characters without the language model")
     rec.add_argument("files", nargs="+", metavar="FILE")
@@ -258,7 +258,7 @@ def _run_recognize(args: argparse.Namespace) -> int:
     status = 0
     for name in args.files:
         try:
-            chars, reading = _recognize_file(recognizer, name, args.top, args.layout, args.use_lm)
+            chars, reading, boxes = _recognize_file(recognizer, name, args.top, args.layout, args.use_lm)
         except MojiyomiError as exc:
             print(f"mojiyomi: error: {exc}", file=sys.stderr)
             status = 1
@@ -268,14 +268,19 @@ def _run_recognize(args: argparse.Namespace) -> int:
                 "file": name, "text": reading.text if reading else "".join(c[0].label for c in chars if c),
                 "candidates": [{"label": c.label, "score": round(c.score, 6)} for c in chars[0]],
                 "characters": [[{"label": c.label, "score": round(c.score, 6)} for c in cands] for cands in chars]}
-            if reading is not None:
+            if boxes is not None:  # a picture: each character's box in the picture's pixels
+                found["chars"] = [{"label": c["label"], "box": dict(zip("xywh", box)),
+                                   "candidates": c["candidates"][:args.top]}
+                                  for c, box in zip(reading.to_json()["chars"], boxes)]
+            elif reading is not None:
                 found["chars"] = [{"label": c["label"], "strokes": c["members"], "box": c["box"],
                                    "candidates": c["candidates"][:args.top]} for c in reading.to_json()["chars"]]
             print(json.dumps(found, ensure_ascii=False))
         elif len(chars) == 1:
             print(f"{name}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in chars[0]))
-        else:
-            print(f"{name}: {''.join(c[0].label for c in chars)}")
+        else:  # lines of a picture are parted by a space
+            text = reading.text.replace("\n", " ") if reading is not None else "".join(c[0].label for c in chars)
+            print(f"{name}: {text}")
             for i, cands in enumerate(chars, 1):
                 print(f"  {i}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in cands))
     return status
@@ -293,31 +298,35 @@ def _open_recognizer(bundle: Any, backend: str) -> Any:
 
 
 def _recognize_file(recognizer: Any, name: str, top: int, layout: str = "single",
-                    use_lm: bool = True) -> tuple[list[Any], Any]:
-    """Candidates per character, and for ink of several characters the decoder's reading.
+                    use_lm: bool = True) -> tuple[list[Any], Any, list[tuple[int, int, int, int]] | None]:
+    """Candidates per character, the decoder's reading (if any), and a picture's character boxes.
 
-    A picture gives one list per character found; ink read as one character gives one list;
-    ink of several characters (``layout``, or ``auto``: its shape) goes through
-    ``core.decode`` with the language model and the ink's ``context`` text.
+    A picture is read by the picture path (``core.page.read_page``: ``layout``, or ``auto``:
+    lines, columns or one character), giving each character its box (x, y, w, h in the
+    picture's pixels); ink read as one character gives one list; ink of several characters
+    (``layout``, or ``auto``: its shape) goes through ``core.decode`` with the language model
+    and the ink's ``context`` text.
     """
     from core.decode import ink_layout, read_ink
     from core.ink import Ink
     from core.inputs import load_input
-    from core.page import recognize_page
+    from core.page import page_characters, read_page
 
     item = load_input(name)
     if not isinstance(item, Ink):
-        return [list(c.candidates) for c in recognize_page(recognizer, item, top)], None
+        picture = read_page(recognizer, item, layout, use_lm)  # type: ignore[arg-type]
+        found = page_characters(picture, top)
+        return [list(c.candidates) for c in found], picture, [(c.box.x, c.box.y, c.box.w, c.box.h) for c in found]
     chosen = ink_layout(item) if layout == "auto" else layout
     if chosen not in ("horizontal", "vertical"):
-        return [recognizer.recognize(item, top)], None
+        return [recognizer.recognize(item, top)], None, None
     from core.lm import bundled_lm_path, load_lm
 
     context = item.extra.get("context")
     reading = read_ink(item, recognizer, load_lm(bundled_lm_path()) if use_lm else None,
                        "vertical" if chosen == "vertical" else "horizontal",
                        context=context if isinstance(context, str) else "")
-    return [list(c.candidates[:top]) for c in reading.chars], reading
+    return [list(c.candidates[:top]) for c in reading.chars], reading, None
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.binarize import stretch
 from core.errors import DatasetError
 from core.safeio import open_regular
 
@@ -249,9 +250,10 @@ def _decode_image(data: bytes, fmt: EtlFormat) -> np.ndarray:
     grey = nibbles[: width * height].reshape(height, width).astype(np.int32)
     # A scanned sheet is not black: the paper reads as a low, noisy level that
     # normalize_image would take for ink. The commonest level is the paper; one above it
-    # is still noise.
+    # is still noise. What stands above it is stretched as the picture path stretches ink
+    # (faint ETL8G pencil becomes as firm as ink, not a dim grey).
     paper = int(np.median(grey)) + 1
-    return (np.clip(grey - paper, 0, None) * 255 // max(1, 15 - paper)).astype(np.uint8)
+    return stretch(np.clip(grey - paper, 0, None).astype(np.float32))
 
 
 def encode_record(fmt: EtlFormat, image: np.ndarray, char: str, sheet: int) -> bytes:
