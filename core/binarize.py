@@ -107,8 +107,8 @@ def clean(grey: np.ndarray) -> Cleaned:
         raise InputError(f"Expected a grey picture. Received: shape={grey.shape}")
     if grey.dtype != np.uint8:
         grey = np.clip(grey, 0, 255).astype(np.uint8)
-    if min(grey.shape) < MIN_SIDE:  # a tiny scan: every estimate needs room, so it is enlarged first
-        factor = min(MIN_SIDE / min(grey.shape), 4096 / max(grey.shape))
+    factor = min(MIN_SIDE / min(grey.shape), 4096 / max(grey.shape))
+    if factor > 1.01:  # a tiny scan: every estimate needs room, so it is enlarged first (a sliver stays)
         # Paper is most of a small scan: light ink when most of it is dark (MNIST-like inputs too).
         light = float(np.mean(grey > (int(grey.min()) + int(grey.max())) / 2)) < 0.5
         bigger = _resized(255 - grey if light else grey, factor)

@@ -236,3 +236,13 @@ def edit_distance(a: str, b: str) -> int:
         for j, y in enumerate(b, 1):
             previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
     return row[-1]
+
+
+@pytest.mark.parametrize("shape", [(1, 10000), (10000, 1), (5, 5000), (1, 1), (3, 3)])
+def test_slivers_and_dots_are_read_or_refused_in_one_line(digits: TFLiteRecognizer, shape: tuple[int, int]) -> None:
+    picture = np.full(shape, PAPER, np.uint8)
+    picture[..., : max(1, shape[1] // 2)] = 20
+    try:
+        read_picture(picture, digits)
+    except InputError as exc:
+        assert "\n" not in str(exc)
