@@ -65,20 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _need_training_extra() -> None:
-    """Fails at once, before any data is read, when TensorFlow or Keras is not installed.
-
-    TensorFlow is then imported with its native start-up lines (absl, oneDNN) sent to the
-    log, so that a command's message stays one line.
-    """
+    """Fails at once, before any data is read, when TensorFlow or Keras is not installed."""
     import importlib.util
-
-    from core.nativelog import native_stderr_to_log
 
     for module in ("keras", "tensorflow"):
         if importlib.util.find_spec(module) is None:
             raise ModuleNotFoundError(f"No module named {module!r}", name=module)
-    with native_stderr_to_log(log, "TensorFlow"):
-        import tensorflow  # noqa: F401 - heavy (3-4 s): only the training commands get here
 
 
 def build_parser() -> argparse.ArgumentParser:
