@@ -134,7 +134,7 @@ class RunCache:
     """Candidates of runs already recognized, by members; keep one per canvas or picture."""
 
     probs: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict)
-    candidates: dict[tuple[object, ...], tuple[list[str], np.ndarray, np.ndarray]] = field(default_factory=dict)
+    candidates: dict[tuple[object, ...], tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
     def retain(self, keep: set[tuple[int, ...]]) -> None:
         """Forgets runs that are no longer possible (after an undo, say)."""
@@ -243,13 +243,13 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     by_start: dict[int, list[_Run]] = {}
     for run in runs:
         by_start.setdefault(run.start, []).append(run)
-    use_lm = lm is not None and config.lm_weight != 0
+    context_lm = lm if config.lm_weight != 0 else None
     # Without the language model its average cost per character is not paid either.
-    bonus = config.char_bonus - (0.0 if use_lm else config.lm_weight * LM_COST_PER_CHAR)
+    bonus = config.char_bonus - (0.0 if context_lm is not None else config.lm_weight * LM_COST_PER_CHAR)
     # The run's score of each candidate without the language model (it does not depend on the path).
     base: dict[tuple[int, ...], np.ndarray] = {}
     for run in runs:
-        labels, logp, _ = candidates[run.members]
+        labels, logp = candidates[run.members]
         narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels)) & run.isolated
         base[run.members] = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) + bonus
     beams: list[list[_Hyp]] = [[] for _ in range(len(pieces) + 1)]
@@ -260,15 +260,15 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
             for run in by_start.get(i, ()):
                 labels = candidates[run.members][0]
                 scores: np.ndarray = base[run.members]
-                if use_lm:
-                    scores = scores + config.lm_weight * _lm_scores(lm, context + hyp.text, labels)  # type: ignore[arg-type]
+                if context_lm is not None:
+                    scores = scores + config.lm_weight * context_lm.log_probs(context + hyp.text, labels)
                 best = np.argpartition(-scores, config.beam)[:config.beam] if len(scores) > config.beam \
                     else range(len(scores))
                 for k in best:
                     beams[run.stop].append(_Hyp(hyp.score + float(scores[k]), hyp.text + labels[k], hyp, run, int(k)))
     final = beams[len(pieces)]
-    if use_lm:
-        final = [_Hyp(h.score + config.lm_weight * lm.end_log_prob(context + h.text), h.text,  # type: ignore[union-attr]
+    if context_lm is not None:
+        final = [_Hyp(h.score + config.lm_weight * context_lm.end_log_prob(context + h.text), h.text,
                       h.parent, h.run, h.choice) for h in final]
     best_hyp = max(final, key=lambda h: h.score)
     chars: list[CharReading] = []
@@ -337,8 +337,8 @@ def _log_sigmoid(z: float) -> float:
 
 
 def _candidates(recognizer: Recognizer, probs: np.ndarray, run: _Run, config: DecodeConfig,
-                allowed: Callable[[str], bool] | None) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """A run's top candidates: labels, their scores for decoding and the model's probabilities.
+                allowed: Callable[[str], bool] | None) -> tuple[list[str], np.ndarray]:
+    """A run's top candidates: labels and their log-scores for decoding.
 
     Same-shape twins (ロ/口, カ/力, り/リ) score alike, since the shape cannot tell them apart
     and the neighbours can; a small kana and its full-size form score alike but for the
@@ -358,17 +358,11 @@ def _candidates(recognizer: Recognizer, probs: np.ndarray, run: _Run, config: De
                 scored[index[c]] = best * (1.0 if index[c] == favourite else 0.999) \
                     * (1.0 if small_form == run.small or not _has_size_twin(group) else config.small_prior)
     ranked = recognizer.rank(scored, config.top_k, allowed)
-    names = [c.label for c in ranked]
-    model = np.array([probs[index[name]] for name in names], np.float64)
-    return names, np.log(np.maximum([c.score for c in ranked], 1e-9)), model
+    return [c.label for c in ranked], np.log(np.maximum([c.score for c in ranked], 1e-9))
 
 
 def _has_size_twin(group: frozenset[str]) -> bool:
     return any(c in SMALL_KANA for c in group) and any(c not in SMALL_KANA for c in group)
-
-
-def _lm_scores(lm: CharLM, context: str, labels: Sequence[str]) -> np.ndarray:
-    return lm.log_probs(context, labels)
 
 
 def _shown(recognizer: Recognizer, probs: np.ndarray, label: str, count: int,

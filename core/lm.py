@@ -105,17 +105,11 @@ class CharLM:
         """log P(char | the text before it), natural log.
 
         Args:
-            context: The text before ``char`` (only its last two characters count); empty
+            context: The text before ``char`` (only its last three characters count); empty
                 at the start of a text.
             char: One character.
         """
-        target = self.token_id(char)
-        if target == UNKNOWN_ID:
-            return UNKNOWN_LOG_PROB
-        p = float(self.distribution(context)[target])
-        if target == DIGIT_ID:
-            p /= 10.0
-        return math.log(p) if p > 0 else UNKNOWN_LOG_PROB
+        return float(self.log_probs(context, (char,))[0])
 
     def log_probs(self, context: str, chars: Sequence[str]) -> np.ndarray:
         """``log_prob(context, c)`` for each of ``chars`` at once (one distribution lookup)."""
