@@ -68,11 +68,9 @@ from core.lm import bundled_lm_path, load_lm  # noqa: E402
 from core.page import page_text, recognize_page  # noqa: E402
 from core.preprocess import preprocess_image  # noqa: E402
 from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
-from training.datasets.tomoe import iter_tdic  # noqa: E402
 from training.synth import paper  # noqa: E402
 
-from bench_synth import TOMOE  # noqa: E402  (the script's folder is on sys.path)
-from bench_words import edit_distance, manpage_phrases, split_of  # noqa: E402
+from bench_words import edit_distance, manpage_phrases, split_of, tomoe_inks  # noqa: E402  (folder on sys.path)
 
 PixelBox = paper.PixelBox
 
@@ -404,14 +402,8 @@ def main() -> int:
     unknown = [s for s in styles if s not in paper.STYLES]
     if unknown or args.count < 1:
         raise SystemExit(f"Need --count >= 1 and styles of {paper.STYLES}. Received: {args.count}, {unknown}")
-    if not TOMOE.exists():
-        raise SystemExit(f"{TOMOE} is missing")
     recognizer = TFLiteRecognizer(resolve_model(args.model))
-    labels = set(recognizer.bundle.labels)
-    inks: dict[str, Ink] = {}
-    for ink in iter_tdic(TOMOE):
-        if ink.label in labels and ink.label not in inks:
-            inks[ink.label] = ink
+    inks = tomoe_inks(set(recognizer.bundle.labels))
     pool = [p for p in manpage_phrases(set(inks)) if split_of(p) == args.split and len(p) >= 3]
     phrases = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))[:args.count]]
     chars = list(dict.fromkeys(c for p in phrases for c in p))

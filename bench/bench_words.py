@@ -180,6 +180,34 @@ def char_strokes(phrase: str, inks: dict[str, Ink]) -> list[tuple[int, ...]]:
     return out
 
 
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression weights for ``x`` (first column the bias) and their accuracy on it.
+
+    Newton's method with a little L2 on every weight but the bias.
+    """
+    w = np.zeros(x.shape[1])
+    reg = np.full(len(w), 1e-2)
+    reg[0] = 0.0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-x @ w))
+        grad = x.T @ (p - y) + reg * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg + 1e-9)
+        w -= np.linalg.solve(hess, grad)
+    p = 1 / (1 + np.exp(-x @ w))
+    return w, float(np.mean((p > 0.5) == (y > 0.5)))
+
+
+def tomoe_inks(labels: set[str]) -> dict[str, Ink]:
+    """The first Tomoe ink of each label the model knows."""
+    if not TOMOE.exists():
+        raise SystemExit(f"{TOMOE} is missing")
+    inks: dict[str, Ink] = {}
+    for ink in iter_tdic(TOMOE):
+        if ink.label in labels and ink.label not in inks:
+            inks[ink.label] = ink
+    return inks
+
+
 def fit_segmentation(phrases: list[str], inks: dict[str, Ink], styles: list[str], seed: int) -> int:
     """Fits ``core.decode.SEGMENT_WEIGHTS``: logistic regression of "this run is one character"."""
     config = DecodeConfig()
@@ -201,16 +229,7 @@ def fit_segmentation(phrases: list[str], inks: dict[str, Ink], styles: list[str]
                 rows.append(run.features)
                 truth.append(run.members in chars)
     x, y = np.array(rows), np.array(truth, float)
-    w = np.zeros(x.shape[1])
-    for _ in range(50):  # Newton's method with a little L2 (not on the bias)
-        p = 1 / (1 + np.exp(-x @ w))
-        reg = np.full(len(w), 1e-2)
-        reg[0] = 0.0
-        grad = x.T @ (p - y) + reg * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg + 1e-9)
-        w -= np.linalg.solve(hess, grad)
-    p = 1 / (1 + np.exp(-x @ w))
-    accuracy = np.mean((p > 0.5) == (y > 0.5))
+    w, accuracy = fit_logistic(x, y)
     print(f"{len(y)} runs ({int(y.sum())} characters) from {total} phrase inks; the true segmentation is "
           f"among the runs for {reachable / total:.1%}; run classification accuracy {accuracy:.3f}")
     print("SEGMENT_WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
@@ -229,14 +248,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not TOMOE.exists():
-        raise SystemExit(f"{TOMOE} is missing")
     recognizer = TFLiteRecognizer(resolve_model(args.model))
-    labels = set(recognizer.bundle.labels)
-    inks: dict[str, Ink] = {}
-    for ink in iter_tdic(TOMOE):
-        if ink.label in labels and ink.label not in inks:
-            inks[ink.label] = ink
+    inks = tomoe_inks(set(recognizer.bundle.labels))
     lm = load_lm(bundled_lm_path())
     split = "tune" if args.tune or args.fit_segmentation else args.split
     pool = [p for p in manpage_phrases(set(inks)) if split_of(p) == split]

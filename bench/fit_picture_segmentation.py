@@ -24,12 +24,10 @@ from core.decode import DecodeConfig, _runs  # noqa: E402
 from core.errors import MojiyomiError  # noqa: E402
 from core.picture import segment_picture  # noqa: E402
 from core.recognizer import TFLiteRecognizer  # noqa: E402
-from training.datasets.tomoe import iter_tdic  # noqa: E402
 from training.synth import paper  # noqa: E402
 
 from bench_pictures import _iou, make_samples  # noqa: E402
-from bench_synth import TOMOE  # noqa: E402
-from bench_words import manpage_phrases, split_of  # noqa: E402
+from bench_words import fit_logistic, manpage_phrases, split_of, tomoe_inks  # noqa: E402
 
 
 def main() -> int:
@@ -38,11 +36,7 @@ def main() -> int:
     parser.add_argument("--styles", default=",".join(paper.STYLES))
     parser.add_argument("--seed", type=int, default=2, help="not the benchmark's seed 1, so its lines stay unseen")
     args = parser.parse_args()
-    labels = set(TFLiteRecognizer(resolve_model("japanese")).bundle.labels)
-    inks = {}
-    for ink in iter_tdic(TOMOE):
-        if ink.label in labels and ink.label not in inks:
-            inks[ink.label] = ink
+    inks = tomoe_inks(set(TFLiteRecognizer(resolve_model("japanese")).bundle.labels))
     pool = [p for p in manpage_phrases(set(inks)) if split_of(p) == "tune" and len(p) >= 3]
     phrases = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))[:args.count]]
     config = DecodeConfig()
@@ -69,16 +63,7 @@ def main() -> int:
             reachable += all(hit)
             total += 1
     x, y = np.array(rows), np.array(truth, float)
-    w = np.zeros(x.shape[1])
-    for _ in range(50):  # Newton's method with a little L2 (not on the bias)
-        p = 1 / (1 + np.exp(-x @ w))
-        reg = np.full(len(w), 1e-2)
-        reg[0] = 0.0
-        grad = x.T @ (p - y) + reg * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg + 1e-9)
-        w -= np.linalg.solve(hess, grad)
-    p = 1 / (1 + np.exp(-x @ w))
-    accuracy = np.mean((p > 0.5) == (y > 0.5))
+    w, accuracy = fit_logistic(x, y)
     print(f"{len(y)} runs ({int(y.sum())} one character) from {total} lines; every character has a run in "
           f"{reachable / max(total, 1):.1%} of lines; run classification accuracy {accuracy:.3f}")
     print("PICTURE_SEGMENT_WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
