@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from core.ink import Ink
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -42,6 +46,19 @@ def tomoe_dir() -> Path:
     if not (TOMOE_DIR / "all.tdic").exists():
         pytest.skip("../shared/data/tomoe is not present")
     return TOMOE_DIR
+
+
+@pytest.fixture(scope="session")
+def tomoe_inks() -> dict[str, Ink]:
+    """Tomoe's first ink of every character, by label; skipped when Tomoe is absent."""
+    from training.datasets.tomoe import iter_tdic
+
+    if not (TOMOE_DIR / "all.tdic").exists():
+        pytest.skip("../shared/data/tomoe is not present")
+    inks: dict[str, Ink] = {}
+    for ink in iter_tdic(TOMOE_DIR / "all.tdic"):
+        inks.setdefault(str(ink.label), ink)
+    return inks
 
 
 @pytest.fixture

@@ -148,19 +148,6 @@ def _written(text: str, tomoe: dict[str, Ink], gap: float = 80.0, vertical: bool
     return Ink(tuple(strokes), 300.0 if vertical else pos, pos if vertical else 300.0)
 
 
-@pytest.fixture(scope="module")
-def tomoe_inks() -> dict[str, Ink]:
-    from tests.conftest import TOMOE_DIR
-    from training.datasets.tomoe import iter_tdic
-
-    if not (TOMOE_DIR / "all.tdic").exists():
-        pytest.skip("../shared/data/tomoe is not present")
-    inks: dict[str, Ink] = {}
-    for ink in iter_tdic(TOMOE_DIR / "all.tdic"):
-        inks.setdefault(str(ink.label), ink)
-    return inks
-
-
 @pytest.mark.parametrize("vertical", [False, True])
 def test_the_command_reads_a_line_of_ink_with_strokes_per_character(
         tomoe_inks: dict[str, Ink], tmp_path: object, vertical: bool, capsys: pytest.CaptureFixture[str]) -> None:

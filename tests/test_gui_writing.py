@@ -280,20 +280,6 @@ def test_the_run_cache_keeps_only_runs_of_unchanged_leading_strokes() -> None:
     assert isinstance(cache.runs, RunCache) and not cache.runs.probs
 
 
-@pytest.fixture(scope="module")
-def tomoe_inks() -> dict[str, Ink]:
-    from tests.conftest import TOMOE_DIR
-    from training.datasets.tomoe import iter_tdic
-
-    if not (TOMOE_DIR / "all.tdic").exists():
-        pytest.skip("../shared/data/tomoe is not present")
-    inks: dict[str, Ink] = {}
-    for ink in iter_tdic(TOMOE_DIR / "all.tdic"):
-        if ink.label in "二月の天気":
-            inks.setdefault(str(ink.label), ink)
-    return inks
-
-
 def tomoe_strokes(text: str, tomoe: dict[str, Ink], size: float = 90.0, gap: float = 22.0) -> list[np.ndarray]:
     """``text`` in Tomoe's ink, each character scaled to ``size`` pixels and shifted along x."""
     strokes, x = [], 20.0
