@@ -264,16 +264,7 @@ def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> boo
                       training_verdict(result) + ("\n\n" + translate(
                               "TrainDialog", "Switch to it?") if good else ""), parent=parent)
     box.setObjectName("trainingVerdict")
-    if good:
-        switch = box.addButton(translate("TrainDialog", "Switch"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(switch)
-    else:
-        keep = box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
-        switch = box.addButton(translate("TrainDialog", "Switch anyway"), QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(keep)
-    box.exec()
-    return box.clickedButton() is switch
+    return _asks_to_switch(box, good)
 
 
 def finetune_verdict(result: dict[str, Any]) -> str:
@@ -309,7 +300,16 @@ def ask_to_switch_after_finetune(parent: QWidget, result: dict[str, Any]) -> boo
     box = QMessageBox(QMessageBox.Icon.Question, translate(
             "TrainDialog", "Fine-tune finished"), finetune_verdict(result), parent=parent)
     box.setObjectName("finetuneVerdict")
-    if result.get("recommended"):
+    return _asks_to_switch(box, bool(result.get("recommended")))
+
+
+def _asks_to_switch(box: QMessageBox, recommended: bool) -> bool:
+    """Shows ``box`` with Switch / Keep current; the recommended choice is the default.
+
+    Returns:
+        True when the user chose to switch.
+    """
+    if recommended:
         switch = box.addButton(translate("TrainDialog", "Switch"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(switch)

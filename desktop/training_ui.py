@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from desktop import errors
 from desktop.i18n import translate
 from desktop.label_prompt import confirm_label
 from desktop.sample_notice import SampleNotice
+from training import missing_extra
 from training.adapt import MIN_NEW_CLASS_SAMPLES
 
 if TYPE_CHECKING:  # the window's type only; it imports this module when it runs
@@ -24,8 +24,6 @@ if TYPE_CHECKING:  # the window's type only; it imports this module when it runs
 
 log = logging.getLogger(__name__)
 
-#: Modules of the optional ``train`` extra that training jobs need.
-TRAINING_MODULES = ("keras", "tensorflow")
 #: How often running jobs are polled (ms); polling never blocks.
 POLL_MS = 100
 
@@ -234,7 +232,7 @@ class TrainingController(QObject):
 
     def _training_installed(self) -> bool:
         """True when TensorFlow and Keras (the ``train`` extra) are installed; else says how to add them."""
-        missing = [name for name in TRAINING_MODULES if importlib.util.find_spec(name) is None]
+        missing = missing_extra()
         if missing:
             QMessageBox.information(self.window, translate("TrainingController", "Training is not installed"),
                                     translate("TrainingController",

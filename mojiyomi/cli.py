@@ -66,11 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _need_training_extra() -> None:
     """Fails at once, before any data is read, when TensorFlow or Keras is not installed."""
-    import importlib.util
+    from training import missing_extra
 
-    for module in ("keras", "tensorflow"):
-        if importlib.util.find_spec(module) is None:
-            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+    missing = missing_extra()
+    if missing:
+        raise ModuleNotFoundError(f"No module named {missing[0]!r}", name=missing[0])
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -799,7 +799,7 @@
     <name>TrainingController</name>
     <message>
         <source>&amp;Train new model…</source>
-        <extracomment>Modules of the optional ``train`` extra that training jobs need. How often running jobs are polled (ms); polling never blocks.</extracomment>
+        <extracomment>How often running jobs are polled (ms); polling never blocks.</extracomment>
         <translation>新しいモデルを学習(&amp;T)…</translation>
     </message>
     <message>
