@@ -3,9 +3,14 @@
 ``MOJIYOMI_E2E_REPORT=<path>``: after every recognition, model change and choice, the main
 window writes what it shows to ``<path>`` as JSON (model name, the candidates, the text line,
 the menu titles, and where the canvas and candidate buttons are on screen), so a test driving the real app
-with X mouse events can read the result. ``MOJIYOMI_BENCH_READY=1``: the app prints
-``ready <model> <seconds>`` once the window is shown with its model loaded and warmed up,
-then quits (``bench/bench_startup.py``).
+with X mouse events can read the result. ``MOJIYOMI_BENCH_READY=1``: once the main window has
+been drawn and its model loaded and warmed up, the app prints one line and quits
+(``bench/bench_startup.py``)::
+
+    ready <model> start=<t> window=<t> model=<t>
+
+each ``<t>`` a ``time.time()``: when the start window was drawn, when the main window was drawn,
+when the model was ready.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 if TYPE_CHECKING:  # only for annotations: core.bundle pulls in NumPy and OpenCV, which start-up defers
@@ -52,22 +57,54 @@ def _screen_rect(widget: QWidget) -> list[int]:
     return [top_left.x(), top_left.y(), widget.width(), widget.height()]
 
 
-def quit_when_ready(app: QApplication, window: MainWindow, started: float) -> None:
-    """Prints "ready" (or "failed") once the first model has loaded, then closes the window.
+class StartupClock(QObject):
+    """Notes when the start window and the main window are first drawn and the model is ready.
 
-    Args:
-        app: The running application.
-        window: The main window, already shown.
-        started: ``time.perf_counter()`` when ``run_app`` began.
+    Prints ``ready <model> start=<t> window=<t> model=<t>`` once all three happened (``time.time()``
+    each, comparable with a timestamp the launching process took), then closes the window;
+    ``failed <message>`` and exit status 1 when the model cannot be loaded.
     """
 
-    def ready(bundle: ModelBundle, ms: float) -> None:
-        print(f"ready {bundle.name} {time.perf_counter() - started:.3f}", flush=True)
-        QTimer.singleShot(0, window.close)
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[str, float] = {}
+        self._model = ""
+        self._window: QWidget | None = None
 
-    def failed(target: str, message: str) -> None:
-        print(f"failed {message}", flush=True)
-        app.exit(1)
+    def start_shown(self) -> None:
+        """The start window has been drawn."""
+        self.times.setdefault("start", time.time())
 
-    window.service.modelLoaded.connect(ready)
-    window.service.modelFailed.connect(failed)
+    def watch(self, app: QApplication, window: MainWindow) -> None:
+        """Follows ``window`` (not yet shown) until it is drawn and its model is ready."""
+        self._window = window
+        window.installEventFilter(self)
+
+        def loaded(bundle: ModelBundle, ms: float) -> None:
+            self._model = bundle.name
+            self.times.setdefault("model", time.time())
+            self._report()
+
+        def failed(target: str, message: str) -> None:
+            print(f"failed {message}", flush=True)
+            app.exit(1)
+
+        window.service.modelLoaded.connect(loaded)
+        window.service.modelFailed.connect(failed)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint and "window" not in self.times:
+            QTimer.singleShot(0, self._window_drawn)  # after this paint (and its children's) is done
+        return False
+
+    def _window_drawn(self) -> None:
+        self.times.setdefault("window", time.time())
+        self._report()
+
+    def _report(self) -> None:
+        if self._window is None or "window" not in self.times or "model" not in self.times:
+            return
+        marks = " ".join(f"{key}={self.times.get(key, self.times['window']):.4f}" for key in ("start", "window", "model"))
+        print(f"ready {self._model} {marks}", flush=True)
+        QTimer.singleShot(0, self._window.close)
+        self._window = None

@@ -677,6 +677,17 @@
     </message>
 </context>
 <context>
+    <name>StartWindow</name>
+    <message>
+        <source>mojiyomi is starting</source>
+        <translation>mojiyomi を起動しています</translation>
+    </message>
+    <message>
+        <source>Starting mojiyomi…</source>
+        <translation>mojiyomi を起動中…</translation>
+    </message>
+</context>
+<context>
     <name>TextLine</name>
     <message>
         <source>Text:</source>
