@@ -34,6 +34,7 @@ import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ def number_positions(char: str, strokes: tuple[np.ndarray, ...]) -> np.ndarray:
     return np.array([found.get(i + 1, tuple(stroke[0])) for i, stroke in enumerate(strokes)], dtype=np.float64)
 
 
-def build(chars: list[str], step: float) -> tuple[dict[str, np.ndarray], list[str]]:
+def build(chars: list[str], step: float) -> tuple[dict[str, Any], list[str]]:
     """The file's arrays for ``chars``, and the characters KanjiVG does not draw."""
     codes, char_strokes, stroke_points, deltas, numbers, missing = [], [0], [0], [], [], []
     for char in chars:
