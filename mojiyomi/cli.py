@@ -115,50 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--backend", choices=("tflite", "keras"), default="tflite")
     ev.set_defaults(run=_run_evaluate)
 
-    tr = sub.add_parser("train", help="train a model bundle")
-    tr.add_argument("--data", help="dataset path")
-    tr.add_argument("--backbone", default=None, help="simple-cnn (default), mobilenet-v3-small, mobilenet-v3-large, "
-                    "mobilenet-v2, densenet121, efficientnet-b0, inception-v3 or vgg16")
-    tr.add_argument("--out", help="folder to write the bundle to (new, empty, or a bundle to replace)")
-    tr.add_argument("--epochs", type=int, help="epochs of the only stage (simple-cnn) or of stage 1")
-    tr.add_argument("--stage1-epochs", type=int, help="ImageNet backbones: epochs training the head, base frozen "
-                    "(same as --epochs)")
-    tr.add_argument("--limit", type=int)
-    tr.add_argument("--batch-size", type=int)
-    tr.add_argument("--learning-rate", type=float)
-    tr.add_argument("--seed", type=int)
-    tr.add_argument("--name")
-    tr.add_argument("--title")
-    tr.add_argument("--init-from", help="bundle to fine-tune")
-    tr.add_argument("--config", help="JSON training config; flags override it")
-    tr.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
-                    help="tf.distribute strategy: all GPUs here, or machines listed in TF_CONFIG")
-    tr.add_argument("--resume", action="store_true", help="continue the interrupted run for --out")
-    tr.add_argument("--optimizer", choices=("adam", "adamax", "sgd"))
-    tr.add_argument("--validation-size", type=float, help="validation samples (a fraction if below 1; default 5000)")
-    tr.add_argument("--input-size", type=int, help="model input side in pixels (default 28)")
-    tr.add_argument("--format", dest="data_format", choices=FORMATS, help="the dataset's format when its name does "
-                    "not tell (default: detected)")
-    tr.add_argument("--box", type=int, help="side of the box the character is fitted into (default 20/28 of "
-                    "--input-size)")
-    tr.add_argument("--stroke-ratio", type=float, help="pen width relative to the character, for ink (default 0.1)")
-    tr.add_argument("--width", type=int, help="simple-cnn: filters of the first block (default 32)")
-    tr.add_argument("--augment", help="default, light, none, or KEY=VALUE,... with rotation_deg, zoom, translation, "
-                    "shear")
-    tr.add_argument("--dropout", type=float)
-    tr.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without gain")
-    tr.add_argument("--split-by-writer", action="store_true", help="keep each writer in one split")
-    tr.add_argument("--weights", help="ImageNet backbones: none (the whole network trains from scratch), imagenet "
-                    "(Keras' cache folder; downloaded only when online) or a .h5 weights file")
-    tr.add_argument("--adapter", choices=("repeat", "conv1x1"), help="grey to RGB: repeat or a learned 1x1 conv")
-    tr.add_argument("--head", choices=("gap", "flatten"))
-    tr.add_argument("--head-batchnorm", action="store_true")
-    tr.add_argument("--bottleneck", action="store_true", help="stage 1 on cached backbone features")
-    tr.add_argument("--stage2-epochs", type=int, help="epochs with the top of the backbone unfrozen")
-    tr.add_argument("--unfreeze", dest="unfreeze_layers", type=_layer_count, metavar="N|all",
-                    help="stage 2: how many top backbone layers train (all, or -1: every one)")
-    tr.add_argument("--stage2-learning-rate", type=float)
-    tr.add_argument("--json", action="store_true", help="end with one JSON object")
+    tr = sub.add_parser("train", help="train a model bundle", usage=TRAIN_USAGE,
+                        description="Trains a model bundle on a dataset and writes it to --out. Settings left out "
+                        "come from --config, then from the defaults; the preprocessing (--input-size, --box, "
+                        "--stroke-ratio) left out is taken from --init-from's model or the data's manifest.")
+    _add_train_options(tr)
     tr.set_defaults(run=_run_train)
     ex = sub.add_parser("export", help="export a bundle's model to TFLite, ONNX or TensorFlow.js, checked against "
                         "Keras",
@@ -188,6 +149,79 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--json", action="store_true", help="end with one JSON object")
     ft.set_defaults(run=_run_finetune)
     return parser
+
+
+#: ``mojiyomi train``'s usage lines: --data and --out are required unless --config names them.
+TRAIN_USAGE = """mojiyomi train --data PATH --out DIR [options]
+       mojiyomi train --config FILE [options]      (FILE names data and out)
+       mojiyomi train --resume --out DIR"""
+
+
+def _add_train_options(tr: argparse.ArgumentParser) -> None:
+    """``mojiyomi train``'s options, in groups; the defaults said are ``training.config.TrainConfig``'s."""
+    need = tr.add_argument_group("required (unless --config names them; --resume needs --out only)")
+    need.add_argument("--data", metavar="PATH", help="the dataset: MNIST IDX folder, image folder, ink JSONL, "
+                      ".npz, .tdic or ETL files")
+    need.add_argument("--out", metavar="DIR", help="folder to write the bundle to (new, empty, or a bundle to "
+                      "replace)")
+    run = tr.add_argument_group("run")
+    run.add_argument("--config", metavar="FILE", help="JSON training config; flags override it")
+    run.add_argument("--resume", action="store_true", help="continue the interrupted run for --out")
+    run.add_argument("--json", action="store_true", help="end with one JSON object")
+    run.add_argument("--strategy", choices=("default", "mirrored", "multiworker"),
+                     help="tf.distribute strategy: all GPUs here, or machines listed in TF_CONFIG (default: default)")
+    run.add_argument("--seed", type=int, metavar="N", help="seed for splits, weights and augmentation (default 1)")
+    model = tr.add_argument_group("model")
+    model.add_argument("--backbone", default=None, help="simple-cnn (default), mobilenet-v3-small, "
+                       "mobilenet-v3-large, mobilenet-v2, densenet121, efficientnet-b0, inception-v3 or vgg16")
+    model.add_argument("--init-from", metavar="BUNDLE", help="bundle to start from (fine-tuning) instead of fresh "
+                       "weights")
+    model.add_argument("--name", help="bundle name (default: the --out folder's name)")
+    model.add_argument("--title", help="title shown in the app's Model menu (default: the name)")
+    model.add_argument("--width", type=int, metavar="N", help="simple-cnn: filters of the first block (default 32)")
+    model.add_argument("--dropout", type=float, metavar="RATE", help="dropout rate of the model head (default 0.4)")
+    model.add_argument("--weights", help="ImageNet backbones: none (the default; the whole network trains from "
+                       "scratch), imagenet (Keras' cache folder; downloaded only when online) or a .h5 weights file")
+    model.add_argument("--adapter", choices=("repeat", "conv1x1"), help="ImageNet backbones: grey to RGB by "
+                       "repeating it (default) or a learned 1x1 convolution")
+    model.add_argument("--head", choices=("gap", "flatten"), help="ImageNet backbones: global average pooling "
+                       "(default) or flatten")
+    model.add_argument("--head-batchnorm", action="store_true", help="batch-normalize the pooled features in "
+                       "the head")
+    data = tr.add_argument_group("data and preprocessing")
+    data.add_argument("--format", dest="data_format", choices=FORMATS, help="the dataset's format when its name "
+                      "does not tell (default: detected)")
+    data.add_argument("--limit", type=int, metavar="N", help="read at most N samples (default: all)")
+    data.add_argument("--validation-size", type=float, metavar="N", help="validation samples (a fraction if below "
+                      "1; default 5000)")
+    data.add_argument("--split-by-writer", action="store_true", help="keep each writer in one split")
+    data.add_argument("--input-size", type=int, metavar="PIXELS", help="model input side in pixels (default 28, "
+                      "or the data's / --init-from's)")
+    data.add_argument("--box", type=int, metavar="PIXELS", help="side of the box the character is fitted into "
+                      "(default 20/28 of --input-size)")
+    data.add_argument("--stroke-ratio", type=float, metavar="RATIO", help="pen width relative to the character, "
+                      "for ink (default 0.1)")
+    data.add_argument("--augment", metavar="SPEC", help="default, light, none, or KEY=VALUE,... with rotation_deg, "
+                      "zoom, translation, shear")
+    fit = tr.add_argument_group("training")
+    fit.add_argument("--epochs", type=int, metavar="N", help="epochs of the only stage (simple-cnn) or of stage 1 "
+                     "(default 30)")
+    fit.add_argument("--stage1-epochs", type=int, metavar="N", help="ImageNet backbones: epochs training the head, "
+                     "base frozen (same as --epochs)")
+    fit.add_argument("--batch-size", type=int, metavar="N", help="samples per step (default 128)")
+    fit.add_argument("--learning-rate", type=float, metavar="LR", help="peak learning rate, cosine-decayed to 1%% "
+                     "over the run (default 0.002)")
+    fit.add_argument("--optimizer", choices=("adam", "adamax", "sgd"), help="the optimizer (default: adam)")
+    fit.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after PATIENCE epochs without "
+                     "gain in validation accuracy (default 0: off)")
+    fit.add_argument("--bottleneck", action="store_true", help="ImageNet backbones: stage 1 on backbone features "
+                     "computed once (no augmentation)")
+    stage2 = tr.add_argument_group("stage 2 (ImageNet backbones: the top of the backbone unfrozen)")
+    stage2.add_argument("--stage2-epochs", type=int, metavar="N", help="epochs of stage 2 (default 0: none)")
+    stage2.add_argument("--unfreeze", dest="unfreeze_layers", type=_layer_count, metavar="N|all",
+                        help="how many top backbone layers train (all, or -1: every one; default all)")
+    stage2.add_argument("--stage2-learning-rate", type=float, metavar="LR", help="peak learning rate of stage 2 "
+                        "(default 0.0001)")
 
 
 def _run_finetune(args: argparse.Namespace) -> int:
