@@ -21,6 +21,7 @@ from core.paths import user_models_dir
 from core.recognizer import Candidate
 from desktop import errors
 from desktop.canvas import InkCanvas
+from desktop.model_delete import delete_trained_model
 from desktop.candidates import CandidatePanel
 from desktop.recognition import Recognition, RecognitionService
 from desktop.testhooks import write_e2e_report
@@ -250,6 +251,8 @@ class MainWindow(QMainWindow):
         self.model_menu.addSeparator()
         self._add(self.model_menu, translate("MainWindow", "Open model &folder…"), self._open_model_folder)
         self._add(self.model_menu, translate("MainWindow", "&Refresh list"), self.refresh_models)
+        self._add(self.model_menu, translate("MainWindow", "&Delete a trained model…"),
+                  lambda: delete_trained_model(self))
 
     def _open_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, translate(

@@ -201,7 +201,7 @@ class TrainingController(QObject):
 
         if not self._training_installed():
             return
-        dialog = TrainDialog(self.window)
+        dialog = TrainDialog(self.window, self._reserved())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         config = dialog.config(self._reserved())

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from core.errors import InputError
 from core.samples import SampleStore
 from desktop.jobs_window import JobProgress, JobsWindow, format_eta
 from tests.guihelpers import drag, write_digit
@@ -93,9 +94,138 @@ def test_train_dialog_checks_its_values(qtbot: QtBot, tmp_path: Path, isolated_d
     assert not ok.isEnabled()
     dialog.name.setText("mine")
     assert ok.isEnabled()
-    (isolated_data_dir / "models" / "mine").mkdir(parents=True)
     config = dialog.config()
-    assert config["out"] == str(isolated_data_dir / "models" / "mine-2") and config["backbone"] == "simple-cnn"
+    assert config["out"] == str(isolated_data_dir / "models" / "mine") and config["backbone"] == "simple-cnn"
+    (isolated_data_dir / "models" / "mine").mkdir(parents=True)
+    with pytest.raises(InputError, match="already exists"):  # taken meanwhile: refused, never renamed
+        dialog.config()
+
+
+def test_train_dialog_refuses_a_name_that_is_taken(qtbot: QtBot, tmp_path: Path, isolated_data_dir: Path) -> None:
+    from desktop.train_dialogs import TrainDialog
+    from tests.datagen import write_mnist_like
+
+    (isolated_data_dir / "models" / "mine").mkdir(parents=True)
+    dialog = TrainDialog(reserved=[isolated_data_dir / "models" / "running"])
+    qtbot.addWidget(dialog)
+    dialog.data.setText(str(write_mnist_like(tmp_path / "mnist", 20, 10)))
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    for taken in ("mine", "running", "digits"):  # a folder, a running job's target, a bundled model
+        dialog.name.setText(taken)
+        assert not ok.isEnabled() and "already exists" in dialog.problem.text(), taken
+    dialog.name.setText("mine")
+    assert "“mine-2”" in dialog.problem.text()  # a free name is proposed, not taken silently
+    dialog.name.setText("mine-2")
+    assert ok.isEnabled()
+
+
+def test_train_dialog_remembers_its_settings_and_names_the_dataset_kind(qtbot: QtBot, tmp_path: Path) -> None:
+    from desktop.train_dialogs import TrainDialog
+    from tests.datagen import write_mnist_like
+
+    data = write_mnist_like(tmp_path / "mnist", 20, 10)
+    first = TrainDialog()
+    qtbot.addWidget(first)
+    assert first.kind.text() == ""
+    first.data.setText(str(data))
+    assert "MNIST IDX" in first.kind.text()
+    first.epochs.setValue(7)
+    first.backbone.setCurrentText("mobilenet-v2")
+    first.rate.setValue(0.01)
+    first.accept()
+    second = TrainDialog()
+    qtbot.addWidget(second)
+    assert (second.data.text(), second.epochs.value(), second.backbone.currentText()) == (str(data), 7,
+                                                                                        "mobilenet-v2")
+    assert second.rate.value() == pytest.approx(0.01) and "MNIST IDX" in second.kind.text()
+    cancelled = TrainDialog()
+    qtbot.addWidget(cancelled)
+    cancelled.epochs.setValue(99)
+    cancelled.reject()
+    assert TrainDialog().epochs.value() == 7  # only a started run's settings are kept
+
+
+def _generated_npz(folder: Path, size: int, box: int, ratio: float) -> Path:
+    import json
+
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    np.savez(folder / "data.npz", x=np.zeros((2, size, size), np.uint8), y=np.array([0, 1]))
+    manifest = {"preprocessing": {"size": size, "box": box, "stroke_ratio": ratio, "render_size": 112}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder / "data.npz"
+
+
+def test_train_dialog_adopts_a_generated_datasets_preprocessing(qtbot: QtBot, tmp_path: Path) -> None:
+    from desktop.train_dialogs import TrainDialog
+
+    dialog = TrainDialog()
+    qtbot.addWidget(dialog)
+    dialog.data.setText(str(_generated_npz(tmp_path / "gen", 32, 24, 0.08)))
+    assert dialog.input_size.value() == 32 and "32" in dialog.kind.text()
+    config = dialog.config()
+    assert (config["input_size"], config["box"], config["stroke_ratio"]) == (32, 24, 0.08)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.input_size.setValue(28)  # set by the user, and not what the data was made with: refused, said why
+    assert not ok.isEnabled() and "input_size=28" in dialog.problem.text()
+    dialog.input_size.setValue(32)
+    assert ok.isEnabled() and dialog.config()["box"] == 24
+
+
+def test_the_train_dialogs_problems_read_on_a_dark_theme(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop.train_dialogs import TrainDialog, error_palette
+
+    dark, light = QPalette(), QPalette()
+    dark.setColor(QPalette.ColorRole.Window, QColor(32, 32, 32))
+    light.setColor(QPalette.ColorRole.Window, QColor(240, 240, 240))
+    on_dark = error_palette(dark).color(QPalette.ColorRole.WindowText)
+    on_light = error_palette(light).color(QPalette.ColorRole.WindowText)
+    assert on_dark.lightness() - 32 > 100 and 240 - on_light.lightness() > 100
+    dialog = TrainDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.problem.styleSheet() == ""  # a fixed color sheet would override the palette
+
+
+def test_a_trained_model_can_be_deleted_but_not_a_bundled_one(qtbot: QtBot, tiny_bundle: Path,
+                                                              isolated_data_dir: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from core.bundle import default_model_name
+    from core.errors import BundleError
+    from core.paths import bundled_models_dir
+    from desktop import model_delete
+    from desktop.main_window import MainWindow
+
+    mine = isolated_data_dir / "models" / "mine"
+    shutil.copytree(tiny_bundle, mine)
+    window = MainWindow(str(mine))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=15000)
+    titles = [a.text() for a in window.model_menu.actions()]
+    assert "&Delete a trained model…" in titles
+    offered: list[list[str]] = []
+
+    def pick(parent: object, models: list, current: object) -> object:
+        offered.append([str(m.path) for m in models])
+        return models[0]
+
+    monkeypatch.setattr(model_delete, "ask_which", pick)
+    monkeypatch.setattr(model_delete, "confirm", lambda parent, bundle, current: False)
+    model_delete.delete_trained_model(window)
+    assert offered == [[str(mine)]] and mine.is_dir()  # only the trained one offered; "Cancel" keeps it
+    monkeypatch.setattr(model_delete, "confirm", lambda parent, bundle, current: True)
+    model_delete.delete_trained_model(window)  # the current model: switch to the default first, then delete
+    qtbot.waitUntil(lambda: not mine.exists(), timeout=15000)
+    now = window.current_bundle()
+    assert now is not None and now.path == bundled_models_dir() / default_model_name()
+    assert not any(a.data() == str(mine) for a in window.model_menu.actions())
+    with pytest.raises(BundleError):
+        model_delete.remove_trained_bundle(bundled_models_dir() / default_model_name())
+    assert (bundled_models_dir() / default_model_name()).is_dir()
 
 
 def test_corrections_become_samples(qtbot: QtBot, tiny_bundle: Path, isolated_data_dir: Path) -> None:

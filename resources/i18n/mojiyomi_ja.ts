@@ -454,6 +454,49 @@
         <source>Not available in this installation</source>
         <translation>このインストールでは使えません</translation>
     </message>
+    <message>
+        <source>&amp;Delete a trained model…</source>
+        <translation>学習したモデルを削除(&amp;D)…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelDelete</name>
+    <message>
+        <source>Delete a trained model</source>
+        <translation>学習したモデルを削除</translation>
+    </message>
+    <message>
+        <source>Model to delete (the models that come with mojiyomi cannot be deleted):</source>
+        <translation>削除するモデル（mojiyomi に付属のモデルは削除できません）:</translation>
+    </message>
+    <message>
+        <source>Delete the model “{title}”? Its folder {path} is removed; this cannot be undone.</source>
+        <translation>モデル「{title}」を削除しますか？ フォルダー {path} が削除され、元に戻せません。</translation>
+    </message>
+    <message>
+        <source>It is the current model: mojiyomi switches to {name} first.</source>
+        <translation>使用中のモデルです。先に {name} に切り替えます。</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>The model was not deleted</source>
+        <translation>モデルは削除されませんでした</translation>
+    </message>
+    <message>
+        <source>The default model could not be loaded, so {title} stays in use.</source>
+        <translation>既定のモデルを読み込めなかったため、{title} を使い続けます。</translation>
+    </message>
+    <message>
+        <source>There is no trained model to delete (the models that come with mojiyomi cannot be deleted).</source>
+        <translation>削除できる学習済みモデルはありません（mojiyomi に付属のモデルは削除できません）。</translation>
+    </message>
+    <message>
+        <source>Deleted the model “{title}”.</source>
+        <translation>モデル「{title}」を削除しました。</translation>
+    </message>
 </context>
 <context>
     <name>PracticeDialog</name>
@@ -804,6 +847,62 @@
     <message>
         <source>Fine-tune finished</source>
         <translation>調整が終わりました</translation>
+    </message>
+    <message>
+        <source>MNIST IDX files</source>
+        <translation>MNIST IDX ファイル</translation>
+    </message>
+    <message>
+        <source>pictures, one sub-folder per label</source>
+        <translation>画像（ラベルごとにサブフォルダー）</translation>
+    </message>
+    <message>
+        <source>NumPy arrays (.npz)</source>
+        <translation>NumPy 配列 (.npz)</translation>
+    </message>
+    <message>
+        <source>ink, one JSON object per line</source>
+        <translation>インク（1 行に 1 つの JSON）</translation>
+    </message>
+    <message>
+        <source>Tomoe dictionary (.tdic)</source>
+        <translation>Tomoe 辞書 (.tdic)</translation>
+    </message>
+    <message>
+        <source>a samples database</source>
+        <translation>サンプルのデータベース</translation>
+    </message>
+    <message>
+        <source>ETL files</source>
+        <translation>ETL ファイル</translation>
+    </message>
+    <message>
+        <source>a Keras dataset</source>
+        <translation>Keras のデータセット</translation>
+    </message>
+    <message>
+        <source>Choose the dataset folder</source>
+        <translation>データセットのフォルダーを選択</translation>
+    </message>
+    <message>
+        <source>Choose the dataset file</source>
+        <translation>データセットのファイルを選択</translation>
+    </message>
+    <message>
+        <source>Found: {kind}</source>
+        <translation>検出: {kind}</translation>
+    </message>
+    <message>
+        <source>Made with input size {size}, box {box}, pen {ratio}: used unless you set the input size.</source>
+        <translation>入力サイズ {size}、枠 {box}、線幅 {ratio} で作成されたデータです。入力サイズを指定しない限りこの値を使います。</translation>
+    </message>
+    <message>
+        <source>The name may use letters, digits, &apos;.&apos;, &apos;_&apos; and &apos;-&apos; (at most 64, starting with a letter or digit). Received: {name}</source>
+        <translation>名前に使えるのは英字・数字・「.」「_」「-」です（64 文字まで、英字か数字で始める）。入力: {name}</translation>
+    </message>
+    <message>
+        <source>A model named “{name}” already exists: choose another name, for example “{free}”.</source>
+        <translation>「{name}」という名前のモデルはすでにあります。別の名前（例:「{free}」）にしてください。</translation>
     </message>
 </context>
 <context>
