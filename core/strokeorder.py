@@ -159,6 +159,19 @@ def bundled_path() -> Path:
     return resources_dir() / "strokes" / "kanjivg-strokes.npz"
 
 
+def strokes_credit(path: str | os.PathLike[str] | None = None) -> str:
+    """One line crediting the stroke data's source and licence ("" if it cannot be read).
+
+    Reads only the file's metadata member (the About box must not load the strokes).
+    """
+    try:
+        with np.load(path or bundled_path(), allow_pickle=False) as arrays:
+            metadata = json.loads(arrays["metadata"].tobytes().decode("utf-8"))
+        return f"{metadata['source']}: {metadata['licence']}"
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        return ""
+
+
 @lru_cache(maxsize=1)
 def bundled() -> StrokeData:
     """The bundled stroke-order data, read on the first call.

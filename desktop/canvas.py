@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
@@ -54,6 +54,7 @@ class InkCanvas(QWidget):
         self._guide = "box"
         self._marks: list[tuple[float, float, float, float]] = []
         self._marked = -1
+        self._model: tuple[np.ndarray, ...] = ()
 
     def set_marks(self, boxes: list[tuple[float, float, float, float]], selected: int = -1) -> None:
         """Frames each character of a reading (boxes as x0, y0, x1, y1 in canvas pixels), ``selected`` in colour."""
@@ -74,6 +75,15 @@ class InkCanvas(QWidget):
     def guide(self) -> str:
         """The guide drawn under the ink."""
         return self._guide
+
+    def set_model_strokes(self, strokes: Sequence[np.ndarray] | None) -> None:
+        """A character drawn faintly in the box to write over (unit-box (N, 2) strokes; None: none)."""
+        self._model = tuple(strokes or ())
+        self.update()
+
+    def model_strokes(self) -> tuple[np.ndarray, ...]:
+        """The strokes drawn faintly under the ink (empty when none)."""
+        return self._model
 
     def sizeHint(self) -> QSize:
         return QSize(360, 360)
@@ -236,6 +246,7 @@ class InkCanvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#fdfdfb"))
         self._paint_guide(painter)
+        self._paint_model(painter)
         self._paint_marks(painter)
         for stroke in self._strokes:
             _paint_stroke(painter, stroke)
@@ -265,6 +276,16 @@ class InkCanvas(QWidget):
         painter.setPen(QPen(QColor("#e4e7eb"), 1.0, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
+
+    def _paint_model(self, painter: QPainter) -> None:
+        if not self._model or self._guide != "box":
+            return
+        side = min(self.width(), self.height()) - 16
+        left, top = (self.width() - side) / 2, (self.height() - side) / 2
+        painter.setPen(QPen(QColor("#dde1e6"), max(2.0, side * 3.5 / 109), Qt.PenStyle.SolidLine,
+                            Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        for stroke in self._model:
+            painter.drawPath(_smooth_path(stroke[:, :2] * side + (left, top)))
 
     def _paint_marks(self, painter: QPainter) -> None:
         margin = PEN_WIDTH

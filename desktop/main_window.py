@@ -27,6 +27,7 @@ from desktop.recognition import Recognition, RecognitionService
 from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, TextLine, with_first
 from desktop.reading_bar import ReadingBar
+from desktop.readings_panel import ReadingsController
 from desktop.writing import WritingController
 from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate
 
@@ -178,6 +179,9 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self.writing.populate_view_menu(view)
         view.addSeparator()
+        self.readings = ReadingsController(self, view, self.candidates)  # the dock is made when first shown
+        self.candidatesShown.connect(self.readings.follow_candidates)
+        self.chosen.connect(self.readings.on_chosen)
         self._build_language_menu(view.addMenu(translate("MainWindow", "&Language")))
         self.model_menu = bar.addMenu(translate("MainWindow", "&Model"))
         self._model_group = QActionGroup(self)
@@ -531,11 +535,15 @@ def about_text(bundle: ModelBundle | None) -> str:
         if bundle.metadata.get("attribution"):
             lines.append(str(bundle.metadata["attribution"]))
     from core.lm import lm_credit  # reads the language model's metadata only
+    from core.dictionary import dictionary_credit  # reads the kanji file's first line only
 
     credit = lm_credit()
     if credit:
         lines += ["", translate("MainWindow", "Language model (reading several characters): {credit}").format(
             credit=credit)]
+    credit = dictionary_credit()
+    if credit:
+        lines += ["", translate("MainWindow", "Readings and meanings: {credit}").format(credit=credit)]
     return "\n".join(lines)
 
 

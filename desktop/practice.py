@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
 
+from core import strokeorder
 from core.errors import MojiyomiError
 from core.samples import SampleStore
 from desktop import errors
@@ -32,6 +33,8 @@ class PracticeDialog(QDialog):
         recognizer_labels: The current model's labels, suggested when nothing was misread yet.
         model_name: Recorded with each sample.
         parent: The main window.
+        characters: Characters to practise at once (the stroke-order view's Practise); empty: the user chooses.
+        guide: Whether each character is drawn faintly on the canvas to write over (KanjiVG's strokes).
 
     Signals:
         sampleSaved(int): the id of each sample kept.
@@ -40,7 +43,7 @@ class PracticeDialog(QDialog):
     sampleSaved = Signal(int)
 
     def __init__(self, store: SampleStore, recognizer_labels: Sequence[str], model_name: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, characters: str = "", guide: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("PracticeDialog", "Practice"))
         self.store, self.model_name = store, model_name
@@ -49,7 +52,8 @@ class PracticeDialog(QDialog):
         self.saved = 0
         layout = QVBoxLayout(self)
         self._misread = self._most_misread()
-        layout.addLayout(self._make_setup("".join(self._misread or list(recognizer_labels)[:SUGGESTED])))
+        layout.addLayout(self._make_setup(characters or "".join(self._misread or list(recognizer_labels)[:SUGGESTED]),
+                                          guide))
         self.target = QLabel("", self)
         font = QFont()
         font.setPixelSize(72)
@@ -64,7 +68,10 @@ class PracticeDialog(QDialog):
         layout.addWidget(self.canvas, 1)
         layout.addLayout(self._make_buttons())
         self.resize(420, 640)
-        self._show()
+        if characters:
+            self.start()
+        else:
+            self._show()
 
     def _most_misread(self) -> list[str]:
         try:
@@ -72,7 +79,7 @@ class PracticeDialog(QDialog):
         except MojiyomiError:
             return []  # a suggestion is not worth an error box; saving will report the problem
 
-    def _make_setup(self, suggested: str) -> QFormLayout:
+    def _make_setup(self, suggested: str, guide: bool) -> QFormLayout:
         form = QFormLayout()
         self.characters = QLineEdit(suggested, self)
         self.characters.setPlaceholderText("e.g. あいう or 0123456789")
@@ -93,6 +100,11 @@ class PracticeDialog(QDialog):
         self.repeats.setRange(1, 50)
         self.repeats.setValue(4)
         form.addRow(translate("PracticeDialog", "Times each"), self.repeats)
+        self.guide_box = QCheckBox(translate("PracticeDialog", "Show the character faintly to write over"), self)
+        self.guide_box.setToolTip(translate("PracticeDialog", "Its strokes from KanjiVG, in the writing box"))
+        self.guide_box.setChecked(guide)
+        self.guide_box.toggled.connect(self._show_guide)
+        form.addRow(self.guide_box)
         self.start_button = QPushButton(translate("PracticeDialog", "Start"), self)
         self.start_button.setAutoDefault(False)
         self.start_button.clicked.connect(self.start)
@@ -155,6 +167,7 @@ class PracticeDialog(QDialog):
     def _show(self) -> None:
         current = self.current
         self.target.setText(current or "")
+        self._show_guide()
         for button in (self.save_button, self.skip_button, self.undo_button):
             button.setEnabled(current is not None)
         if not self.queue:
@@ -166,3 +179,13 @@ class PracticeDialog(QDialog):
         else:
             self.progress.setText(translate("PracticeDialog", "Write “{label}”: {i} / {n}").format(
                 label=current, i=self.position + 1, n=len(self.queue)))
+
+    def _show_guide(self) -> None:
+        """The current character faintly on the canvas, when asked for and KanjiVG draws it."""
+        strokes = None
+        if self.guide_box.isChecked() and self.current is not None:
+            try:
+                strokes = strokeorder.strokes(self.current)
+            except MojiyomiError:
+                strokes = None  # a damaged install: practice goes on without the guide
+        self.canvas.set_model_strokes(strokes)

@@ -177,13 +177,18 @@ class TrainingController(QObject):
 
     def practice(self) -> None:
         """Opens the practice dialog for the current model's labels."""
+        self.practice_characters("")
+
+    def practice_characters(self, characters: str, guide: bool = False) -> None:
+        """Opens the practice dialog on ``characters`` (empty: the user chooses), drawn faintly when ``guide``."""
         store = self.store()
         bundle = self.window.current_bundle()
         if store is None:
             return
         from desktop.practice import PracticeDialog
 
-        dialog = PracticeDialog(store, bundle.labels if bundle else (), bundle.name if bundle else "", self.window)
+        dialog = PracticeDialog(store, bundle.labels if bundle else (), bundle.name if bundle else "", self.window,
+                                characters, guide)
         dialog.sampleSaved.connect(self._sample_saved)
         dialog.exec()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ def _arrays(path: Path) -> dict[str, np.ndarray]:
         return {name: npz[name] for name in npz.files}
 
 
-def _write(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+def _write(path: Path, arrays: dict[str, Any]) -> Path:
     with open(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
     return path

@@ -447,6 +447,10 @@
         <translation>言語モデル（複数文字の読み取り）: {credit}</translation>
     </message>
     <message>
+        <source>Readings and meanings: {credit}</source>
+        <translation>読みと意味: {credit}</translation>
+    </message>
+    <message>
         <source>{n} min</source>
         <translation>{n} 分</translation>
     </message>
@@ -578,6 +582,113 @@
     <message>
         <source>Character {i} of the reading: {label}</source>
         <translation>読み取り結果の {i} 文字目: {label}</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingsPanel</name>
+    <message>
+        <source>long vowel mark</source>
+        <translation>長音符</translation>
+    </message>
+    <message>
+        <source>hiragana repeat mark</source>
+        <translation>ひらがなの繰り返し記号</translation>
+    </message>
+    <message>
+        <source>hiragana voiced repeat mark</source>
+        <translation>ひらがなの繰り返し記号（濁点）</translation>
+    </message>
+    <message>
+        <source>katakana repeat mark</source>
+        <translation>カタカナの繰り返し記号</translation>
+    </message>
+    <message>
+        <source>katakana voiced repeat mark</source>
+        <translation>カタカナの繰り返し記号（濁点）</translation>
+    </message>
+    <message>
+        <source>middle dot</source>
+        <translation>中点</translation>
+    </message>
+    <message>
+        <source>Grade {n}</source>
+        <translation>小学{n}年</translation>
+    </message>
+    <message>
+        <source>Jōyō kanji (secondary school)</source>
+        <translation>常用漢字（中学以降）</translation>
+    </message>
+    <message>
+        <source>Jinmeiyō kanji (used in names)</source>
+        <translation>人名用漢字</translation>
+    </message>
+    <message>
+        <source>former JLPT level {n}</source>
+        <translation>旧日本語能力試験 {n}級</translation>
+    </message>
+    <message>
+        <source>Point at a candidate or choose one to see its readings and meanings.</source>
+        <translation>候補にポインタを合わせるか候補を選ぶと、読みと意味が表示されます。</translation>
+    </message>
+    <message>
+        <source>The dictionary could not be read: {error}</source>
+        <translation>辞書を読み込めませんでした: {error}</translation>
+    </message>
+    <message>
+        <source>No readings for this character.</source>
+        <translation>この文字の読みはありません。</translation>
+    </message>
+    <message>
+        <source>Kanji</source>
+        <translation>漢字</translation>
+    </message>
+    <message>
+        <source>{n} strokes</source>
+        <translation>{n} 画</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>音読み</translation>
+    </message>
+    <message>
+        <source>Kun</source>
+        <translation>訓読み</translation>
+    </message>
+    <message>
+        <source>Meanings</source>
+        <translation>意味</translation>
+    </message>
+    <message>
+        <source>Words</source>
+        <translation>用例</translation>
+    </message>
+    <message>
+        <source>Hiragana</source>
+        <translation>ひらがな</translation>
+    </message>
+    <message>
+        <source>Katakana</source>
+        <translation>カタカナ</translation>
+    </message>
+    <message>
+        <source>small</source>
+        <translation>小書き</translation>
+    </message>
+    <message>
+        <source>Reading: {romaji}</source>
+        <translation>読み: {romaji}</translation>
+    </message>
+    <message>
+        <source>&amp;Readings and meanings</source>
+        <translation>読みと意味(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Show the readings, meanings and common words of the candidate under the pointer or chosen</source>
+        <translation>ポインタを合わせた候補や選んだ候補の読み・意味・よく使われる語を表示します</translation>
+    </message>
+    <message>
+        <source>Readings and meanings</source>
+        <translation>読みと意味</translation>
     </message>
 </context>
 <context>
