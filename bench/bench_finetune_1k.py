@@ -49,11 +49,11 @@ def as_job(mnist: Path, out: Path, limit: int) -> dict[str, Any]:
     from training.jobs import JobSpec, start_job
 
     start = time.perf_counter()
-    job = start_job(JobSpec("train", _config(mnist, out, limit).to_json(), "bench"))
+    job = start_job(JobSpec("train", _config(mnist, out, limit), "bench"))
     first_batch = None
     while job.running:
         job.poll()
-        if first_batch is None and any(e["event"] == "batch" for e in job.history):
+        if first_batch is None and any(e.event == "batch" for e in job.history):
             first_batch = time.perf_counter() - start
         time.sleep(0.02)
     if job.state != "finished":

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
 
 from desktop.curves import CurvesWidget
 from desktop.i18n import translate
+from training.events import (BatchEvent, CancelledEvent, DoneEvent, EpochEvent, ErrorEvent, Event, FinishedEvent,
+                             LogEvent, StageEvent, StartEvent)
 
 #: Events that add a line to the job's log.
-_LOGGED = ("stage", "epoch", "log", "cancelled", "error", "finished", "done")
+_LOGGED = (StageEvent, EpochEvent, LogEvent, CancelledEvent, ErrorEvent, FinishedEvent, DoneEvent)
 
 
 @dataclass
@@ -45,38 +47,37 @@ class JobProgress:
     fitting_since: float | None = None
     fitting_from: float = 0.0
 
-    def apply(self, event: dict[str, Any]) -> None:
+    def apply(self, event: Event) -> None:
         """Folds one event from ``training.jobs`` into the progress."""
-        kind = event.get("event")
-        if kind == "stage":
-            self.stage = str(event.get("text", ""))
-        elif kind == "start":
+        if isinstance(event, StageEvent):
+            self.stage = event.text
+        elif isinstance(event, StartEvent):
             self._start(event)
-        elif kind == "batch":
-            self.batch = int(event.get("batch") or 0)
-            self.steps = int(event.get("steps") or self.steps)
-            loss = (event.get("logs") or {}).get("loss")
+        elif isinstance(event, BatchEvent):
+            self.batch = event.batch
+            self.steps = event.steps or self.steps
+            loss = event.logs.get("loss")  # a metric a run may not report
             if loss is not None and self.steps:
-                self.batch_losses.append((self.done_before + self.epoch + self.batch / self.steps, float(loss)))
-        elif kind == "epoch":
-            self.epoch = int(event.get("epoch") or self.epoch + 1)
-            self.epochs = int(event.get("epochs") or self.epochs)
+                self.batch_losses.append((self.done_before + self.epoch + self.batch / self.steps, loss))
+        elif isinstance(event, EpochEvent):
+            self.epoch = event.epoch
+            self.epochs = event.epochs or self.epochs
             self.batch = 0
-            self.epoch_logs.append(curve_logs(event.get("logs") or {}))
-        if kind in _LOGGED:
+            self.epoch_logs.append(curve_logs(event.logs))
+        if isinstance(event, _LOGGED):
             self.log.append(log_line(event, self.done_before))
 
-    def _start(self, event: dict[str, Any]) -> None:
-        stage = int(event.get("stage") or 0)
+    def _start(self, event: StartEvent) -> None:
+        stage = event.stage or 0
         if stage != self.stage_no and self.epoch:  # a new stage counts its epochs from 1 again
             self.done_before += self.epoch
         self.stage_no, self.epoch, self.batch = stage, 0, 0
-        self.epochs = int(event.get("epochs") or 0)
-        self.steps = int(event.get("steps") or 0)
-        if self.fitting_since is None and "t" in event:
+        self.epochs = event.epochs or 0
+        self.steps = event.steps or 0
+        if self.fitting_since is None and event.t is not None:
             # The ETA counts from when fitting started (the child's clock), not from the
             # job's start: importing TensorFlow and reading data say nothing about the rest.
-            self.fitting_since = float(event["t"])
+            self.fitting_since = event.t
             self.fitting_from = self.overall
 
     @property
@@ -103,7 +104,7 @@ class JobProgress:
         return max(0.0, elapsed * (1.0 - done) / (done - origin))
 
 
-def curve_logs(logs: dict[str, Any]) -> dict[str, float]:
+def curve_logs(logs: dict[str, float]) -> dict[str, float]:
     """An epoch's logs under the names the curves draw.
 
     A fine-tune trained on probability targets reported ``categorical_accuracy``: its
@@ -116,21 +117,21 @@ def curve_logs(logs: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def log_line(event: dict[str, Any], epoch_offset: int = 0) -> str:
+def log_line(event: Event, epoch_offset: int = 0) -> str:
     """The line the log shows for an event."""
-    kind = event.get("event")
-    if kind == "epoch":
-        logs = event.get("logs") or {}
-        return (f"epoch {event.get('epoch')}/{event.get('epochs')}: "
-                + "  ".join(f"{k} {float(v):.4f}" for k, v in logs.items()))
-    if kind == "stage":
-        return str(event.get("text", ""))
-    if kind == "done":
-        return translate("JobsWindow", "Done in {s} s").format(s=f"{float(event.get('seconds') or 0):.0f}")
-    if kind == "finished":
-        result = event.get("result") or {}
-        return translate("JobsWindow", "Finished:") + " " + ", ".join(f"{k} {_short(v)}" for k, v in result.items())
-    return str(event.get("text") or event.get("message") or "")
+    if isinstance(event, EpochEvent):
+        return (f"epoch {event.epoch}/{event.epochs}: "
+                + "  ".join(f"{k} {v:.4f}" for k, v in event.logs.items()))
+    if isinstance(event, (StageEvent, LogEvent)):
+        return event.text
+    if isinstance(event, DoneEvent):
+        return translate("JobsWindow", "Done in {s} s").format(s=f"{event.seconds:.0f}")
+    if isinstance(event, FinishedEvent):
+        return translate("JobsWindow", "Finished:") + " " + ", ".join(
+                f"{k} {_short(v)}" for k, v in event.result.items())
+    if isinstance(event, (ErrorEvent, CancelledEvent)):
+        return event.message
+    return ""
 
 
 def _short(value: Any) -> str:
@@ -229,7 +230,7 @@ class JobsWindow(QWidget):
         """What ``job`` has reported so far."""
         return self._progress[id(job)]
 
-    def feed(self, job: Any, events: list[dict[str, Any]]) -> None:
+    def feed(self, job: Any, events: list[Event]) -> None:
         """Applies new events of ``job`` and refreshes what is shown."""
         progress = self._progress.get(id(job))
         if progress is None:

@@ -201,6 +201,7 @@ class TrainingController(QObject):
 
     def train_new(self) -> None:
         """Asks for a dataset and settings, then trains a new model in the background."""
+        from training.config import TrainConfig
         from desktop.train_dialogs import TrainDialog
         from training.jobs import JobSpec
 
@@ -209,14 +210,14 @@ class TrainingController(QObject):
         dialog = TrainDialog(self.window, self._reserved())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        config = dialog.config(self._reserved())
-        self.start(JobSpec("train", config, f"Train {config['name']} ({config['backbone']})"))
+        config = TrainConfig.from_json(dialog.config(self._reserved()))
+        self.start(JobSpec("train", config, f"Train {config.name} ({config.backbone})"))
 
     def finetune(self) -> None:
         """Adapts the current model to the user's samples in the background (a new personal bundle)."""
         from core.paths import user_models_dir
         from desktop.train_dialogs import FinetuneDialog
-        from training.jobs import JobSpec, personal_bundle_out
+        from training.jobs import FinetuneJobConfig, JobSpec, personal_bundle_out
 
         if not self._training_installed():
             return
@@ -231,8 +232,8 @@ class TrainingController(QObject):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         out = personal_bundle_out(bundle.metadata.get("base_name", bundle.name), user_models_dir(), self._reserved())
-        config = {"base": str(bundle.path), "samples": str(store.path), "epochs": dialog.epochs.value(),
-                  "add_labels": dialog.add_labels.isChecked(), "out": str(out)}
+        config = FinetuneJobConfig(base=str(bundle.path), samples=str(store.path), epochs=dialog.epochs.value(),
+                                   add_labels=dialog.add_labels.isChecked(), out=str(out))
         self.start(JobSpec("finetune", config, f"Fine-tune {bundle.name} on my handwriting → {out.name}"))
 
     def _training_installed(self) -> bool:

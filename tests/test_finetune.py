@@ -17,6 +17,7 @@ from tests.strokefont import writer_samples
 from training.adapt import AdaptConfig, blend_weights, judge
 from training.augment import AugmentConfig
 from training.config import TrainConfig
+from training.events import EpochEvent, Event
 from training.finetune import finetune
 from training.train import train
 
@@ -101,12 +102,12 @@ def test_labels_with_too_few_samples_are_refused_and_the_model_keeps_its_classes
     # The flow: practice samples plus two corrections typed as new labels, one sample each.
     samples = writer_samples(2, seed=6, slant=0.0, squash=1.0)
     samples += [samples[0].with_label("ab"), samples[1].with_label("鷗")]
-    events: list[dict] = []
+    events: list[Event] = []
     outcome = finetune(load_bundle(base_bundle), samples, None, AdaptConfig(epochs=1), tmp_path / "kept",
                        report=events.append)
     r = outcome.result
     # The epoch logs name accuracy as the Jobs window's curve draws it.
-    assert "accuracy" in [e for e in events if e["event"] == "epoch"][0]["logs"]
+    assert "accuracy" in [e for e in events if isinstance(e, EpochEvent)][0].logs
     assert load_bundle(outcome.bundle).labels == tuple("0123456789")
     assert (r.new_labels, r.refused_labels) == ((), ("ab", "鷗"))
     assert "Not added as new classes (2: ab 鷗)" in r.reason and "at least 5 samples" in r.reason

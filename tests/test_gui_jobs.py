@@ -18,7 +18,9 @@ from core.ink import Ink, make_stroke
 from core.recognizer import Candidate
 from desktop.curves import MAX_BATCH_POINTS, CurvesWidget, thin
 from desktop.jobs_window import JobProgress, JobsWindow, format_eta
-from training.jobs import JobSpec
+from training.config import TrainConfig
+from training.events import EpochEvent, ErrorEvent, Event, StageEvent, StartEvent, parse_event
+from training.jobs import FinetuneJobConfig, JobSpec
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,12 +30,13 @@ pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 class FakeJob:
     """Stands in for ``training.jobs.Job``: its events and end are decided by the test."""
 
-    def __init__(self, kind: str = "train", config: dict[str, Any] | None = None) -> None:
-        self.spec = JobSpec(kind, config or {}, f"fake {kind}")
+    def __init__(self, kind: str = "train") -> None:
+        config = TrainConfig(data="d", out="o", epochs=4) if kind == "train" else FinetuneJobConfig(base="b", samples="s")
+        self.spec = JobSpec(kind, config, f"fake {kind}")
         self.state, self.error, self.result = "running", None, None
         self.started, self.ended = time.time(), None
         self.cancelled = False
-        self.queued: list[dict[str, Any]] = []
+        self.queued: list[Event] = []
         self.ending: tuple[str, dict[str, Any] | None, str | None] | None = None
 
     @property
@@ -50,7 +53,7 @@ class FakeJob:
     def kill(self) -> None:
         self.state = "cancelled"
 
-    def poll(self) -> list[dict[str, Any]]:
+    def poll(self) -> list[Event]:
         events, self.queued = self.queued, []
         if self.ending:  # like a real job, it ends when polled
             self.state, self.result, self.error = self.ending
@@ -90,10 +93,11 @@ def _controller(qtbot: QtBot, bundle: Any = None) -> Any:
 
 
 EPOCH = {"loss": 1.2, "accuracy": 0.6, "val_loss": 1.0, "val_accuracy": 0.7}
-EVENTS = [{"event": "stage", "text": "Training on 100 samples"}, {"event": "start", "epochs": 4, "steps": 10},
-          {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 1.5}},
-          {"event": "epoch", "epoch": 1, "epochs": 4, "logs": EPOCH},
-          {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 0.9}}]
+EVENTS = [parse_event(e) for e in (
+    {"event": "stage", "text": "Training on 100 samples"}, {"event": "start", "epochs": 4, "steps": 10},
+    {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 1.5}}, {"event": "epoch", "epoch": 1, "epochs": 4,
+                                                                         "logs": EPOCH},
+    {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 0.9}})]
 
 
 def test_the_jobs_window_shows_bars_eta_curves_and_log(qtbot: QtBot) -> None:
@@ -108,10 +112,10 @@ def test_the_jobs_window_shows_bars_eta_curves_and_log(qtbot: QtBot) -> None:
     assert len(window.curves.epochs) == 1 and len(window.curves.batch_loss) == 2
     log = window.log.toPlainText().splitlines()
     assert log[0] == "Training on 100 samples" and log[1].startswith("epoch 1/4: loss 1.2000")
-    window.feed(job, [{"event": "epoch", "epoch": 2, "epochs": 4, "logs": EPOCH}])
+    window.feed(job, [EpochEvent(2, 4, EPOCH)])
     assert window.log.toPlainText().count("epoch") == 2  # appended, not repeated
     job.end("failed", error="The dataset is empty.")
-    window.feed(job, job.poll() + [{"event": "error", "message": "The dataset is empty."}])
+    window.feed(job, job.poll() + [ErrorEvent("The dataset is empty.")])
     assert window.list.item(0).text() == "fake train — failed"
     assert window.list.item(0).toolTip() == "The dataset is empty." and "dataset is empty" in window.title.text()
     assert not window.cancel_button.isEnabled() and window.eta.text().startswith("Failed after")
@@ -122,8 +126,7 @@ def test_a_finished_job_shows_its_finished_state_and_full_bars(qtbot: QtBot) -> 
     qtbot.addWidget(window)
     job = FakeJob()
     window.add_job(job)
-    window.feed(job, EVENTS + [{"event": "epoch", "epoch": 2, "epochs": 2, "logs": EPOCH},
-                               {"event": "stage", "text": "Exporting and evaluating"}])
+    window.feed(job, EVENTS + [EpochEvent(2, 2, EPOCH), StageEvent("Exporting and evaluating")])
     assert "Exporting and evaluating" in window.title.text()
     job.end("finished", {"bundle": "/models/mine"})
     window.feed(job, job.poll())
@@ -140,8 +143,7 @@ def test_a_finetune_accuracy_curve_draws(qtbot: QtBot) -> None:
     job = FakeJob("finetune")
     window.add_job(job)
     # What a fine-tune on probability targets reports (Keras' name for its accuracy there).
-    window.feed(job, [{"event": "start", "epochs": 8, "steps": 4},
-                      {"event": "epoch", "epoch": 1, "epochs": 8, "logs": {"loss": 1.0, "categorical_accuracy": 0.5}}])
+    window.feed(job, [StartEvent(8, 4), EpochEvent(1, 8, {"loss": 1.0, "categorical_accuracy": 0.5})])
     assert window.curves.epochs[0]["accuracy"] == 0.5
     assert curve_logs({"val_categorical_accuracy": 0.25})["val_accuracy"] == 0.25
 
@@ -162,20 +164,20 @@ def test_selecting_another_job_shows_its_own_progress(qtbot: QtBot) -> None:
 
 def test_two_stage_progress_never_runs_backwards() -> None:
     progress = JobProgress(started=0.0, planned=5)
-    progress.apply({"event": "start", "epochs": 3, "steps": 10, "stage": 1})
+    progress.apply(StartEvent(3, 10, stage=1))
     for epoch in (1, 2, 3):
-        progress.apply({"event": "epoch", "epoch": epoch, "epochs": 3, "logs": EPOCH, "stage": 1})
+        progress.apply(EpochEvent(epoch, 3, EPOCH, stage=1))
     assert progress.overall == pytest.approx(3 / 5)
-    progress.apply({"event": "start", "epochs": 2, "steps": 10, "stage": 2})
-    progress.apply({"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 0.5}})
+    progress.apply(StartEvent(2, 10, stage=2))
+    progress.apply(parse_event({"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 0.5}}))
     assert progress.overall == pytest.approx(3.5 / 5)
     assert progress.batch_losses[-1] == (3.5, 0.5) and progress.total_epochs == 5
 
 
 def test_the_eta_counts_from_when_fitting_started() -> None:
     progress = JobProgress(started=100.0)
-    progress.apply({"event": "start", "epochs": 4, "steps": 10, "t": 160.0})  # a minute of start-up
-    progress.apply({"event": "epoch", "epoch": 1, "epochs": 4, "logs": EPOCH})
+    progress.apply(StartEvent(4, 10, t=160.0))  # a minute of start-up
+    progress.apply(EpochEvent(1, 4, EPOCH))
     assert progress.eta_seconds(now=170.0) == pytest.approx(30.0)  # 10 s an epoch, 3 to go
     assert format_eta(125) == "ETA 2 min 05 s" and format_eta(3725) == "ETA 1 h 02 min"
     assert format_eta(None) == "ETA: estimating…"
@@ -432,7 +434,7 @@ def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot,
     qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
     data = write_mnist_like(tmp_path / "mnist", 300, 50)
     config = TrainConfig(data=str(data), out=str(tmp_path / "new"), epochs=1, batch_size=32, validation_size=50)
-    job = window.training.start(JobSpec("train", config.to_json(), "test"))
+    job = window.training.start(JobSpec("train", config, "test"))
     assert window.training.jobs_window().isVisible()
     qtbot.waitUntil(lambda: not job.running, timeout=180000)
     assert job.state == "finished", job.error

@@ -13,6 +13,8 @@ from core.samples import SampleStore
 from desktop.jobs_window import JobProgress, JobsWindow, format_eta
 from tests.guihelpers import drag, write_digit
 from tests.strokefont import writer_samples
+from training.config import TrainConfig
+from training.events import ErrorEvent, parse_event
 
 pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 
@@ -21,7 +23,7 @@ class FakeJob:
     def __init__(self) -> None:
         from training.jobs import JobSpec
 
-        self.spec = JobSpec("train", {}, "fake")
+        self.spec = JobSpec("train", TrainConfig(data="data", out="out", epochs=4), "fake")
         self.state = "running"
         self.error = None
         self.cancelled = False
@@ -30,11 +32,12 @@ class FakeJob:
         self.cancelled = True
 
 
-EVENTS = [{"event": "stage", "text": "Training on 100 samples"}, {"event": "start", "epochs": 4, "steps": 10},
-          {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 1.5}},
-          {"event": "epoch", "epoch": 1, "epochs": 4,
-           "logs": {"loss": 1.2, "accuracy": 0.6, "val_loss": 1.0, "val_accuracy": 0.7}},
-          {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 0.9}}]
+EVENTS = [parse_event(e) for e in (
+    {"event": "stage", "text": "Training on 100 samples"}, {"event": "start", "epochs": 4, "steps": 10},
+    {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 1.5}},
+    {"event": "epoch", "epoch": 1, "epochs": 4, "logs": {"loss": 1.2, "accuracy": 0.6, "val_loss": 1.0,
+                                                         "val_accuracy": 0.7}},
+    {"event": "batch", "batch": 5, "steps": 10, "logs": {"loss": 0.9}})]
 
 
 def test_progress_and_eta() -> None:
@@ -61,7 +64,7 @@ def test_jobs_window_shows_bars_curves_log_and_cancels(qtbot: QtBot) -> None:
         window.cancel_button.click()
     assert blocker.args[0] is job
     job.state, job.error = "failed", "The dataset is empty."
-    window.feed(job, [{"event": "error", "message": "The dataset is empty."}])
+    window.feed(job, [ErrorEvent("The dataset is empty.")])
     assert "failed" in window.list.item(0).text() and not window.cancel_button.isEnabled()
 
 
@@ -358,7 +361,7 @@ def test_a_job_started_from_the_menu_runs_in_the_background(qtbot: QtBot, tiny_b
     qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=10000)
     data = write_mnist_like(tmp_path / "mnist", 300, 50)
     config = TrainConfig(data=str(data), out=str(tmp_path / "new"), epochs=1, batch_size=32, validation_size=50)
-    job = window.training.start(JobSpec("train", config.to_json(), "test"))
+    job = window.training.start(JobSpec("train", config, "test"))
     qtbot.waitUntil(lambda: not job.running, timeout=180000)
     assert job.state == "finished", job.error
     assert window.training.jobs_window().overall_bar.value() == 100

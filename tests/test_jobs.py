@@ -18,6 +18,8 @@ from tests.datagen import write_mnist_like
 from tests.strokefont import writer_samples
 from training.augment import AugmentConfig
 from training.config import TrainConfig
+from training.events import (BatchEvent, EpochEvent, ErrorEvent, EventError, FinetuneJobConfig, LogEvent,
+                             StageEvent, parse_event)
 from training.jobs import Job, JobSpec, personal_bundle_out, start_job, unique_bundle_dir
 from training.train import run_dir_for
 
@@ -40,12 +42,12 @@ def finished_job(small_mnist: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def _spec(data: Path, out: Path, epochs: int = 2) -> JobSpec:
     config = TrainConfig(data=str(data), out=str(out), epochs=epochs, batch_size=32, validation_size=100,
                          augment=AugmentConfig(rotation_deg=5, zoom=0.05, translation=0.05, shear=0.05))
-    return JobSpec("train", config.to_json(), "test job")
+    return JobSpec("train", config, "test job")
 
 
 def _wait_for(job: Job, kind: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while not any(e["event"] == kind for e in job.history) and job.running and time.monotonic() < deadline:
+    while not any(e.event == kind for e in job.history) and job.running and time.monotonic() < deadline:
         job.poll()
         time.sleep(0.02)
 
@@ -54,13 +56,14 @@ def _wait_for(job: Job, kind: str, timeout: float = 120) -> None:
 def test_a_train_job_reports_progress_and_writes_a_bundle(finished_job: Job) -> None:
     job = finished_job
     assert job.state == "finished", job.error
-    kinds = [e["event"] for e in job.history]
+    kinds = [e.event for e in job.history]
     assert "stage" in kinds and "start" in kinds and "batch" in kinds and kinds.count("epoch") == 2
     assert kinds[-1] == "finished"
-    epochs = [e for e in job.history if e["event"] == "epoch"]
-    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(epochs[-1]["logs"])
-    batches = [e for e in job.history if e["event"] == "batch"]
-    assert all(0 < e["batch"] <= e["steps"] for e in batches)
+    epochs = [e for e in job.history if isinstance(e, EpochEvent)]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(epochs[-1].logs)
+    batches = [e for e in job.history if isinstance(e, BatchEvent)]
+    assert all(0 < e.batch <= (e.steps or 0) for e in batches)
+    assert all(e.t is not None for e in job.history if isinstance(e, (StageEvent, EpochEvent)))  # stamped by the child
     out = job.spec.out
     assert job.result is not None and Path(job.result["bundle"]) == out and job.result["name"] == "out"
     assert 0.0 <= job.result["val_top1"] <= 1.0
@@ -92,8 +95,8 @@ def test_a_bad_dataset_fails_with_its_message(tmp_path: Path) -> None:
     job = start_job(_spec(tmp_path / "empty", tmp_path / "out"))
     assert job.wait(120) == "failed"
     assert "holds no dataset" in (job.error or "")
-    error = next(e for e in job.history if e["event"] == "error")
-    assert error["kind"] == "DatasetError"
+    error = next(e for e in job.history if isinstance(e, ErrorEvent))
+    assert error.kind == "DatasetError"
     assert not (tmp_path / "out").exists()
 
 
@@ -116,8 +119,8 @@ def test_a_finetune_job_adds_classes_and_leaves_the_base_alone(finished_job: Job
         for ink in writer_samples(1, seed=4, slant=0.0, squash=1.0)[:6]:
             store.add(ink, "T", "out")  # a label the model does not know
     out = personal_bundle_out("out", tmp_path / "models")
-    job = start_job(JobSpec("finetune", {"base": str(base), "samples": str(tmp_path / "samples.sqlite3"),
-                                         "epochs": 1, "add_labels": True, "out": str(out)}, "fine-tune"))
+    job = start_job(JobSpec("finetune", FinetuneJobConfig(base=str(base), samples=str(tmp_path / "samples.sqlite3"),
+                                                          epochs=1, add_labels=True, out=str(out)), "fine-tune"))
     assert job.wait(240) == "finished", job.error
     result = job.result or {}
     assert Path(result["bundle"]) == out == tmp_path / "models" / "out-personal-1"
@@ -125,7 +128,7 @@ def test_a_finetune_job_adds_classes_and_leaves_the_base_alone(finished_job: Job
     assert {"user_top1_before", "user_top1_after", "base_top1_before", "base_top1_after"} <= set(result)
     assert load_bundle(out).labels == (*"0123456789", "T")
     assert {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()} == before
-    assert any(e["event"] == "epoch" for e in job.history)
+    assert any(isinstance(e, EpochEvent) for e in job.history)
 
 
 @pytest.mark.slow  # trains a model: tens of seconds on 2 cores
@@ -133,8 +136,9 @@ def test_a_finetune_job_with_too_few_samples_fails_saying_so(finished_job: Job, 
     with SampleStore(tmp_path / "samples.sqlite3") as store:
         for ink in writer_samples(1, seed=3, slant=0.0, squash=1.0)[:4]:
             store.add(ink, str(ink.label), "out")
-    job = start_job(JobSpec("finetune", {"base": str(finished_job.spec.out), "epochs": 1,
-                                         "samples": str(tmp_path / "samples.sqlite3"), "out": str(tmp_path / "p")}))
+    job = start_job(JobSpec("finetune", FinetuneJobConfig(base=str(finished_job.spec.out), epochs=1,
+                                                          samples=str(tmp_path / "samples.sqlite3"),
+                                                          out=str(tmp_path / "p"))))
     assert job.wait(120) == "failed"
     assert "there are 4" in (job.error or "") and "Write 6 more" in (job.error or ""), job.error
     assert not (tmp_path / "p").exists()
@@ -144,10 +148,11 @@ def test_a_finetune_job_with_too_few_samples_fails_saying_so(finished_job: Job, 
 def test_a_job_stops_by_itself_when_the_app_dies(small_mnist: Path, tmp_path: Path) -> None:
     out = tmp_path / "orphan"
     script = (f"import sys, time; sys.path.insert(0, {str(REPO)!r})\n"
+              "from training.config import TrainConfig\n"
               "from training.jobs import JobSpec, start_job\n"
-              f"job = start_job(JobSpec('train', {_spec(small_mnist, out, epochs=500).config!r}))\n"
+              f"job = start_job(JobSpec('train', TrainConfig.from_json({_spec(small_mnist, out, epochs=500).config.to_json()!r})))\n"
               "print(job.process.pid, flush=True)\n"
-              "while not any(e['event'] == 'batch' for e in job.history): job.poll(); time.sleep(0.05)\n"
+              "while not any(e.event == 'batch' for e in job.history): job.poll(); time.sleep(0.05)\n"
               "print('training', flush=True)\n"
               "time.sleep(600)\n")
     app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
@@ -173,12 +178,93 @@ def _pid_alive(pid: int) -> bool:
 
 def test_unknown_job_kinds_are_refused() -> None:
     with pytest.raises(ValueError, match="kind='evaluate'"):
-        JobSpec("evaluate", {})
+        JobSpec("evaluate", TrainConfig(data="d", out="o"))
+    with pytest.raises(TypeError, match="A finetune job takes a FinetuneJobConfig. Received: config of type dict"):
+        JobSpec("finetune", {"base": "b", "samples": "s"})  # type: ignore[arg-type]
 
 
 def test_planned_epochs_count_every_stage() -> None:
-    assert JobSpec("train", {"epochs": 3, "stage2_epochs": 2}).planned_epochs == 5
-    assert JobSpec("finetune", {"epochs": 4}).planned_epochs == 4
+    assert JobSpec("train", TrainConfig(data="d", out="o", backbone="mobilenet-v2",
+                                         weights="imagenet", epochs=3, stage2_epochs=2)).planned_epochs == 5
+    assert JobSpec("finetune", FinetuneJobConfig(base="b", samples="s", epochs=4)).planned_epochs == 4
+    assert JobSpec("finetune", FinetuneJobConfig(base="b", samples="s")).planned_epochs == 0
+
+
+def test_the_finetune_config_is_checked_when_made() -> None:
+    config = FinetuneJobConfig.from_json({"base": "b", "samples": "s", "epochs": 3, "add_labels": False})
+    assert FinetuneJobConfig.from_json(config.to_json()) == config
+    with pytest.raises(EventError, match=r"epochs must be an integer or null. Received: epochs='3'"):
+        FinetuneJobConfig(base="b", samples="s", epochs="3")  # type: ignore[arg-type]
+    with pytest.raises(EventError, match=r"needs the keys \['base', 'samples'\].*Received keys \['base', 'sample'\]"):
+        FinetuneJobConfig.from_json({"base": "b", "sample": "s"})
+    with pytest.raises(EventError, match="add_labels must be true or false"):
+        FinetuneJobConfig.from_json({"base": "b", "samples": "s", "add_labels": "yes"})
+
+
+def test_events_survive_their_json_form() -> None:
+    for event in (StageEvent("Reading data", 2, t=1.5), BatchEvent(3, 10, {"loss": float("nan")}, 1),
+                  EpochEvent(1, 4, {"accuracy": 0.5}), ErrorEvent("bad", kind="DatasetError"), LogEvent("hi")):
+        back = parse_event(event.to_json())
+        assert type(back) is type(event) and back.to_json().keys() == event.to_json().keys()
+    assert parse_event(EpochEvent(1, 4, {"accuracy": 0.5}).to_json()) == EpochEvent(1, 4, {"accuracy": 0.5})
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"event": "epoch"}, r"A 'epoch' event needs the keys \['epoch'\]"),
+    ({"event": "batch", "batch": "3"}, r"batch must be an integer. Received: batch='3'"),
+    ({"event": "epoch", "epoch": 1, "logs": {"loss": "high"}}, r"logs\['loss'\] must be a number"),
+    ({"event": "finished", "result": {"val_top1": 0.9}}, r"result must be an object naming its bundle"),
+    ({"event": "progress"}, r"Unknown event kind. Received: event='progress'"),
+    ([1, 2], r"An event must be an object"),
+])
+def test_a_malformed_event_is_one_line_naming_what_was_wrong(raw: object, message: str) -> None:
+    with pytest.raises(EventError, match=message) as caught:
+        parse_event(raw)
+    assert "\n" not in str(caught.value)
+
+
+class _FakeProcess:
+    def __init__(self) -> None:
+        self.terminated = False
+
+    def is_alive(self) -> bool:
+        return not self.terminated
+
+    def terminate(self) -> None:
+        self.terminated = True
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+
+class _FakeQueue:
+    def __init__(self, items: list[object]) -> None:
+        self.items = items
+
+    def get_nowait(self) -> object:
+        import queue
+
+        if not self.items:
+            raise queue.Empty
+        return self.items.pop(0)
+
+
+class _FakeStop:
+    def set(self) -> None:
+        pass
+
+
+def test_a_malformed_event_from_the_child_fails_the_job_in_one_line(tmp_path: Path) -> None:
+    """The parent parses what crosses the process boundary: a bad event is a failed job, not a KeyError."""
+    spec = _spec(tmp_path / "data", tmp_path / "out")
+    process = _FakeProcess()
+    job = Job(spec, process, _FakeQueue([{"event": "log", "text": "Started"}, {"event": "epoch", "epochs": 3}]),
+              _FakeStop())
+    events = job.poll()
+    assert [type(e) for e in events] == [LogEvent, ErrorEvent]
+    assert job.state == "failed" and process.terminated  # the child is stopped too
+    assert job.error is not None and "\n" not in job.error
+    assert "cannot read" in job.error and "A 'epoch' event needs the keys ['epoch']" in job.error
 
 
 def test_new_bundle_names_never_overwrite(tmp_path: Path) -> None:

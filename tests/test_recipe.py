@@ -12,6 +12,7 @@ import pytest
 from tests.datagen import drawn_digits, write_mnist_like
 from training.config import TrainConfig
 from training.data import ArraySplit, PreparedData
+from training.events import Event, StageEvent
 from training.recipe import fit_head_on_bottleneck, run_stages
 from training.transfer import build_transfer, split_model
 
@@ -69,10 +70,10 @@ def test_stage_one_freezes_the_base_and_stage_two_trains_only_its_top(
     model = build_transfer("mobilenet-v3-small", (32, 32, 1), 10, weights=pretrained)
     start, head_start = _base_weights(model), [np.array(w) for w in split_model(model)[1].weights]
     after_stage1: dict = {}
-    events: list[dict] = []
+    events: list[Event] = []
 
-    def report(event: dict) -> None:
-        if event["event"] == "stage" and event.get("stage") == 2:
+    def report(event: Event) -> None:
+        if event.event == "stage" and event.stage == 2:
             after_stage1.update(_base_weights(model))
         events.append(event)
 
@@ -85,11 +86,11 @@ def test_stage_one_freezes_the_base_and_stage_two_trains_only_its_top(
     top3 = [layer.name for layer in base.layers if layer.weights and "BatchNorm" not in type(layer).__name__][-3:]
     moved = _changed(after_stage1, _base_weights(model))
     assert moved and moved <= set(top3)
-    texts = [e["text"] for e in events if e["event"] == "stage"]
+    texts = [e.text for e in events if e.event == "stage"]
     assert texts[0] == "Stage 1: training the head (base frozen)" and texts[-1].startswith("Stage 2:")
     assert any("bottleneck" in t for t in texts) == bottleneck
-    assert [(e["stage"], e["epoch"]) for e in events if e["event"] == "epoch"] == [(1, 1), (2, 1)]
-    assert {e["stage"] for e in events if e["event"] == "batch"} == {1, 2}
+    assert [(e.stage, e.epoch) for e in events if e.event == "epoch"] == [(1, 1), (2, 1)]
+    assert {e.stage for e in events if e.event == "batch"} == {1, 2}
     assert (run_dir / "bottleneck-train.npy").exists() == bottleneck
 
 
@@ -101,13 +102,13 @@ def test_the_head_learns_from_the_bottleneck_cache(tmp_path: Path, pretrained: s
     config = _config(tmp_path, weights=pretrained, bottleneck=True, epochs=30, learning_rate=3e-3)
     model = build_transfer("mobilenet-v3-small", (32, 32, 1), 10, weights=pretrained, head_dropout=0.0)
     data = _data()
-    events: list[dict] = []
+    events: list[Event] = []
     fit_head_on_bottleneck(config, split_model(model), data, events.append, lambda: False, tmp_path)
     cache = np.load(tmp_path / "bottleneck-train.npy", mmap_mode="r")
     assert cache.shape == (len(data.train), 1, 1, 576)
     probs = np.asarray(model(data.train.x.astype("float32")))  # the whole model has the trained head
     np.testing.assert_allclose(probs, np.asarray(split_model(model)[1](np.asarray(cache))), rtol=1e-4, atol=1e-5)
-    accuracy = [e["logs"]["accuracy"] for e in events if e["event"] == "epoch"]
+    accuracy = [e.logs["accuracy"] for e in events if e.event == "epoch"]
     assert len(accuracy) == 30 and accuracy[-1] > 0.5 > accuracy[0] + 0.2  # from chance (0.1) to learned
     assert float(np.mean(probs.argmax(1) == data.train.y)) > 0.3  # the best epoch on validation, kept
 
@@ -120,7 +121,7 @@ def test_without_pretrained_weights_the_whole_network_trains_in_one_stage(tmp_pa
     config = _config(tmp_path, epochs=2)
     model = build_transfer("mobilenet-v3-small", (32, 32, 1), 10)
     start = _base_weights(model)
-    events: list[dict] = []
+    events: list[Event] = []
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     data = _data(200)
@@ -135,7 +136,7 @@ def test_without_pretrained_weights_the_whole_network_trains_in_one_stage(tmp_pa
     features = split_model(model)[0]
     x = data.val.x.astype("float32")
     assert np.std(features(x, training=False)) > 0.1 * np.std(features(x, training=True))
-    assert [e["text"] for e in events if e["event"] == "stage"] == [
+    assert [e.text for e in events if e.event == "stage"] == [
         "Training all of mobilenet-v3-small from scratch in one stage (no pretrained weights to freeze)"]
 
 
@@ -224,21 +225,21 @@ def test_a_run_interrupted_in_stage_two_resumes_there(tmp_path: Path, pretrained
     data = _data(120)
     epochs: list[tuple[int, int]] = []
 
-    def power_cut_in_stage_2_epoch_2(event: dict) -> None:
-        if event["event"] == "epoch":
-            epochs.append((event["stage"], event["epoch"]))
-        if event["event"] == "batch" and event["stage"] == 2 and epochs[-1] == (2, 1):
+    def power_cut_in_stage_2_epoch_2(event: Event) -> None:
+        if event.event == "epoch":
+            epochs.append((event.stage, event.epoch))
+        if event.event == "batch" and event.stage == 2 and epochs[-1] == (2, 1):
             raise KeyboardInterrupt("power cut")
 
     model = build_transfer("mobilenet-v3-small", (32, 32, 1), 10, weights=pretrained)
     with pytest.raises(KeyboardInterrupt):
         run_stages(config, model, data, power_cut_in_stage_2_epoch_2, lambda: False, run_dir)
     assert epochs == [(1, 1), (2, 1)]
-    events: list[dict] = []
+    events: list[Event] = []
     fresh = build_transfer("mobilenet-v3-small", (32, 32, 1), 10, weights=pretrained)
     run_stages(config, fresh, data, events.append, lambda: False, run_dir)
-    assert [(e["stage"], e["epoch"]) for e in events if e["event"] == "epoch"] == [(2, 2)]
-    assert not any(e.get("text", "").startswith("Stage 1") for e in events)
+    assert [(e.stage, e.epoch) for e in events if e.event == "epoch"] == [(2, 2)]
+    assert not any(isinstance(e, StageEvent) and e.text.startswith("Stage 1") for e in events)
 
 
 def _norm_input_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -302,13 +303,13 @@ def test_a_short_run_says_it_shrank_its_batches(tmp_path: Path) -> None:
 
     keras.utils.set_random_seed(0)
     config = TrainConfig(data="-", out=str(tmp_path / "out"), epochs=1, batch_size=128)
-    events: list[dict] = []
+    events: list[Event] = []
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     run_stages(config, build_model("simple-cnn", (28, 28, 1), 10, width=8), _data(160, 28), events.append,
                lambda: False, run_dir)
-    assert [e["steps"] for e in events if e["event"] == "start"] == [4]  # 128 samples in batches of 32
-    assert "batches of 32 instead of 128" in [e["text"] for e in events if e["event"] == "stage"][0]
+    assert [e.steps for e in events if e.event == "start"] == [4]  # 128 samples in batches of 32
+    assert "batches of 32 instead of 128" in [e.text for e in events if e.event == "stage"][0]
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from core.errors import DatasetError
 from tests.datagen import write_mnist_like
 from training.augment import AugmentConfig
 from training.config import TrainConfig
+from training.events import Event
 from training.train import Cancelled, run_dir_for, train
 
 
@@ -28,7 +29,7 @@ def _config(data: Path, out: Path, **changes: Any) -> TrainConfig:
 
 
 def test_a_run_writes_a_bundle_that_learned(digits_dir: Path, tmp_path: Path) -> None:
-    events: list[dict] = []
+    events: list[Event] = []
     result = train(_config(digits_dir, tmp_path / "out", epochs=3), events.append, command="test")
     bundle = load_bundle(result.bundle)
     assert bundle.labels == tuple("0123456789")
@@ -36,7 +37,7 @@ def test_a_run_writes_a_bundle_that_learned(digits_dir: Path, tmp_path: Path) ->
     assert bundle.metadata["training"]["command"] == "test"
     assert bundle.metadata["training"]["config"]["epochs"] == 3
     assert bundle.metrics["test"]["n"] == 300
-    assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2, 3]
+    assert [e.epoch for e in events if e.event == "epoch"] == [1, 2, 3]
     assert not run_dir_for(tmp_path / "out").exists()
     reports = bundle.path / "reports"
     assert (reports / "confusion.png").stat().st_size > 1000 and (reports / "misrecognized.png").exists()
@@ -84,18 +85,18 @@ def test_an_interrupted_run_resumes_from_its_last_epoch(digits_dir: Path, tmp_pa
 
     finished: list[int] = []
 
-    def crash_in_epoch_2(event: dict) -> None:
-        if event["event"] == "epoch":
-            finished.append(event["epoch"])
-        if event["event"] == "batch" and finished == [1] and event["batch"] == 3:
+    def crash_in_epoch_2(event: Event) -> None:
+        if event.event == "epoch":
+            finished.append(event.epoch)
+        if event.event == "batch" and finished == [1] and event.batch == 3:
             raise KeyboardInterrupt("power cut")
 
     with pytest.raises(KeyboardInterrupt):
         train(_config(digits_dir, out, epochs=3), crash_in_epoch_2)
     assert not out.exists() and (run_dir_for(out) / "backup").is_dir()
-    events: list[dict] = []
+    events: list[Event] = []
     result = train(_config(digits_dir, out, epochs=99), events.append, resume=True)
-    assert [e["epoch"] for e in events if e["event"] == "epoch"] == [2, 3]
+    assert [e.epoch for e in events if e.event == "epoch"] == [2, 3]
     assert load_bundle(result.bundle).metadata["training"]["config"]["epochs"] == 3
 
 

@@ -18,6 +18,7 @@ from core.samples import SampleStore, labelled_inks
 from mojiyomi.cli import main
 from tests.test_bundle_safety import dead_pid, fake_bundle
 from training.config import TrainConfig
+from training.events import Event, StageEvent
 from training.jobs import personal_bundle_out, unique_bundle_dir
 from training.train import OWNER_FILE, TRAINED, abandoned_run, open_run, resume_problem, run_dir_for, train
 
@@ -331,10 +332,10 @@ def test_a_run_killed_while_exporting_resumes_at_the_export(
     assert resume_problem(run) is None
 
     monkeypatch.setattr(train_module, "write_trained_bundle", real_write)
-    events: list[dict] = []
+    events: list[Event] = []
     result = train(_small_config(small_digits, out, epochs=9), events.append, resume=True)
-    assert [e for e in events if e["event"] == "epoch"] == []  # no epoch trained again
-    assert any("resuming at the export" in e.get("text", "") for e in events)
+    assert [e for e in events if e.event == "epoch"] == []  # no epoch trained again
+    assert any(isinstance(e, StageEvent) and "resuming at the export" in e.text for e in events)
     bundle = load_bundle(result.bundle)
     assert bundle.metadata["training"]["config"]["epochs"] == 2
     assert not run.exists()

@@ -33,6 +33,7 @@ from core.ink import Ink
 from core.inputs import to_model_input
 from core.safeio import read_bytes, resolve_inside
 from training.cancel import Cancelled
+from training.events import Reporter
 from training.newclasses import (MIN_NEW_CLASS_SAMPLES, grow_classifier, init_new_classes, new_classes,
                                  quiet_new_classes)
 
@@ -239,7 +240,7 @@ def predict(model: Any, x: np.ndarray) -> np.ndarray:
 
 def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.ndarray],
                 holdout: tuple[np.ndarray, np.ndarray], replay: tuple[np.ndarray, np.ndarray, np.ndarray],
-                config: AdaptConfig, report: Callable[[dict[str, Any]], None] | None = None,
+                config: AdaptConfig, report: Reporter | None = None,
                 should_stop: Callable[[], bool] | None = None) -> tuple[Any, AdaptResult]:
     """Fine-tunes the base ``model`` to ``labels`` and measures it before and after.
 

@@ -13,6 +13,7 @@ from core.preprocess import Preprocessing
 from training.config import ConfigError, TrainConfig, augment_from_json, config_fields, read_config_file
 from training.data import check_data
 from training.evaluate import bundle_verdict
+from training.events import BatchEvent, EpochEvent, Event, StageEvent, StartEvent
 from training.spec_check import SPEC_FIELDS, adopt_spec
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
@@ -100,26 +101,25 @@ class TerminalProgress:
         self.epoch = 0
         self.epochs = 1
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event["event"]
-        if kind == "stage":
-            self.stream.write(f"\n{event['text']}\n")
-        elif kind == "start":
-            self.epochs = event.get("epochs") or 1
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, StageEvent):
+            self.stream.write(f"\n{event.text}\n")
+        elif isinstance(event, StartEvent):
+            self.epochs = event.epochs or 1
             self.epoch = 0
-        elif kind == "batch":
-            steps = event.get("steps") or 1
-            done = (self.epoch + event["batch"] / steps) / self.epochs
+        elif isinstance(event, BatchEvent):
+            steps = event.steps or 1
+            done = (self.epoch + event.batch / steps) / self.epochs
             bar = "#" * int(30 * done)
             elapsed = time.time() - self.start
             eta = elapsed / done - elapsed if done > 0 else 0
-            logs = event.get("logs", {})
+            logs = event.logs
             self.stream.write(f"\r{_stage(event)}epoch {self.epoch + 1}/{self.epochs} [{bar:<30}] {done:6.1%} "
                               f"loss {logs.get('loss', 0):.4f} acc {logs.get('accuracy', 0):.4f} "
                               f"ETA {eta:5.0f}s ")
-        elif kind == "epoch":
-            self.epoch = event["epoch"]
-            logs = event.get("logs", {})
+        elif isinstance(event, EpochEvent):
+            self.epoch = event.epoch
+            logs = event.logs
             self.stream.write(f"\r{_stage(event)}epoch {self.epoch}/{self.epochs} loss {logs.get('loss', 0):.4f} "
                               f"acc {logs.get('accuracy', 0):.4f} val_loss {logs.get('val_loss', 0):.4f} "
                               f"val_acc {logs.get('val_accuracy', 0):.4f} ({time.time() - self.start:.0f}s)"
@@ -127,9 +127,9 @@ class TerminalProgress:
         self.stream.flush()
 
 
-def _stage(event: dict[str, Any]) -> str:
+def _stage(event: BatchEvent | EpochEvent) -> str:
     """``stage 2 `` before the epoch counter of a second stage (epochs count again from 1)."""
-    return f"stage {event['stage']} " if event.get("stage", 1) > 1 else ""
+    return f"stage {event.stage} " if (event.stage or 1) > 1 else ""
 
 
 def run_train_command(args: argparse.Namespace, command: str | None) -> int:

@@ -14,6 +14,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from training.events import BatchEvent, EpochEvent, StartEvent
+
 STRATEGIES = ("default", "mirrored", "multiworker")
 
 
@@ -123,12 +125,12 @@ def fit_multiworker(trainer: Any, train: tuple[Any, Any], val: tuple[Any, Any], 
     train_it = iter(strategy.experimental_distribute_dataset(
         as_distributed_dataset(*train, batch_size, True, seed).repeat()))
     val_data = strategy.experimental_distribute_dataset(as_distributed_dataset(*val, batch_size, False, 0).repeat())
-    report({"event": "start", "epochs": epochs, "steps": steps})
+    report(StartEvent(epochs, steps))
     for epoch in range(epochs):
         trainer.reset_metrics()
         for step in range(steps):
             logs = {k: float(v) for k, v in train_step(next(train_it)).items()}
-            report({"event": "batch", "batch": step + 1, "steps": steps, "logs": logs})
+            report(BatchEvent(step + 1, steps, logs))
         if should_stop():
             return
         trainer.reset_metrics()
@@ -136,5 +138,5 @@ def fit_multiworker(trainer: Any, train: tuple[Any, Any], val: tuple[Any, Any], 
         for _ in range(val_steps):
             val_logs = test_step(next(val_it))
         logs.update({f"val_{k}": float(v) for k, v in val_logs.items()})
-        report({"event": "epoch", "epoch": epoch + 1, "epochs": epochs, "logs": logs})
+        report(EpochEvent(epoch + 1, epochs, logs))
         on_epoch_end(epoch, logs)

@@ -20,6 +20,7 @@ from core.samples import DB_SUFFIXES, labelled_inks
 from training.adapt import (HOLDOUT_FRACTION, MIN_NEW_CLASS_SAMPLES, REPLAY_FILE, AdaptConfig, AdaptResult,
                             adapt_model, check_samples, inks_to_arrays, load_replay, new_classes, split_holdout)
 from training.bundle_names import personal_bundle_out
+from training.events import Reporter
 from training.keras_io import load_keras_model
 
 
@@ -47,7 +48,7 @@ def read_samples(source: str | Path) -> list[Ink]:
 
 def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = None,
              config: AdaptConfig | None = None, out: Path | None = None,
-             report: Callable[[dict[str, Any]], None] | None = None,
+             report: Reporter | None = None,
              should_stop: Callable[[], bool] | None = None, command: str = "") -> FinetuneOutcome:
     """Fine-tunes ``base`` on labelled inks and writes a new personal bundle atomically.
 

@@ -1,16 +1,17 @@
 """Training and fine-tuning as background jobs in a separate, spawned process.
 
 The parent (the app) never imports TensorFlow: the child does, after ``spawn`` (a forked
-child of a process that loaded TensorFlow deadlocks). Progress comes back as plain dicts
-through a queue; ``Job.poll`` never blocks, so a GUI can call it from a timer. Cancelling
+child of a process that loaded TensorFlow deadlocks). Progress comes back through a queue
+as the ``to_json`` dicts of ``training.events``' typed events, and is parsed back into them
+on arrival (``parse_event``): a malformed event fails the job with one line. ``Job.poll``
+never blocks, so a GUI can call it from a timer. Cancelling
 sets an event the training loop checks after every batch; a child that does not stop
 within the grace period is terminated. Either way nothing is written: bundles are written
 atomically at the very end of a run, so a cancelled or failed job leaves every model as it was.
 
-Events (all JSON-able dicts with an ``"event"`` key): the progress events of
-``training.train`` (``stage``, ``start``, ``batch``, ``epoch``, ``done``) plus ``log``
-(``text``), ``error`` (``message``, ``kind``), ``cancelled`` (``message``) and
-``finished`` (``result``).
+Events: the progress events of ``training.train`` (``StageEvent``, ``StartEvent``,
+``BatchEvent``, ``EpochEvent``, ``DoneEvent``) plus ``LogEvent``, ``ErrorEvent``,
+``CancelledEvent`` and ``FinishedEvent`` (with the job's result).
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from training.bundle_names import personal_bundle_out, unique_bundle_dir
+from training.config import TrainConfig
+from training.events import (BatchEvent, CancelledEvent, ErrorEvent, Event, EventError, FinetuneJobConfig,
+                             FinishedEvent, LogEvent, Reporter, StageEvent, parse_event)
 
-__all__ = ["Job", "JobSpec", "personal_bundle_out", "start_job", "unique_bundle_dir"]
+__all__ = ["FinetuneJobConfig", "Job", "JobSpec", "personal_bundle_out", "start_job", "unique_bundle_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,8 @@ DEAD_CHILD_GRACE = 0.5
 PARENT_CHECK = 1.0
 #: How much lower than the app's the job's CPU priority is (POSIX ``nice``).
 NICENESS = 10
-KINDS = ("train", "finetune")
+#: Each job kind's config type.
+KINDS: dict[str, type] = {"train": TrainConfig, "finetune": FinetuneJobConfig}
 
 
 @dataclass(frozen=True)
@@ -53,33 +58,34 @@ class JobSpec:
     """What to run.
 
     Attributes:
-        kind: ``"train"`` (``config`` is a ``TrainConfig`` as JSON) or ``"finetune"``
-            (``config`` holds ``base``, ``samples``, optional ``holdout``, ``out``,
-            ``epochs`` and ``add_labels``).
-        config: The JSON-able settings.
+        kind: ``"train"`` (``config`` is a ``TrainConfig``) or ``"finetune"`` (a
+            ``FinetuneJobConfig``).
+        config: The settings, of the kind's type.
         title: How the job is named in the Jobs window.
     """
 
     kind: str
-    config: dict[str, Any]
+    config: TrainConfig | FinetuneJobConfig
     title: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"Unknown job kind. Received: kind={self.kind!r}, expected one of {KINDS}")
+            raise ValueError(f"Unknown job kind. Received: kind={self.kind!r}, expected one of {tuple(KINDS)}")
+        if not isinstance(self.config, KINDS[self.kind]):
+            raise TypeError(f"A {self.kind} job takes a {KINDS[self.kind].__name__}. "
+                            f"Received: config of type {type(self.config).__name__}")
 
     @property
     def out(self) -> Path | None:
         """Where the job's bundle will be written (None: chosen by the job)."""
-        out = self.config.get("out")
-        return Path(out) if out else None
+        return Path(self.config.out) if self.config.out else None
 
     @property
     def planned_epochs(self) -> int:
         """Epochs of all stages together, as configured (early stopping may end sooner)."""
-        if self.kind == "train":
-            return int(self.config.get("epochs") or 0) + int(self.config.get("stage2_epochs") or 0)
-        return int(self.config.get("epochs") or 0)
+        if isinstance(self.config, TrainConfig):
+            return self.config.epochs + self.config.stage2_epochs
+        return self.config.epochs or 0
 
 
 @dataclass
@@ -102,12 +108,12 @@ class Job:
     state: str = "running"
     result: dict[str, Any] | None = None
     error: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[Event] = field(default_factory=list)
     ended: float | None = None
     _cancel_at: float | None = None
     _dead_at: float | None = None
 
-    def poll(self) -> list[dict[str, Any]]:
+    def poll(self) -> list[Event]:
         """Events that arrived since the last call; never blocks. Updates ``state``.
 
         Returns:
@@ -125,34 +131,50 @@ class Job:
             self.process.terminate()
             self.process.join(1)
             discard_run(self.spec)
-            new.append(self._record({"event": "cancelled",
-                                     "message": "Cancelled: the job did not stop by itself and was terminated. "
-                                                "No model was written or replaced."}))
+            new.append(self._record(CancelledEvent("Cancelled: the job did not stop by itself and was terminated. "
+                                                   "No model was written or replaced.")))
         return new
 
-    def _drain(self) -> list[dict[str, Any]]:
-        new: list[dict[str, Any]] = []
+    def _drain(self) -> list[Event]:
+        new: list[Event] = []
         while True:
             try:
-                new.append(self._record(self.events.get_nowait()))
+                raw = self.events.get_nowait()
             except (queue.Empty, EOFError, OSError):
-                return new
+                break
+            new.append(self._record(self._parse(raw)))
+        return new
 
-    def _died(self) -> dict[str, Any]:
+    def _parse(self, raw: Any) -> Event:
+        """The typed event the child sent; a malformed one stops the job (a bug, said in one line)."""
+        try:
+            return parse_event(raw)
+        except EventError as exc:
+            log.error("malformed event from the %s job: %r", self.spec.kind, raw)
+            self._stop_now()
+            return ErrorEvent(f"The training process sent an event this app cannot read, so the job was stopped. "
+                              f"No model was written or replaced. {exc}", kind="protocol")
+
+    def _stop_now(self) -> None:
+        self.stop.set()
+        self.process.terminate()
+        self.process.join(2)
+        discard_run(self.spec)
+
+    def _died(self) -> Event:
         discard_run(self.spec)
         code = self.process.exitcode
         how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
         message = f"The training process stopped unexpectedly (it {how}). No model was written or replaced."
-        return self._record({"event": "error", "message": message, "kind": "crash"})
+        return self._record(ErrorEvent(message, kind="crash"))
 
-    def _record(self, event: dict[str, Any]) -> dict[str, Any]:
-        kind = event.get("event")
-        if kind == "finished":
-            self._end("finished", event.get("result"), None)
-        elif kind == "cancelled":
-            self._end("cancelled", None, event.get("message"))
-        elif kind == "error":
-            self._end("failed", None, event.get("message"))
+    def _record(self, event: Event) -> Event:
+        if isinstance(event, FinishedEvent):
+            self._end("finished", event.result, None)
+        elif isinstance(event, CancelledEvent):
+            self._end("cancelled", None, event.message)
+        elif isinstance(event, ErrorEvent):
+            self._end("failed", None, event.message)
         self.history.append(event)
         return event
 
@@ -169,11 +191,8 @@ class Job:
     def kill(self) -> None:
         """Stops the child at once (the app is quitting); the job ends as cancelled."""
         if self.state == "running":
-            self.stop.set()
-            self.process.terminate()
-            self.process.join(2)
-            discard_run(self.spec)
-            self._record({"event": "cancelled", "message": "Cancelled when the app quit. No model was written."})
+            self._stop_now()
+            self._record(CancelledEvent("Cancelled when the app quit. No model was written."))
 
     def wait(self, timeout: float | None = None) -> str:
         """Polls until the job ends or ``timeout`` seconds pass (blocks: not for the GUI thread).
@@ -223,43 +242,43 @@ def run_job(spec: JobSpec, events: Any, stop: Any, parent_pid: int | None = None
     if parent_pid is not None:
         _watch_parent(parent_pid, stop)
     try:
-        events.put({"event": "log", "text": f"Started {spec.kind} job (process {os.getpid()})"})
+        events.put(LogEvent(f"Started {spec.kind} job (process {os.getpid()})").to_json())
         result = _run(spec, _reporter(events), stop.is_set)
-        events.put({"event": "finished", "result": _plain(result)})
+        events.put(FinishedEvent(_plain(result)).to_json())
     except Exception as exc:  # every failure must reach the parent as a message
         discard_run(spec)
-        events.put(_failure_event(exc))
+        events.put(_failure_event(exc).to_json())
     finally:
         events.close()
         events.join_thread()
 
 
-def _reporter(events: Any) -> Callable[[dict[str, Any]], None]:
-    """Puts progress events on the queue, thinning batch events to ``BATCH_INTERVAL``."""
+def _reporter(events: Any) -> Reporter:
+    """Puts progress events on the queue (as dicts, stamped), thinning batch events to ``BATCH_INTERVAL``."""
     last_batch = [0.0]
 
-    def report(event: dict[str, Any]) -> None:
-        if event.get("event") == "batch":
+    def report(event: Event) -> None:
+        if isinstance(event, BatchEvent):
             now = time.monotonic()
             if now - last_batch[0] < BATCH_INTERVAL:
                 return
             last_batch[0] = now
-        events.put({**_plain(event), "t": time.time()})
+        events.put(replace(event, t=time.time()).to_json())
 
     return report
 
 
-def _failure_event(exc: Exception) -> dict[str, Any]:
+def _failure_event(exc: Exception) -> Event:
     from core.errors import MojiyomiError
     from training.cancel import Cancelled
 
     if isinstance(exc, Cancelled):
-        return {"event": "cancelled", "message": str(exc)}
+        return CancelledEvent(str(exc))
     # Errors a user can cause carry a message meant for them; anything else is a bug,
     # named by its type so the report is useful.
     known = isinstance(exc, (MojiyomiError, ValueError, OSError))
-    return {"event": "error", "kind": type(exc).__name__,
-            "message": str(exc) if known else f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    return ErrorEvent(str(exc) if known else f"{type(exc).__name__}: {exc}", kind=type(exc).__name__,
+                      traceback=traceback.format_exc())
 
 
 def _lower_priority() -> None:
@@ -299,12 +318,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _run(spec: JobSpec, report: Callable[[dict[str, Any]], None], should_stop: Callable[[], bool]) -> dict[str, Any]:
-    if spec.kind == "train":
-        from training.config import TrainConfig
+def _run(spec: JobSpec, report: Reporter, should_stop: Callable[[], bool]) -> dict[str, Any]:
+    if isinstance(spec.config, TrainConfig):
         from training.train import train
 
-        config = TrainConfig.from_json(spec.config)
+        config = spec.config
         result = train(config, report, should_stop,
                        command=f"mojiyomi app: Training > Train new model ({config.out})")
         from core.bundle import load_bundle
@@ -316,22 +334,21 @@ def _run(spec: JobSpec, report: Callable[[dict[str, Any]], None], should_stop: C
     return _finetune(spec.config, report, should_stop)
 
 
-def _finetune(config: dict[str, Any], report: Callable[[dict[str, Any]], None],
-              should_stop: Callable[[], bool]) -> dict[str, Any]:
+def _finetune(config: FinetuneJobConfig, report: Reporter, should_stop: Callable[[], bool]) -> dict[str, Any]:
     from core.bundle import load_bundle
     from training.adapt import AdaptConfig
     from training.finetune import finetune, read_samples
 
-    base = load_bundle(config["base"])
-    report({"event": "stage", "text": "Reading your samples"})
-    samples = read_samples(config["samples"])
-    if not config.get("add_labels", True):
+    base = load_bundle(config.base)
+    report(StageEvent("Reading your samples"))
+    samples = read_samples(config.samples)
+    if not config.add_labels:
         samples = [ink for ink in samples if ink.label in base.labels]
-    holdout = read_samples(config["holdout"]) if config.get("holdout") else None
-    epochs = int(config["epochs"]) if config.get("epochs") else None
+    holdout = read_samples(config.holdout) if config.holdout else None
+    epochs = config.epochs
     adapt = AdaptConfig(epochs=epochs, large_head_epochs=epochs) if epochs else AdaptConfig()
-    report({"event": "stage", "text": f"Fine-tuning {base.title} on {len(samples)} samples"})
-    out = Path(config["out"]) if config.get("out") else None
+    report(StageEvent(f"Fine-tuning {base.title} on {len(samples)} samples"))
+    out = Path(config.out) if config.out else None
     outcome = finetune(base, samples, holdout, adapt, out, report, should_stop,
                        command="mojiyomi app: Training > Fine-tune on my handwriting")
     return {**outcome.result.to_json(), "bundle": str(outcome.bundle), "name": outcome.bundle.name,

@@ -9,9 +9,9 @@ ImageNet architecture without pretrained weights trains whole, from scratch, in 
 
 Every stage checkpoints each epoch (``BackupAndRestore`` in the run folder, so an
 interrupted run resumes where it stopped) and keeps its best weights on validation.
-Progress events carry the stage: ``{"event": "stage", "stage": 1, "text": ...}`` and
-``start``/``batch``/``epoch`` events with ``"stage": 1`` or ``2`` (the simple CNN's one
-stage is stage 1).
+Progress events carry the stage: ``StageEvent(text, stage=1)`` and ``StartEvent``,
+``BatchEvent`` and ``EpochEvent`` with ``stage`` 1 or 2 (the simple CNN's one stage is
+stage 1).
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ import numpy as np
 
 from training.config import TrainConfig
 from training.data import PreparedData
-
-#: A progress event: a dict with at least ``"event"``.
-Reporter = Callable[[dict[str, Any]], None]
+from training.events import BatchEvent, EpochEvent, Reporter, StageEvent, StartEvent
 
 #: Steps the head runs per compiled call on cached features: a head step is so small that
 #: Keras' per-step overhead would otherwise eat most of the cache's gain (batch progress
@@ -50,7 +48,7 @@ def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], st
     """A Keras callback reporting batches and epochs of one stage, and stopping when asked.
 
     Args:
-        report: Receives ``start``, ``batch`` and ``epoch`` event dicts.
+        report: Receives ``StartEvent``, ``BatchEvent`` and ``EpochEvent``.
         should_stop: Polled after every batch; True sets ``model.stop_training``.
         stage: Stage number put into every event.
 
@@ -63,20 +61,22 @@ def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], st
         """Reports ``start``, ``batch`` and ``epoch`` events; sets ``stop_training`` on cancel."""
 
         def on_train_begin(self, logs: dict | None = None) -> None:
-            report({"event": "start", "epochs": self.params.get("epochs"), "steps": self.params.get("steps"),
-                    "stage": stage})
+            report(StartEvent(_count(self.params.get("epochs")), _count(self.params.get("steps")), stage))
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             if should_stop():
                 self.model.stop_training = True
-            report({"event": "batch", "batch": batch + 1, "steps": self.params.get("steps"),
-                    "logs": _floats(logs), "stage": stage})
+            report(BatchEvent(batch + 1, _count(self.params.get("steps")), _floats(logs), stage))
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            report({"event": "epoch", "epoch": epoch + 1, "epochs": self.params.get("epochs"),
-                    "logs": _floats(logs), "stage": stage})
+            report(EpochEvent(epoch + 1, _count(self.params.get("epochs")), _floats(logs), stage))
 
     return ProgressCallback()
+
+
+def _count(value: Any) -> int | None:
+    """Keras' ``params`` count (None when a dataset's length is unknown)."""
+    return None if value is None else int(value)
 
 
 def _floats(logs: dict | None) -> dict[str, float]:
@@ -146,9 +146,9 @@ def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Repo
 
     batch = short_run_batch_size(config.batch_size, len(data.train), config.epochs)
     if batch != config.batch_size:
-        report({"event": "stage", "text": f"A short run: batches of {batch} instead of {config.batch_size}, "
-                                          f"so that {config.epochs} epochs of {len(data.train)} samples make "
-                                          f"{-(-len(data.train) // batch) * config.epochs} training steps"})
+        report(StageEvent(f"A short run: batches of {batch} instead of {config.batch_size}, "
+                          f"so that {config.epochs} epochs of {len(data.train)} samples make "
+                          f"{-(-len(data.train) // batch) * config.epochs} training steps"))
         config = replace(config, batch_size=batch)
     parts = split_model(model)
     scratch = not config.init_from
@@ -158,8 +158,8 @@ def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Repo
         return
     if config.weights == "none" and scratch:
         unfreeze_all(model)
-        report({"event": "stage", "stage": 1, "text": f"Training all of {config.backbone} from scratch in one "
-                                                      f"stage (no pretrained weights to freeze)"})
+        report(StageEvent(f"Training all of {config.backbone} from scratch in one stage "
+                          f"(no pretrained weights to freeze)", 1))
         fit_stage(config, model, data, report, should_stop, run_dir, 1, config.epochs, config.learning_rate,
                   recalibrate=True)
         return
@@ -168,7 +168,7 @@ def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Repo
     if done.exists():
         model.load_weights(str(done))
     else:
-        report({"event": "stage", "stage": 1, "text": "Stage 1: training the head (base frozen)"})
+        report(StageEvent("Stage 1: training the head (base frozen)", 1))
         if config.bottleneck:
             fit_head_on_bottleneck(config, parts, data, report, should_stop, run_dir)
         else:
@@ -177,8 +177,8 @@ def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Repo
             model.save_weights(str(done))
     if config.stage2_epochs and not should_stop():
         count = set_base_trainable(model, config.unfreeze_layers)
-        report({"event": "stage", "stage": 2, "text": f"Stage 2: fine-tuning the top {count} layers of the base "
-                                                      f"at learning rate {config.stage2_learning_rate:g}"})
+        report(StageEvent(f"Stage 2: fine-tuning the top {count} layers of the base "
+                          f"at learning rate {config.stage2_learning_rate:g}", 2))
         fit_stage(config, model, data, report, should_stop, run_dir, 2, config.stage2_epochs,
                   config.stage2_learning_rate)
 
@@ -375,8 +375,7 @@ def fit_head_on_bottleneck(config: TrainConfig, parts: tuple[Any, Any], data: Pr
     from training.bottleneck import cached_features
 
     features, head = parts
-    report({"event": "stage", "stage": 1, "text": "Stage 1: computing backbone features once (bottleneck cache, "
-                                                  "no augmentation)"})
+    report(StageEvent("Stage 1: computing backbone features once (bottleneck cache, no augmentation)", 1))
     train_f = cached_features(features, data.train.x, run_dir / "bottleneck-train.npy", config.batch_size)
     val_f = cached_features(features, data.val.x, run_dir / "bottleneck-val.npy", config.batch_size)
     if should_stop():

@@ -24,6 +24,7 @@ from core.preprocess import Preprocessing
 from training.cancel import Cancelled
 from training.config import TrainConfig
 from training.data import PreparedData, prepare_data
+from training.events import DoneEvent, Reporter, StageEvent
 from training.keras_io import load_keras_model
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
 from training.spec_check import check_spec, find_manifest, read_manifest
@@ -31,8 +32,6 @@ from training.spec_check import check_spec, find_manifest, read_manifest
 __all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback",
            "open_run", "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
 
-#: A progress event: a dict with at least ``"event"`` (see ``ProgressCallback``).
-Reporter = Callable[[dict[str, Any]], None]
 #: The run folder's weights of a finished training, saved before the export.
 TRAINED = "trained.weights.h5"
 #: The run folder's note of the process running it.
@@ -99,7 +98,7 @@ def fit(config: TrainConfig, data: PreparedData, report: Reporter,
     keras.utils.set_random_seed(config.seed)
     note = None if config.init_from else upsample_note(config.backbone, config.input_size)
     if note:
-        report({"event": "stage", "text": note})
+        report(StageEvent(note))
     with strategy_scope(config.strategy):
         model = build_for(config, len(data.labels))
     run_stages(config, model, data, report, should_stop, run_dir)
@@ -237,25 +236,24 @@ def _run(config: TrainConfig, run_dir: Path, report: Reporter, should_stop: Call
     start = time.time()
     base = load_bundle(config.init_from) if config.init_from else None
     spec = base.preprocessing if base else spec_for(config)
-    report({"event": "stage", "text": "Reading data"})
+    report(StageEvent("Reading data"))
     data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit,
                         config.split_by_writer, cache_dir=run_dir / "data", format=config.data_format)
     skipped = f" ({data.skipped} unreadable samples left out)" if data.skipped else ""
     if base is not None:
         data = align_labels(data, base.labels)
-    report({"event": "stage", "text": f"Training on {len(data.train)} samples, {len(data.labels)} classes{skipped}"})
+    report(StageEvent(f"Training on {len(data.train)} samples, {len(data.labels)} classes{skipped}"))
     model = trained_model(config, data, report, should_stop, run_dir, resume)
     from training.distribute import is_chief
 
     if not is_chief():
         shutil.rmtree(run_dir, ignore_errors=True)
-        report({"event": "done", "bundle": None, "seconds": time.time() - start})
+        report(DoneEvent(None, time.time() - start))
         return TrainResult(None, float("nan"), None, time.time() - start, {})
-    report({"event": "stage", "text": "Exporting and evaluating"})
+    report(StageEvent("Exporting and evaluating"))
     result = write_trained_bundle(config, model, data, spec, time.time() - start, command)
     shutil.rmtree(run_dir, ignore_errors=True)
-    report({"event": "done", "bundle": str(result.bundle), "val_top1": result.val_top1,
-            "test_top1": result.test_top1, "seconds": result.seconds})
+    report(DoneEvent(str(result.bundle), result.seconds, result.val_top1, result.test_top1))
     return result
 
 
@@ -272,7 +270,7 @@ def trained_model(config: TrainConfig, data: PreparedData, report: Reporter, sho
 
     trained = run_dir / TRAINED
     if resume and trained.is_file():
-        report({"event": "stage", "text": "The training had finished: resuming at the export"})
+        report(StageEvent("The training had finished: resuming at the export"))
         keras.utils.set_random_seed(config.seed)
         with strategy_scope(config.strategy):
             model = build_for(config, len(data.labels))

@@ -1,0 +1,323 @@
+"""What crosses between a training job and whoever watches it: typed progress events and the fine-tune job's config.
+
+Training code reports progress as these frozen dataclasses (``Reporter``); the terminal
+progress bar, the Jobs window and tests read their fields, never dict keys. A job runs in
+a spawned child process and sends each event as its ``to_json()`` dict; the parent turns
+it back with ``parse_event``, which checks every field's type, so an event that does not
+fit is one ``EventError`` line instead of a ``KeyError`` deep in the window.
+
+This module imports neither TensorFlow nor Qt: both sides import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, TypeAlias
+
+__all__ = ["BatchEvent", "CancelledEvent", "DoneEvent", "EpochEvent", "ErrorEvent", "Event", "EventError",
+           "FinetuneJobConfig", "FinishedEvent", "LogEvent", "Reporter", "StageEvent", "StartEvent", "parse_event"]
+
+#: Longest repr of a bad value quoted in an error message.
+_PREVIEW_CHARS = 120
+
+
+class EventError(ValueError):
+    """An event or job config that does not have the fields and types its kind needs."""
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _PREVIEW_CHARS else text[:_PREVIEW_CHARS] + "…"
+
+
+def _integer(value: Any, name: str, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EventError(f"{name} must be an integer{' or null' if optional else ''}. Received: {name}={_preview(value)}")
+    return value
+
+
+def _number(value: Any, name: str, optional: bool = False) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise EventError(f"{name} must be a number{' or null' if optional else ''}. Received: {name}={_preview(value)}")
+    return float(value)
+
+
+def _text(value: Any, name: str, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise EventError(f"{name} must be a string{' or null' if optional else ''}. Received: {name}={_preview(value)}")
+    return value
+
+
+def _logs(value: Any, name: str = "logs") -> dict[str, float]:
+    """Keras logs: metric name -> number (NaN allowed: a diverging run reports it)."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise EventError(f"{name} must be an object of metric names. Received: {name}={_preview(value)}")
+    return {k: float(_number(v, f"{name}[{k!r}]") or 0.0) for k, v in value.items()}
+
+
+def _fields(cls: type, obj: Mapping[str, Any], required: tuple[str, ...], what: str = "") -> dict[str, Any]:
+    """``obj``'s fields of ``cls``: unknown keys and missing required ones are refused."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(obj) - known - ({"event"} if hasattr(cls, "event") else set()))
+    missing = [key for key in required if key not in obj]
+    if unknown or missing:
+        what = what or f"A {getattr(cls, 'event', '')!r} event"
+        raise EventError(f"{what} needs the keys {sorted(required)} and knows only {sorted(known)}. "
+                         f"Received keys {sorted(obj)}")
+    return dict(obj)
+
+
+@dataclass(frozen=True)
+class _Base:
+    """Fields every event has. ``t``: when the job's process sent it (unix time), if it did."""
+
+    event: ClassVar[str]
+    t: float | None = field(default=None, kw_only=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict sent between processes: ``{"event": kind, field: value...}``."""
+        return {"event": self.event, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
+@dataclass(frozen=True)
+class StageEvent(_Base):
+    """A new phase of the run began (``text`` says which; ``stage`` 1 or 2 for a training stage)."""
+
+    event: ClassVar[str] = "stage"
+    text: str
+    stage: int | None = None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> StageEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("text",))
+        return cls(text=str(_text(values["text"], "text")), stage=_integer(values.get("stage"), "stage", True),
+                   t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class StartEvent(_Base):
+    """Fitting of one stage starts: ``epochs`` planned of ``steps`` batches (None: unknown)."""
+
+    event: ClassVar[str] = "start"
+    epochs: int | None
+    steps: int | None = None
+    stage: int | None = None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> StartEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("epochs",))
+        return cls(epochs=_integer(values["epochs"], "epochs", True), steps=_integer(values.get("steps"), "steps", True),
+                   stage=_integer(values.get("stage"), "stage", True), t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class BatchEvent(_Base):
+    """Batch ``batch`` (from 1) of ``steps`` ended with these running ``logs``."""
+
+    event: ClassVar[str] = "batch"
+    batch: int
+    steps: int | None = None
+    logs: dict[str, float] = field(default_factory=dict)
+    stage: int | None = None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> BatchEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("batch",))
+        return cls(batch=int(_integer(values["batch"], "batch") or 0), steps=_integer(values.get("steps"), "steps", True),
+                   logs=_logs(values.get("logs", {})), stage=_integer(values.get("stage"), "stage", True),
+                   t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class EpochEvent(_Base):
+    """Epoch ``epoch`` (from 1, within its stage) of ``epochs`` ended with these ``logs``."""
+
+    event: ClassVar[str] = "epoch"
+    epoch: int
+    epochs: int | None = None
+    logs: dict[str, float] = field(default_factory=dict)
+    stage: int | None = None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> EpochEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("epoch",))
+        return cls(epoch=int(_integer(values["epoch"], "epoch") or 0),
+                   epochs=_integer(values.get("epochs"), "epochs", True), logs=_logs(values.get("logs", {})),
+                   stage=_integer(values.get("stage"), "stage", True), t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class DoneEvent(_Base):
+    """The run wrote ``bundle`` (None: a worker that writes nothing) after ``seconds``."""
+
+    event: ClassVar[str] = "done"
+    bundle: str | None
+    seconds: float
+    val_top1: float | None = None
+    test_top1: float | None = None
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> DoneEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("bundle", "seconds"))
+        return cls(bundle=_text(values["bundle"], "bundle", True), seconds=float(_number(values["seconds"], "seconds")
+                                                                                    or 0.0),
+                   val_top1=_number(values.get("val_top1"), "val_top1", True),
+                   test_top1=_number(values.get("test_top1"), "test_top1", True), t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class LogEvent(_Base):
+    """A line for the job's log."""
+
+    event: ClassVar[str] = "log"
+    text: str
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> LogEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("text",))
+        return cls(text=str(_text(values["text"], "text")), t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class ErrorEvent(_Base):
+    """The job failed: ``message`` for the user, ``kind`` the exception's type (or ``crash``)."""
+
+    event: ClassVar[str] = "error"
+    message: str
+    kind: str = ""
+    traceback: str = ""
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> ErrorEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("message",))
+        return cls(message=str(_text(values["message"], "message")), kind=str(_text(values.get("kind", ""), "kind")),
+                   traceback=str(_text(values.get("traceback", ""), "traceback")), t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class CancelledEvent(_Base):
+    """The job stopped because it was asked to; ``message`` says what was kept."""
+
+    event: ClassVar[str] = "cancelled"
+    message: str
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> CancelledEvent:
+        """Checks and reads the dict form."""
+        values = _fields(cls, obj, ("message",))
+        return cls(message=str(_text(values["message"], "message")), t=_number(values.get("t"), "t", True))
+
+
+@dataclass(frozen=True)
+class FinishedEvent(_Base):
+    """The job ended well. ``result`` names the new ``bundle`` and its measurements.
+
+    Train: ``bundle``, ``name``, ``val_top1``, ``test_top1``, ``seconds``, ``verdict``;
+    finetune: ``training.adapt.AdaptResult``'s fields, ``bundle``, ``name`` and ``base``.
+    """
+
+    event: ClassVar[str] = "finished"
+    result: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> FinishedEvent:
+        """Checks and reads the dict form (the result must name its bundle)."""
+        values = _fields(cls, obj, ("result",))
+        result = values["result"]
+        if not isinstance(result, Mapping) or not isinstance(result.get("bundle"), str):
+            raise EventError(f"A 'finished' event's result must be an object naming its bundle. "
+                             f"Received: result={_preview(result)}")
+        return cls(result=dict(result), t=_number(values.get("t"), "t", True))
+
+
+#: Any progress or job event.
+Event: TypeAlias = (StageEvent | StartEvent | BatchEvent | EpochEvent | DoneEvent | LogEvent | ErrorEvent
+                    | CancelledEvent | FinishedEvent)
+#: Receives progress events (training code calls it; the CLI draws them, a job sends them on).
+Reporter: TypeAlias = Callable[[Event], None]
+
+_KINDS: dict[str, Callable[[Mapping[str, Any]], Event]] = {
+    cls.event: cls.from_json for cls in (StageEvent, StartEvent, BatchEvent, EpochEvent, DoneEvent, LogEvent,
+                                         ErrorEvent, CancelledEvent, FinishedEvent)}
+
+
+def parse_event(obj: Any) -> Event:
+    """The event a dict describes (what a job's process sent).
+
+    Args:
+        obj: ``{"event": kind, ...}`` as made by an event's ``to_json``.
+
+    Returns:
+        The typed event.
+
+    Raises:
+        EventError: naming what was wrong, if ``obj`` is not a valid event.
+    """
+    if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
+        raise EventError(f"An event must be an object with an 'event' key. Received: {_preview(obj)}")
+    kind = obj.get("event")
+    parse = _KINDS.get(kind) if isinstance(kind, str) else None
+    if parse is None:
+        raise EventError(f"Unknown event kind. Received: event={_preview(kind)}, expected one of {sorted(_KINDS)}")
+    return parse(obj)
+
+
+@dataclass(frozen=True)
+class FinetuneJobConfig:
+    """What a fine-tune job runs on (the app's Fine-tune on my handwriting).
+
+    Attributes:
+        base: The bundle to start from (folder).
+        samples: The labelled samples: a samples database or an ink JSONL file.
+        out: Where the personal bundle goes (None: a new folder among the user's models).
+        holdout: Samples to measure on instead of a held-out share of ``samples``.
+        epochs: Epochs of the fine-tune (None: ``training.adapt.AdaptConfig``'s schedule).
+        add_labels: Whether labels the base does not know may become new classes.
+    """
+
+    base: str
+    samples: str
+    out: str | None = None
+    holdout: str | None = None
+    epochs: int | None = None
+    add_labels: bool = True
+
+    def __post_init__(self) -> None:
+        _text(self.base, "base")
+        _text(self.samples, "samples")
+        _text(self.out, "out", True)
+        _text(self.holdout, "holdout", True)
+        if _integer(self.epochs, "epochs", True) is not None and not 1 <= int(self.epochs or 0) <= 10_000:
+            raise EventError(f"epochs must be between 1 and 10000. Received: epochs={self.epochs}")
+        if not isinstance(self.add_labels, bool):
+            raise EventError(f"add_labels must be true or false. Received: add_labels={_preview(self.add_labels)}")
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict form."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> FinetuneJobConfig:
+        """Checks and reads the dict form.
+
+        Raises:
+            EventError: naming what was wrong.
+        """
+        if not isinstance(obj, Mapping):
+            raise EventError(f"A fine-tune job config must be an object. Received: {_preview(obj)}")
+        return cls(**_fields(cls, obj, ("base", "samples"), "A fine-tune job config"))
+
