@@ -19,6 +19,7 @@ from core.charclass import FILTER_TITLES, label_filter
 from core.ink import Ink
 from core.paths import user_models_dir
 from core.recognizer import Candidate
+from core.strokeorder import strokes_credit
 from desktop import errors
 from desktop.canvas import InkCanvas
 from desktop.model_delete import delete_trained_model
@@ -28,6 +29,7 @@ from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, TextLine, with_first
 from desktop.reading_bar import ReadingBar
 from desktop.readings_panel import ReadingsController
+from desktop.stroke_order import stroke_order_section
 from desktop.writing import WritingController
 from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate
 
@@ -182,6 +184,7 @@ class MainWindow(QMainWindow):
         self.readings = ReadingsController(self, view, self.candidates)  # the dock is made when first shown
         self.candidatesShown.connect(self.readings.follow_candidates)
         self.chosen.connect(self.readings.on_chosen)
+        self.readings.add_section(lambda panel: stroke_order_section(panel, self.practise))
         self._build_language_menu(view.addMenu(translate("MainWindow", "&Language")))
         self.model_menu = bar.addMenu(translate("MainWindow", "&Model"))
         self._model_group = QActionGroup(self)
@@ -201,6 +204,11 @@ class MainWindow(QMainWindow):
             action.setChecked(code == chosen)
             action.setData(code)
             group.addAction(action)
+
+    def practise(self, char: str) -> None:
+        """Practice on ``char``, its strokes faintly on the canvas (the stroke-order view's Practise)."""
+        if self.training is not None:
+            self.training.practice_characters(char, guide=True)
 
     def set_language(self, code: str) -> None:
         """Remembers the interface language (``system``, ``en`` or ``ja``); it applies at the next start."""
@@ -544,6 +552,9 @@ def about_text(bundle: ModelBundle | None) -> str:
     credit = dictionary_credit()
     if credit:
         lines += ["", translate("MainWindow", "Readings and meanings: {credit}").format(credit=credit)]
+    credit = strokes_credit()
+    if credit:
+        lines += ["", translate("MainWindow", "Stroke order: {credit}").format(credit=credit)]
     return "\n".join(lines)
 
 

@@ -447,6 +447,10 @@
         <translation>言語モデル（複数文字の読み取り）: {credit}</translation>
     </message>
     <message>
+        <source>Stroke order: {credit}</source>
+        <translation>筆順: {credit}</translation>
+    </message>
+    <message>
         <source>Readings and meanings: {credit}</source>
         <translation>読みと意味: {credit}</translation>
     </message>
@@ -567,6 +571,14 @@
     <message>
         <source>Write “{label}”: {i} / {n}</source>
         <translation>「{label}」を書いてください: {i} / {n}</translation>
+    </message>
+    <message>
+        <source>Show the character faintly to write over</source>
+        <translation>手本を薄く表示して、なぞって書く</translation>
+    </message>
+    <message>
+        <source>Its strokes from KanjiVG, in the writing box</source>
+        <translation>KanjiVG の筆画を、書く枠の中に薄く表示します</translation>
     </message>
 </context>
 <context>
@@ -839,6 +851,45 @@
     <message>
         <source>Starting mojiyomi…</source>
         <translation>mojiyomi を起動中…</translation>
+    </message>
+</context>
+<context>
+    <name>StrokeOrderView</name>
+    <message>
+        <source>Click to watch it again</source>
+        <translation>クリックするともう一度再生します</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>もう一度</translation>
+    </message>
+    <message>
+        <source>Draw the strokes again, one by one</source>
+        <translation>一画ずつ、もう一度書いて見せます</translation>
+    </message>
+    <message>
+        <source>Practise</source>
+        <translation>練習</translation>
+    </message>
+    <message>
+        <source>Write this character in Practice, with its strokes faintly under the pen</source>
+        <translation>この文字を練習で書きます（手本を薄く表示）</translation>
+    </message>
+    <message>
+        <source>Stroke order: KanjiVG (CC BY-SA 3.0)</source>
+        <translation>筆順: KanjiVG (CC BY-SA 3.0)</translation>
+    </message>
+    <message>
+        <source>How to write {char}: {n} strokes</source>
+        <translation>{char} の書き順: {n} 画</translation>
+    </message>
+    <message>
+        <source>No stroke order for {char}</source>
+        <translation>{char} の筆順データはありません</translation>
+    </message>
+    <message>
+        <source>Select a candidate to see how it is written.</source>
+        <translation>候補を選ぶと、書き順が表示されます。</translation>
     </message>
 </context>
 <context>
