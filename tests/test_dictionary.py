@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import sqlite3
 import json
 import os
 import time
@@ -171,3 +172,66 @@ def test_the_shipped_dictionary_is_read_at_the_first_lookup_only() -> None:
     assert not shelf.loaded
     assert lookup("あ") is not None and not shelf.loaded  # kana need no file
     assert lookup("日") is not None and shelf.loaded
+
+
+def _jamdict_like() -> sqlite3.Connection:
+    """A tiny database in jamdict-data's schema: the kanji 木 and five words that use it."""
+    db = sqlite3.connect(":memory:")
+    db.executescript("""
+        CREATE TABLE character (ID INTEGER PRIMARY KEY, literal TEXT, stroke_count INTEGER, grade TEXT, jlpt TEXT);
+        CREATE TABLE rm_group (ID INTEGER PRIMARY KEY, cid INTEGER);
+        CREATE TABLE reading (gid INTEGER, r_type TEXT, value TEXT);
+        CREATE TABLE meaning (gid INTEGER, value TEXT, m_lang TEXT);
+        CREATE TABLE Kanji (ID INTEGER PRIMARY KEY, idseq INTEGER, text TEXT);
+        CREATE TABLE KJP (kid INTEGER, text TEXT);
+        CREATE TABLE Kana (ID INTEGER PRIMARY KEY, idseq INTEGER, text TEXT, nokanji BOOLEAN);
+        CREATE TABLE KNR (kid INTEGER, text TEXT);
+        CREATE TABLE Sense (ID INTEGER PRIMARY KEY, idseq INTEGER);
+        CREATE TABLE SenseGloss (sid INTEGER, lang TEXT, text TEXT);
+        INSERT INTO character VALUES (1, '木', 4, '1', '4');
+        INSERT INTO rm_group VALUES (1, 1);
+        INSERT INTO reading VALUES (1, 'pinyin', 'mu4'), (1, 'ja_on', 'ボク'), (1, 'ja_on', 'モク'),
+                                   (1, 'ja_kun', 'き'), (1, 'ja_kun', 'こ-');
+        INSERT INTO meaning VALUES (1, 'tree', ''), (1, 'árbol', 'es'), (1, 'wood', '');
+        -- 1: 木 (common), 2: 木曜日 with a rarer spelling 木曜 (one form per entry: the more frequent),
+        -- 3: 並木 (not common, frequent), 4: 木霊 (rare), 5: a form too long to show, 6: 木 read こ only in 木の葉
+        INSERT INTO Kanji VALUES (1, 100, '木'), (2, 200, '木曜日'), (3, 200, '木曜'), (4, 300, '並木'),
+                                 (5, 400, '木霊'), (6, 500, '木材加工業者'), (7, 600, '木の葉');
+        INSERT INTO KJP VALUES (1, 'ichi1'), (1, 'news1'), (2, 'spec1'), (3, 'nf40');
+        INSERT INTO Kana VALUES (1, 100, 'き', 0), (2, 200, 'もくようび', 0), (3, 300, 'なみき', 0),
+                                (4, 400, 'こだま', 0), (5, 600, 'このは', 0), (6, 600, 'キノハ', 1);
+        INSERT INTO KNR VALUES (5, '木の葉');
+        INSERT INTO Sense VALUES (1, 100), (2, 100), (3, 200), (4, 300), (5, 400), (6, 600);
+        INSERT INTO SenseGloss VALUES (1, 'eng', 'tree'), (1, 'eng', 'shrub'), (1, 'eng', 'bush'),
+                                      (1, 'eng', 'wood'), (1, 'ger', 'Baum'), (2, 'eng', 'wood (material)'),
+                                      (3, 'eng', 'Thursday'), (4, 'eng', 'row of trees'), (5, 'eng', 'echo'),
+                                      (6, 'eng', 'leaves');
+    """)
+    return db
+
+
+def test_the_build_keeps_readings_meanings_and_ranks_words_common_then_frequent(tmp_path: Path) -> None:
+    from resources.dict import build
+
+    frequencies = {"木": 1e-4, "木曜日": 1e-5, "木曜": 1e-6, "並木": 3e-5, "木の葉": 2e-6}
+    entries = build.build(_jamdict_like(), ["木", "林"], frequencies, 4)
+    assert list(entries) == ["木"]  # 林 is in neither table: no entry
+    on, kun, meanings, strokes, grade, jlpt, words = entries["木"]
+    assert (on, kun, meanings, strokes, grade, jlpt) == (["ボク", "モク"], ["き", "こ-"], ["tree", "wood"], 4, 1, 4)
+    assert words == [["木", "き", "tree; shrub; bush"],            # common, most frequent; 3 glosses of sense 1
+                     ["木曜日", "もくようび", "Thursday"],          # common; its frequent spelling
+                     ["並木", "なみき", "row of trees"],            # frequent, not common
+                     ["木の葉", "このは", "leaves"]]               # the reading allowed for this spelling
+    out = tmp_path / "k.gz"
+    build.write(entries, {"format": FORMAT, "format_version": FORMAT_VERSION, "fields": list(FIELDS),
+                          "source": "test", "licence": "CC BY-SA"}, out)
+    entry = KanjiDictionary(out).lookup("木")
+    assert entry is not None and entry.words[1].text == "木曜日" and dictionary.dictionary_credit(out) == "test: CC BY-SA"
+
+
+def test_a_rare_kanji_gets_its_two_shortest_words_when_none_is_common_or_counted() -> None:
+    from resources.dict.build import Candidate, pick_words
+
+    rare = [Candidate("熙々", 1, False, 0.0), Candidate("康熙字典", 2, False, 0.0), Candidate("熙熙攘攘", 3, False, 0.0)]
+    assert [c.text for c in pick_words(rare, 5)] == ["熙々", "康熙字典"]
+    assert [c.text for c in pick_words([Candidate("熙", 4, True, 0.0), *rare], 5)] == ["熙"]
