@@ -10,8 +10,8 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication,
                            QKeySequence)
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from core.bundle import ModelBundle, default_model_name, list_bundles
 from core.charclass import FILTER_TITLES, label_filter
@@ -24,6 +24,7 @@ from desktop import errors
 from desktop.canvas import InkCanvas
 from desktop.model_delete import delete_trained_model
 from desktop.candidates import CandidatePanel
+from desktop.picture_view import PictureView
 from desktop.recognition import Recognition, RecognitionService
 from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, TextLine, with_first
@@ -143,12 +144,26 @@ class MainWindow(QMainWindow):
         self.candidates.chosen.connect(self.choose)
         right.addWidget(self.candidates, 1)
         row.addLayout(right, 4)
-        outer.addLayout(row, 1)
+        self._writing_page = QWidget(central)
+        self._writing_page.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)  # the outer layout's margins are enough
+        self.pages = QStackedWidget(central)  # the canvas, or an opened picture in its place
+        self.pages.addWidget(self._writing_page)
+        outer.addWidget(self.pages, 1)
         self.text_line = TextLine(central)
         self.text_line.copied.connect(lambda _text: self.status_message(translate("MainWindow", "Text copied"), 2000))
         self.text = self.text_line.edit
         outer.addWidget(self.text_line)
+        self.pictures = PictureView(self.service, self.text_line, lambda: self._filter, central)
+        self.pictures.activeChanged.connect(self._show_pictures)
+        self.pages.addWidget(self.pictures)
         self.setCentralWidget(central)
+
+    @Slot(bool)
+    def _show_pictures(self, shown: bool) -> None:
+        """The picture view takes the canvas's place while a picture is open."""
+        self.pages.setCurrentWidget(self.pictures if shown else self._writing_page)
+        (self.pictures if shown else self.canvas).setFocus()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -387,6 +402,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_recognized(self, result: Recognition) -> None:
+        if self.pictures.owns(result.request):
+            return
         started = self._requested_at.pop(result.request, None)
         if result.source == "ink" and (result.request != self.service.latest_request or self.canvas.is_empty()):
             return  # stale: the ink changed since
@@ -413,6 +430,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int, str, str)
     def _on_failed(self, request: int, source: str, message: str) -> None:
+        if self.pictures.owns(request):
+            return
         self._requested_at.pop(request, None)
         if source == "ink" and request != self.service.latest_request:
             return
@@ -452,7 +471,7 @@ class MainWindow(QMainWindow):
             if path.lower().endswith((".json", ".ink")):
                 self._open_ink(path)
             else:
-                self._request(path)
+                self.pictures.open_path(path)
 
     def _open_ink(self, path: str) -> None:
         from core.errors import MojiyomiError
@@ -496,7 +515,7 @@ class MainWindow(QMainWindow):
         from desktop.qtimage import qimage_to_grey
 
         try:
-            self._request(qimage_to_grey(image))
+            self.pictures.open_grey(qimage_to_grey(image))
         except (InputError, TypeError) as exc:  # TypeError: the data was no QImage
             errors.show_error(self, title, exc)
 

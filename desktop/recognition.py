@@ -8,6 +8,11 @@ Requests coalesce: while one recognition runs, only the newest waiting request i
 Ink holding several characters (an ``InkLine``) is read with ``core.decode.read_ink``: the
 worker loads the language model once, on the first such request, and keeps a ``RunCache``
 across strokes (``LineCache``), so after a stroke only the runs that contain it are recognized.
+
+A picture for the picture view (a ``PictureJob``) is read with ``core.picture_edit`` line by
+line: the worker reports ``progress`` and stops early when a newer picture is asked for
+(``RecognitionService.cancel_pictures``); merging or splitting its boxes is a ``PictureEdit``.
+Picture jobs wait in a queue and are never dropped for newer ink.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -27,6 +32,8 @@ from core.decode import Layout, Reading, RunCache, read_ink
 from core.errors import MojiyomiError
 from core.ink import Ink
 from core.lm import CharLM, bundled_lm_path, load_lm
+from core.picture import PictureLayout
+from core.picture_edit import PictureReading, ReadingCancelled, merge_chars, read_picture_chars, split_char
 from core.recognizer import Candidate, Recognizer, TFLiteRecognizer
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,8 @@ class Recognition:
         source: What was recognized: ``"ink"``, ``"picture"`` or a file path.
         ink: The ink recognized (None for pictures).
         reading: For an ``InkLine``, the reading of all its characters (else None).
+        picture: For a ``PictureJob`` or ``PictureEdit``, the picture's characters (else None).
+        grey: For a ``PictureJob``, the picture read (else None).
     """
 
     request: int
@@ -55,6 +64,34 @@ class Recognition:
     source: str = "ink"
     ink: Ink | None = field(default=None, repr=False)
     reading: Reading | None = field(default=None, repr=False)
+    picture: PictureReading | None = field(default=None, repr=False)
+    grey: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class PictureJob:
+    """A request to read a picture for the picture view.
+
+    Attributes:
+        source: The file path, or ``"picture"`` for a pasted or dropped picture.
+        grey: The picture (None: read it from ``source``).
+        layout: As ``core.picture.read_picture`` takes it.
+        use_lm: Whether the language model helps.
+    """
+
+    source: str
+    grey: np.ndarray | None = field(default=None, repr=False)
+    layout: PictureLayout = "auto"
+    use_lm: bool = True
+
+
+@dataclass(frozen=True)
+class PictureEdit:
+    """A request to merge the characters ``index`` and ``index + 1`` of a picture, or split ``index``."""
+
+    reading: PictureReading = field(repr=False)
+    action: Literal["merge", "split"]
+    index: int
 
 
 @dataclass(frozen=True)
@@ -117,9 +154,12 @@ class _Worker(QObject):
     loadFailed = Signal(str, str)
     done = Signal(object)
     failed = Signal(int, str, str)
+    progress = Signal(int, int, int)
 
     def __init__(self) -> None:
         super().__init__()
+        #: Picture jobs up to this request id stop (set from the GUI thread; an int is written whole).
+        self.cancel_through = 0
         self._recognizer: Recognizer | None = None
         self._lm: CharLM | None = None
         self._lm_failed = False
@@ -144,11 +184,14 @@ class _Worker(QObject):
     def recognize(self, request: int, item: Any, filter_name: str) -> None:
         start = time.perf_counter()
         source = "ink" if isinstance(item, (Ink, InkLine)) else str(item) if isinstance(item, (str, Path)) \
-            else "picture"
+            else item.source if isinstance(item, PictureJob) else "picture"
         try:
             if self._recognizer is None:
                 raise MojiyomiError("No model is loaded: choose one in the Model menu.")
             result = self._run(request, item, filter_name, source)
+        except ReadingCancelled:
+            self.failed.emit(request, source, "")
+            return
         except Exception as exc:  # noqa: BLE001 - an unanswered request would stop recognition for good
             log.info("recognition failed for %s: %s", source, exc, exc_info=_unexpected(exc))
             self.failed.emit(request, source, _message(exc))
@@ -162,6 +205,8 @@ class _Worker(QObject):
             item = load_input(item)
         recognizer = self._recognizer
         assert recognizer is not None
+        if isinstance(item, (PictureJob, PictureEdit)):
+            return self._picture(request, item, filter_name, recognizer)
         if isinstance(item, InkLine):
             return self._read_line(request, item, filter_name, recognizer)
         if isinstance(item, Ink):
@@ -173,6 +218,22 @@ class _Worker(QObject):
         return Recognition(request, chars[0].candidates, page_text(chars), tuple(c.candidates for c in chars),
                            source=source)
 
+
+    def _picture(self, request: int, item: PictureJob | PictureEdit, filter_name: str,
+                 recognizer: Recognizer) -> Recognition:
+        allowed = label_filter(filter_name)
+        if isinstance(item, PictureEdit):
+            edit = merge_chars if item.action == "merge" else split_char
+            mended = edit(item.reading, item.index, recognizer, allowed)
+            return Recognition(request, (), source="picture", picture=mended)
+        from core.images import read_image
+
+        grey = item.grey if item.grey is not None else read_image(item.source)
+        reading = read_picture_chars(grey, recognizer, self._language_model() if item.use_lm else None, item.layout,
+                                     progress=lambda done, total: self.progress.emit(request, done, total),
+                                     cancelled=lambda: request <= self.cancel_through)
+        return Recognition(request, reading.chars[0].candidates, reading.text,
+                           tuple(c.candidates for c in reading.chars), source=item.source, picture=reading, grey=grey)
 
     def _read_line(self, request: int, line: InkLine, filter_name: str, recognizer: Recognizer) -> Recognition:
         ink = line.ink.validate()
@@ -217,13 +278,15 @@ class RecognitionService(QObject):
         modelLoaded(ModelBundle, float): a model is ready (load time in ms).
         modelFailed(str, str): loading ``target`` failed with a message; the old model stays.
         recognized(Recognition): candidates for a request.
-        failed(int, str, str): request id, source, message.
+        failed(int, str, str): request id, source, message (empty: a picture job was cancelled).
+        progress(int, int, int): request id, lines read, lines (picture jobs).
     """
 
     modelLoaded = Signal(object, float)
     modelFailed = Signal(str, str)
     recognized = Signal(object)
     failed = Signal(int, str, str)
+    progress = Signal(int, int, int)
     _loadRequested = Signal(str)
     _recognizeRequested = Signal(int, object, str)
 
@@ -239,10 +302,12 @@ class RecognitionService(QObject):
         self._worker.loadFailed.connect(self._on_load_failed)
         self._worker.done.connect(self._on_done)
         self._worker.failed.connect(self._on_failed)
+        self._worker.progress.connect(self._on_progress)
         self._thread.start()
         self._next_id = 0
         self._busy = False
         self._pending: tuple[int, Any, str] | None = None
+        self._queue: list[tuple[int, Any, str]] = []
         self.bundle: ModelBundle | None = None
 
     def load(self, target: str) -> None:
@@ -252,12 +317,15 @@ class RecognitionService(QObject):
     def request(self, item: Any, filter_name: str = "all") -> int:
         """Queues an ink, ``InkLine``, grey picture or file path; returns the request id.
 
-        If a recognition is running, this request replaces any request still waiting.
+        If a recognition is running, this request replaces any ink request still waiting;
+        pictures, files and picture edits wait their turn in order.
         """
         self._next_id += 1
         job = (self._next_id, item, filter_name)
-        if self._busy:
+        if self._busy and isinstance(item, (Ink, InkLine)):
             self._pending = job
+        elif self._busy:
+            self._queue.append(job)
         else:
             self._send(job)
         return self._next_id
@@ -266,6 +334,10 @@ class RecognitionService(QObject):
     def latest_request(self) -> int:
         """The id of the newest request (results for older ones are stale)."""
         return self._next_id
+
+    def cancel_pictures(self) -> None:
+        """Stops the picture jobs asked for so far (the running one after its current line)."""
+        self._worker.cancel_through = self._next_id
 
     def stop(self) -> None:
         """Stops the worker thread (waits for the running recognition)."""
@@ -278,7 +350,9 @@ class RecognitionService(QObject):
 
     def _next(self) -> None:
         self._busy = False
-        if self._pending is not None:
+        if self._queue:
+            self._send(self._queue.pop(0))
+        elif self._pending is not None:
             job, self._pending = self._pending, None
             self._send(job)
 
@@ -300,3 +374,7 @@ class RecognitionService(QObject):
     def _on_failed(self, request: int, source: str, message: str) -> None:
         self._next()
         self.failed.emit(request, source, message)
+
+    @Slot(int, int, int)
+    def _on_progress(self, request: int, done: int, total: int) -> None:
+        self.progress.emit(request, done, total)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.main_window import MainWindow
-from desktop.recognition import Recognition
 
 pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 
@@ -51,18 +50,17 @@ def drop(window: MainWindow, mime: QMimeData) -> None:
 def test_pasted_picture_is_recognized(qtbot: QtBot, tiny_bundle: Path) -> None:
     window = open_window(qtbot, tiny_bundle)
     QGuiApplication.clipboard().setImage(to_qimage(seven()))
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000) as blocker:
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         window.paste()
-    result: Recognition = blocker.args[0]
-    assert result.source == "picture" and len(window.candidates.candidates()) == 10
+    assert window.pictures.source == "picture" and len(window.pictures.candidates.candidates()) == 10
 
 
 def test_pasted_seven_reads_as_seven(qtbot: QtBot, digits_bundle: Path) -> None:
     window = open_window(qtbot, digits_bundle)
     QGuiApplication.clipboard().setImage(to_qimage(seven()))
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         window.paste()
-    assert window.candidates.candidates()[0].label == "7"
+    assert window.pictures.labels() == ["7"]
 
 
 def test_paste_without_a_picture_says_so(qtbot: QtBot, tiny_bundle: Path, shown_errors: list[str]) -> None:
@@ -78,18 +76,18 @@ def test_dropped_file_is_recognized(qtbot: QtBot, tiny_bundle: Path, tmp_path: P
     window = open_window(qtbot, tiny_bundle)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000) as blocker:
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         drop(window, mime)
-    assert blocker.args[0].source == str(path) and len(window.candidates.candidates()) == 10
+    assert window.pictures.source == str(path) and len(window.pictures.candidates.candidates()) == 10
 
 
 def test_dropped_image_data_is_recognized(qtbot: QtBot, tiny_bundle: Path) -> None:
     window = open_window(qtbot, tiny_bundle)
     mime = QMimeData()
     mime.setImageData(to_qimage(seven()))
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         drop(window, mime)
-    assert len(window.candidates.candidates()) == 10
+    assert len(window.pictures.candidates.candidates()) == 10
 
 
 def test_dropped_broken_file_shows_a_message(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path,

@@ -145,7 +145,7 @@ def test_a_filter_that_matches_none_of_the_model_says_so(qtbot: QtBot, tiny_bund
     assert not window._filter_label.isVisible()
 
 
-def test_picture_message_goes_when_writing_starts(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path) -> None:
+def test_writing_goes_on_after_a_picture(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path) -> None:
     import cv2
     import numpy as np
 
@@ -158,12 +158,13 @@ def test_picture_message_goes_when_writing_starts(qtbot: QtBot, tiny_bundle: Pat
     cv2.imwrite(str(path), picture)
     window = _window(qtbot, tiny_bundle)
     window.show()
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         window.open_files([str(path)])
-    assert window.statusBar().currentMessage().startswith("Read 4 characters")
+    assert len(window.pictures.labels()) == 4 and not window.canvas.isVisible()
+    window.pictures.back_button.click()
     with qtbot.waitSignal(window.candidatesShown, timeout=5000):
         write_digit(window.canvas, "1")
-    assert "Read 4" not in window.statusBar().currentMessage()
+    assert len(window.candidates.candidates()) == 10
 
 
 def test_the_app_has_its_icon(qapp: object) -> None:

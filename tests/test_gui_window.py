@@ -146,9 +146,9 @@ def test_opening_a_picture_recognizes_it(qtbot: QtBot, digits_bundle: Path, mnis
     picture = tmp_path / "digit.png"
     cv2.imwrite(str(picture), 255 - cv2.resize(x[0], (112, 112)))  # dark ink on white paper, as a scan
     window = open_window(qtbot, digits_bundle)
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         window.open_files([str(picture)])
-    assert window.candidates.candidates()[0].label == str(y[0])
+    assert window.pictures.candidates.candidates()[0].label == str(y[0])
 
 
 def test_a_picture_with_several_digits_fills_the_text(qtbot: QtBot, digits_bundle: Path, mnist_dir: Path,
@@ -160,10 +160,11 @@ def test_a_picture_with_several_digits_fills_the_text(qtbot: QtBot, digits_bundl
     picture = tmp_path / "strip.png"
     cv2.imwrite(str(picture), 255 - cv2.resize(strip, None, fx=3, fy=3))
     window = open_window(qtbot, digits_bundle)
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         window.open_files([str(picture)])
+    assert window.pictures.candidates.candidates()[0].label == str(y[0])  # the first character's candidates
+    window.pictures.insert()
     assert window.text.text() == "".join(str(d) for d in y[:4])
-    assert window.candidates.candidates()[0].label == str(y[0])  # the first character's candidates
 
 
 @pytest.mark.parametrize("name, content", [

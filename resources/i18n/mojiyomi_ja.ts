@@ -507,6 +507,125 @@
     </message>
 </context>
 <context>
+    <name>PictureView</name>
+    <message>
+        <source>Layout: automatic</source>
+        <translation>レイアウト：自動</translation>
+    </message>
+    <message>
+        <source>Lines (left to right)</source>
+        <translation>横書き（左から右）</translation>
+    </message>
+    <message>
+        <source>Columns (right to left)</source>
+        <translation>縦書き（右から左）</translation>
+    </message>
+    <message>
+        <source>One character</source>
+        <translation>1文字</translation>
+    </message>
+    <message>
+        <source>The picture, with a box around every character</source>
+        <translation>画像（文字ごとに枠付き）</translation>
+    </message>
+    <message>
+        <source>How the writing runs; the picture is read again</source>
+        <translation>文字の並び方（変えると画像を読み直します）</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>結合</translation>
+    </message>
+    <message>
+        <source>Make one character of the selected box and its neighbour on the line (M)</source>
+        <translation>選んだ枠と同じ行の隣の枠を1文字にまとめる (M)</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>分割</translation>
+    </message>
+    <message>
+        <source>Cut the selected box in two (S)</source>
+        <translation>選んだ枠を2文字に分ける (S)</translation>
+    </message>
+    <message>
+        <source>Next picture</source>
+        <translation>次の画像</translation>
+    </message>
+    <message>
+        <source>Read the next picture opened</source>
+        <translation>開いた次の画像を読む</translation>
+    </message>
+    <message>
+        <source>Back to writing</source>
+        <translation>手書きに戻る</translation>
+    </message>
+    <message>
+        <source>Close the picture and write on the canvas again</source>
+        <translation>画像を閉じてキャンバスに書く</translation>
+    </message>
+    <message>
+        <source>The text read from the picture</source>
+        <translation>画像から読んだ文字列</translation>
+    </message>
+    <message>
+        <source>Insert</source>
+        <translation>挿入</translation>
+    </message>
+    <message>
+        <source>Insert the text read into the text line (Enter)</source>
+        <translation>読んだ文字列をテキスト欄に挿入 (Enter)</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>テキストをコピー</translation>
+    </message>
+    <message>
+        <source>Copy the text read from the picture</source>
+        <translation>画像から読んだ文字列をコピー</translation>
+    </message>
+    <message>
+        <source>Click a box to see its character&apos;s candidates.</source>
+        <translation>枠をクリックすると、その文字の候補が表示されます。</translation>
+    </message>
+    <message>
+        <source>Pasted picture</source>
+        <translation>貼り付けた画像</translation>
+    </message>
+    <message>
+        <source>Finding the characters…</source>
+        <translation>文字を探しています…</translation>
+    </message>
+    <message>
+        <source>Reading line {done} of {total}…</source>
+        <translation>{total} 行中 {done} 行目を読んでいます…</translation>
+    </message>
+    <message>
+        <source>Could not read the picture</source>
+        <translation>画像を読めませんでした</translation>
+    </message>
+    <message>
+        <source>Could not read {name}</source>
+        <translation>{name} を読めませんでした</translation>
+    </message>
+    <message>
+        <source>Character {i} of {n}: {label}. Click the right one (or press 1-9, 0).</source>
+        <translation>{n} 文字中 {i} 文字目：{label}。正しいものをクリック（または 1-9, 0 キー）。</translation>
+    </message>
+    <message>
+        <source>Next picture ({n} more)</source>
+        <translation>次の画像（残り {n}）</translation>
+    </message>
+    <message>
+        <source>Not kept as a sample: {error}</source>
+        <translation>サンプルとして保存できませんでした：{error}</translation>
+    </message>
+    <message>
+        <source>picture samples</source>
+        <translation>画像サンプル</translation>
+    </message>
+</context>
+<context>
     <name>PracticeDialog</name>
     <message>
         <source>Practice</source>

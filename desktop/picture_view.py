@@ -1,0 +1,502 @@
+"""The picture view: an opened, dropped or pasted picture with a numbered box around every character.
+
+The picture is read in the recognition worker (a ``PictureJob``; ``core.picture_edit``), line by
+line with a progress bar, so a large photo never freezes the window. Then:
+
+- a click on a box (or Left/Right) selects its character: the candidate panel shows its
+  alternatives, and a pick (or 1-9, 0) replaces it in the reading; a pick that corrects what was
+  read keeps the character's part of the picture as a sample (``picture samples/<label>/N.png``
+  in the data folder, a dataset ``train`` and ``finetune`` read), said in a notice with Undo;
+- Merge (M) makes one character of the selected box and the next one on its line; Split (S)
+  cuts the selected box in two where both halves read best; both are read again in the worker;
+- Insert (Enter) puts the reading into the text line (each character keeping its
+  alternatives), Copy puts it on the clipboard; Back returns to the canvas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QKeySequence, QMouseEvent, QPainter, QPaintEvent, \
+    QPen, QPixmap, QShortcut
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, \
+    QVBoxLayout, QWidget
+
+from core.decode import Box
+from core.errors import InputError
+from core.paths import user_data_dir
+from core.picture import PictureLayout
+from core.picture_edit import PictureReading, keep_picture_sample
+from core.recognizer import Candidate
+from desktop import errors
+from desktop.candidates import CandidatePanel
+from desktop.i18n import translate
+from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
+from desktop.sample_notice import SampleNotice
+from desktop.textline import CharInfo, TextLine
+
+#: The folder (in the user's data folder) where corrected picture characters are kept.
+SAMPLES_FOLDER = "picture samples"
+
+
+def layout_titles() -> dict[PictureLayout, str]:
+    """The layouts offered, as the layout box shows them."""
+    return {"auto": translate("PictureView", "Layout: automatic"),
+            "horizontal": translate("PictureView", "Lines (left to right)"),
+            "vertical": translate("PictureView", "Columns (right to left)"),
+            "single": translate("PictureView", "One character")}
+
+
+class PictureCanvas(QWidget):
+    """The picture scaled to fit, with a numbered box around every character.
+
+    Signals:
+        boxClicked(int): the index of the box clicked (-1: beside every box).
+    """
+
+    boxClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(120, 100)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName(translate("PictureView", "The picture, with a box around every character"))
+        self._pixmap: QPixmap | None = None
+        self._size = (1, 1)
+        self.boxes: list[Box] = []
+        self.selected = -1
+
+    def set_picture(self, grey: np.ndarray | None) -> None:
+        """Shows a grey picture (None: nothing)."""
+        if grey is None:
+            self._pixmap, self._size = None, (1, 1)
+        else:
+            grey = np.ascontiguousarray(grey)
+            h, w = grey.shape[:2]
+            image = QImage(grey.data, w, h, grey.strides[0], QImage.Format.Format_Grayscale8).copy()
+            self._pixmap, self._size = QPixmap.fromImage(image), (w, h)
+        self.boxes, self.selected = [], -1
+        self.update()
+
+    def set_boxes(self, boxes: list[Box], selected: int) -> None:
+        """Draws ``boxes`` (original picture pixels), ``selected`` highlighted."""
+        self.boxes, self.selected = list(boxes), selected
+        self.update()
+
+    def _placement(self) -> tuple[float, float, float]:
+        """Scale and offset (x, y) that fit the picture in the widget, centred."""
+        w, h = self._size
+        scale = min(self.width() / w, self.height() / h)
+        return scale, (self.width() - w * scale) / 2, (self.height() - h * scale) / 2
+
+    def box_rect(self, index: int) -> QRectF:
+        """Where box ``index`` is drawn, in widget pixels."""
+        scale, dx, dy = self._placement()
+        x0, y0, x1, y1 = self.boxes[index]
+        return QRectF(dx + x0 * scale, dy + y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale)
+
+    def box_at(self, point: QPointF) -> int:
+        """The smallest box holding ``point`` (widget pixels), or -1."""
+        inside = [(r.width() * r.height(), i) for i in range(len(self.boxes))
+                  if (r := self.box_rect(i).adjusted(-3, -3, 3, 3)).contains(point)]
+        return min(inside)[1] if inside else -1
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.boxClicked.emit(self.box_at(event.position()))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().color(self.backgroundRole()))
+        if self._pixmap is None:
+            painter.end()
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        scale, dx, dy = self._placement()
+        w, h = self._size
+        painter.drawPixmap(QRectF(dx, dy, w * scale, h * scale), self._pixmap, QRectF(0, 0, w, h))
+        font = QFont(self.font())
+        font.setPixelSize(12)
+        font.setBold(True)
+        painter.setFont(font)
+        for index in range(len(self.boxes)):
+            chosen = index == self.selected
+            colour = QColor(220, 40, 40) if chosen else QColor(30, 110, 230)
+            painter.setPen(QPen(colour, 3 if chosen else 1.5))
+            painter.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 40 if chosen else 0))
+            rect = self.box_rect(index)
+            painter.drawRect(rect)
+            number = str(index + 1)
+            tag = QRectF(rect.left(), rect.top() - 15, 7 * len(number) + 6, 15)
+            if tag.top() < 0:
+                tag.moveTop(rect.top())
+            painter.fillRect(tag, colour)
+            painter.setPen(QColor("white"))
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, number)
+        painter.end()
+
+
+class PictureView(QWidget):
+    """A picture's characters in boxes, their candidates, and mending by hand.
+
+    Signals:
+        activeChanged(bool): the view wants to be shown (True) or gives the place back to the canvas.
+        readingShown(): a reading (or a mended one) is on screen.
+    """
+
+    activeChanged = Signal(bool)
+    readingShown = Signal()
+
+    def __init__(self, service: RecognitionService, text_line: TextLine, filter_name: Callable[[], str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.text_line = text_line
+        self._filter_name = filter_name
+        self.reading: PictureReading | None = None
+        self.grey: np.ndarray | None = None
+        self.source = ""
+        self._request: int | None = None
+        self._asked: set[int] = set()
+        self._waiting: list[tuple[str, np.ndarray | None]] = []
+        self._selected = -1
+        self._read_as: dict[Box, str] = {}  # what the recognizer read in each box (a pick is a correction)
+        self._kept: dict[int, Path] = {}
+        self._kept_in: dict[Box, int] = {}
+        self._build()
+        service.recognized.connect(self._on_recognized)
+        service.failed.connect(self._on_failed)
+        service.progress.connect(self._on_progress)
+
+    # -- building ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.title = QLabel(self)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long name is cut
+        bar.addWidget(self.title, 1)
+        self.layout_box = QComboBox(self)
+        for name, title in layout_titles().items():
+            self.layout_box.addItem(title, name)
+        self.layout_box.setMinimumContentsLength(6)
+        self.layout_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.layout_box.setToolTip(translate("PictureView", "How the writing runs; the picture is read again"))
+        self.layout_box.activated.connect(lambda _index: self.read_again())
+        bar.addWidget(self.layout_box)
+        self.merge_button = self._button(bar, translate("PictureView", "Merge"), translate(
+            "PictureView", "Make one character of the selected box and its neighbour on the line (M)"), self.merge)
+        self.split_button = self._button(bar, translate("PictureView", "Split"), translate(
+            "PictureView", "Cut the selected box in two (S)"), self.split)
+        self.next_button = self._button(bar, translate("PictureView", "Next picture"), translate(
+            "PictureView", "Read the next picture opened"), self.open_next)
+        self.back_button = self._button(bar, translate("PictureView", "Back to writing"), translate(
+            "PictureView", "Close the picture and write on the canvas again"), self.close_picture)
+        outer.addLayout(bar)
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        outer.addWidget(self.progress)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.canvas = PictureCanvas(splitter)
+        self.canvas.boxClicked.connect(self.select)
+        right = QWidget(splitter)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.text_label = QLabel(right)
+        font = QFont(self.text_label.font())
+        font.setPixelSize(24)
+        self.text_label.setFont(font)
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text_label.setAccessibleName(translate("PictureView", "The text read from the picture"))
+        column.addWidget(self.text_label)
+        row = QHBoxLayout()
+        self.insert_button = self._button(row, translate("PictureView", "Insert"), translate(
+            "PictureView", "Insert the text read into the text line (Enter)"), self.insert)
+        self.copy_button = self._button(row, translate("PictureView", "Copy text"), translate(
+            "PictureView", "Copy the text read from the picture"), self.copy)
+        row.addStretch(1)
+        column.addLayout(row)
+        self.candidates = CandidatePanel(right)
+        self.candidates.empty_hint = translate("PictureView", "Click a box to see its character's candidates.")
+        self.candidates.set_candidates([])
+        self.candidates.chosen.connect(self.pick)
+        column.addWidget(self.candidates, 1)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        outer.addWidget(splitter, 1)
+        self.notice = SampleNotice(self)
+        self.notice.undoRequested.connect(self._forget_sample)
+        outer.addWidget(self.notice)
+        for key, slot in [("M", self.merge), ("S", self.split), ("Return", self.insert), ("Enter", self.insert),
+                          ("Left", lambda: self.select(max(0, self._selected - 1))),
+                          ("Right", lambda: self.select(self._selected + 1))] + \
+                [(str((rank + 1) % 10), lambda r=rank: self.candidates.choose(r)) for rank in range(10)]:
+            shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self._update_controls()
+
+    def _button(self, layout: QHBoxLayout, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setToolTip(tip)
+        button.setMinimumWidth(40)  # below its text's width: the window's 480 px minimum must fit the bar
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(lambda _=False: slot())
+        layout.addWidget(button)
+        return button
+
+    # -- opening and reading ----------------------------------------------------------------------
+
+    def open_path(self, path: str) -> None:
+        """Reads a picture file (after the one being read, if any: Next picture)."""
+        self._open(path, None)
+
+    def open_grey(self, grey: np.ndarray, source: str = "picture") -> None:
+        """Reads a pasted or dropped picture (uint8 grey)."""
+        self._open(source, grey)
+
+    def _open(self, source: str, grey: np.ndarray | None) -> None:
+        if self._request is not None:
+            self._waiting.append((source, grey))
+            self._update_controls()
+            return
+        self._start(source, grey)
+
+    def _start(self, source: str, grey: np.ndarray | None) -> None:
+        self.service.cancel_pictures()
+        self.source, self.grey, self.reading = source, grey, None
+        self._read_as, self._kept_in, self._selected = {}, {}, -1
+        self.canvas.set_picture(grey)
+        self._show_reading()
+        name = Path(source).name if source != "picture" else translate("PictureView", "Pasted picture")
+        self.title.setText(name)
+        self._ask(PictureJob(source, grey, self.picture_layout(), True))
+        self.progress.setRange(0, 0)  # busy until the first line is counted
+        self.progress.setFormat(translate("PictureView", "Finding the characters…"))
+        self.progress.show()
+        self.activeChanged.emit(True)
+
+    def picture_layout(self) -> PictureLayout:
+        """The layout chosen in the layout box."""
+        return self.layout_box.currentData()
+
+    def set_layout(self, layout: PictureLayout) -> None:
+        """Chooses a layout and reads the picture again with it."""
+        self.layout_box.setCurrentIndex(max(0, self.layout_box.findData(layout)))
+        self.read_again()
+
+    def read_again(self) -> None:
+        """Reads the shown picture again (another layout); picks made in it are lost."""
+        if self.grey is not None and self._request is None:
+            self._start(self.source, self.grey)
+
+    def open_next(self) -> None:
+        """Reads the next picture opened, if any."""
+        if self._waiting and self._request is None:
+            self._start(*self._waiting.pop(0))
+
+    def close_picture(self) -> None:
+        """Gives the place back to the canvas; the pictures still waiting are dropped."""
+        self.service.cancel_pictures()
+        self._request, self._waiting = None, []
+        self.reading, self.grey = None, None
+        self.canvas.set_picture(None)
+        self.progress.hide()
+        self._show_reading()
+        self.activeChanged.emit(False)
+
+    def owns(self, request: int) -> bool:
+        """True for a request this view made (the window leaves its answers to the view)."""
+        return request in self._asked
+
+    def busy(self) -> bool:
+        """True while a picture is read or a box mended."""
+        return self._request is not None
+
+    def _ask(self, item: PictureJob | PictureEdit) -> None:
+        self._request = self.service.request(item, self._filter_name())
+        self._asked.add(self._request)
+        self._update_controls()
+
+    @Slot(int, int, int)
+    def _on_progress(self, request: int, done: int, total: int) -> None:
+        if request != self._request:
+            return
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(translate("PictureView", "Reading line {done} of {total}…").format(
+            done=min(done + 1, total), total=total))
+
+    @Slot(object)
+    def _on_recognized(self, result: Recognition) -> None:
+        if result.request != self._request or result.picture is None:
+            return
+        self._request = None
+        self.progress.hide()
+        before = self.reading
+        self.reading = result.picture
+        known = {c.box for c in before.chars} if before is not None else set()
+        for char in self.reading.chars:
+            if char.box not in known or char.box not in self._read_as:
+                self._read_as[char.box] = char.label
+        if result.grey is not None:
+            self.grey = result.grey
+            self.canvas.set_picture(result.grey)
+        if before is None:
+            self._selected = 0
+        else:  # the first character that changed (a merge or split) is selected
+            self._selected = next((i for i, c in enumerate(self.reading.chars) if c.box not in known),
+                                  min(self._selected, len(self.reading.chars) - 1))
+        self._show_reading()
+        self.readingShown.emit()
+
+    @Slot(int, str, str)
+    def _on_failed(self, request: int, source: str, message: str) -> None:
+        if request != self._request:
+            return
+        self._request = None
+        self.progress.hide()
+        self._update_controls()
+        if not message:
+            return  # cancelled: a newer picture is on its way
+        if source == "picture" or self.reading is not None:
+            title = translate("PictureView", "Could not read the picture")
+        else:
+            title = translate("PictureView", "Could not read {name}").format(name=Path(source).name)
+        if self.reading is None and self.grey is None:
+            self.close_picture()  # the file could not be read: back to the canvas, nothing lost
+        elif self.reading is None:
+            self.text_label.setText(message)  # the picture stays in view, saying why nothing is boxed
+        errors.show_error(self, title, message)
+
+    # -- showing and choosing ---------------------------------------------------------------------
+
+    def labels(self) -> list[str]:
+        """The characters read, in reading order."""
+        return [c.label for c in self.reading.chars] if self.reading is not None else []
+
+    def text(self) -> str:
+        """The text read (a line break between lines)."""
+        return self.reading.text if self.reading is not None else ""
+
+    def selected(self) -> int:
+        """The index of the selected character (-1: none)."""
+        return self._selected
+
+    def select(self, index: int) -> None:
+        """Selects the character at ``index`` and shows its candidates (-1: none)."""
+        count = len(self.labels())
+        self._selected = index if 0 <= index < count else (-1 if index < 0 else self._selected)
+        self._show_reading()
+
+    def _show_reading(self) -> None:
+        chars = self.reading.chars if self.reading is not None else ()
+        self.canvas.set_boxes([c.box for c in chars], self._selected)
+        self.text_label.setText(self.text())
+        if 0 <= self._selected < len(chars):
+            char = chars[self._selected]
+            self.candidates.set_candidates(char.candidates, translate(
+                "PictureView", "Character {i} of {n}: {label}. Click the right one (or press 1-9, 0).").format(
+                    i=self._selected + 1, n=len(chars), label=char.label))
+        else:
+            self.candidates.set_candidates([])
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        chars = self.reading.chars if self.reading is not None else ()
+        idle = self._request is None
+        index = self._selected
+        self.merge_button.setEnabled(idle and 0 <= index < len(chars) and self._merge_partner(index) is not None)
+        self.split_button.setEnabled(idle and 0 <= index < len(chars))
+        self.insert_button.setEnabled(idle and bool(chars))
+        self.copy_button.setEnabled(idle and bool(chars))
+        self.layout_box.setEnabled(idle and self.grey is not None)
+        self.next_button.setVisible(bool(self._waiting))
+        self.next_button.setEnabled(idle)
+        self.next_button.setText(translate("PictureView", "Next picture ({n} more)").format(n=len(self._waiting)))
+
+    @Slot(int, object)
+    def pick(self, rank: int, candidate: Candidate) -> None:
+        """Replaces the selected character with ``candidate``; a correction is kept as a sample."""
+        if self.reading is None or not 0 <= self._selected < len(self.reading.chars) or self._request is not None:
+            return
+        char = self.reading.chars[self._selected]
+        self.reading = self.reading.with_label(self._selected, candidate.label)
+        self._keep_sample(char.box, candidate.label)
+        if self._selected + 1 < len(self.reading.chars):
+            self._selected += 1  # on to the next character, as reading on does
+        self._show_reading()
+
+    def _keep_sample(self, box: Box, label: str) -> None:
+        earlier = self._kept_in.pop(box, None)
+        if earlier is not None:
+            self._forget_sample(earlier, quiet=True)
+        if self.grey is None or label == self._read_as.get(box, label):
+            return
+        try:
+            path = keep_picture_sample(self.grey, box, label, user_data_dir() / SAMPLES_FOLDER)
+        except (InputError, OSError) as exc:
+            self.notice.label.setText(translate("PictureView", "Not kept as a sample: {error}").format(error=exc))
+            return
+        sample = max(self._kept, default=0) + 1
+        self._kept[sample], self._kept_in[box] = path, sample
+        self.notice.show_kept(sample, label, translate("PictureView", "picture samples"))
+
+    @Slot(int)
+    def _forget_sample(self, sample: int, quiet: bool = False) -> None:
+        path = self._kept.pop(sample, None)
+        self._kept_in = {box: s for box, s in self._kept_in.items() if s != sample}
+        if path is not None:
+            path.unlink(missing_ok=True)
+        if self.notice.sample_id == sample:
+            self.notice.hide()
+
+    def kept_samples(self) -> list[Path]:
+        """The picture samples kept (and not undone) since the app started."""
+        return list(self._kept.values())
+
+    # -- mending the cuts ---------------------------------------------------------------------------
+
+    def _merge_partner(self, index: int) -> int | None:
+        """The index merged with ``index``: the next character on its line, else the one before."""
+        chars = self.reading.chars if self.reading is not None else ()
+        if index + 1 < len(chars) and chars[index + 1].line == chars[index].line:
+            return index
+        if index >= 1 and chars[index - 1].line == chars[index].line:
+            return index - 1
+        return None
+
+    def merge(self) -> None:
+        """Makes one character of the selected box and its neighbour; it is read again in the worker."""
+        if self.reading is None or self._request is not None or self._selected < 0:
+            return
+        first = self._merge_partner(self._selected)
+        if first is not None:
+            self._ask(PictureEdit(self.reading, "merge", first))
+
+    def split(self) -> None:
+        """Cuts the selected box in two; both halves are read in the worker."""
+        if self.reading is not None and self._request is None and 0 <= self._selected < len(self.reading.chars):
+            self._ask(PictureEdit(self.reading, "split", self._selected))
+
+    # -- the text -------------------------------------------------------------------------------------
+
+    def insert(self) -> None:
+        """Inserts the reading into the text line, each character keeping its alternatives."""
+        if self.reading is None or self._request is not None:
+            return
+        infos = [CharInfo(c.label, c.candidates, None, self._read_as.get(c.box, c.label),
+                          None) for c in self.reading.chars]
+        self.text_line.insert_chars(infos)
+
+    def copy(self) -> None:
+        """Puts the text read on the clipboard."""
+        if self.reading is not None:
+            QGuiApplication.clipboard().setText(self.text())

@@ -1,0 +1,180 @@
+"""The picture view: an opened or pasted picture with numbered boxes, candidates, picks, merge and split."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QThread, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from core.paths import user_data_dir
+from desktop.main_window import MainWindow
+from desktop.picture_view import SAMPLES_FOLDER, PictureView
+from tests.test_picture import digit_line
+
+pytestmark = pytest.mark.usefixtures("settings_in_tmp")
+
+
+def open_window(qtbot: QtBot, model: str | Path) -> MainWindow:
+    window = MainWindow(str(model))
+    qtbot.addWidget(window)
+    window.resize(1000, 600)
+    window.show()
+    qtbot.waitUntil(lambda: window.current_bundle() is not None, timeout=15000)
+    return window
+
+
+def read(qtbot: QtBot, window: MainWindow, grey: np.ndarray) -> PictureView:
+    view = window.pictures
+    with qtbot.waitSignal(view.readingShown, timeout=20000):
+        view.open_grey(grey)
+    return view
+
+
+def click_box(view: PictureView, index: int) -> None:
+    centre = view.canvas.box_rect(index).center().toPoint()
+    QTest.mouseClick(view.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+
+
+def test_a_picture_shows_a_numbered_box_per_character_in_place_of_the_canvas(qtbot: QtBot,
+                                                                            digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("4712"))
+    assert window.pages.currentWidget() is view and view.isVisible() and not window.canvas.isVisible()
+    assert view.labels() == list("4712") and view.text_label.text() == "4712"
+    rects = [view.canvas.box_rect(i) for i in range(4)]
+    assert len(view.canvas.boxes) == 4
+    assert all(a.right() < b.left() for a, b in zip(rects, rects[1:]))  # in reading order, apart
+    assert not view.progress.isVisible()
+    shot = view.canvas.grab().toImage()
+    edges = [shot.pixelColor(r.left(), r.center().y()) for r in (rect.toAlignedRect() for rect in rects[:2])]
+    assert edges[0].red() > 150 > edges[0].blue() and edges[1].blue() > 150 > edges[1].red()  # selected: red
+
+
+def test_clicking_a_box_shows_its_candidates_and_a_pick_corrects_it(qtbot: QtBot, digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("4712"))
+    click_box(view, 2)
+    assert view.selected() == 2 and view.canvas.selected == 2
+    shown = view.candidates.candidates()
+    assert shown[0].label == "1" and len(shown) == 10 and "3 of 4" in view.candidates.hint()
+    other = shown[3]
+    view.candidates.buttons[3].click()
+    assert view.labels() == ["4", "7", other.label, "2"] and view.text() == f"47{other.label}2"
+    assert view.selected() == 3  # on to the next character
+    # The correction is kept as a picture sample, visibly, and Undo takes it back.
+    kept = view.kept_samples()
+    assert [p.parent for p in kept] == [user_data_dir() / SAMPLES_FOLDER / other.label] and kept[0].exists()
+    assert view.notice.isVisible() and other.label in view.notice.label.text()
+    view.notice.undo_button.click()
+    assert not kept[0].exists() and view.kept_samples() == []
+    # Picking what was read again keeps nothing.
+    click_box(view, 2)
+    view.candidates.choose(next(i for i, c in enumerate(view.candidates.candidates()) if c.label == "1"))
+    assert view.text() == "4712" and view.kept_samples() == []
+
+
+def test_merge_gives_one_box_read_again_and_split_gives_two(qtbot: QtBot, digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("4712"))
+    (a, b) = view.canvas.boxes[:2]
+    click_box(view, 0)
+    with qtbot.waitSignal(view.readingShown, timeout=10000):
+        view.merge_button.click()
+    assert len(view.canvas.boxes) == 3 and view.selected() == 0
+    assert view.canvas.boxes[0] == (a[0], min(a[1], b[1]), b[2], max(a[3], b[3]))  # picture pixels
+    assert view.labels()[1:] == ["1", "2"]
+    assert view.candidates.candidates()[0].label == view.labels()[0]
+    with qtbot.waitSignal(view.readingShown, timeout=10000):
+        QTest.keyClick(view, Qt.Key.Key_S)
+    assert view.labels() == list("4712") and len(view.canvas.boxes) == 4
+
+
+def test_inserting_puts_the_reading_into_the_text_line_with_alternatives(qtbot: QtBot,
+                                                                         digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("4712"))
+    view.insert_button.click()
+    assert window.text.text() == "4712"
+    found = window.text_line.info(1)
+    assert found is not None and found[1].label == "7" and len(found[1].candidates) == 10
+    view.copy_button.click()
+    assert QGuiApplication.clipboard().text() == "4712"
+    view.back_button.click()
+    assert window.pages.currentIndex() == 0 and window.canvas.isVisible()
+
+
+def test_reading_runs_in_the_worker_with_progress_and_the_window_stays_responsive(qtbot: QtBot,
+                                                                                  digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = window.pictures
+    lines = ["".join(str((3 * i + k) % 10) for k in range(6)) for i in range(8)]
+    page = cv2.resize(np.concatenate([digit_line(text, gap=30)[80:200] for text in lines]), None, fx=2, fy=2)
+    view.layout_box.setCurrentIndex(view.layout_box.findData("horizontal"))
+    progress: list[tuple[int, int]] = []
+    threads: set[object] = set()
+    window.service.progress.connect(lambda _r, done, total: progress.append((done, total)))
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(10)
+    view.readingShown.connect(lambda: threads.add(QThread.currentThread()))
+    started = time.perf_counter()
+    with qtbot.waitSignal(view.readingShown, timeout=30000):
+        view.open_grey(page)
+        assert view.progress.isVisible() and view.busy()
+        assert not view.merge_button.isEnabled()
+    elapsed = time.perf_counter() - started
+    timer.stop()
+    assert view.text() == "\n".join(lines)
+    assert progress[0] == (0, 8) and progress[-1] == (8, 8) and len(progress) == 9
+    assert threads == {window.thread()}  # the view is updated on the GUI thread
+    # The event loop kept turning while the worker read: no gap near the whole reading's time.
+    gaps = np.diff([started, *ticks])
+    assert len(ticks) >= 5 and gaps.max() < 0.6 * elapsed
+
+
+def test_layout_choice_reads_the_picture_again(qtbot: QtBot, digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("4712"))
+    with qtbot.waitSignal(view.readingShown, timeout=10000):
+        view.set_layout("single")
+    assert len(view.labels()) == 1
+
+
+def test_a_picture_without_writing_says_so_and_a_bad_file_returns_to_the_canvas(
+        qtbot: QtBot, digits_bundle: Path, shown_errors: list[str], tmp_path: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = window.pictures
+    view.open_grey(np.full((200, 300), 240, np.uint8))
+    qtbot.waitUntil(lambda: bool(shown_errors), timeout=10000)
+    assert "No writing" in shown_errors[0] and "No writing" in view.text_label.text()
+    assert window.pages.currentWidget() is view and not view.busy()
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    window.open_files([str(bad)])
+    qtbot.waitUntil(lambda: len(shown_errors) == 2, timeout=10000)
+    assert "broken.png" in shown_errors[1] and window.pages.currentIndex() == 0
+
+
+def test_several_pictures_opened_at_once_are_read_one_after_another(qtbot: QtBot, digits_bundle: Path,
+                                                                      tmp_path: Path) -> None:
+    paths = []
+    for text in ("47", "123"):
+        paths.append(tmp_path / f"{text}.png")
+        cv2.imwrite(str(paths[-1]), digit_line(text))
+    window = open_window(qtbot, digits_bundle)
+    view = window.pictures
+    with qtbot.waitSignal(view.readingShown, timeout=10000):
+        window.open_files([str(p) for p in paths])
+    assert view.text() == "47" and view.title.text() == "47.png"
+    assert view.next_button.isVisible() and "1" in view.next_button.text()
+    with qtbot.waitSignal(view.readingShown, timeout=10000):
+        view.next_button.click()
+    assert view.text() == "123" and not view.next_button.isVisible()

@@ -1,0 +1,124 @@
+"""Mending a picture's cuts by hand (core.picture_edit): merge two boxes, split one, keep a sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.bundle import resolve_model
+from core.errors import InputError
+from core.picture_edit import (PictureReading, ReadingCancelled, keep_picture_sample, merge_chars, read_picture_chars,
+                               split_char)
+from core.recognizer import TFLiteRecognizer
+from tests.test_picture import digit_line
+
+
+@pytest.fixture(scope="module")
+def digits() -> TFLiteRecognizer:
+    return TFLiteRecognizer(resolve_model("digits"))
+
+
+@pytest.fixture(scope="module")
+def line(digits: TFLiteRecognizer) -> PictureReading:
+    return read_picture_chars(digit_line("4712"), digits)
+
+
+def width(box: tuple[float, float, float, float]) -> float:
+    return box[2] - box[0]
+
+
+def test_a_line_is_read_character_by_character_with_boxes_in_the_picture(line: PictureReading) -> None:
+    assert line.text == "4712"
+    drawn = cv2.connectedComponentsWithStats((digit_line("4712") < 128).astype(np.uint8))[2][1:]
+    for char, (x, y, w, h, _) in zip(line.chars, sorted(drawn.tolist())):
+        assert abs(char.box[0] - x) <= 3 and abs(char.box[2] - (x + w)) <= 3
+        assert char.candidates[0].label == char.label and len(char.candidates) == 10
+
+
+def test_merge_makes_one_box_read_again_and_split_restores_the_two(line: PictureReading,
+                                                                   digits: TFLiteRecognizer) -> None:
+    merged = merge_chars(line, 0, digits)
+    assert len(merged.chars) == 3
+    box = merged.chars[0].box
+    assert box[0] == line.chars[0].box[0] and box[2] == line.chars[1].box[2]
+    assert merged.chars[1:] == line.chars[2:]  # the others are not read again
+    split = split_char(merged, 0, digits)
+    assert split.text == "4712"
+    # The cut falls in the gap between 4 and 7, not inside either digit.
+    assert [c.box for c in split.chars[:2]] == [c.box for c in line.chars[:2]]
+
+
+def test_split_cuts_touching_digits_where_both_halves_read_well(digits: TFLiteRecognizer) -> None:
+    picture = digit_line("38", gap=-12)  # the two digits overlap: one component
+    reading = read_picture_chars(picture, digits, layout="single")
+    assert len(reading.chars) == 1
+    split = split_char(reading, 0, digits)
+    assert split.text == "38"
+    assert width(split.chars[0].box) < 0.7 * width(reading.chars[0].box)
+
+
+def test_split_at_a_chosen_place(line: PictureReading, digits: TFLiteRecognizer) -> None:
+    split = split_char(line, 3, digits, at=0.5)
+    assert len(split.chars) == 5
+    whole = line.chars[3].box
+    assert split.chars[3].box[2] <= (whole[0] + whole[2]) / 2 + 1 <= split.chars[4].box[0] + 2
+
+
+@pytest.mark.parametrize("at", [0.0, 1.0, -0.5, float("nan")])
+def test_a_split_outside_the_character_is_refused(line: PictureReading, digits: TFLiteRecognizer,
+                                                   at: float) -> None:
+    with pytest.raises(InputError, match="inside the character"):
+        split_char(line, 0, digits, at=at)
+
+
+def test_merging_past_the_end_or_across_lines_is_refused(digits: TFLiteRecognizer, line: PictureReading) -> None:
+    with pytest.raises(InputError, match="index=4"):
+        merge_chars(line, 3, digits)
+    page = np.concatenate([digit_line("47"), digit_line("12")], axis=0)
+    two = read_picture_chars(page, digits, layout="horizontal")
+    assert two.text == "47\n12" and [c.line for c in two.chars] == [0, 0, 1, 1]
+    with pytest.raises(InputError, match="one line"):
+        merge_chars(two, 1, digits)
+    assert len(merge_chars(two, 2, digits).chars) == 3
+
+
+def test_a_picked_label_keeps_its_alternatives(line: PictureReading) -> None:
+    picked = line.with_label(1, "1")
+    assert picked.text == "4112"
+    assert picked.chars[1].candidates[0].label == "1"
+    assert {c.label for c in picked.chars[1].candidates} == {c.label for c in line.chars[1].candidates}
+
+
+def test_progress_is_told_per_line_and_a_cancelled_reading_stops(digits: TFLiteRecognizer) -> None:
+    page = np.concatenate([digit_line("47"), digit_line("12"), digit_line("90")], axis=0)
+    seen: list[tuple[int, int]] = []
+    read_picture_chars(page, digits, layout="horizontal", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    asked: list[int] = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(ReadingCancelled):
+        read_picture_chars(page, digits, layout="horizontal", cancelled=cancelled)
+    assert len(asked) == 3  # stopped before the second line
+
+
+def test_a_sample_is_the_characters_part_of_the_picture(tmp_path: Path, line: PictureReading) -> None:
+    picture = digit_line("4712")
+    path = keep_picture_sample(picture, line.chars[1].box, "7", tmp_path)
+    assert path == tmp_path / "7" / "1.png"
+    assert keep_picture_sample(picture, line.chars[1].box, "7", tmp_path).name == "2.png"
+    crop = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    assert crop is not None and (crop < 128).sum() == pytest.approx((picture[99:180, 188:247] < 128).sum(), rel=0.05)
+
+
+@pytest.mark.parametrize("label", ["a/b", "..", ""])
+def test_a_label_that_cannot_name_a_folder_is_not_kept(tmp_path: Path, line: PictureReading, label: str) -> None:
+    with pytest.raises(InputError, match="label"):
+        keep_picture_sample(digit_line("4712"), line.chars[0].box, label, tmp_path)
+    assert not any(tmp_path.iterdir())
