@@ -25,6 +25,7 @@ from desktop.canvas import InkCanvas
 from desktop.model_delete import delete_trained_model
 from desktop.candidates import CandidatePanel
 from desktop.picture_view import PictureView
+from desktop.protocols import AppWindow
 from desktop.recognition import Recognition, RecognitionService
 from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, TextLine, with_first
@@ -58,7 +59,7 @@ MINIMUM_SIZE = (480, 320)
 MODEL_SETTING = "model/chosen"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(AppWindow):
     """The mojiyomi window.
 
     Signals:
@@ -72,6 +73,9 @@ class MainWindow(QMainWindow):
     chosen = Signal(str, int, object, object)
     candidatesShown = Signal(object, float)
     modelChanged = Signal(object)
+
+    writing: WritingController
+    training: Any  # a TrainingController, or None where the training UI cannot start
 
     def __init__(self, model: str | None = None) -> None:
         super().__init__()

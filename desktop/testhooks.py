@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.protocols import AppWindow
+
 if TYPE_CHECKING:  # only for annotations: core.bundle pulls in NumPy and OpenCV, which start-up defers
     from core.bundle import ModelBundle
-    from desktop.main_window import MainWindow
     from desktop.recognition import Recognition
 
 #: Set to a file path to have the window write its last candidates there.
@@ -35,7 +36,7 @@ E2E_REPORT_ENV = "MOJIYOMI_E2E_REPORT"
 BENCH_READY_ENV = "MOJIYOMI_BENCH_READY"
 
 
-def write_e2e_report(window: MainWindow, result: Recognition | None, total_ms: float) -> None:
+def write_e2e_report(window: AppWindow, result: Recognition | None, total_ms: float) -> None:
     """Writes what ``window`` shows to ``$MOJIYOMI_E2E_REPORT`` (does nothing when it is unset)."""
     path = os.environ.get(E2E_REPORT_ENV)
     if not path:
@@ -75,7 +76,7 @@ class StartupClock(QObject):
         """The start window has been drawn."""
         self.times.setdefault("start", time.time())
 
-    def watch(self, app: QApplication, window: MainWindow) -> None:
+    def watch(self, app: QApplication, window: AppWindow) -> None:
         """Follows ``window`` (not yet shown) until it is drawn and its model is ready."""
         self._window = window
         window.installEventFilter(self)

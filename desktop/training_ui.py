@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog, QInputDialog, QMenu, QMessageBox
@@ -15,12 +15,11 @@ from core.recognizer import Candidate
 from desktop import errors
 from desktop.i18n import translate
 from desktop.label_prompt import confirm_label
+from desktop.protocols import AppWindow
 from desktop.sample_notice import SampleNotice
 from training import missing_extra
 from training.adapt import MIN_NEW_CLASS_SAMPLES
 
-if TYPE_CHECKING:  # the window's type only; it imports this module when it runs
-    from desktop.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ POLL_MS = 100
 class TrainingController(QObject):
     """Owns the background jobs, the samples store and the windows that show them."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: AppWindow) -> None:
         super().__init__(window)
         self.window = window
         self.jobs: list[Any] = []
@@ -201,8 +200,8 @@ class TrainingController(QObject):
 
     def train_new(self) -> None:
         """Asks for a dataset and settings, then trains a new model in the background."""
-        from training.config import TrainConfig
         from desktop.train_dialogs import TrainDialog
+        from training.config import TrainConfig
         from training.jobs import JobSpec
 
         if not self._training_installed():

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QActionGroup, QKeySequence, QShortcut
@@ -29,12 +28,11 @@ from core.decode import Layout, Reading
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop.i18n import translate
+from desktop.protocols import AppWindow
 from desktop.recognition import InkLine, Recognition, common_prefix
 from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, with_first
 
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
 
 #: The writing modes, with their titles in the View menu.
 MODE_TITLES = {"single": QT_TRANSLATE_NOOP("WritingController", "One character"),
@@ -83,7 +81,7 @@ class WritingPrefs:
 class WritingController(QObject):
     """The writing mode, the reading of the canvas, and corrections in the text line."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: AppWindow) -> None:
         super().__init__(window)
         self.window = window
         self.prefs = WritingPrefs.load()
@@ -111,7 +109,7 @@ class WritingController(QObject):
         self._add_keys(window)
         self._apply_mode()
 
-    def _add_keys(self, window: MainWindow) -> None:
+    def _add_keys(self, window: AppWindow) -> None:
         """On the canvas: 1-9, 0 pick a candidate, Enter inserts the reading."""
         keys = [(str((rank + 1) % 10), lambda r=rank: window.candidates.choose(r)) for rank in range(10)]
         for key, slot in keys + [("Return", self.commit), ("Enter", self.commit)]:
