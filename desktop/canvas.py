@@ -244,14 +244,15 @@ class InkCanvas(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("#fdfdfb"))
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))  # paper: the theme's
         self._paint_guide(painter)
         self._paint_model(painter)
         self._paint_marks(painter)
+        ink = self.palette().color(QPalette.ColorRole.Text)
         for stroke in self._strokes:
-            _paint_stroke(painter, stroke)
+            _paint_stroke(painter, stroke, ink)
         if self._current:
-            _paint_stroke(painter, np.asarray(self._current))
+            _paint_stroke(painter, np.asarray(self._current), ink)
         if self.hasFocus():  # where the keys go (Esc, Ctrl+Z, 1-9) is visible, as for any focused control
             painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.0))
             painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
@@ -265,15 +266,22 @@ class InkCanvas(QWidget):
         super().focusOutEvent(event)
         self.update()
 
+    def _faint(self, strength: float) -> QColor:
+        """The ink color ``strength`` of the way from the paper's: guides that read on light and dark themes."""
+        paper, ink = self.palette().color(QPalette.ColorRole.Base), self.palette().color(QPalette.ColorRole.Text)
+        return QColor(*(round(a + (b - a) * strength) for a, b in ((paper.red(), ink.red()),
+                                                                   (paper.green(), ink.green()),
+                                                                   (paper.blue(), ink.blue()))))
+
     def _paint_guide(self, painter: QPainter) -> None:
         if self._guide != "box":
             self._paint_line_guide(painter, self._guide == "horizontal")
             return
         side = min(self.width(), self.height()) - 16
         box = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
-        painter.setPen(QPen(QColor("#d0d4da"), 1.0))
+        painter.setPen(QPen(self._faint(0.2), 1.0))
         painter.drawRect(box)
-        painter.setPen(QPen(QColor("#e4e7eb"), 1.0, Qt.PenStyle.DashLine))
+        painter.setPen(QPen(self._faint(0.12), 1.0, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
 
@@ -282,7 +290,7 @@ class InkCanvas(QWidget):
             return
         side = min(self.width(), self.height()) - 16
         left, top = (self.width() - side) / 2, (self.height() - side) / 2
-        painter.setPen(QPen(QColor("#dde1e6"), max(2.0, side * 3.5 / 109), Qt.PenStyle.SolidLine,
+        painter.setPen(QPen(self._faint(0.14), max(2.0, side * 3.5 / 109), Qt.PenStyle.SolidLine,
                             Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
         for stroke in self._model:
             painter.drawPath(_smooth_path(stroke[:, :2] * side + (left, top)))
@@ -291,8 +299,10 @@ class InkCanvas(QWidget):
         margin = PEN_WIDTH
         for index, (x0, y0, x1, y1) in enumerate(self._marks):
             selected = index == self._marked
-            painter.setPen(QPen(QColor("#3b82f6" if selected else "#c9ced6"), 2.0 if selected else 1.0))
-            painter.setBrush(QColor(59, 130, 246, 24) if selected else Qt.BrushStyle.NoBrush)
+            highlight = self.palette().color(QPalette.ColorRole.Highlight)
+            painter.setPen(QPen(highlight if selected else self._faint(0.25), 2.0 if selected else 1.0))
+            painter.setBrush(QColor(highlight.red(), highlight.green(), highlight.blue(), 24) if selected else
+                             Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(x0 - margin, y0 - margin, x1 - x0 + 2 * margin, y1 - y0 + 2 * margin),
                                     4.0, 4.0)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -303,10 +313,10 @@ class InkCanvas(QWidget):
         across = rect.height() if horizontal else rect.width()
         size = min(across * 0.8, 160.0)
         low = (rect.top() if horizontal else rect.left()) + (across - size) / 2
-        for offset, style, colour in ((0.0, Qt.PenStyle.SolidLine, "#d0d4da"),
-                                      (size / 2, Qt.PenStyle.DashLine, "#e4e7eb"),
-                                      (size, Qt.PenStyle.SolidLine, "#d0d4da")):
-            painter.setPen(QPen(QColor(colour), 1.0, style))
+        for offset, style, colour in ((0.0, Qt.PenStyle.SolidLine, self._faint(0.2)),
+                                      (size / 2, Qt.PenStyle.DashLine, self._faint(0.12)),
+                                      (size, Qt.PenStyle.SolidLine, self._faint(0.2))):
+            painter.setPen(QPen(colour, 1.0, style))
             at = low + offset
             if horizontal:
                 painter.drawLine(QPointF(rect.left(), at), QPointF(rect.right(), at))
@@ -314,8 +324,7 @@ class InkCanvas(QWidget):
                 painter.drawLine(QPointF(at, rect.top()), QPointF(at, rect.bottom()))
 
 
-def _paint_stroke(painter: QPainter, stroke: np.ndarray) -> None:
-    ink = QColor("#1a1a1a")
+def _paint_stroke(painter: QPainter, stroke: np.ndarray, ink: QColor) -> None:
     pressure = stroke[:, 3]
     if len(stroke) == 1 or not np.isfinite(pressure).any():
         pen = QPen(ink, PEN_WIDTH, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)

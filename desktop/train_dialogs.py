@@ -64,10 +64,12 @@ class TrainDialog(QDialog):
         self._restoring = False
         self._data_preprocessing: Any = None
         self._taken: set[str] | None = None
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         self.data = QLineEdit(self)
         self.data.setPlaceholderText(translate(
                 "TrainDialog", "MNIST folder, image folder, .jsonl, .npz, .tdic or ETL files"))
+        # Room for a path and the placeholder: in the font's own units, so it holds at 2x and in Japanese.
+        self.data.setMinimumWidth(self.data.fontMetrics().horizontalAdvance(self.data.placeholderText()) + 24)
         form.addRow(translate("TrainDialog", "Dataset"), self._dataset_row())
         self.kind = QLabel(self)
         self.kind.setObjectName("datasetKind")
@@ -193,6 +195,7 @@ class TrainDialog(QDialog):
                     self._restoring = True
                     self.input_size.setValue(found.spec.size)
                     self._restoring = False
+        self._form.setRowVisible(self.kind, bool(self.kind.text()))  # no empty gap under the dataset
         self._check()
 
     # -- checks and the config -----------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""Dark themes and high-DPI screens: what the app draws follows the palette and the font's size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from core.recognizer import Candidate
+from desktop.candidates import CandidatePanel
+from desktop.canvas import InkCanvas
+from tests.guihelpers import drag
+
+pytestmark = pytest.mark.usefixtures("settings_in_tmp")
+
+
+def _palette(window: tuple[int, int, int], text: tuple[int, int, int]) -> QPalette:
+    palette = QPalette()
+    for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base, QPalette.ColorRole.Button):
+        palette.setColor(role, QColor(*window))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(role, QColor(*text))
+    return palette
+
+
+DARK = ((30, 30, 32), (235, 235, 235))
+LIGHT = ((250, 250, 250), (20, 20, 20))
+
+
+def _lightness(image: QImage) -> np.ndarray:
+    grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    ptr = grey.constBits()
+    return np.frombuffer(ptr, np.uint8, grey.bytesPerLine() * grey.height()).reshape(
+        grey.height(), grey.bytesPerLine())[:, :grey.width()].copy()  # the view dies with ``grey``
+
+
+def _paper_and_ink(widget: QWidget) -> tuple[float, float]:
+    """The most common lightness (the background) and the one farthest from it (the ink)."""
+    pixels = _lightness(widget.grab().toImage())
+    paper = float(np.bincount(pixels.ravel()).argmax())
+    ink = float(pixels.ravel()[np.abs(pixels.astype(int) - paper).argmax()])
+    return paper, ink
+
+
+@pytest.mark.parametrize("colors", [DARK, LIGHT], ids=["dark", "light"])
+def test_the_canvas_paper_and_ink_follow_the_palette(qtbot: QtBot, colors: tuple) -> None:
+    canvas = InkCanvas()
+    qtbot.addWidget(canvas)
+    canvas.setPalette(_palette(*colors))
+    canvas.resize(200, 200)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    drag(canvas, [(40, 100), (100, 100), (160, 100)])
+    assert len(canvas.ink().strokes) == 1
+    paper, ink = _paper_and_ink(canvas)
+    window, text = (sum(c) / 3 for c in colors)
+    assert abs(paper - window) < 12 and abs(ink - text) < 40  # a dark theme gets dark paper and light ink
+
+
+@pytest.mark.parametrize("colors", [DARK, LIGHT], ids=["dark", "light"])
+def test_candidate_text_follows_the_palette(qtbot: QtBot, colors: tuple) -> None:
+    panel = CandidatePanel()
+    qtbot.addWidget(panel)
+    panel.setPalette(_palette(*colors))
+    panel.resize(400, 240)
+    panel.set_candidates([Candidate("日", 0.9), Candidate("目", 0.1)])
+    paper, ink = _paper_and_ink(panel.buttons[0])
+    assert abs(ink - paper) > 120 and (ink > paper) == (sum(colors[1]) > sum(colors[0]))
+
+
+def test_the_train_dialog_fits_its_text_in_the_fonts_units(qtbot: QtBot) -> None:
+    from desktop.train_dialogs import TrainDialog
+
+    dialog = TrainDialog()
+    qtbot.addWidget(dialog)
+    needed = dialog.data.fontMetrics().horizontalAdvance(dialog.data.placeholderText())
+    assert dialog.data.minimumWidth() > needed  # the path is not cut at 2x or in Japanese
+    assert not dialog._form.isRowVisible(dialog.kind)  # no empty row before a dataset is chosen
