@@ -178,3 +178,16 @@ def test_several_pictures_opened_at_once_are_read_one_after_another(qtbot: QtBot
     with qtbot.waitSignal(view.readingShown, timeout=10000):
         view.next_button.click()
     assert view.text() == "123" and not view.next_button.isVisible()
+
+
+def test_a_waiting_picture_is_not_dropped_for_newer_writing(qtbot: QtBot, digits_bundle: Path) -> None:
+    from tests.strokefont import write_digit as ink_digit
+
+    window = open_window(qtbot, digits_bundle)
+    service, rng = window.service, np.random.default_rng(0)
+    service.request(ink_digit("1", rng))  # busy with ink: what follows waits
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=10000):
+        window.pictures.open_grey(digit_line("47"))
+        for digit in "2345":  # ink coalesces: only the newest stroke waits, the picture keeps its turn
+            service.request(ink_digit(digit, rng))
+    assert window.pictures.text() == "47"

@@ -525,10 +525,6 @@
         <translation>1文字</translation>
     </message>
     <message>
-        <source>The picture, with a box around every character</source>
-        <translation>画像（文字ごとに枠付き）</translation>
-    </message>
-    <message>
         <source>How the writing runs; the picture is read again</source>
         <translation>文字の並び方（変えると画像を読み直します）</translation>
     </message>
@@ -623,6 +619,10 @@
     <message>
         <source>picture samples</source>
         <translation>画像サンプル</translation>
+    </message>
+    <message>
+        <source>The picture, with a box around every character</source>
+        <translation>画像（文字ごとに枠付き）</translation>
     </message>
 </context>
 <context>
