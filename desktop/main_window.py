@@ -71,8 +71,7 @@ class MainWindow(AppWindow):
     """
 
     chosen = Signal(str, int, object, object)
-    candidatesShown = Signal(object, float)
-    modelChanged = Signal(object)
+    candidatesShown = Signal(object, float)  # modelChanged is AppWindow's
 
     writing: WritingController
     training: Any  # a TrainingController, or None where the training UI cannot start

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
@@ -18,9 +16,7 @@ from core.errors import BundleError
 from core.paths import bundled_models_dir, user_models_dir
 from desktop import errors
 from desktop.i18n import translate
-
-if TYPE_CHECKING:  # the window's type only; it imports this module
-    from desktop.main_window import MainWindow
+from desktop.protocols import AppWindow
 
 
 def trained_models() -> list[ModelBundle]:
@@ -70,7 +66,7 @@ def confirm(parent: QWidget, bundle: ModelBundle, current: bool) -> bool:
 class _DeleteAfterSwitch(QObject):
     """Deletes ``bundle`` once the window has switched to another model; nothing if the switch fails."""
 
-    def __init__(self, window: MainWindow, bundle: ModelBundle) -> None:
+    def __init__(self, window: AppWindow, bundle: ModelBundle) -> None:
         super().__init__(window)
         self.window, self.bundle = window, bundle
         window.modelChanged.connect(self._switched)
@@ -94,7 +90,7 @@ class _DeleteAfterSwitch(QObject):
                 title=self.bundle.title))
 
 
-def delete_trained_model(window: MainWindow) -> None:
+def delete_trained_model(window: AppWindow) -> None:
     """Model > Delete a trained model…: pick, confirm, switch away if it is in use, delete."""
     models = trained_models()
     if not models:
@@ -113,7 +109,7 @@ def delete_trained_model(window: MainWindow) -> None:
     _delete(window, bundle)
 
 
-def _delete(window: MainWindow, bundle: ModelBundle) -> None:
+def _delete(window: AppWindow, bundle: ModelBundle) -> None:
     try:
         remove_trained_bundle(bundle.path)
     except (OSError, BundleError) as exc:

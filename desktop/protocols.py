@@ -1,6 +1,6 @@
 """The main window as the modules it builds see it, so they need not import ``desktop.main_window``.
 
-``WritingController``, ``TrainingController`` and the test hooks are made by the main
+``WritingController``, ``TrainingController``, the model deleter and the test hooks are made by the main
 window and call back into it. Typing them against ``MainWindow`` made type-only import
 cycles (main_window → writing → main_window...). They are typed against ``AppWindow``
 instead, which ``MainWindow`` implements; the parts of the window that are themselves
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMainWindow
 
 if TYPE_CHECKING:  # annotations only: core.bundle pulls in NumPy and OpenCV, which start-up defers
@@ -53,6 +54,9 @@ class ReadingText(Protocol):
 class AppWindow(QMainWindow):
     """The main window's members its controllers and hooks use (``MainWindow`` fills them in).
 
+    Signals:
+        modelChanged(ModelBundle): a new model is in use.
+
     Attributes:
         canvas: Where the user writes.
         candidates: The candidate buttons.
@@ -63,6 +67,8 @@ class AppWindow(QMainWindow):
         writing: The writing controller.
         training: The training controller (None when it could not be made).
     """
+
+    modelChanged = Signal(object)
 
     canvas: InkCanvas
     candidates: CandidatePanel
