@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from typing import Any
 
@@ -93,18 +94,62 @@ def parse_augment(text: str) -> dict[str, float]:
 
 
 class TerminalProgress:
-    """Draws a one-line progress bar on stderr from training events."""
+    """Draws a one-line progress bar on stderr from training events.
 
-    def __init__(self, stream: Any = None) -> None:
+    A stage's line ("Reading data") is held back until the next event or ``patience``
+    seconds, and dropped when the run fails before either (``finish(False)``): an error
+    found at once while reading stays the only line on stderr, and a slow stage is still
+    announced while it runs.
+    """
+
+    def __init__(self, stream: Any = None, patience: float = 2.0) -> None:
         self.stream = stream or sys.stderr
         self.start = time.time()
         self.epoch = 0
         self.epochs = 1
+        self.patience = patience
+        self._pending: str | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, StageEvent):
-            self.stream.write(f"\n{event.text}\n")
-        elif isinstance(event, StartEvent):
+        with self._lock:
+            self._show_pending()
+            if isinstance(event, StageEvent):
+                self._pending = f"\n{event.text}\n"
+                self._timer = threading.Timer(self.patience, self._timeout, args=(self._pending,))
+                self._timer.daemon = True
+                self._timer.start()
+            else:
+                self._draw(event)
+
+    def finish(self, succeeded: bool) -> None:
+        """Shows a held-back stage line if the run succeeded; drops it if it failed."""
+        with self._lock:
+            if succeeded:
+                self._show_pending()
+            self._pending = None
+            self._stop_timer()
+
+    def _timeout(self, line: str) -> None:
+        with self._lock:
+            if self._pending is line:  # not a later stage's line, which has its own timer
+                self._show_pending()
+
+    def _show_pending(self) -> None:
+        self._stop_timer()
+        if self._pending is not None:
+            self.stream.write(self._pending)
+            self.stream.flush()
+            self._pending = None
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _draw(self, event: Event) -> None:
+        if isinstance(event, StartEvent):
             self.epochs = event.epochs or 1
             self.epoch = 0
         elif isinstance(event, BatchEvent):
@@ -150,7 +195,13 @@ def run_train_command(args: argparse.Namespace, command: str | None) -> int:
         check_data(config.data, spec, config.limit, config.data_format)
     from training.train import train  # after the config and the data are checked: a bad one never starts a run
 
-    result = train(config, TerminalProgress(), command=command, resume=getattr(args, "resume", False))
+    progress = TerminalProgress()
+    try:
+        result = train(config, progress, command=command, resume=getattr(args, "resume", False))
+    except BaseException:
+        progress.finish(False)
+        raise
+    progress.finish(True)
     if result.bundle is None:
         print(f"worker finished its part in {result.seconds:.0f}s (the chief writes the bundle)")
         return 0
