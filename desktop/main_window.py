@@ -225,8 +225,10 @@ class MainWindow(AppWindow):
 
     def practise(self, char: str) -> None:
         """Practice on ``char``, its strokes faintly on the canvas (the stroke-order view's Practise)."""
-        if self.training is not None:
-            self.training.practice_characters(char, guide=True)
+        if self.training is None:  # Practice comes with the training UI
+            self.status_message(translate("MainWindow", "Not available in this installation"))
+            return
+        self.training.practice_characters(char, guide=True)
 
     def set_language(self, code: str) -> None:
         """Remembers the interface language (``system``, ``en`` or ``ja``); it applies at the next start."""

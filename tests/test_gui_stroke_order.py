@@ -117,6 +117,9 @@ def test_practise_starts_practice_of_that_character_drawn_faintly(qtbot: QtBot, 
     assert dialog.guide_box.isChecked() and len(dialog.canvas.model_strokes()) == 4
     dialog.guide_box.setChecked(False)
     assert dialog.canvas.model_strokes() == ()
+    window.training = None  # an installation without the training UI: Practise says so instead of doing nothing
+    qtbot.mouseClick(view.practise_button, Qt.MouseButton.LeftButton)
+    assert len(opened) == 1 and "Not available" in window.statusBar().currentMessage()
 
 
 def test_the_practice_canvas_shows_the_model_faintly_under_the_ink(qtbot: QtBot) -> None:
