@@ -198,8 +198,9 @@ def test_characters_read_from_a_picture_keep_their_candidates(qtbot: QtBot, digi
     cv2.imwrite(str(picture), 255 - cv2.resize(np.concatenate([np.pad(x[i], 8) for i in range(3)], axis=1),
                                                None, fx=3, fy=3))
     window = open_window(qtbot, digits_bundle, "single")
-    with qtbot.waitSignal(window.candidatesShown, timeout=5000):
+    with qtbot.waitSignal(window.pictures.readingShown, timeout=5000):
         window.open_files([str(picture)])
+    window.pictures.insert_button.click()
     assert window.text.text() == "".join(str(d) for d in y[:3])
     found = window.text_line.info(1)
     assert found is not None and found[1].candidates[0].label == str(y[1]) and len(found[1].candidates) == 10
