@@ -253,6 +253,7 @@ def test_a_new_class_needs_five_samples_and_the_dialog_says_so(qtbot: QtBot) -> 
 
 def test_train_dialog_checks_values_inline_and_never_reuses_a_name(qtbot: QtBot, tmp_path: Path,
                                                                    isolated_data_dir: Path) -> None:
+    from core.errors import InputError
     from desktop.train_dialogs import TrainDialog
     from tests.datagen import write_mnist_like
 
@@ -271,6 +272,9 @@ def test_train_dialog_checks_values_inline_and_never_reuses_a_name(qtbot: QtBot,
     dialog.limit.setValue(0)
     assert ok.isEnabled() and dialog.problem.text() == ""
     (isolated_data_dir / "models" / "mine").mkdir(parents=True)
+    with pytest.raises(InputError, match="already exists"):  # taken meanwhile: refused, never renamed silently
+        dialog.config(reserved={isolated_data_dir / "models" / "mine-2"})
+    dialog.name.setText("mine-3")
     config = dialog.config(reserved={isolated_data_dir / "models" / "mine-2"})
     assert config["out"] == str(isolated_data_dir / "models" / "mine-3") and config["backbone"] == "simple-cnn"
     assert config["name"] == "mine-3" and config["epochs"] == dialog.epochs.value()
