@@ -191,3 +191,29 @@ def test_a_waiting_picture_is_not_dropped_for_newer_writing(qtbot: QtBot, digits
         for digit in "2345":  # ink coalesces: only the newest stroke waits, the picture keeps its turn
             service.request(ink_digit(digit, rng))
     assert window.pictures.text() == "47"
+
+
+def test_keys_select_and_pick(qtbot: QtBot, digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("4712"))
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    assert view.selected() == 1
+    third = view.candidates.candidates()[2].label
+    QTest.keyClick(view, Qt.Key.Key_3)
+    assert view.labels()[1] == third and view.selected() == 2
+
+
+def test_going_back_while_a_picture_is_read_stops_it_quietly(qtbot: QtBot, digits_bundle: Path,
+                                                              shown_errors: list[str]) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = window.pictures
+    page = np.concatenate([digit_line("4712", gap=30)[80:200] for _ in range(10)])
+    view.layout_box.setCurrentIndex(view.layout_box.findData("horizontal"))
+    cancelled: list[str] = []
+    window.service.failed.connect(lambda _r, _s, message: cancelled.append(message))
+    view.open_grey(cv2.resize(page, None, fx=2, fy=2))
+    view.back_button.click()
+    assert window.pages.currentIndex() == 0 and not view.busy()
+    qtbot.waitUntil(lambda: cancelled == [""], timeout=20000)  # the worker stopped, saying nothing
+    assert shown_errors == [] and view.reading is None
+    assert view.text() == "" and window.canvas.isVisible()

@@ -122,3 +122,15 @@ def test_a_label_that_cannot_name_a_folder_is_not_kept(tmp_path: Path, line: Pic
     with pytest.raises(InputError, match="label"):
         keep_picture_sample(digit_line("4712"), line.chars[0].box, label, tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_in_a_column_merge_and_split_work_top_to_bottom(digits: TFLiteRecognizer) -> None:
+    # Digits widened: the segmenter cuts characters much taller than the column is wide.
+    column = cv2.resize(np.concatenate([digit_line(d)[40:220, :160] for d in "4712"], axis=0), None, fx=1.4, fy=1)
+    reading = read_picture_chars(column, digits, layout="vertical")
+    assert reading.text == "4712"
+    merged = merge_chars(reading, 1, digits)
+    assert len(merged.chars) == 3 and merged.chars[1].box[1] == reading.chars[1].box[1]
+    assert merged.chars[1].box[3] == reading.chars[2].box[3]
+    split = split_char(merged, 1, digits)
+    assert split.text == "4712" and [c.box for c in split.chars] == [c.box for c in reading.chars]
