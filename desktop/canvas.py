@@ -267,11 +267,7 @@ class InkCanvas(QWidget):
         self.update()
 
     def _faint(self, strength: float) -> QColor:
-        """The ink color ``strength`` of the way from the paper's: guides that read on light and dark themes."""
-        paper, ink = self.palette().color(QPalette.ColorRole.Base), self.palette().color(QPalette.ColorRole.Text)
-        return QColor(*(round(a + (b - a) * strength) for a, b in ((paper.red(), ink.red()),
-                                                                   (paper.green(), ink.green()),
-                                                                   (paper.blue(), ink.blue()))))
+        return faint(self.palette(), strength)
 
     def _paint_guide(self, painter: QPainter) -> None:
         if self._guide != "box":
@@ -322,6 +318,14 @@ class InkCanvas(QWidget):
                 painter.drawLine(QPointF(rect.left(), at), QPointF(rect.right(), at))
             else:
                 painter.drawLine(QPointF(at, rect.top()), QPointF(at, rect.bottom()))
+
+
+def faint(palette: QPalette, strength: float) -> QColor:
+    """The ink color ``strength`` of the way from the paper's: guides that read on light and dark themes."""
+    paper, ink = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+    return QColor(*(round(a + (b - a) * strength) for a, b in ((paper.red(), ink.red()),
+                                                               (paper.green(), ink.green()),
+                                                               (paper.blue(), ink.blue()))))
 
 
 def _paint_stroke(painter: QPainter, stroke: np.ndarray, ink: QColor) -> None:

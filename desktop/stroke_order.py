@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QHideEvent, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QShowEvent
+from PySide6.QtGui import (QColor, QFont, QHideEvent, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen,
+                           QShowEvent)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core import strokeorder
 from core.errors import MojiyomiError
 from core.strokeorder import CharStrokes
+from desktop.canvas import faint
 from desktop.i18n import translate
 from desktop.readings_panel import ReadingsPanel
 
@@ -24,8 +26,8 @@ SPEED = 1.2
 PAUSE_MS = 250
 #: Timer tick, in ms (about 30 frames a second: smooth, and cheap on a busy machine).
 TICK_MS = 33
-_INK, _DRAWING, _AHEAD = QColor("#1a1a1a"), QColor("#d9463b"), QColor("#e6e8eb")
-_NUMBER, _GRID, _PAPER = QColor("#8a8f98"), QColor("#e4e7eb"), QColor("#fdfdfb")
+#: The stroke being written: a red that reads on light and dark paper.
+_DRAWING = QColor("#d9463b")
 
 
 class StrokeAnimation(QWidget):
@@ -155,12 +157,12 @@ class StrokeAnimation(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        box = self.box()
-        painter.fillRect(box, _PAPER)
-        painter.setPen(QPen(_GRID, 1.0, Qt.PenStyle.DashLine))
+        box, palette = self.box(), self.palette()  # paper and ink as the writing canvas's: the theme's
+        painter.fillRect(box, palette.color(QPalette.ColorRole.Base))
+        painter.setPen(QPen(faint(palette, 0.12), 1.0, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
-        painter.setPen(QPen(QColor("#d0d4da"), 1.0))
+        painter.setPen(QPen(faint(palette, 0.2), 1.0))
         painter.drawRect(box)
         if self._char is not None:
             self._paint_strokes(painter, box)
@@ -170,11 +172,11 @@ class StrokeAnimation(QWidget):
         assert self._char is not None
         current, fraction = self.progress()
         width = max(2.0, box.width() * 3.2 / 109.0)
-        strokes = self._char.strokes
+        strokes, palette = self._char.strokes, self.palette()
         for stroke in strokes[current:]:  # the strokes to come, faint and under the written ones
-            _draw(painter, box, stroke, _AHEAD, width)
+            _draw(painter, box, stroke, faint(palette, 0.1), width)
         for stroke in strokes[:current]:
-            _draw(painter, box, stroke, _INK, width)
+            _draw(painter, box, stroke, palette.color(QPalette.ColorRole.Text), width)
         if current < len(strokes):
             _draw(painter, box, _head(strokes[current], fraction), _DRAWING, width)
         font = QFont(self.font())
@@ -182,7 +184,7 @@ class StrokeAnimation(QWidget):
         painter.setFont(font)
         for index, (x, y) in enumerate(self._char.numbers[:current + 1]):
             if index < len(self._char.strokes):
-                painter.setPen(_DRAWING if index == current else _NUMBER)
+                painter.setPen(_DRAWING if index == current else faint(palette, 0.5))
                 painter.drawText(QPointF(box.left() + x * box.width(), box.top() + y * box.height()), str(index + 1))
 
 

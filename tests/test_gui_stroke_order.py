@@ -163,3 +163,21 @@ def test_the_view_speaks_japanese(qtbot: QtBot) -> None:
         assert view.practise_button.text() == "練習" and view.source.text().startswith("筆順")
     finally:
         i18n.remove_translators(translators)
+
+
+@pytest.mark.parametrize("dark", [True, False], ids=["dark", "light"])
+def test_the_strokes_follow_the_theme(qtbot: QtBot, dark: bool) -> None:
+    from PySide6.QtGui import QPalette
+
+    palette = QPalette()
+    paper, ink = (QColor(30, 30, 32), QColor(235, 235, 235)) if dark else (QColor(250, 250, 250), QColor(20, 20, 20))
+    palette.setColor(QPalette.ColorRole.Base, paper)
+    palette.setColor(QPalette.ColorRole.Text, ink)
+    view = _view(qtbot)
+    view.animation.setPalette(palette)
+    view.set_character("日")
+    view.animation.show_all()
+    box = view.animation.box()
+    image = view.animation.grab().toImage()
+    assert abs(image.pixelColor(round(box.left() + 4), round(box.top() + 4)).lightness() - paper.lightness()) < 12
+    assert abs(_colour_at(view.animation, 0, 0.5).lightness() - ink.lightness()) < 40  # light ink on dark paper
