@@ -349,9 +349,10 @@ class FinetuneDialog(QDialog):
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
         shown = " ".join(f"{label} ({self.counts[label]})" for label in self.unknown[:12])
-        self.add_labels = QCheckBox(f"Add these {len(self.unknown)} classes to the model ({shown}"
-                                    f"{' …' if len(self.unknown) > 12 else ''}): the head grows, old classes keep "
-                                    "their weights", self)
+        more = " …" if len(self.unknown) > 12 else ""
+        self.add_labels = QCheckBox(translate("FinetuneDialog", "Add these {n} classes to the model ({shown}): the "
+                                              "head grows, old classes keep their weights").format(
+                n=len(self.unknown), shown=shown + more), self)
         self.add_labels.setChecked(bool(self.unknown))
         self.add_labels.setVisible(bool(self.unknown))
         self.add_labels.toggled.connect(self._update)
@@ -359,10 +360,11 @@ class FinetuneDialog(QDialog):
         self.refused_note = QLabel(self)
         self.refused_note.setWordWrap(True)
         refused = " ".join(f"{label} ({self.counts[label]})" for label in self.refused[:12])
-        self.refused_note.setText(
-            f"Not added: {len(self.refused)} label(s) the model does not know with fewer than "
-            f"{MIN_NEW_CLASS_SAMPLES} samples each: {_html(refused)}{' …' if len(self.refused) > 12 else ''}. "
-            f"A new class needs at least {MIN_NEW_CLASS_SAMPLES} samples; until then their samples are not used.")
+        self.refused_note.setText(translate(
+                "FinetuneDialog", "Not added: {n} label(s) the model does not know with fewer than {need} samples "
+                "each: {labels}. A new class needs at least {need} samples; until then their samples are not used.")
+                .format(n=len(self.refused), need=MIN_NEW_CLASS_SAMPLES,
+                        labels=_html(refused) + (" …" if len(self.refused) > 12 else "")))
         self.refused_note.setVisible(bool(self.refused))
         layout.addWidget(self.refused_note)
         form = QFormLayout()
@@ -403,16 +405,20 @@ class FinetuneDialog(QDialog):
         from training.adapt import MIN_SAMPLES
 
         held = self.held_out
-        measured = (f"{held} of them are held out to measure the new model before you switch to it" if held else
-                    "none can be held out to measure the new model (write some characters twice or more)")
-        lines = [f"Adapt <b>{_html(self.model_title)}</b> to your {self.usable} samples: {measured}; the current "
-                 "model is never changed."]
+        measured = (translate("FinetuneDialog", "{n} of them are held out to measure the new model before you "
+                              "switch to it").format(n=held) if held else
+                    translate("FinetuneDialog", "none can be held out to measure the new model (write some "
+                              "characters twice or more)"))
+        lines = [translate("FinetuneDialog", "Adapt <b>{title}</b> to your {n} samples: {measured}; the current "
+                           "model is never changed.").format(title=_html(self.model_title), n=self.usable,
+                                                             measured=measured)]
         if self.unknown and not self.add_labels.isChecked():
-            lines.append(f"{sum(self.counts[label] for label in self.unknown)} samples of labels the model does "
-                         "not know are left out.")
+            lines.append(translate("FinetuneDialog", "{n} samples of labels the model does not know are left out.")
+                         .format(n=sum(self.counts[label] for label in self.unknown)))
         if self.needed:
-            lines.append(f"<b>{self.needed} more samples are needed</b> (at least {MIN_SAMPLES}). Correct the "
-                         "app when it misreads you, or use Samples > Practice.")
+            lines.append(translate("FinetuneDialog", "<b>{n} more samples are needed</b> (at least {need}). Correct "
+                                   "the app when it misreads you, or use Samples > Practice.").format(
+                    n=self.needed, need=MIN_SAMPLES))
         self.info.setText("<br><br>".join(lines))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.needed == 0)
 
@@ -420,11 +426,13 @@ class FinetuneDialog(QDialog):
 def training_verdict(result: dict[str, Any]) -> str:
     """What a finished training run reached, in one sentence (and what went wrong, when it is near chance)."""
     test = result.get("test_top1")
-    tested = f", test top-1 {test:.2%}" if isinstance(test, float) and math.isfinite(test) else ""
+    tested = translate("TrainDialog", ", test top-1 {top1}").format(top1=f"{test:.2%}") if isinstance(
+            test, float) and math.isfinite(test) else ""
     val = result.get("val_top1")
-    validated = f"validation top-1 {val:.2%}" if isinstance(val, float) and math.isfinite(val) else \
-        "no validation score"
-    text = f"Model {result.get('name', '')} trained: {validated}{tested}."
+    validated = translate("TrainDialog", "validation top-1 {top1}").format(top1=f"{val:.2%}") if isinstance(
+            val, float) and math.isfinite(val) else translate("TrainDialog", "no validation score")
+    text = translate("TrainDialog", "Model {name} trained: {validated}{tested}.").format(
+            name=result.get("name", ""), validated=validated, tested=tested)
     verdict = run_verdict(result)
     return f"{text}\n\n{verdict.reason}" if verdict is not None and verdict.near_chance else text
 
@@ -456,17 +464,22 @@ def finetune_verdict(result: dict[str, Any]) -> str:
     before, after = _fraction(result.get("user_top1_before")), _fraction(result.get("user_top1_after"))
     held = int(result.get("held_out_samples") or 0)
     if before is None or after is None:
-        user = "Your held-out samples: <b>no held-out samples</b> to measure the new model on"
+        user = translate("FinetuneDialog", "Your held-out samples: <b>no held-out samples</b> to measure the new "
+                         "model on")
     else:
-        user = f"Your {held} held-out samples: {before:.1%} → <b>{after:.1%}</b>"
+        user = translate("FinetuneDialog", "Your {n} held-out samples: {before} → <b>{after}</b>").format(
+                n=held, before=f"{before:.1%}", after=f"{after:.1%}")
     base_before, base_after = _fraction(result.get("base_top1_before")), _fraction(result.get("base_top1_after"))
-    base = ("Original validation data: not measured" if base_before is None or base_after is None else
-            f"Original validation data: {base_before:.2%} → <b>{base_after:.2%}</b>")
+    base = (translate("FinetuneDialog", "Original validation data: not measured") if base_before is None or
+            base_after is None else translate("FinetuneDialog", "Original validation data: {before} → <b>{after}</b>")
+            .format(before=f"{base_before:.2%}", after=f"{base_after:.2%}"))
     added = result.get("new_labels") or []
-    grown = f"<br>New classes: {_html(' '.join(added))}" if added else ""
+    grown = "<br>" + translate("FinetuneDialog", "New classes: {labels}").format(
+            labels=_html(" ".join(added))) if added else ""
     new_read = _fraction(result.get("new_top1_after"))
     if added and new_read is not None:
-        grown += f" (read {new_read:.1%} of their held-out samples)"
+        grown += translate("FinetuneDialog", " (read {share} of their held-out samples)").format(
+                share=f"{new_read:.1%}")
     return f"{user}<br>{base}{grown}<br><br>{_html(str(result.get('reason', '')))}"
 
 

@@ -231,6 +231,28 @@ def test_a_trained_model_can_be_deleted_but_not_a_bundled_one(qtbot: QtBot, tiny
     assert (bundled_models_dir() / default_model_name()).is_dir()
 
 
+def test_the_finetune_dialog_and_verdicts_speak_japanese(qtbot: QtBot) -> None:
+    import re
+
+    from desktop import i18n
+    from desktop.train_dialogs import FinetuneDialog, finetune_verdict, training_verdict
+
+    translators = i18n.install_translators("ja")
+    try:
+        dialog = FinetuneDialog(["1"] * 3 + ["あ"] * 6 + ["い"] * 2, ["1", "2"], "MNIST")
+        qtbot.addWidget(dialog)
+        texts = [dialog.info.text(), dialog.add_labels.text(), dialog.refused_note.text(),
+                 training_verdict({"name": "mine", "val_top1": 0.9, "test_top1": 0.8}),
+                 finetune_verdict({"user_top1_before": 0.5, "user_top1_after": 0.9, "held_out_samples": 4,
+                                   "base_top1_before": 0.99, "base_top1_after": 0.98, "new_labels": ["あ"],
+                                   "new_top1_after": 1.0, "reason": ""})]
+    finally:
+        i18n.remove_translators(translators)
+    for text in texts:
+        words = re.sub(r"<[^>]+>|MNIST|mine|top-1", "", text)
+        assert not re.search(r"[A-Za-z]{3,}", words), text
+
+
 def test_corrections_become_samples(qtbot: QtBot, tiny_bundle: Path, isolated_data_dir: Path) -> None:
     from desktop.main_window import MainWindow
 

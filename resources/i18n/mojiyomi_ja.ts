@@ -58,6 +58,61 @@
     </message>
 </context>
 <context>
+    <name>FinetuneDialog</name>
+    <message>
+        <source>Add these {n} classes to the model ({shown}): the head grows, old classes keep their weights</source>
+        <translation>この {n} クラスをモデルに追加する（{shown}）。出力層が増え、既存のクラスの重みはそのまま残ります</translation>
+    </message>
+    <message>
+        <source>Not added: {n} label(s) the model does not know with fewer than {need} samples each: {labels}. A new class needs at least {need} samples; until then their samples are not used.</source>
+        <translation>追加しないもの: モデルが知らず、サンプルが {need} 個未満のラベル {n} 個: {labels}。新しいクラスには {need} 個以上のサンプルが必要で、それまでそのサンプルは使われません。</translation>
+    </message>
+    <message>
+        <source>{n} of them are held out to measure the new model before you switch to it</source>
+        <translation>そのうち {n} 個は、切り替える前に新しいモデルを評価するために取り分けます</translation>
+    </message>
+    <message>
+        <source>none can be held out to measure the new model (write some characters twice or more)</source>
+        <translation>新しいモデルの評価用に取り分けられるサンプルがありません（同じ文字を 2 回以上書いてください）</translation>
+    </message>
+    <message>
+        <source>Adapt &lt;b&gt;{title}&lt;/b&gt; to your {n} samples: {measured}; the current model is never changed.</source>
+        <translation>&lt;b&gt;{title}&lt;/b&gt; をあなたの {n} 個のサンプルに合わせます。{measured}。今のモデルは変更されません。</translation>
+    </message>
+    <message>
+        <source>{n} samples of labels the model does not know are left out.</source>
+        <translation>モデルが知らないラベルのサンプル {n} 個は使いません。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{n} more samples are needed&lt;/b&gt; (at least {need}). Correct the app when it misreads you, or use Samples &gt; Practice.</source>
+        <translation>&lt;b&gt;あと {n} 個のサンプルが必要です&lt;/b&gt;（{need} 個以上）。読み違えたときに正しい文字を選ぶか、「サンプル &gt; 練習」を使ってください。</translation>
+    </message>
+    <message>
+        <source>Your held-out samples: &lt;b&gt;no held-out samples&lt;/b&gt; to measure the new model on</source>
+        <translation>取り分けたサンプル: 新しいモデルを評価する&lt;b&gt;サンプルがありません&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Your {n} held-out samples: {before} → &lt;b&gt;{after}&lt;/b&gt;</source>
+        <translation>取り分けたサンプル {n} 個: {before} → &lt;b&gt;{after}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Original validation data: not measured</source>
+        <translation>元の検証データ: 評価なし</translation>
+    </message>
+    <message>
+        <source>Original validation data: {before} → &lt;b&gt;{after}&lt;/b&gt;</source>
+        <translation>元の検証データ: {before} → &lt;b&gt;{after}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>New classes: {labels}</source>
+        <translation>新しいクラス: {labels}</translation>
+    </message>
+    <message>
+        <source> (read {share} of their held-out samples)</source>
+        <translation>（取り分けたサンプルの {share} を正しく認識）</translation>
+    </message>
+</context>
+<context>
     <name>InkCanvas</name>
     <message>
         <source>Writing canvas</source>
@@ -1184,6 +1239,22 @@
     <message>
         <source>A model named “{name}” already exists: choose another name, for example “{free}”.</source>
         <translation>「{name}」という名前のモデルはすでにあります。別の名前（例:「{free}」）にしてください。</translation>
+    </message>
+    <message>
+        <source>, test top-1 {top1}</source>
+        <translation>、テスト top-1 {top1}</translation>
+    </message>
+    <message>
+        <source>validation top-1 {top1}</source>
+        <translation>検証 top-1 {top1}</translation>
+    </message>
+    <message>
+        <source>no validation score</source>
+        <translation>検証スコアなし</translation>
+    </message>
+    <message>
+        <source>Model {name} trained: {validated}{tested}.</source>
+        <translation>モデル {name} の学習が終わりました: {validated}{tested}。</translation>
     </message>
 </context>
 <context>
