@@ -36,6 +36,7 @@ from desktop.picture_canvas import PictureCanvas
 from desktop.i18n import translate
 from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
 from desktop.sample_notice import SampleNotice
+from desktop.testhooks import write_picture_report
 from desktop.textline import CharInfo, TextLine
 
 #: The folder (in the user's data folder) where corrected picture characters are kept.
@@ -77,6 +78,7 @@ class PictureView(QWidget):
         self._read_as: dict[Box, str] = {}  # what the recognizer read in each box (a pick is a correction)
         self._kept: dict[int, Path] = {}
         self._kept_in: dict[Box, int] = {}
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # its keys (M, S, Enter, 1-9) work once it is shown
         self._build()
         service.recognized.connect(self._on_recognized)
         service.failed.connect(self._on_failed)
@@ -319,6 +321,7 @@ class PictureView(QWidget):
         else:
             self.candidates.set_candidates([])
         self._update_controls()
+        write_picture_report(self)
 
     def _update_controls(self) -> None:
         chars = self.reading.chars if self.reading is not None else ()
@@ -406,6 +409,7 @@ class PictureView(QWidget):
         infos = [CharInfo(c.label, c.candidates, None, self._read_as.get(c.box, c.label),
                           None) for c in self.reading.chars]
         self.text_line.insert_chars(infos)
+        write_picture_report(self)
 
     def copy(self) -> None:
         """Puts the text read on the clipboard."""
