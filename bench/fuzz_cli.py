@@ -27,12 +27,22 @@ Usage:
 mutations); without it, each kind's catalogue. The fast form (``tests/test_fuzz.py``) runs a
 selection of the catalogues and one random case per kind; the full form, ``--cases 1000``,
 runs 13,000 cases (see the README's "Fuzzing" for the time it takes).
+
+A random mutation sometimes repeats an earlier case of its kind byte for byte (same
+arguments, same input files): such a ``repeat`` is not run again (the program is the same
+on the same input) and the kind draws another, so N cases are N distinct inputs
+(``--keep-repeats`` runs them anyway). Kinds take turns, one case each, so a run cut short
+by ``--seconds`` still has about as many cases of every kind. The TensorFlow kinds already
+share one worker that imports TensorFlow once, and a case refused before training never
+imports it; what makes them slow (``seconds_by_outcome``) is the cases that are accepted
+and really train, export and convert.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import json
 import os
 import stat
@@ -58,6 +68,8 @@ AUTOGRAPH = "__autograph_generated_file"
 BUNDLED = REPO / "resources" / "models"
 BAD = ("hang", "memory", "crash", "user-file-deleted", "wrote-outside", "traceback")
 ORDER = (*BAD, "noisy-message", "usage", "message", "ok", "not-built")
+#: A case whose inputs repeat an earlier one's of its kind; not run, not counted among the cases.
+REPEAT = "repeat"
 ERROR_PREFIX = "mojiyomi: error:"
 MEMORY_SIGNS = ("MemoryError", "Unable to allocate", "std::bad_alloc", "Cannot allocate memory", "out of memory",
                 "OutOfMemory", "failed to allocate")
@@ -253,6 +265,34 @@ def _matches(path: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch(path, p) for p in patterns)
 
 
+#: A kind draws at most this many times its case count while skipping repeats.
+MAX_DRAWS = 3
+
+
+def fingerprint(argv: list[str], user: Path) -> str:
+    """A hash of a case's inputs: its arguments and every file under ``user/`` (names, types, bytes).
+
+    Special files (FIFOs, devices) and links count by their kind and target, never read.
+    """
+    digest = hashlib.sha256(json.dumps(argv).encode())
+    for folder, dirs, files in sorted(os.walk(user)):
+        dirs.sort()
+        for name in sorted(files) + [d + "/" for d in dirs]:
+            path = os.path.join(folder, name.rstrip("/"))
+            digest.update(os.path.relpath(path, user).encode() + b"\0")
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                digest.update(b"link:" + os.readlink(path).encode())
+            elif stat.S_ISREG(st.st_mode):
+                with open(path, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+            else:
+                digest.update(f"mode:{stat.S_IFMT(st.st_mode)}".encode())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
 # --- running and classifying --------------------------------------------------------------------
 
 def classify(rc: int | None, stderr: str, peak_mb: float, memory_mb: int) -> str:
@@ -275,7 +315,7 @@ class Fuzz:
     """Runs cases of each kind in a scratch folder and collects their results."""
 
     def __init__(self, scratch: Path, seed: int, timeout: float, memory_mb: int, tf_memory_mb: int,
-                 keep: bool = False, fresh: bool = False) -> None:
+                 keep: bool = False, fresh: bool = False, skip_repeats: bool = False) -> None:
         from tests import fuzzgen
 
         self.gen = fuzzgen
@@ -290,11 +330,18 @@ class Fuzz:
         self.workers: dict[bool, Worker] = {}
         self.resources = snapshot(BUNDLED)
         self.case_names: set[str] = set()
+        self.skip_repeats = skip_repeats
+        self.seen: dict[str, dict[str, int]] = collections.defaultdict(dict)
 
     def run_kind(self, kind: str, cases: int, start: int = 0) -> Iterator[Result]:
+        """``cases`` results of ``kind`` from case ``start`` on (repeats, when skipped, come besides)."""
         tf = kind in self.gen.TF_KINDS
-        for index in range(start, start + cases):
-            yield self.run_case(kind, index, tf)
+        run, index = 0, start
+        while run < cases and index < start + MAX_DRAWS * cases:
+            result = self.run_case(kind, index, tf)
+            run += result.outcome != REPEAT
+            index += 1
+            yield result
 
     def run_case(self, kind: str, index: int, tf: bool) -> Result:
         """Runs case ``index`` of ``kind``; a hang is retried once alone, with twice the time.
@@ -324,6 +371,12 @@ class Fuzz:
             shutil.rmtree(case, ignore_errors=True)
             return Result(kind, index, f"could not build the case: {exc!r}"[:200], [], outcome="not-built")
         result = Result(kind, index, name, plan.argv)
+        if self.skip_repeats and not alone:
+            first = self.seen[kind].setdefault(fingerprint(plan.argv, user), index)
+            if first != index:
+                shutil.rmtree(case, ignore_errors=True)
+                result.outcome, result.problems = REPEAT, [f"same inputs as case {first}"]
+                return result
         before = snapshot(case, skip=[data, tmp])
         job = {"argv": plan.argv, "cwd": str(user), "data": str(data), "tmp": str(tmp),
                "stdout": str(case / "stdout.txt"), "stderr": str(case / "stderr.txt")}
@@ -405,16 +458,39 @@ def _remove(path: Path) -> None:
 # --- reporting ---------------------------------------------------------------------------------
 
 def summarize(results: list[Result]) -> dict[str, Any]:
-    """Counts by outcome, by kind and outcome, and the defect outcomes' cases."""
+    """Counts by outcome, by kind and outcome, repeats skipped, the seconds each outcome took, and defects."""
     by_kind: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     total: collections.Counter[str] = collections.Counter()
+    seconds: dict[str, dict[str, float]] = collections.defaultdict(lambda: collections.defaultdict(float))
+    repeats: collections.Counter[str] = collections.Counter()
+    ran = [r for r in results if r.outcome != REPEAT]
     for r in results:
+        if r.outcome == REPEAT:
+            repeats[r.kind] += 1
+    for r in ran:
         for label in labels(r):
             by_kind[r.kind][label] += 1
             total[label] += 1
-    return {"cases": len(results), "outcomes": {k: total[k] for k in ORDER if total[k]},
-            "by_kind": {k: {o: c[o] for o in ORDER if c[o]} for k, c in by_kind.items()},
-            "bad": sum(is_bad(r) for r in results)}
+        seconds[r.kind][r.outcome] += r.seconds
+    summary: dict[str, Any] = {
+        "cases": len(ran), "outcomes": {k: total[k] for k in ORDER if total[k]},
+        "by_kind": {k: {o: c[o] for o in ORDER if c[o]} for k, c in by_kind.items()},
+        "bad": sum(is_bad(r) for r in ran),
+        "seconds_by_outcome": {k: {o: round(s, 1) for o, s in c.items()} for k, c in seconds.items()}}
+    if repeats:
+        summary["repeats_skipped"] = dict(repeats)
+    return summary
+
+
+def interleave(streams: list[Iterator[Result]]) -> Iterator[Result]:
+    """One result of each stream in turn until all are done."""
+    while streams:
+        for stream in list(streams):
+            result = next(stream, None)
+            if result is None:
+                streams.remove(stream)
+            else:
+                yield result
 
 
 def labels(r: Result) -> list[str]:
@@ -432,6 +508,9 @@ def report(results: list[Result], examples: int, seconds: float) -> str:
         f"{k} {v}" for k, v in summary["outcomes"].items())]
     for kind, counts in summary["by_kind"].items():
         lines.append(f"  {kind:9s} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if summary.get("repeats_skipped"):
+        lines.append("repeats skipped (inputs identical to an earlier case's): " + ", ".join(
+            f"{k} {v}" for k, v in summary["repeats_skipped"].items()))
     for outcome in (*BAD, "noisy-message"):
         cases = [r for r in results if outcome in labels(r)]
         if cases:
@@ -469,6 +548,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="every case in a new process, as a user runs it "
                         "(slower; libraries that log once per process are seen every time)")
     parser.add_argument("--keep", metavar="DIR", help="scratch folder to use and keep (default: a temporary one)")
+    parser.add_argument("--seconds", type=float, default=None, help="start no case after this many seconds "
+                        "(kinds take turns, so each gets about as many)")
+    parser.add_argument("--keep-repeats", action="store_true", help="run a random case even when its inputs "
+                        "repeat an earlier case's byte for byte (by default it is skipped and another drawn)")
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main()
@@ -480,17 +563,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown kinds {unknown}; known: {', '.join(KINDS)}")
     scratch = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mojiyomi-fuzz-"))
     fuzz = Fuzz(scratch, args.seed, args.timeout, args.memory_mb, args.tf_memory_mb, keep=bool(args.keep),
-                fresh=args.fresh)
+                fresh=args.fresh, skip_repeats=not args.keep_repeats)
     start = time.monotonic()
     results: list[Result] = []
     try:
-        for kind in kinds:
-            n = catalogue_size(kind) if args.cases is None else args.cases
-            for result in fuzz.run_kind(kind, n, args.start):
-                results.append(result)
-                if is_bad(result):
-                    print(f"[{kind} {result.index}] {'+'.join(labels(result))}: {result.name}: {describe(result)}",
-                          file=sys.stderr, flush=True)
+        streams = [fuzz.run_kind(kind, catalogue_size(kind) if args.cases is None else args.cases, args.start)
+                   for kind in kinds]
+        for result in interleave(streams):
+            results.append(result)
+            if is_bad(result):
+                print(f"[{result.kind} {result.index}] {'+'.join(labels(result))}: {result.name}: "
+                      f"{describe(result)}", file=sys.stderr, flush=True)
+            if args.seconds is not None and time.monotonic() - start > args.seconds:
+                print(f"stopped after {args.seconds:.0f} s (--seconds)", file=sys.stderr, flush=True)
+                break
     finally:
         fuzz.close()
         if not args.keep:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -114,6 +115,39 @@ def test_evaluating_a_samples_database_leaves_nothing_beside_it(fuzz: Any) -> No
     names = [name for name, _ in fuzzgen.samples_cases()]
     result = fuzz.run_case("samples", names.index("candidates [1]"), False)
     assert not result.files, result.problems
+
+
+def test_a_case_repeating_an_earlier_one_is_not_run_again(fuzz: Any) -> None:
+    """Random ink cases 62 and 63 (seed 0) both set the same coordinate to null: one run, one repeat."""
+    fuzz.skip_repeats = True
+    try:
+        first, second = fuzz.run_case("ink", 62, False), fuzz.run_case("ink", 63, False)
+    finally:
+        fuzz.skip_repeats = False
+    assert first.outcome == "message" and first.name == second.name
+    assert second.outcome == fuzz_cli.REPEAT and second.problems == ["same inputs as case 62"]
+    summary = fuzz_cli.summarize([first, second])
+    assert summary["cases"] == 1 and summary["repeats_skipped"] == {"ink": 1} and summary["bad"] == 0
+
+
+def test_a_fingerprint_sees_every_input_byte(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name / "sub").mkdir(parents=True)
+        (tmp_path / name / "sub" / "x.npz").write_bytes(b"\x00" * 1000)
+        os.mkfifo(tmp_path / name / "in.png")  # never opened
+    same = fuzz_cli.fingerprint(["recognize", "in.png"], tmp_path / "a")
+    assert same == fuzz_cli.fingerprint(["recognize", "in.png"], tmp_path / "b")
+    assert same != fuzz_cli.fingerprint(["recognize", "x.png"], tmp_path / "b")
+    (tmp_path / "b" / "sub" / "x.npz").write_bytes(b"\x00" * 999 + b"\x01")
+    assert same != fuzz_cli.fingerprint(["recognize", "in.png"], tmp_path / "b")
+
+
+def test_kinds_take_turns_so_a_run_cut_short_covers_each() -> None:
+    def stream(kind: str, n: int) -> Iterator[Any]:
+        return iter([fuzz_cli.Result(kind, i, "", []) for i in range(n)])
+
+    order = [(r.kind, r.index) for r in fuzz_cli.interleave([stream("train", 2), stream("export", 3)])]
+    assert order == [("train", 0), ("export", 0), ("train", 1), ("export", 1), ("export", 2)]
 
 
 def test_every_kind_has_a_catalogue_and_random_cases(templates: fuzzgen.Templates, tmp_path: Path) -> None:
