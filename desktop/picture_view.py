@@ -15,6 +15,7 @@ line with a progress bar, so a large photo never freezes the window. Then:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from desktop.picture_canvas import PictureCanvas
 from desktop.i18n import translate
 from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
 from desktop.sample_notice import SampleNotice
-from desktop.testhooks import write_picture_report
+from desktop.testhooks import E2E_REPORT_ENV, write_picture_report
 from desktop.textline import CharInfo, TextLine
 
 #: The folder (in the user's data folder) where corrected picture characters are kept.
@@ -321,7 +322,7 @@ class PictureView(QWidget):
         else:
             self.candidates.set_candidates([])
         self._update_controls()
-        write_picture_report(self)
+        self._report()
 
     def _update_controls(self) -> None:
         chars = self.reading.chars if self.reading is not None else ()
@@ -400,6 +401,17 @@ class PictureView(QWidget):
         if self.reading is not None and self._request is None and 0 <= self._selected < len(self.reading.chars):
             self._ask(PictureEdit(self.reading, "split", self._selected))
 
+    def _report(self) -> None:
+        """What the view shows, for end-to-end tests (``desktop.testhooks``; nothing unless asked for)."""
+        if not os.environ.get(E2E_REPORT_ENV):
+            return
+        boxes = []
+        for index in range(len(self.canvas.boxes)):
+            rect = self.canvas.box_rect(index).toAlignedRect()
+            corner = self.canvas.mapToGlobal(rect.topLeft())
+            boxes.append([corner.x(), corner.y(), rect.width(), rect.height()])
+        write_picture_report(boxes, self.labels(), self._selected, self.busy(), self.text_line.edit.text())
+
     # -- the text -------------------------------------------------------------------------------------
 
     def insert(self) -> None:
@@ -409,7 +421,7 @@ class PictureView(QWidget):
         infos = [CharInfo(c.label, c.candidates, None, self._read_as.get(c.box, c.label),
                           None) for c in self.reading.chars]
         self.text_line.insert_chars(infos)
-        write_picture_report(self)
+        self._report()
 
     def copy(self) -> None:
         """Puts the text read on the clipboard."""

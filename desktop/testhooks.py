@@ -28,7 +28,6 @@ from desktop.protocols import AppWindow
 
 if TYPE_CHECKING:  # only for annotations: core.bundle pulls in NumPy and OpenCV, which start-up defers
     from core.bundle import ModelBundle
-    from desktop.picture_view import PictureView
     from desktop.recognition import Recognition
 
 #: Set to a file path to have the window write its last candidates there.
@@ -54,9 +53,10 @@ def write_e2e_report(window: AppWindow, result: Recognition | None, total_ms: fl
     atomic_write_text(Path(path), json.dumps(report, ensure_ascii=False))
 
 
-def write_picture_report(view: PictureView) -> None:
+def write_picture_report(boxes: list[list[int]], labels: list[str], selected: int, busy: bool, text: str) -> None:
     """Adds what the picture view shows to ``$MOJIYOMI_E2E_REPORT`` (nothing when it is unset): under
-    ``picture`` its boxes on screen, the characters read and the one selected; and the text line."""
+    ``picture`` its boxes on screen (x, y, w, h), the characters read, the one selected and whether it
+    is reading; and the text line's ``text``."""
     path = os.environ.get(E2E_REPORT_ENV)
     if not path:
         return
@@ -64,13 +64,8 @@ def write_picture_report(view: PictureView) -> None:
 
     file = Path(path)
     report = json.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
-    boxes = []
-    for index in range(len(view.canvas.boxes)):
-        rect = view.canvas.box_rect(index).toAlignedRect()
-        corner = view.canvas.mapToGlobal(rect.topLeft())
-        boxes.append([corner.x(), corner.y(), rect.width(), rect.height()])
-    report["picture"] = {"boxes": boxes, "labels": view.labels(), "selected": view.selected(), "busy": view.busy()}
-    report["text"] = view.text_line.edit.text()
+    report["picture"] = {"boxes": boxes, "labels": labels, "selected": selected, "busy": busy}
+    report["text"] = text
     atomic_write_text(file, json.dumps(report, ensure_ascii=False))
 
 
