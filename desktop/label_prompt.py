@@ -10,7 +10,7 @@ from core.errors import InputError
 from core.labels import MultiCharacterLabel, check_label
 from desktop import errors
 from desktop.i18n import translate
-from training.adapt import MIN_NEW_CLASS_SAMPLES
+from training.newclasses import MIN_NEW_CLASS_SAMPLES  # not training.adapt: start-up stays light
 
 
 def confirm_label(parent: QWidget, text: str, model_labels: Collection[str], counts: Mapping[str, int],

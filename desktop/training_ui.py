@@ -18,7 +18,7 @@ from desktop.label_prompt import confirm_label
 from desktop.protocols import AppWindow
 from desktop.sample_notice import SampleNotice
 from training import missing_extra
-from training.adapt import MIN_NEW_CLASS_SAMPLES
+from training.newclasses import MIN_NEW_CLASS_SAMPLES  # not training.adapt: start-up stays light
 
 
 log = logging.getLogger(__name__)

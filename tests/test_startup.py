@@ -23,6 +23,13 @@ def test_the_app_module_loads_qt_only() -> None:
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+def test_the_main_window_does_not_load_the_fine_tune_machinery() -> None:
+    code = ("import sys, desktop.main_window, desktop.training_ui; "
+            "print(sorted(m for m in sys.modules if m in ('training.adapt', 'training.events', 'training.cancel')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_the_start_window_is_drawn_before_the_main_window(digits_bundle: Path, tmp_path: Path) -> None:
     env = {**os.environ, "MOJIYOMI_DATA_DIR": str(tmp_path / "data"), "MOJIYOMI_BENCH_READY": "1",
            "QT_QPA_PLATFORM": "offscreen"}
