@@ -78,3 +78,66 @@ def test_the_train_dialog_fits_its_text_in_the_fonts_units(qtbot: QtBot) -> None
     needed = dialog.data.fontMetrics().horizontalAdvance(dialog.data.placeholderText())
     assert dialog.data.minimumWidth() > needed  # the path is not cut at 2x or in Japanese
     assert not dialog._form.isRowVisible(dialog.kind)  # no empty row before a dataset is chosen
+
+
+#: Runs the app's window at 2x with a dark Fusion palette (the way a dark desktop hands one to Qt),
+#: writes a digit, saves a screenshot and prints what would look wrong: clipped texts, light paper.
+_SHOT = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QAbstractButton, QLabel
+from desktop.app import make_application
+from desktop.main_window import MainWindow
+from tests.guihelpers import write_digit
+app = make_application()
+app.setStyle("Fusion")
+palette = QPalette()
+for role, rgb in ((QPalette.ColorRole.Window, 45), (QPalette.ColorRole.Base, 30), (QPalette.ColorRole.Button, 55)):
+    palette.setColor(role, QColor(rgb, rgb, rgb))
+for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+    palette.setColor(role, QColor(230, 230, 230))
+app.setPalette(palette)
+window = MainWindow(sys.argv[1])
+window.resize(window.minimumSize())
+window.show()
+
+def report():
+    clipped = [w.text() for w in window.findChildren(QLabel) + window.findChildren(QAbstractButton)
+               if w.isVisible() and w.text() and not (isinstance(w, QLabel) and w.wordWrap())
+               and w.fontMetrics().horizontalAdvance(w.text().replace("&", "")) > w.contentsRect().width()]
+    shot = window.grab()
+    shot.save(sys.argv[2])
+    corner = window.canvas.mapTo(window, window.canvas.rect().topLeft())
+    paper = shot.toImage().pixelColor(int((corner.x() + 4) * shot.devicePixelRatio()),
+                                      int((corner.y() + 4) * shot.devicePixelRatio()))
+    print(json.dumps({"ratio": shot.devicePixelRatio(), "clipped": clipped, "paper": paper.lightness(),
+                      "candidates": len(window.candidates.candidates()),
+                      "menu": window.menuBar().actions()[0].text()}, ensure_ascii=False))
+    app.quit()
+
+window.service.modelLoaded.connect(lambda *a: (write_digit(window.canvas, "5"), QTimer.singleShot(800, report)))
+QTimer.singleShot(20000, app.quit)
+app.exec()
+"""
+
+
+@pytest.mark.parametrize("lang", ["C", "ja_JP.UTF-8"])
+def test_a_dark_2x_window_at_its_smallest_clips_no_text(digits_bundle: object, tmp_path: object, lang: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    shot = Path(str(tmp_path)) / "dark-2x.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2", "LANG": lang, "LC_ALL": lang,
+           "MOJIYOMI_DATA_DIR": str(Path(str(tmp_path)) / "data")}
+    out = subprocess.run([sys.executable, "-c", _SHOT, str(digits_bundle), str(shot)], cwd=repo, env=env,
+                         capture_output=True, text=True, timeout=120)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["ratio"] == 2.0 and report["candidates"] > 0 and shot.is_file()
+    assert report["menu"] == ("ファイル(&F)" if lang.startswith("ja") else "&File")
+    assert report["clipped"] == []
+    assert report["paper"] < 80  # the canvas is dark paper on a dark theme, not a white box
