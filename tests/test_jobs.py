@@ -147,10 +147,11 @@ def test_a_finetune_job_with_too_few_samples_fails_saying_so(finished_job: Job, 
 @pytest.mark.slow
 def test_a_job_stops_by_itself_when_the_app_dies(small_mnist: Path, tmp_path: Path) -> None:
     out = tmp_path / "orphan"
+    config = _spec(small_mnist, out, epochs=500).config.to_json()
     script = (f"import sys, time; sys.path.insert(0, {str(REPO)!r})\n"
               "from training.config import TrainConfig\n"
               "from training.jobs import JobSpec, start_job\n"
-              f"job = start_job(JobSpec('train', TrainConfig.from_json({_spec(small_mnist, out, epochs=500).config.to_json()!r})))\n"
+              f"job = start_job(JobSpec('train', TrainConfig.from_json({config!r})))\n"
               "print(job.process.pid, flush=True)\n"
               "while not any(e.event == 'batch' for e in job.history): job.poll(); time.sleep(0.05)\n"
               "print('training', flush=True)\n"

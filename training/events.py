@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, NoReturn, TypeAlias
 
 __all__ = ["BatchEvent", "CancelledEvent", "DoneEvent", "EpochEvent", "ErrorEvent", "Event", "EventError",
            "FinetuneJobConfig", "FinishedEvent", "LogEvent", "Reporter", "StageEvent", "StartEvent", "parse_event"]
 
 #: Longest repr of a bad value quoted in an error message.
 _PREVIEW_CHARS = 120
+#: Most epochs a fine-tune job may ask for.
+MAX_FINETUNE_EPOCHS = 10_000
 
 
 class EventError(ValueError):
@@ -31,35 +33,45 @@ def _preview(value: Any) -> str:
     return text if len(text) <= _PREVIEW_CHARS else text[:_PREVIEW_CHARS] + "…"
 
 
-def _integer(value: Any, name: str, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
+def _fail(name: str, value: Any, what: str, nullable: bool) -> NoReturn:
+    raise EventError(f"{name} must be {what}{' or null' if nullable else ''}. Received: {name}={_preview(value)}")
+
+
+def _int(value: Any, name: str, nullable: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise EventError(f"{name} must be an integer{' or null' if optional else ''}. Received: {name}={_preview(value)}")
+        _fail(name, value, "an integer", nullable)
     return value
 
 
-def _number(value: Any, name: str, optional: bool = False) -> float | None:
-    if value is None and optional:
-        return None
+def _num(value: Any, name: str, nullable: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise EventError(f"{name} must be a number{' or null' if optional else ''}. Received: {name}={_preview(value)}")
+        _fail(name, value, "a number", nullable)
     return float(value)
 
 
-def _text(value: Any, name: str, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
+def _str(value: Any, name: str, nullable: bool = False) -> str:
     if not isinstance(value, str):
-        raise EventError(f"{name} must be a string{' or null' if optional else ''}. Received: {name}={_preview(value)}")
+        _fail(name, value, "a string", nullable)
     return value
+
+
+def _opt_int(value: Any, name: str) -> int | None:
+    return None if value is None else _int(value, name, nullable=True)
+
+
+def _opt_num(value: Any, name: str) -> float | None:
+    return None if value is None else _num(value, name, nullable=True)
+
+
+def _opt_str(value: Any, name: str) -> str | None:
+    return None if value is None else _str(value, name, nullable=True)
 
 
 def _logs(value: Any, name: str = "logs") -> dict[str, float]:
     """Keras logs: metric name -> number (NaN allowed: a diverging run reports it)."""
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise EventError(f"{name} must be an object of metric names. Received: {name}={_preview(value)}")
-    return {k: float(_number(v, f"{name}[{k!r}]") or 0.0) for k, v in value.items()}
+    return {k: _num(v, f"{name}[{k!r}]") for k, v in value.items()}
 
 
 def _fields(cls: type, obj: Mapping[str, Any], required: tuple[str, ...], what: str = "") -> dict[str, Any]:
@@ -98,8 +110,8 @@ class StageEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> StageEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("text",))
-        return cls(text=str(_text(values["text"], "text")), stage=_integer(values.get("stage"), "stage", True),
-                   t=_number(values.get("t"), "t", True))
+        return cls(text=_str(values["text"], "text"), stage=_opt_int(values.get("stage"), "stage"),
+                   t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -115,8 +127,8 @@ class StartEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> StartEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("epochs",))
-        return cls(epochs=_integer(values["epochs"], "epochs", True), steps=_integer(values.get("steps"), "steps", True),
-                   stage=_integer(values.get("stage"), "stage", True), t=_number(values.get("t"), "t", True))
+        return cls(epochs=_opt_int(values["epochs"], "epochs"), steps=_opt_int(values.get("steps"), "steps"),
+                   stage=_opt_int(values.get("stage"), "stage"), t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -133,9 +145,9 @@ class BatchEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> BatchEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("batch",))
-        return cls(batch=int(_integer(values["batch"], "batch") or 0), steps=_integer(values.get("steps"), "steps", True),
-                   logs=_logs(values.get("logs", {})), stage=_integer(values.get("stage"), "stage", True),
-                   t=_number(values.get("t"), "t", True))
+        return cls(batch=_int(values["batch"], "batch"), steps=_opt_int(values.get("steps"), "steps"),
+                   logs=_logs(values.get("logs", {})), stage=_opt_int(values.get("stage"), "stage"),
+                   t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -152,9 +164,9 @@ class EpochEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> EpochEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("epoch",))
-        return cls(epoch=int(_integer(values["epoch"], "epoch") or 0),
-                   epochs=_integer(values.get("epochs"), "epochs", True), logs=_logs(values.get("logs", {})),
-                   stage=_integer(values.get("stage"), "stage", True), t=_number(values.get("t"), "t", True))
+        return cls(epoch=_int(values["epoch"], "epoch"),
+                   epochs=_opt_int(values.get("epochs"), "epochs"), logs=_logs(values.get("logs", {})),
+                   stage=_opt_int(values.get("stage"), "stage"), t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -171,10 +183,9 @@ class DoneEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> DoneEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("bundle", "seconds"))
-        return cls(bundle=_text(values["bundle"], "bundle", True), seconds=float(_number(values["seconds"], "seconds")
-                                                                                    or 0.0),
-                   val_top1=_number(values.get("val_top1"), "val_top1", True),
-                   test_top1=_number(values.get("test_top1"), "test_top1", True), t=_number(values.get("t"), "t", True))
+        return cls(bundle=_opt_str(values["bundle"], "bundle"), seconds=_num(values["seconds"], "seconds"),
+                   val_top1=_opt_num(values.get("val_top1"), "val_top1"),
+                   test_top1=_opt_num(values.get("test_top1"), "test_top1"), t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -188,7 +199,7 @@ class LogEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> LogEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("text",))
-        return cls(text=str(_text(values["text"], "text")), t=_number(values.get("t"), "t", True))
+        return cls(text=_str(values["text"], "text"), t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -204,8 +215,8 @@ class ErrorEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> ErrorEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("message",))
-        return cls(message=str(_text(values["message"], "message")), kind=str(_text(values.get("kind", ""), "kind")),
-                   traceback=str(_text(values.get("traceback", ""), "traceback")), t=_number(values.get("t"), "t", True))
+        return cls(message=_str(values["message"], "message"), kind=_str(values.get("kind", ""), "kind"),
+                   traceback=_str(values.get("traceback", ""), "traceback"), t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -219,7 +230,7 @@ class CancelledEvent(_Base):
     def from_json(cls, obj: Mapping[str, Any]) -> CancelledEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("message",))
-        return cls(message=str(_text(values["message"], "message")), t=_number(values.get("t"), "t", True))
+        return cls(message=_str(values["message"], "message"), t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -241,7 +252,7 @@ class FinishedEvent(_Base):
         if not isinstance(result, Mapping) or not isinstance(result.get("bundle"), str):
             raise EventError(f"A 'finished' event's result must be an object naming its bundle. "
                              f"Received: result={_preview(result)}")
-        return cls(result=dict(result), t=_number(values.get("t"), "t", True))
+        return cls(result=dict(result), t=_opt_num(values.get("t"), "t"))
 
 
 #: Any progress or job event.
@@ -297,12 +308,13 @@ class FinetuneJobConfig:
     add_labels: bool = True
 
     def __post_init__(self) -> None:
-        _text(self.base, "base")
-        _text(self.samples, "samples")
-        _text(self.out, "out", True)
-        _text(self.holdout, "holdout", True)
-        if _integer(self.epochs, "epochs", True) is not None and not 1 <= int(self.epochs or 0) <= 10_000:
-            raise EventError(f"epochs must be between 1 and 10000. Received: epochs={self.epochs}")
+        _str(self.base, "base")
+        _str(self.samples, "samples")
+        _opt_str(self.out, "out")
+        _opt_str(self.holdout, "holdout")
+        epochs = _opt_int(self.epochs, "epochs")
+        if epochs is not None and not 1 <= epochs <= MAX_FINETUNE_EPOCHS:
+            raise EventError(f"epochs must be between 1 and {MAX_FINETUNE_EPOCHS}. Received: epochs={epochs}")
         if not isinstance(self.add_labels, bool):
             raise EventError(f"add_labels must be true or false. Received: add_labels={_preview(self.add_labels)}")
 
