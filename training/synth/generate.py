@@ -48,6 +48,8 @@ DEFAULT_SOURCES = ("kanjivg", "fonts")
 ATTRIBUTION = "Stroke data: KanjiVG (c) Ulrich Apel and contributors, CC BY-SA 3.0"
 #: Credits of the other sources, when used.
 ATTRIBUTIONS = {"kanjivg": ATTRIBUTION, "hershey": hershey.ATTRIBUTION, "mnist": mnist.ATTRIBUTION}
+#: The arguments a shards folder was made with (``--resume`` continues only the same run).
+PLAN_FILE = "plan.json"
 #: Brush cursive (sousho) is too far from how people write on a canvas.
 EXCLUDED_FONTS = ("Sousyo", "Sosho")
 
@@ -112,7 +114,7 @@ class _Job:
 
 def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: int, out: Path,
              sources: Sequence[str] = DEFAULT_SOURCES, workers: int = 2, merge: bool = True,
-             options: SynthOptions | None = None) -> Path:
+             options: SynthOptions | None = None, resume: bool = False) -> Path:
     """Writes a generated dataset to ``out`` (see the module docstring for the layout).
 
     Args:
@@ -125,6 +127,9 @@ def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: 
         workers: Processes (overrides ``options.workers``).
         merge: Also join the shards into ``out/synth.npz``.
         options: Further settings; defaults are the tuned ones.
+        resume: Keep the shards an interrupted run of the same arguments wrote and make
+            only the classes they lack (each class's samples do not depend on the others,
+            so the result is the same as an uninterrupted run's).
 
     Returns:
         ``out/synth.npz`` when merged, else the shards folder.
@@ -147,7 +152,7 @@ def generate(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: 
     if not usable:
         raise DatasetError(f"None of the {len(plan)} classes can be made from {opts.sources}. "
                            f"Received: {''.join(classes)[:40]!r}")
-    shards = _write_shards(usable, per_class, spec, seed, opts, out / "shards")
+    shards = _write_shards(usable, per_class, spec, seed, opts, out / "shards", resume)
     _write_manifest(out, usable, missing, per_class, spec, seed, opts)
     return merge_shards(shards, out / "synth.npz") if merge else out / "shards"
 
@@ -163,10 +168,28 @@ def _has_digits(char: str, opts: SynthOptions) -> bool:
 
 
 def _write_shards(usable: list[tuple[str, tuple[FontFace, ...]]], per_class: int, spec: Preprocessing,
-                  seed: int, opts: SynthOptions, folder: Path) -> list[Path]:
+                  seed: int, opts: SynthOptions, folder: Path, resume: bool = False) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("part-*.npz"):
-        stale.unlink()
+    plan = json.dumps({"classes": "".join(c for c, _ in usable), "per_class": per_class, "seed": seed,
+                       "spec": spec.to_json(), "options": repr(replace(opts, workers=1))}, sort_keys=True)
+    plan_file = folder / PLAN_FILE
+    kept: list[Path] = []
+    if resume and plan_file.is_file():
+        if plan_file.read_text(encoding="utf-8") != plan:
+            raise DatasetError(f"The shards in {folder} were made with other arguments: run without --resume "
+                               f"to start again.")
+        kept = sorted(folder.glob("part-*.npz"))
+        done = set()
+        for part in kept:
+            with np.load(part, allow_pickle=False) as arrays:
+                done.update(arrays["y"].tolist())
+        usable = [(c, f) for c, f in usable if c not in done]
+        if not usable:
+            return kept
+    else:
+        for stale in folder.glob("part-*.npz"):
+            stale.unlink()
+        atomic_write_text(plan_file, plan)
     # Jobs much smaller than a shard keep every worker busy (a few per worker at least);
     # finished jobs are gathered in order until a shard is full.
     per_job = min(opts.shard_samples, -(-per_class * len(usable) // (8 * opts.workers)))
@@ -174,13 +197,15 @@ def _write_shards(usable: list[tuple[str, tuple[FontFace, ...]]], per_class: int
     jobs = [_Job(tuple(c for c, _ in usable[i:i + step]), per_class, seed, spec, opts,
                  tuple(f for _, f in usable[i:i + step])) for i in range(0, len(usable), step)]
     if opts.workers == 1:
-        return _gather(map(render_job, jobs), folder, opts.shard_samples)
+        return _gather(map(render_job, jobs), folder, opts.shard_samples, kept)
     with mp.get_context("spawn").Pool(opts.workers) as pool:
-        return _gather(pool.imap(render_job, jobs), folder, opts.shard_samples)
+        return _gather(pool.imap(render_job, jobs), folder, opts.shard_samples, kept)
 
 
-def _gather(results: Iterator[tuple[np.ndarray, np.ndarray]], folder: Path, shard_samples: int) -> list[Path]:
-    paths: list[Path] = []
+def _gather(results: Iterator[tuple[np.ndarray, np.ndarray]], folder: Path, shard_samples: int,
+            kept: Sequence[Path] = ()) -> list[Path]:
+    """Writes whole jobs into shards numbered after the ``kept`` ones (a shard never splits a class)."""
+    paths: list[Path] = list(kept)
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
 
@@ -318,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-merge", action="store_true", help="leave the shards, skip synth.npz")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the shards an interrupted run of the same arguments wrote; make the rest")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     coverage = args.classes == "coverage"
@@ -332,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                                mnist_share=args.mnist_share, mnist_dir=args.mnist_dir,
                                font_dirs=_names(args.font_dirs), exclude_fonts=_names(args.exclude_fonts))
         path = generate(class_set(args.classes), args.per_class, spec, args.seed, Path(args.out),
-                        _names(str(sources)), args.workers, not args.no_merge, options)
+                        _names(str(sources)), args.workers, not args.no_merge, options, args.resume)
     except (DatasetError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
