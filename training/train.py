@@ -285,8 +285,13 @@ def trained_model(config: TrainConfig, data: PreparedData, report: Reporter, sho
 
 
 def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, spec: Preprocessing,
-                         seconds: float, command: str | None) -> TrainResult:
-    """Exports the model, evaluates the TFLite file on validation and test, writes the bundle."""
+                         seconds: float, command: str | None,
+                         origin: dict[str, Any] | None = None) -> TrainResult:
+    """Exports the model, evaluates the TFLite file on validation and test, writes the bundle.
+
+    ``origin`` overrides training facts of a model trained elsewhere (``training.accelerated``:
+    its ``hardware``, ``train_samples``, and the GPU run's record under ``accelerated``).
+    """
     from core.recognizer import TFLiteRecognizer
     from training.evaluate import evaluate_arrays
     from training.export import to_tflite
@@ -298,6 +303,7 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
                 "training": {"command": command or shlex.join(sys.argv), "config": config.to_json(),
                              "hardware": f"{platform.machine()} CPU x{_cpu_count()}", "seconds": round(seconds, 1),
                              "train_samples": len(data.train), "val_samples": len(data.val)}}
+    metadata["training"].update(origin or {})
     if config.init_from:
         metadata["training"]["init_from"] = lineage(load_bundle(config.init_from))
     provenance = data_provenance(config.data)
