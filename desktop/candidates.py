@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core.charclass import char_kind
@@ -66,17 +66,29 @@ class CandidateButton(QPushButton):
         painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
         label_box = area.adjusted(0, 0, 0, -int(area.height() * 0.3))
         painter.drawText(label_box, Qt.AlignmentFlag.AlignCenter, self.candidate.label)
-        small = QFont(self.font())
-        small.setPixelSize(12)
-        painter.setFont(small)
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        prob_box = area.adjusted(0, area.height() - int(area.height() * 0.3), 0, 0)
-        painter.drawText(prob_box, Qt.AlignmentFlag.AlignCenter, _percent(self.candidate.score))
+        painter.setFont(fitted_font(self.font(), self.key, area.width()))
         painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self.key)
+        key_width = painter.fontMetrics().horizontalAdvance(self.key + " ")
+        percent = _percent(self.candidate.score)
+        painter.setFont(fitted_font(self.font(), percent, area.width()))  # "100.0%" was cut at the 48 px minimum
+        prob_box = area.adjusted(0, area.height() - int(area.height() * 0.3), 0, 0)
+        painter.drawText(prob_box, Qt.AlignmentFlag.AlignCenter, percent)
         if self.badge:
+            painter.setFont(fitted_font(self.font(), self.badge, area.width() - key_width))
             painter.setPen(self.palette().color(QPalette.ColorRole.Highlight))
             painter.drawText(area, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, self.badge)
         painter.end()
+
+
+def fitted_font(font: QFont, text: str, width: int, largest: int = 12, smallest: int = 7) -> QFont:
+    """``font`` at ``largest`` pixels, smaller (down to ``smallest``) until ``text`` fits ``width`` pixels."""
+    fitted = QFont(font)
+    for size in range(largest, smallest - 1, -1):
+        fitted.setPixelSize(size)
+        if QFontMetrics(fitted).horizontalAdvance(text) <= width:
+            break
+    return fitted
 
 
 def kind_badge(label: str) -> str:

@@ -141,3 +141,27 @@ def test_a_dark_2x_window_at_its_smallest_clips_no_text(digits_bundle: object, t
     assert report["menu"] == ("ファイル(&F)" if lang.startswith("ja") else "&File")
     assert report["clipped"] == []
     assert report["paper"] < 80  # the canvas is dark paper on a dark theme, not a white box
+
+
+@pytest.mark.parametrize("score", [1.0, 0.5])
+def test_a_candidates_probability_is_not_cut_at_the_smallest_button(qtbot: QtBot, score: float) -> None:
+    from desktop.candidates import CandidateButton
+
+    button = CandidateButton(0)
+    qtbot.addWidget(button)
+    palette = _palette(*LIGHT)
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(255, 0, 0))  # the probability, in pure red
+    button.setPalette(palette)
+    button.set_candidate(Candidate("5", score))
+    button.resize(button.minimumSize())
+    image = button.grab().toImage()
+    ratio = image.devicePixelRatio()
+    area_left, area_right = int(4 * ratio), int((button.width() - 5) * ratio)
+    band = range(int(button.height() * 0.7 * ratio), image.height())
+
+    def red(x: int, y: int) -> bool:
+        colour = image.pixelColor(x, y)
+        return colour.red() > 150 and colour.green() < 100
+
+    assert any(red(x, y) for x in range(area_left, area_right) for y in band)  # the probability is drawn
+    assert not any(red(x, y) for x in (area_left, area_right) for y in band)  # and does not run into the edges
