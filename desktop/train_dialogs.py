@@ -247,6 +247,11 @@ class TrainDialog(QDialog):
         elif self._name_taken(name):
             found.append(translate("TrainDialog", "A model named “{name}” already exists: choose another name, "
                                    "for example “{free}”.").format(name=name, free=self.free_name(name)))
+        made = self._data_preprocessing
+        if not found and made is not None and self._size_given and self.input_size.value() != made.size:
+            found.append(translate("TrainDialog", "This dataset was made with input size {size}: set the input size "
+                                   "to {size}, or make the data again at {chosen}.").format(
+                    size=made.size, chosen=self.input_size.value()))
         if not found:
             try:
                 self.values(Path("unused"))

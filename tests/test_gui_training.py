@@ -171,7 +171,7 @@ def test_train_dialog_adopts_a_generated_datasets_preprocessing(qtbot: QtBot, tm
     assert (config["input_size"], config["box"], config["stroke_ratio"]) == (32, 24, 0.08)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     dialog.input_size.setValue(28)  # set by the user, and not what the data was made with: refused, said why
-    assert not ok.isEnabled() and "input_size=28" in dialog.problem.text()
+    assert not ok.isEnabled() and "made with input size 32: set the input size to 32" in dialog.problem.text()
     dialog.input_size.setValue(32)
     assert ok.isEnabled() and dialog.config()["box"] == 24
 

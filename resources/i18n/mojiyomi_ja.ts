@@ -1256,6 +1256,10 @@
         <source>Model {name} trained: {validated}{tested}.</source>
         <translation>モデル {name} の学習が終わりました: {validated}{tested}。</translation>
     </message>
+    <message>
+        <source>This dataset was made with input size {size}: set the input size to {size}, or make the data again at {chosen}.</source>
+        <translation>このデータセットは入力サイズ {size} で作られています。入力サイズを {size} にするか、{chosen} でデータを作り直してください。</translation>
+    </message>
 </context>
 <context>
     <name>TrainingController</name>
