@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QRect, QSettings, QSize, Qt, QTimer, Signal
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: How long the main window waits for the start window to be drawn before it is built anyway.
 START_WINDOW_PATIENCE_MS = 1000
+#: OpenBLAS's thread count (NumPy's wheels ship OpenBLAS); read when NumPy first loads.
+BLAS_THREADS_ENV = "OPENBLAS_NUM_THREADS"
 #: The start window's size in logical pixels.
 START_SIZE = QSize(260, 200)
 #: The app icon, also installed for Linux desktops (resources/icons/install_linux.sh).
@@ -133,6 +137,26 @@ def start_pixmap(palette: QPalette, ratio: float = 1.0) -> QPixmap:
     return pixmap
 
 
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """NumPy loaded inside this block starts its BLAS with one thread, unless the user chose a number.
+
+    The app's own NumPy work is small; starting OpenBLAS's thread pool made ``import numpy`` take
+    twice as long on a busy 2-core machine (about 200 ms against 110). The variable is read once,
+    when the library loads, so the environment is put back afterwards: training jobs the app
+    starts get the user's own.
+    """
+    saved = os.environ.get(BLAS_THREADS_ENV)
+    os.environ.setdefault(BLAS_THREADS_ENV, "1")
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(BLAS_THREADS_ENV, None)
+        else:
+            os.environ[BLAS_THREADS_ENV] = saved
+
+
 def run_app(model: str | None = None, files: list[str] | None = None) -> int:
     """Runs the desktop app until its window closes.
 
@@ -155,7 +179,8 @@ def run_app(model: str | None = None, files: list[str] | None = None) -> int:
     def build() -> None:
         if windows:
             return
-        from desktop.main_window import MainWindow  # NumPy, OpenCV, LiteRT: after the start window is drawn
+        with single_threaded_blas():
+            from desktop.main_window import MainWindow  # NumPy, OpenCV, LiteRT: after the start window is drawn
 
         window = MainWindow(model)
         windows.append(window)

@@ -53,3 +53,28 @@ def test_the_start_picture_follows_the_palette_and_the_pixel_ratio(qapp: object,
     assert image.pixelColor(2, 2) == QColor(30, 30, 30)
     text_band = [image.pixelColor(x, int(170 * ratio)).lightness() for x in range(image.width())]
     assert max(text_band) > 150  # light text drawn on the dark background
+
+
+_BLAS_PROBE = """
+import ctypes, glob, os, sys
+from desktop.app import single_threaded_blas
+with single_threaded_blas():
+    import numpy
+found = glob.glob(os.path.join(os.path.dirname(numpy.__file__), "..", "numpy.libs", "*openblas*"))
+get = getattr(ctypes.CDLL(found[0]), "scipy_openblas_get_num_threads64_", None) if found else None
+print(get() if get else "unknown", os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+@pytest.mark.parametrize("chosen", [None, "2"])
+def test_numpy_starts_its_blas_with_one_thread_unless_the_user_chose(chosen: str | None) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    if chosen is not None:
+        env["OPENBLAS_NUM_THREADS"] = chosen
+    out = subprocess.run([sys.executable, "-c", _BLAS_PROBE], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=60)
+    threads, left = out.stdout.split()
+    if threads == "unknown":
+        pytest.skip("this NumPy has no scipy-openblas to ask")
+    assert threads == (chosen or "1")
+    assert left == str(chosen)  # the environment training jobs inherit is the user's own
