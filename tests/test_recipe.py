@@ -339,3 +339,36 @@ def test_the_verdict_names_what_probably_went_wrong() -> None:
     assert "too few samples (5 per class" in judge_run(0.1, 10, 50, 100, 32).reason
     assert "too short a run (1 epochs of 2000 samples are 16 training steps" in judge_run(0.1, 10, 2000, 1, 128).reason
     assert "the data or the settings" in judge_run(0.1, 10, 60000, 30, 128).reason
+
+
+def test_a_long_epoch_is_backed_up_between_epochs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stopped inside its first epoch leaves a backup (the coverage model's epochs take hours)."""
+    import json as json_module
+
+    import keras
+
+    from training import recipe
+    from training.backbones import build_model
+
+    monkeypatch.setattr(recipe, "BACKUP_STEPS", 2)
+    keras.utils.set_random_seed(0)
+    config = TrainConfig(data="-", out=str(tmp_path / "out"), epochs=2, batch_size=16)
+    model = build_model("simple-cnn", (28, 28, 1), 10, width=8)
+    data = _data(160, 28)  # 128 training samples: 8 batches an epoch, more than twice BACKUP_STEPS
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    batches = []
+
+    class Killed(Exception):
+        pass
+
+    def report(event: Any) -> None:  # the process dies after 5 batches (no end-of-training clean-up runs)
+        batches.extend([event] if getattr(event, "batch", None) else [])
+        if len(batches) >= 5:
+            raise Killed
+
+    with pytest.raises(Killed):
+        run_stages(config, model, data, report, lambda: False, run_dir)
+    backup = run_dir / "backup"
+    assert (backup / "latest.weights.h5").is_file()
+    assert json_module.loads((backup / "training_metadata.json").read_text())["epoch"] == 0

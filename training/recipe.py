@@ -37,6 +37,8 @@ CACHE_IN_MEMORY = 1 << 30
 #: Written when stage 1 is over, so a resumed run goes straight to stage 2.
 STAGE1_DONE = "stage1-done.weights.h5"
 
+#: Batches between backups of an epoch longer than twice this (see ``_callbacks``).
+BACKUP_STEPS = 500
 #: Fewest optimizer steps a run takes when its batch can shrink (see ``short_run_batch_size``).
 MIN_RUN_STEPS = 150
 
@@ -275,12 +277,17 @@ def _all_layers(model: Any) -> list[Any]:
 
 
 def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], bool], run_dir: Path,
-               name: str, stage: int) -> tuple[list[Any], Path]:
+               name: str, stage: int, len_train: int = 0) -> tuple[list[Any], Path]:
     """Per-epoch backup (resume), progress, best-on-validation checkpoint, early stopping."""
     import keras
 
     best = run_dir / f"best{name}.weights.h5"
-    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / f"backup{name}")),
+    # A long epoch (the coverage model's is over an hour on the CPU) is also backed up every
+    # BACKUP_STEPS batches: a killed run then resumes with those weights and the schedule's
+    # position (Keras restarts the epoch's batches, so no progress is lost, a few are repeated).
+    steps = -(-len_train // config.batch_size) if len_train else 0
+    save_freq: str | int = BACKUP_STEPS if steps > 2 * BACKUP_STEPS else "epoch"
+    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / f"backup{name}"), save_freq=save_freq),
                  make_progress_callback(report, should_stop, stage),
                  keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True, monitor="val_accuracy",
                                                  save_best_only=True)]
@@ -318,7 +325,7 @@ def fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Repor
         trainer.compile(make_optimizer(config, steps, learning_rate), loss="sparse_categorical_crossentropy",
                         metrics=["accuracy"])
     callbacks, best = _callbacks(config, report, should_stop, run_dir,
-                                f"-{stage}" if name is None else name, stage)
+                                f"-{stage}" if name is None else name, stage, len(data.train))
     if recalibrate and config.strategy == "default":  # a replicated model's statistics cannot be set from here
         callbacks.insert(0, make_recalibration_callback(model, data.train.x, config.batch_size, config.seed))
     _fit(config, trainer, data, epochs, callbacks, report, should_stop, run_dir)
