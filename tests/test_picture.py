@@ -8,10 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from core.binarize import Cleaned, clean
+from core.binarize import Cleaned, clean, model_input
 from core.bundle import resolve_model
 from core.errors import InputError
-from core.picture import detect_layout, read_picture, segment_picture, skew_angle
+from core.picture import _seams, detect_layout, read_picture, segment_picture, skew_angle
+from core.preprocess import Preprocessing
 from core.recognizer import TFLiteRecognizer
 
 PAPER = 245
@@ -194,6 +195,41 @@ def test_touching_neighbours_are_cut_into_pieces(digits: TFLiteRecognizer) -> No
     assert len(line.pieces) >= 4
     text = read_picture(picture, digits, layout="horizontal").text
     assert len(text) == 4 and sum(a == b for a, b in zip(text, "4725")) >= 3
+
+
+def test_a_seam_bends_between_slanted_strokes_that_no_straight_cut_separates() -> None:
+    own = np.zeros((60, 60), np.uint8)
+    cv2.line(own, (8, 0), (28, 59), 1, 3)  # two strokes leaning the same way, joined at the top
+    cv2.line(own, (24, 0), (44, 59), 1, 3)
+    cv2.line(own, (8, 1), (24, 1), 1, 2)
+    own = own.astype(bool)
+    first = np.zeros_like(own)
+    cv2.line(first.view(np.uint8), (8, 0), (28, 59), 1, 3)
+    assert all(own[:, c].sum() > 3 for c in range(20, 33))  # every straight cut between them crosses ink
+    seams = _seams(own, 100.0)
+    columns = np.arange(60)[None, :]
+    crossed = [int((own & (columns == seam[:, None])).sum()) for seam in seams]
+    best = seams[int(np.argmin(crossed))]
+    assert min(crossed) <= 3  # only the join at the top
+    right = columns >= best[:, None]
+    assert not (first[5:] & right[5:]).any() and (own & ~first)[5:][right[5:] & own[5:]].all()
+
+
+def test_touching_parts_shorter_than_a_character_are_cut_beside_a_neighbour() -> None:
+    picture = np.full((140, 260), PAPER, np.uint8)
+    cv2.rectangle(picture, (20, 20), (80, 120), 30, 6)  # a character
+    for x in (92, 140):  # the next one touches the one after it in the middle
+        cv2.line(picture, (x, 20), (x, 120), 30, 6)
+    cv2.line(picture, (92, 70), (140, 70), 30, 6)
+    assert len(segment_picture(picture, "horizontal").lines[0].pieces) >= 3
+
+
+def test_a_sliver_too_small_to_even_is_still_an_input() -> None:
+    """A sliver cut off a faint stroke (a piece of a line) would erode away to nothing."""
+    spec = Preprocessing(size=40, box=32, stroke_ratio=0.07)
+    sliver = np.zeros((5, 10), np.uint8)
+    sliver[2, 2:8] = (22, 76, 121, 129, 108, 46)
+    assert model_input(sliver, spec).max() > 0
 
 
 def test_an_unknown_layout_is_refused(digits: TFLiteRecognizer) -> None:
