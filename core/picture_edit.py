@@ -11,8 +11,8 @@ the window of the straightened working picture its ink lies in.
   place where both halves read best, among the emptiest places of the ink's profile.
 
 Both read only the characters they make (one model call for a merge, a batch for a split).
-Each line is decoded on its own, so the language model does not see the lines before it
-(``core.picture.read_picture`` gives them as context); the reading is otherwise the same.
+Each line is decoded with the text of the lines before it as the language model's context,
+as ``core.picture.read_picture`` does, so both give the same text for the same picture.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import numpy as np
 
 from core.atomic import atomic_write_bytes
 from core.binarize import model_input as ink_input
-from core.decode import Box, DecodeConfig
+from core.decode import Box, DecodeConfig, Reading, RunCache, decode
 from core.errors import InputError
 from core.lm import CharLM
 from core.preprocess import Preprocessing
-from core.picture import PictureLayout, Segmented, decode_picture, segment_picture
+from core.picture import PICTURE_CONFIG, PictureLayout, Segmented, decode_picture, segment_picture
 from core.recognizer import Candidate, Recognizer
 from core.safeio import safe_name
 
@@ -132,12 +132,14 @@ def read_picture_chars(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | No
     segmented = segment_picture(grey, layout)
     total = len(segmented.lines)
     chars: list[PictureChar] = []
-    for index, line in enumerate(segmented.lines):
+    context = ""
+    for index in range(total):
         if cancelled is not None and cancelled():
             raise ReadingCancelled()
         if progress is not None:
             progress(index, total)
-        reading = decode_picture(replace(segmented, lines=(line,)), recognizer, lm, config)
+        reading = _decode_line(segmented, index, recognizer, lm, config, context)
+        context += reading.text
         for char in reading.chars:
             chars.append(PictureChar(char.label, char.candidates, index, char.members,
                                      _members_box(segmented, index, char.members), char.box))
@@ -264,6 +266,24 @@ def keep_picture_sample(grey: np.ndarray, box: Box, label: str, folder: Path) ->
     path = target / f"{number}.png"
     atomic_write_bytes(path, data.tobytes())
     return path
+
+
+def _decode_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: CharLM | None,
+                 config: DecodeConfig | None, context: str) -> Reading:
+    """Line ``index`` read as ``core.picture.decode_picture`` reads it after the text ``context``
+    (the lines before it, without line breaks); boxes in the original picture."""
+    line = segmented.lines[index]
+    if segmented.layout == "single":  # one character: decode_picture reads it without context
+        return decode_picture(replace(segmented, lines=(line,)), recognizer, lm, config)
+    spec = recognizer.bundle.preprocessing
+
+    def model_input(members: tuple[int, ...]) -> np.ndarray:
+        return segmented.model_input(line, members, spec)
+
+    reading = decode(line.pieces, model_input, recognizer, lm,
+                     "vertical" if segmented.layout == "vertical" else "horizontal", config or PICTURE_CONFIG,
+                     context=context, cache=RunCache(), line_size=line.size)
+    return replace(reading, chars=tuple(replace(c, box=segmented.to_original(c.box)) for c in reading.chars))
 
 
 def _read(segmented: Segmented, recognizer: Recognizer, line: int, members: tuple[int, ...], window: Box,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -10,10 +11,14 @@ import pytest
 
 from core.bundle import resolve_model
 from core.errors import InputError
+from core.ink import Ink
+from core.lm import CharLM, bundled_lm_path, load_lm
+from core.picture import read_picture
 from core.picture_edit import (PictureReading, ReadingCancelled, keep_picture_sample, merge_chars, read_picture_chars,
                                split_char)
 from core.recognizer import TFLiteRecognizer
 from tests.test_picture import digit_line
+from training.synth import paper
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +139,39 @@ def test_in_a_column_merge_and_split_work_top_to_bottom(digits: TFLiteRecognizer
     assert merged.chars[1].box[3] == reading.chars[2].box[3]
     split = split_char(merged, 1, digits)
     assert split.text == "4712" and [c.box for c in split.chars] == [c.box for c in reading.chars]
+
+
+def test_each_line_is_read_after_the_text_of_the_lines_before_it(digits: TFLiteRecognizer,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    lm = load_lm(bundled_lm_path())
+    asked: list[str] = []
+    log_probs = CharLM.log_probs
+
+    def spy(self: CharLM, context: str, chars: Sequence[str]) -> np.ndarray:
+        asked.append(context)
+        return log_probs(self, context, chars)
+
+    monkeypatch.setattr(CharLM, "log_probs", spy)
+    page = np.concatenate([digit_line("47"), digit_line("12")], axis=0)
+    reading = read_picture_chars(page, digits, lm, layout="horizontal")
+    assert reading.text == "47\n12"
+    assert "471" in asked  # the second line's second digit is scored after "47" and "1"
+    assert reading.text == read_picture(page, digits, lm, layout="horizontal").text
+
+
+def test_a_page_of_handwriting_reads_as_the_command_line_reads_it(tomoe_inks: dict[str, Ink]) -> None:
+    # Tomoe's ink on paper (bench_pictures' way): four lines of four characters. Read line by
+    # line without the lines before as context, the third line was "方この人口" instead of "京の人口".
+    japanese = TFLiteRecognizer(resolve_model("japanese"))
+    lm = load_lm(bundled_lm_path())
+    text = "".join(c for c in "日本の大学に行く。私は本を読むのが好きです。東京の人口は多い。今日は天気がよいので山に行きました。"
+                   if c in tomoe_inks)
+    rng = np.random.default_rng(6)
+    start = int(rng.integers(0, len(text) - 16))
+    lines = [[tomoe_inks[c] for c in text[start + 4 * i:start + 4 * i + 4]] for i in range(4)]
+    placed = paper.layout_lines(lines, "horizontal", "natural", rng)
+    picture = paper.render(placed, paper.sample_pen(rng), paper.sample_look("clean", rng), rng).image
+    reading = read_picture_chars(picture, japanese, lm, layout="horizontal")
+    expected = read_picture(picture, japanese, lm, layout="horizontal")
+    assert reading.text == expected.text
+    assert [c.box for c in reading.chars] == [c.box for c in expected.chars]
