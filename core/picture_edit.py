@@ -11,8 +11,10 @@ the window of the straightened working picture its ink lies in.
   place where both halves read best, among the emptiest places of the ink's profile.
 
 Both read only the characters they make (one model call for a merge, a batch for a split).
-Each line is decoded with the text of the lines before it as the language model's context,
-as ``core.picture.read_picture`` does, so both give the same text for the same picture.
+``char_model_input`` gives a character's model input as the recognizer saw it (a corrected
+character is kept as a picture sample of it). Each line is decoded with the text of the lines
+before it as the language model's context, as ``core.picture.read_picture`` does, so both give
+the same text for the same picture.
 """
 
 from __future__ import annotations
@@ -20,12 +22,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-import cv2
 import numpy as np
 
-from core.atomic import atomic_write_bytes
 from core.binarize import model_input as ink_input
 from core.decode import Box, DecodeConfig, Reading, RunCache, decode
 from core.errors import InputError
@@ -33,7 +32,6 @@ from core.lm import CharLM
 from core.preprocess import Preprocessing
 from core.picture import PICTURE_CONFIG, PictureLayout, Segmented, decode_picture, segment_picture
 from core.recognizer import Candidate, Recognizer
-from core.safeio import safe_name
 
 #: Candidates kept per character (as the decoder shows).
 SHOWN = 10
@@ -236,36 +234,16 @@ def segmented_input(segmented: Segmented, line: int, members: Sequence[int], win
     return ink_input(own, spec)
 
 
-def keep_picture_sample(grey: np.ndarray, box: Box, label: str, folder: Path) -> Path:
-    """Keeps the part of a picture inside ``box`` as a sample of ``label``: ``folder/label/N.png``.
-
-    A folder of such sub-folders is a dataset ``mojiyomi train`` and ``finetune`` read.
+def char_model_input(reading: PictureReading, index: int, spec: Preprocessing) -> np.ndarray:
+    """The model input of the character at ``index`` as the recognizer saw it: 2-D uint8,
+    white ink on black (what a picture sample keeps, ``core.samples.SampleStore.add_picture``).
 
     Raises:
-        InputError: if the label cannot name a folder (``/``), or the box holds no pixels.
-        OSError: if it cannot be written.
+        InputError: if there is no such character, or no ink in its box.
     """
-    name = safe_name(label, "")
-    if not name or name != label:
-        raise InputError(f"This label cannot name a sample folder. Received: label={label!r}")
-    h, w = grey.shape[:2]
-    x0, y0 = max(0, int(math.floor(box[0]))), max(0, int(math.floor(box[1])))
-    x1, y1 = min(w, int(math.ceil(box[2]))), min(h, int(math.ceil(box[3])))
-    if x1 <= x0 or y1 <= y0:
-        raise InputError(f"The box holds no pixels. Received: box={box}")
-    # A margin of paper around the ink, as a scanned single character has.
-    pad = max(2, (max(x1 - x0, y1 - y0)) // 8)
-    paper = int(np.median(grey[::4, ::4]))  # most of a picture is paper, whatever its polarity
-    crop = np.pad(grey[y0:y1, x0:x1], pad, constant_values=paper)
-    ok, data = cv2.imencode(".png", crop)
-    if not ok:
-        raise OSError("Could not encode the sample as PNG.")
-    target = folder / name
-    target.mkdir(parents=True, exist_ok=True)
-    number = 1 + max((int(p.stem) for p in target.glob("*.png") if p.stem.isdigit()), default=0)
-    path = target / f"{number}.png"
-    atomic_write_bytes(path, data.tobytes())
-    return path
+    char = reading._char(index)
+    x = segmented_input(reading.segmented, char.line, char.members, char.window, spec)
+    return np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8)
 
 
 def _decode_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: CharLM | None,

@@ -12,6 +12,12 @@ mojiyomi, locked by another program) raises ``SamplesError`` saying what to do. 
 never overwritten; ``SampleStore.quarantine`` moves it aside so that a new one can start.
 A row whose strokes cannot be read (written by another program, or damaged) is listed
 without strokes and with its ``problem``, and logged; malformed candidates are dropped.
+
+Kinds: a sample is ``ink`` (strokes written on the canvas) or ``picture`` (a character of an
+opened picture, corrected by the user). A picture sample keeps the model input the picture
+path made of it (white ink on black, the recognizer's input size, as PNG) and where it came
+from (``source``: the picture's name and the character's box); a fine-tune trains on that
+image as it is (``labelled_samples``, ``LabelledImage``).
 """
 
 from __future__ import annotations
@@ -26,14 +32,19 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import cv2
+import numpy as np
 
 from core.atomic import atomic_write_text
 from core.errors import InputError, SamplesError
+from core.images import decode_image
 from core.ink import MAX_INK_BYTES, Ink, iter_ink_dataset
 from core.paths import user_data_dir
+from core.preprocess import Preprocessing, normalize_image
 from core.safeio import parse_json
 
 log = logging.getLogger(__name__)
@@ -42,7 +53,14 @@ log = logging.getLogger(__name__)
 DB_NAME = "samples.sqlite3"
 #: File suffixes of a samples database (as a dataset or a fine-tune's samples).
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_COLUMNS = "id, label, ink, model, candidates, corrected, created"
+_COLUMNS = "id, label, ink, model, candidates, corrected, created, kind, image, source"
+_COLUMNS_V1 = "id, label, ink, model, candidates, corrected, created"
+#: Kinds of samples: strokes from the canvas, or a character of a picture (its model input).
+SampleKind = Literal["ink", "picture"]
+#: The largest picture sample kept or read (bytes of PNG; a 64x64 model input is about 3 kB).
+MAX_PICTURE_BYTES = 256 * 1024
+#: The largest side of a picture sample (model inputs are 28-64 pixels).
+MAX_PICTURE_SIDE = 256
 #: Below SQLite's limit on query parameters (999 before 3.32), for selections of any size.
 _IDS_PER_QUERY = 900
 
@@ -60,15 +78,23 @@ def _autoincrement_ids_v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE samples (id INTEGER PRIMARY KEY AUTOINCREMENT, label TEXT NOT NULL, "
                "ink TEXT NOT NULL, model TEXT NOT NULL DEFAULT '', candidates TEXT NOT NULL DEFAULT '[]', "
                "corrected INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL)")
-    db.execute(f"INSERT INTO samples({_COLUMNS}) SELECT {_COLUMNS} FROM samples_v1")
+    db.execute(f"INSERT INTO samples({_COLUMNS_V1}) SELECT {_COLUMNS_V1} FROM samples_v1")
     db.execute("DROP TABLE samples_v1")
     db.execute("CREATE INDEX samples_label ON samples(label)")
     db.execute("CREATE INDEX samples_created ON samples(created)")
 
 
+def _picture_samples_v3(db: sqlite3.Connection) -> None:
+    # Existing rows are ink samples; a picture sample's ink is "" and its model input a PNG.
+    db.execute("ALTER TABLE samples ADD COLUMN kind TEXT NOT NULL DEFAULT 'ink'")
+    db.execute("ALTER TABLE samples ADD COLUMN image BLOB")
+    db.execute("ALTER TABLE samples ADD COLUMN source TEXT NOT NULL DEFAULT ''")
+
+
 #: The migration hook: ``MIGRATIONS[v]`` upgrades a database from schema ``v`` to ``v + 1``.
 #: Each runs inside the opening transaction, so a failed upgrade leaves the file as it was.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _autoincrement_ids_v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _autoincrement_ids_v2,
+                                                                 _picture_samples_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -87,7 +113,11 @@ class Sample:
         model: The name of the model that recognized it then ("" if none, "import" if imported).
         candidates: That model's (label, score) candidates then, best first.
         created: When it was kept (Unix time).
-        problem: Why its strokes could not be read ("" when they could); ``ink`` is then empty.
+        problem: Why its strokes (or picture) could not be read ("" when they could); ``ink``
+            (or ``image``) is then empty.
+        kind: ``ink``, or ``picture`` for a character of a picture (``ink`` is then empty).
+        image: A picture sample's model input (uint8, white ink on black), else None.
+        source: Where a picture sample came from (the picture's name and the box), else "".
     """
 
     id: int
@@ -97,6 +127,9 @@ class Sample:
     candidates: tuple[tuple[str, float], ...]
     created: float
     problem: str = ""
+    kind: SampleKind = "ink"
+    image: np.ndarray | None = field(default=None, compare=False, repr=False)
+    source: str = ""
 
     @property
     def corrected(self) -> bool:
@@ -109,7 +142,7 @@ class SampleInfo:
     """A sample without its strokes: what a list of thousands needs (see ``SampleStore.infos``).
 
     Attributes:
-        id, label, model, candidates, created: As in ``Sample``.
+        id, label, model, candidates, created, kind, source: As in ``Sample``.
     """
 
     id: int
@@ -117,10 +150,46 @@ class SampleInfo:
     model: str
     candidates: tuple[tuple[str, float], ...]
     created: float
+    kind: SampleKind = "ink"
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    """A picture sample as training data: its model input and its label.
+
+    Attributes:
+        image: The model input the picture path made (uint8, white ink on black).
+        label: What the user said it is.
+    """
+
+    image: np.ndarray = field(compare=False, repr=False)
+    label: str
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the image holds no ink."""
+        return not bool(self.image.any())
+
+    def model_input(self, spec: Preprocessing) -> np.ndarray:
+        """The (size, size, 1) float32 input of a model with ``spec``: the image as it is when it
+        has that size already (what the recognizer saw), else fitted again.
+
+        Raises:
+            InputError: if it holds no ink.
+        """
+        if self.image.shape == (spec.size, spec.size):
+            return self.image.astype(np.float32)[..., None]
+        return normalize_image(self.image, spec)
+
+
+#: A labelled sample for a fine-tune: strokes, or a picture's model input.
+TrainingSample = Ink | LabelledImage
 
 
 def labelled_inks(path: Path | str) -> list[Ink]:
-    """The samples of a database as inks carrying their labels, oldest first.
+    """The ink samples of a database as inks carrying their labels, oldest first (picture
+    samples are left out: see ``labelled_samples``).
 
     A sample whose strokes cannot be read is an empty ink, which a dataset counts as
     unreadable and a fine-tune leaves out.
@@ -129,7 +198,25 @@ def labelled_inks(path: Path | str) -> list[Ink]:
         SamplesError: as ``SampleStore``.
     """
     with SampleStore(path, read_only=True) as store:
-        return [sample.ink.with_label(sample.label) for sample in store.list()]
+        return [sample.ink.with_label(sample.label) for sample in store.list() if sample.kind == "ink"]
+
+
+def labelled_samples(path: Path | str) -> list[TrainingSample]:
+    """Every sample of a database with its label, oldest first: inks, and picture samples as
+    ``LabelledImage`` (one whose picture cannot be read is an empty image, left out by a fine-tune).
+
+    Raises:
+        SamplesError: as ``SampleStore``.
+    """
+    with SampleStore(path, read_only=True) as store:
+        return [_training_sample(sample) for sample in store.list()]
+
+
+def _training_sample(sample: Sample) -> TrainingSample:
+    if sample.kind == "picture":
+        image = sample.image if sample.image is not None else np.zeros((1, 1), np.uint8)
+        return LabelledImage(image, sample.label)
+    return sample.ink.with_label(sample.label)
 
 
 def default_path() -> Path:
@@ -263,6 +350,33 @@ class SampleStore:
                 _row(ink, label, model, cands, time.time()))
         return int(cursor.lastrowid or 0)
 
+    def add_picture(self, image: np.ndarray, label: str, model: str = "",
+                    candidates: Sequence[tuple[str, float]] = (), source: str = "") -> int:
+        """Keeps a character of a picture as a sample: the model input the picture path made of it.
+
+        Args:
+            image: That model input: 2-D, uint8, white ink on black (the recognizer's input size).
+            label: What it is.
+            model: The name of the model that read it.
+            candidates: That model's (label, score) candidates, best first.
+            source: Where it came from (the picture's name and the character's box).
+
+        Returns:
+            The new sample's id.
+
+        Raises:
+            InputError: if the label is empty or the image is not such a model input, or holds no ink.
+            SamplesError: if it cannot be written.
+        """
+        label = _check_label(label)
+        png = _encode_picture(image)
+        cands = _candidates(candidates)
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO samples(label, ink, model, candidates, corrected, created, kind, image, source) "
+                "VALUES (?,?,?,?,?,?,?,?,?)", _picture_row(png, label, model, cands, time.time(), str(source)))
+        return int(cursor.lastrowid or 0)
+
     def relabel(self, ids: Sequence[int], label: str) -> None:
         """Gives samples another label (ids that do not exist are ignored).
 
@@ -300,8 +414,8 @@ class SampleStore:
         """
         with self._transaction():
             self._db.executemany(
-                f"INSERT OR IGNORE INTO samples({_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
-                [(s.id, *_row(s.ink, s.label, s.model, s.candidates, s.created)) for s in samples])
+                f"INSERT OR IGNORE INTO samples({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(s.id, *_full_row(s)) for s in samples])
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -331,11 +445,12 @@ class SampleStore:
             SamplesError: if the database cannot be read.
         """
         where, args = _where(label, since, until)
-        rows = self._query(f"SELECT id, label, model, candidates, created FROM samples {where} "
+        rows = self._query(f"SELECT id, label, model, candidates, created, kind, source FROM samples {where} "
                            f"ORDER BY created, id", args)
         problems: builtins.list[str] = []
         infos = [SampleInfo(int(i), _text(lab), _text(model), _read_candidates(cands, int(i), problems),
-                            _created(created, int(i), problems)) for i, lab, model, cands, created in rows]
+                            _created(created, int(i), problems), _kind(kind), _text(source))
+                 for i, lab, model, cands, created, kind, source in rows]
         self._report(problems)
         return infos
 
@@ -401,7 +516,7 @@ class SampleStore:
 
         Each line also carries the sample's model, candidates and date, which ``import_jsonl``
         reads back; other readers of ink datasets ignore them. Samples whose strokes cannot be
-        read are left out.
+        read, and picture samples (no strokes), are left out.
 
         Args:
             path: The JSONL file to write (replaced whole, or left as it was on failure).
@@ -413,7 +528,7 @@ class SampleStore:
         Raises:
             OSError: if the file cannot be written.
         """
-        samples = [s for s in (self.get(ids) if ids is not None else self.list()) if not s.problem]
+        samples = [s for s in (self.get(ids) if ids is not None else self.list()) if not s.problem and s.kind == "ink"]
         lines = [json.dumps({**s.ink.with_label(s.label).to_json(), "model": s.model,
                              "candidates": [list(c) for c in s.candidates], "created": s.created},
                             ensure_ascii=False) for s in samples]
@@ -442,7 +557,7 @@ class SampleStore:
         if unlabelled:
             raise InputError(f"{path}: {len(unlabelled)} of {len(inks)} inks have no label (the first is ink "
                              f"{unlabelled[0]}); nothing was imported.")
-        seen = {(r[0], r[1]) for r in self._query("SELECT label, ink FROM samples")}
+        seen = {(r[0], r[1]) for r in self._query("SELECT label, ink FROM samples WHERE kind='ink'")}
         rows, now = [], time.time()
         for number, ink in enumerate(inks, 1):
             row = _imported_row(ink, number, path, now)
@@ -522,6 +637,55 @@ def _row(ink: Ink, label: str, model: str, candidates: Sequence[tuple[str, float
     return label, ink_json, str(model), json.dumps([list(c) for c in candidates]), corrected, float(created)
 
 
+def _picture_row(png: bytes, label: str, model: str, candidates: Sequence[tuple[str, float]], created: float,
+                 source: str) -> tuple[str, str, str, str, int, float, str, bytes, str]:
+    label, _ink, model, cands, corrected, created = _row(Ink(), label, model, candidates, created)
+    return label, "", model, cands, corrected, created, "picture", png, source
+
+
+def _full_row(sample: Sample) -> tuple[str, str, str, str, int, float, str, bytes | None, str]:
+    """A deleted sample's row as it was (``restore``); a picture whose image was unreadable stays without one."""
+    if sample.kind == "picture":
+        png = _encode_picture(sample.image) if sample.image is not None and sample.image.any() else None
+        label, ink, model, cands, corrected, created, kind, _png, source = _picture_row(
+            b"", sample.label, sample.model, sample.candidates, sample.created, sample.source)
+        return label, ink, model, cands, corrected, created, kind, png, source
+    return (*_row(sample.ink, sample.label, sample.model, sample.candidates, sample.created), "ink", None, "")
+
+
+def _encode_picture(image: np.ndarray | None) -> bytes:
+    """A picture sample's model input as PNG.
+
+    Raises:
+        InputError: if it is not a 2-D uint8 image of at most ``MAX_PICTURE_SIDE`` pixels, or holds no ink.
+    """
+    if image is None or image.ndim != 2 or image.dtype != np.uint8 or not 0 < max(image.shape) <= MAX_PICTURE_SIDE:
+        shape = None if image is None else (image.shape, str(image.dtype))
+        raise InputError(f"A picture sample is a model input: 2-D uint8, at most {MAX_PICTURE_SIDE} pixels a "
+                         f"side. Received: {shape}")
+    if not image.any():
+        raise InputError("A picture sample needs ink. Received: a blank image")
+    ok, data = cv2.imencode(".png", image)
+    if not ok:
+        raise InputError(f"The picture sample could not be encoded. Received: shape={image.shape}")
+    return data.tobytes()
+
+
+def _decode_picture(value: Any, sample_id: int, problems: list[str]) -> tuple[np.ndarray | None, str]:
+    """A picture sample's model input, or (None, why) when it cannot be read (damaged, or too large)."""
+    try:
+        if not isinstance(value, bytes) or not 0 < len(value) <= MAX_PICTURE_BYTES:
+            raise InputError(f"not a picture of at most {MAX_PICTURE_BYTES} bytes: {type(value).__name__}")
+        image = decode_image(value, "the sample's picture")
+        if max(image.shape) > MAX_PICTURE_SIDE:
+            raise InputError(f"larger than {MAX_PICTURE_SIDE} pixels: {image.shape}")
+    except InputError as exc:
+        problem = f"its picture cannot be read: {exc}"
+        problems.append(f"sample {sample_id}: {problem}")
+        return None, problem
+    return image, ""
+
+
 def _imported_row(ink: Ink, number: int, path: Path, now: float) -> tuple[str, str, str, str, int, float]:
     try:
         ink.validate()
@@ -578,16 +742,24 @@ def _text(value: Any) -> str:
 
 
 def _sample(row: tuple, problems: list[str]) -> Sample:
-    sample_id, label, ink_text, model, candidates, _corrected, created = row
+    sample_id, label, ink_text, model, candidates, _corrected, created, kind, picture, source = row
     sample_id = int(sample_id)
-    problem = ""
-    try:
-        ink = Ink.from_json(parse_json(_text(ink_text), "ink", max_chars=MAX_INK_BYTES))
-    except InputError as exc:
-        ink, problem = Ink(), f"its strokes cannot be read: {exc}"
-        problems.append(f"sample {sample_id}: {problem}")
+    problem, image, ink = "", None, Ink()
+    if _kind(kind) == "picture":
+        image, problem = _decode_picture(picture, sample_id, problems)
+    else:
+        try:
+            ink = Ink.from_json(parse_json(_text(ink_text), "ink", max_chars=MAX_INK_BYTES))
+        except InputError as exc:
+            problem = f"its strokes cannot be read: {exc}"
+            problems.append(f"sample {sample_id}: {problem}")
     return Sample(sample_id, ink, _text(label), _text(model), _read_candidates(candidates, sample_id, problems),
-                  _created(created, sample_id, problems), problem)
+                  _created(created, sample_id, problems), problem, _kind(kind), image, _text(source))
+
+
+def _kind(value: Any) -> SampleKind:
+    """A row's kind; anything but ``picture`` (another program's value) is read as ink."""
+    return "picture" if _text(value) == "picture" else "ink"
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> SamplesError:

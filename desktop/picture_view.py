@@ -5,8 +5,8 @@ line with a progress bar, so a large photo never freezes the window. Then:
 
 - a click on a box (or Left/Right) selects its character: the candidate panel shows its
   alternatives, and a pick (or 1-9, 0) replaces it in the reading; a pick that corrects what was
-  read keeps the character's part of the picture as a sample (``picture samples/<label>/N.png``
-  in the data folder, a dataset ``train`` and ``finetune`` read), said in a notice with Undo;
+  read keeps the character as a picture sample in the samples database (the model input the
+  recognizer saw; listed in My samples, used by a fine-tune), said in a notice with Undo;
 - Merge (M) makes one character of the selected box and the next one on its line; Split (S)
   cuts the selected box in two where both halves read best; both are read again in the worker;
 - Insert (Enter) puts the reading into the text line (each character keeping its
@@ -26,22 +26,20 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPus
     QVBoxLayout, QWidget
 
 from core.decode import Box
-from core.errors import InputError
-from core.paths import user_data_dir
+from core.errors import MojiyomiError
 from core.picture import PictureLayout
-from core.picture_edit import PictureReading, keep_picture_sample
+from core.picture_edit import PictureChar, PictureReading, char_model_input
 from core.recognizer import Candidate
+from core.samples import SampleStore
 from desktop import errors
 from desktop.candidates import CandidatePanel
 from desktop.picture_canvas import PictureCanvas
 from desktop.i18n import translate
 from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
 from desktop.sample_notice import SampleNotice
+from desktop.samples_window import open_store
 from desktop.testhooks import E2E_REPORT_ENV, write_picture_report
 from desktop.textline import CharInfo, TextLine
-
-#: The folder (in the user's data folder) where corrected picture characters are kept.
-SAMPLES_FOLDER = "picture samples"
 
 
 def layout_titles() -> dict[PictureLayout, str]:
@@ -77,8 +75,12 @@ class PictureView(QWidget):
         self._waiting: list[tuple[str, np.ndarray | None]] = []
         self._selected = -1
         self._read_as: dict[Box, str] = {}  # what the recognizer read in each box (a pick is a correction)
-        self._kept: dict[int, Path] = {}
+        self._kept: list[int] = []  # ids of the picture samples kept (and not undone)
         self._kept_in: dict[Box, int] = {}
+        # The samples database (the training UI's, where the window shares it); opened on first use.
+        self.store: Callable[[], SampleStore | None] = self._own_store
+        self._store: SampleStore | None = None
+        self._store_failed = False
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # its keys (M, S, Enter, 1-9) work once it is shown
         self._build()
         service.recognized.connect(self._on_recognized)
@@ -342,40 +344,68 @@ class PictureView(QWidget):
         """Replaces the selected character with ``candidate``; a correction is kept as a sample."""
         if self.reading is None or not 0 <= self._selected < len(self.reading.chars) or self._request is not None:
             return
-        char = self.reading.chars[self._selected]
+        reading, char = self.reading, self.reading.chars[self._selected]
         self.reading = self.reading.with_label(self._selected, candidate.label)
-        self._keep_sample(char.box, candidate.label)
+        self._keep_sample(reading, self._selected, char, candidate.label)
         if self._selected + 1 < len(self.reading.chars):
             self._selected += 1  # on to the next character, as reading on does
         self._show_reading()
 
-    def _keep_sample(self, box: Box, label: str) -> None:
+    def _keep_sample(self, reading: PictureReading, index: int, char: PictureChar, label: str) -> None:
+        box = char.box
         earlier = self._kept_in.pop(box, None)
         if earlier is not None:
             self._forget_sample(earlier, quiet=True)
-        if self.grey is None or label == self._read_as.get(box, label):
+        read_as = self._read_as.get(box, label)
+        bundle = self.service.bundle
+        if label == read_as or bundle is None:
             return
+        store = self.store()
+        if store is None:
+            return
+        # The model's candidates as read: what it read first, so the sample counts as a correction.
+        candidates = sorted(char.candidates, key=lambda c: c.label != read_as)
+        x0, y0, x1, y1 = (round(v) for v in box)
+        name = Path(self.source).name if self.source != "picture" else "pasted"
         try:
-            path = keep_picture_sample(self.grey, box, label, user_data_dir() / SAMPLES_FOLDER)
-        except (InputError, OSError) as exc:
+            image = char_model_input(reading, index, bundle.preprocessing)
+            sample = store.add_picture(image, label, bundle.name, [(c.label, c.score) for c in candidates],
+                                       f"{name} x={x0} y={y0} w={x1 - x0} h={y1 - y0}")
+        except MojiyomiError as exc:
             self.notice.label.setText(translate("PictureView", "Not kept as a sample: {error}").format(error=exc))
+            self.notice.undo_button.setEnabled(False)
+            self.notice.show()
             return
-        sample = max(self._kept, default=0) + 1
-        self._kept[sample], self._kept_in[box] = path, sample
-        self.notice.show_kept(sample, label, translate("PictureView", "picture samples"))
+        self._kept.append(sample)
+        self._kept_in[box] = sample
+        self.notice.show_kept(sample, label, translate("PictureView", "from the picture; see My samples"))
+
+    def _own_store(self) -> SampleStore | None:
+        """The samples database, opened on first use (None, said once, if it cannot be)."""
+        if self._store is None and not self._store_failed:
+            self._store = open_store(self)  # offers to move a damaged database aside
+            self._store_failed = self._store is None
+        return self._store
 
     @Slot(int)
     def _forget_sample(self, sample: int, quiet: bool = False) -> None:
-        path = self._kept.pop(sample, None)
+        if sample in self._kept:
+            self._kept.remove(sample)
         self._kept_in = {box: s for box, s in self._kept_in.items() if s != sample}
-        if path is not None:
-            path.unlink(missing_ok=True)
         if self.notice.sample_id == sample:
             self.notice.hide()
+        store = self.store()
+        if store is None:
+            return
+        try:
+            store.delete([sample])
+        except MojiyomiError as exc:
+            if not quiet:
+                errors.show_error(self, translate("PictureView", "Could not remove the sample"), exc)
 
-    def kept_samples(self) -> list[Path]:
-        """The picture samples kept (and not undone) since the app started."""
-        return list(self._kept.values())
+    def kept_samples(self) -> list[int]:
+        """The ids of the picture samples kept (and not undone) since the app started."""
+        return list(self._kept)
 
     # -- mending the cuts ---------------------------------------------------------------------------
 

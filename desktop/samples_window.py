@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QSize, Qt
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath, QPen, QPixmap, QShortcut
+from PySide6.QtGui import QAction, QColor, QImage, QKeySequence, QPainter, QPainterPath, QPen, QPixmap, QShortcut
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
@@ -53,6 +53,28 @@ def ink_pixmap(ink: Ink, size: int = THUMB) -> QPixmap:
             painter.drawPath(path)
     painter.end()
     return pixmap
+
+
+def image_pixmap(image: np.ndarray, size: int = THUMB) -> QPixmap:
+    """A small picture of a picture sample's model input (white ink on black), drawn dark on white."""
+    grey = np.ascontiguousarray(255 - image.astype(np.uint8))
+    h, w = grey.shape
+    picture = QImage(grey.data, w, h, grey.strides[0], QImage.Format.Format_Grayscale8).copy()
+    inner = picture.scaled(size - 8, size - 8, Qt.AspectRatioMode.KeepAspectRatio,
+                           Qt.TransformationMode.SmoothTransformation)
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor("white"))
+    painter = QPainter(pixmap)
+    painter.drawImage((size - inner.width()) // 2, (size - inner.height()) // 2, inner)
+    painter.end()
+    return pixmap
+
+
+def sample_pixmap(sample: Sample, size: int = THUMB) -> QPixmap:
+    """A sample's thumbnail: its ink, or a picture sample's model input (blank if unreadable)."""
+    if sample.kind == "picture":
+        return image_pixmap(sample.image, size) if sample.image is not None else ink_pixmap(Ink(), size)
+    return ink_pixmap(sample.ink, size)
 
 
 class SampleModel(QAbstractListModel):
@@ -108,7 +130,7 @@ class SampleModel(QAbstractListModel):
             errors.log.warning("could not read samples for thumbnails", exc_info=True)
             return
         for sample in found:
-            self._thumbs[sample.id] = ink_pixmap(sample.ink)
+            self._thumbs[sample.id] = sample_pixmap(sample)
 
 
 def _tooltip(sample: SampleInfo) -> str:
@@ -116,6 +138,9 @@ def _tooltip(sample: SampleInfo) -> str:
     read = translate("SamplesWindow", "; the model read “{label}”").format(
         label=sample.candidates[0][0]) if sample.candidates else ""
     model = sample.model or translate("SamplesWindow", "no model")
+    if sample.kind == "picture":
+        where = translate("SamplesWindow", "from a picture: {source}").format(source=sample.source)
+        return f"“{sample.label}”, {when}{read} ({model}; {where})"
     return f"“{sample.label}”, {when}{read} ({model})"
 
 

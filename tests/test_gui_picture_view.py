@@ -9,13 +9,16 @@ import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThread, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from core.paths import user_data_dir
 from desktop.main_window import MainWindow
-from desktop.picture_view import SAMPLES_FOLDER, PictureView
+from core.picture_edit import char_model_input
+from core.samples import DB_NAME, SampleStore
+from desktop.picture_view import PictureView
+from desktop.samples_window import SamplesWindow
 from tests.test_picture import digit_line
 
 pytestmark = pytest.mark.usefixtures("settings_in_tmp")
@@ -68,12 +71,19 @@ def test_clicking_a_box_shows_its_candidates_and_a_pick_corrects_it(qtbot: QtBot
     view.candidates.buttons[3].click()
     assert view.labels() == ["4", "7", other.label, "2"] and view.text() == f"47{other.label}2"
     assert view.selected() == 3  # on to the next character
-    # The correction is kept as a picture sample, visibly, and Undo takes it back.
+    # The correction is kept as a picture sample in the samples database, visibly, and Undo takes it back.
     kept = view.kept_samples()
-    assert [p.parent for p in kept] == [user_data_dir() / SAMPLES_FOLDER / other.label] and kept[0].exists()
+    store = view.store()
+    assert store is not None and store.path == user_data_dir() / DB_NAME
+    [sample] = store.get(kept)
+    assert (sample.kind, sample.label, sample.candidates[0][0], sample.corrected) == ("picture", other.label, "1", True)
+    bundle = window.current_bundle()
+    assert view.reading is not None and sample.image is not None and bundle is not None
+    assert np.array_equal(sample.image, char_model_input(view.reading, 2, bundle.preprocessing))
+    assert sample.source.startswith("pasted x=")
     assert view.notice.isVisible() and other.label in view.notice.label.text()
     view.notice.undo_button.click()
-    assert not kept[0].exists() and view.kept_samples() == []
+    assert store.get(kept) == [] and view.kept_samples() == []
     # Picking what was read again keeps nothing.
     click_box(view, 2)
     view.candidates.choose(next(i for i, c in enumerate(view.candidates.candidates()) if c.label == "1"))
@@ -217,3 +227,28 @@ def test_going_back_while_a_picture_is_read_stops_it_quietly(qtbot: QtBot, digit
     qtbot.waitUntil(lambda: cancelled == [""], timeout=20000)  # the worker stopped, saying nothing
     assert shown_errors == [] and view.reading is None
     assert view.text() == "" and window.canvas.isVisible()
+
+
+def test_my_samples_lists_a_picture_sample_with_its_picture_and_undoes_its_deletion(qtbot: QtBot,
+                                                                                    tmp_path: Path) -> None:
+    image = np.zeros((28, 28), np.uint8)
+    image[4:24, 12:16] = 255  # a "1": a white bar on black, as the model saw it
+    with SampleStore(tmp_path / "s.sqlite3") as store:
+        kept = store.add_picture(image, "1", "digits", [("7", 0.6), ("1", 0.3)], "page.png x=1 y=2 w=3 h=4")
+        window = SamplesWindow(store)
+        qtbot.addWidget(window)
+        window.show()
+        assert window.model.rowCount() == 1
+        index = window.model.index(0)
+        assert "page.png x=1" in window.model.data(index, Qt.ItemDataRole.ToolTipRole)
+        thumb = window.model.thumbnail(0).toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+        pixels = np.array([[thumb.pixelColor(x, y).value() for x in range(thumb.width())]
+                           for y in range(thumb.height())])
+        dark = pixels < 128  # drawn dark on white like the inks, centred
+        assert dark.any() and dark[:, 26:46].sum() > 0.9 * dark.sum() and dark.any(axis=1).sum() > 40
+        window.view.selectAll()
+        window.delete_selected()
+        assert store.count() == 0 and window.model.rowCount() == 0
+        window.undo_delete()
+        [back] = store.get([kept])
+        assert back.kind == "picture" and back.image is not None and np.array_equal(back.image, image)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -14,8 +13,7 @@ from core.errors import InputError
 from core.ink import Ink
 from core.lm import CharLM, bundled_lm_path, load_lm
 from core.picture import read_picture
-from core.picture_edit import (PictureReading, ReadingCancelled, keep_picture_sample, merge_chars, read_picture_chars,
-                               split_char)
+from core.picture_edit import PictureReading, ReadingCancelled, merge_chars, read_picture_chars, split_char
 from core.recognizer import TFLiteRecognizer
 from tests.test_picture import digit_line
 from training.synth import paper
@@ -111,22 +109,6 @@ def test_progress_is_told_per_line_and_a_cancelled_reading_stops(digits: TFLiteR
     with pytest.raises(ReadingCancelled):
         read_picture_chars(page, digits, layout="horizontal", cancelled=cancelled)
     assert len(asked) == 3  # stopped before the second line
-
-
-def test_a_sample_is_the_characters_part_of_the_picture(tmp_path: Path, line: PictureReading) -> None:
-    picture = digit_line("4712")
-    path = keep_picture_sample(picture, line.chars[1].box, "7", tmp_path)
-    assert path == tmp_path / "7" / "1.png"
-    assert keep_picture_sample(picture, line.chars[1].box, "7", tmp_path).name == "2.png"
-    crop = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    assert crop is not None and (crop < 128).sum() == pytest.approx((picture[99:180, 188:247] < 128).sum(), rel=0.05)
-
-
-@pytest.mark.parametrize("label", ["a/b", "..", ""])
-def test_a_label_that_cannot_name_a_folder_is_not_kept(tmp_path: Path, line: PictureReading, label: str) -> None:
-    with pytest.raises(InputError, match="label"):
-        keep_picture_sample(digit_line("4712"), line.chars[0].box, label, tmp_path)
-    assert not any(tmp_path.iterdir())
 
 
 def test_in_a_column_merge_and_split_work_top_to_bottom(digits: TFLiteRecognizer) -> None:

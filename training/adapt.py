@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from core.errors import BundleError, DatasetError
 from core.ink import Ink
 from core.inputs import to_model_input
 from core.safeio import read_bytes, resolve_inside
+from core.samples import LabelledImage, TrainingSample
 from training.cancel import Cancelled
 from training.events import Reporter
 from training.newclasses import (MIN_NEW_CLASS_SAMPLES, grow_classifier, init_new_classes, new_classes,
@@ -169,12 +170,17 @@ class AdaptResult:
                 f"trained on {self.trained_samples} samples in {self.seconds:.0f}s")
 
 
-def inks_to_arrays(inks: Sequence[Ink], labels: Sequence[str], spec: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Model inputs and label indices for labelled inks (every label must be in ``labels``)."""
+def inks_to_arrays(inks: Sequence[TrainingSample], labels: Sequence[str], spec: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Model inputs and label indices for labelled inks and picture samples (every label must be in ``labels``)."""
     index = {label: i for i, label in enumerate(labels)}
-    x = np.stack([np.clip(np.round(to_model_input(ink, spec)), 0, 255).astype(np.uint8) for ink in inks])
+    x = np.stack([np.clip(np.round(_model_input(ink, spec)), 0, 255).astype(np.uint8) for ink in inks])
     y = np.array([index[str(ink.label)] for ink in inks], dtype=np.int64)
     return x, y
+
+
+def _model_input(sample: TrainingSample, spec: Any) -> np.ndarray:
+    """An ink through the preprocessing; a picture sample's model input as the recognizer saw it."""
+    return sample.model_input(spec) if isinstance(sample, LabelledImage) else to_model_input(sample, spec)
 
 
 def load_replay(bundle: ModelBundle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -343,6 +349,10 @@ def judge(user_before: float | None, user_after: float | None, base_before: floa
                   f"{base_before:.2%} → {base_after:.2%}.")
 
 
+#: A labelled sample: an ink or a picture sample (``core.samples.TrainingSample``).
+_S = TypeVar("_S", Ink, LabelledImage, TrainingSample)
+
+
 def holdout_counts(counts: Sequence[int], fraction: float, seed: int) -> list[int]:
     """How many samples of each label to hold out: ``holdout_total`` in all, one training sample kept per label.
 
@@ -370,10 +380,10 @@ def holdout_total(counts: Sequence[int], fraction: float = HOLDOUT_FRACTION) -> 
     return min(int(fraction * sum(counts) + 0.5), sum(max(0, c - 1) for c in counts))
 
 
-def split_holdout(inks: Sequence[Ink], fraction: float, seed: int) -> tuple[list[Ink], list[Ink]]:
-    """Splits labelled inks into (train, holdout) as ``holdout_counts`` says."""
+def split_holdout(inks: Sequence[_S], fraction: float, seed: int) -> tuple[list[_S], list[_S]]:
+    """Splits labelled samples into (train, holdout) as ``holdout_counts`` says."""
     rng = np.random.default_rng(seed)
-    by_label: dict[str, list[Ink]] = {}
+    by_label: dict[str, list[_S]] = {}
     for ink in inks:
         by_label.setdefault(str(ink.label), []).append(ink)
     groups = list(by_label.values())
@@ -385,8 +395,8 @@ def split_holdout(inks: Sequence[Ink], fraction: float, seed: int) -> tuple[list
     return train, hold
 
 
-def check_samples(inks: Sequence[Ink], refused: Sequence[str] = ()) -> list[Ink]:
-    """The labelled inks usable for a fine-tune.
+def check_samples(inks: Sequence[_S], refused: Sequence[str] = ()) -> list[_S]:
+    """The labelled samples (inks, picture samples) usable for a fine-tune.
 
     Args:
         inks: The user's samples.

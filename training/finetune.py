@@ -13,10 +13,10 @@ import numpy as np
 
 from core.bundle import KERAS_FILE, TFLITE_FILE, ModelBundle, bundle_writer, check_output
 from core.errors import BundleError, DatasetError
-from core.ink import Ink, iter_ink_dataset
+from core.ink import iter_ink_dataset
 from core.paths import user_models_dir
 from core.safeio import read_bytes, resolve_inside, safe_name
-from core.samples import DB_SUFFIXES, labelled_inks
+from core.samples import DB_SUFFIXES, TrainingSample, labelled_samples
 from training.adapt import (HOLDOUT_FRACTION, MIN_NEW_CLASS_SAMPLES, REPLAY_FILE, AdaptConfig, AdaptResult,
                             adapt_model, check_samples, inks_to_arrays, load_replay, new_classes, split_holdout)
 from training.bundle_names import personal_bundle_out
@@ -36,21 +36,22 @@ class FinetuneOutcome:
     bundle: Path
 
 
-def read_samples(source: str | Path) -> list[Ink]:
-    """Labelled inks from an ink dataset (JSONL) or a mojiyomi samples database (SQLite)."""
+def read_samples(source: str | Path) -> list[TrainingSample]:
+    """Labelled inks from an ink dataset (JSONL), or the samples of a mojiyomi samples database
+    (SQLite): inks, and picture samples as the model inputs the picture path made."""
     path = Path(source)
     if not path.exists():
         raise DatasetError(f"No samples at {path}.")
     if path.suffix.lower() in DB_SUFFIXES:
-        return labelled_inks(path)
+        return labelled_samples(path)
     return list(iter_ink_dataset(path))
 
 
-def finetune(base: ModelBundle, samples: list[Ink], holdout: list[Ink] | None = None,
+def finetune(base: ModelBundle, samples: Sequence[TrainingSample], holdout: Sequence[TrainingSample] | None = None,
              config: AdaptConfig | None = None, out: Path | None = None,
              report: Reporter | None = None,
              should_stop: Callable[[], bool] | None = None, command: str = "") -> FinetuneOutcome:
-    """Fine-tunes ``base`` on labelled inks and writes a new personal bundle atomically.
+    """Fine-tunes ``base`` on labelled samples (inks, pictures' model inputs); writes a new personal bundle atomically.
 
     Without ``holdout``, a quarter of the samples is held out to measure the user's accuracy
     (``training.adapt.holdout_counts``). A label the model does not know becomes a new class

@@ -672,8 +672,12 @@
         <translation>サンプルとして保存できませんでした：{error}</translation>
     </message>
     <message>
-        <source>picture samples</source>
-        <translation>画像サンプル</translation>
+        <source>from the picture; see My samples</source>
+        <translation>画像から。「マイサンプル」で確認できます</translation>
+    </message>
+    <message>
+        <source>Could not remove the sample</source>
+        <translation>サンプルを削除できませんでした</translation>
     </message>
     <message>
         <source>The picture, with a box around every character</source>
@@ -902,6 +906,10 @@
     <message>
         <source>no model</source>
         <translation>モデルなし</translation>
+    </message>
+    <message>
+        <source>from a picture: {source}</source>
+        <translation>画像から: {source}</translation>
     </message>
     <message>
         <source>My samples</source>

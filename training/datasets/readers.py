@@ -22,7 +22,7 @@ import numpy as np
 from core.errors import DatasetError, MojiyomiError
 from core.ink import Ink
 from core.preprocess import Preprocessing, normalize_image, preprocess_ink
-from core.samples import DB_SUFFIXES
+from core.samples import DB_SUFFIXES, LabelledImage, labelled_samples
 from training.datasets.npz import load_npz, npz_labels
 from training.datasets.textfile import iter_ink_lines, iter_lines
 
@@ -142,7 +142,9 @@ def iter_labels(source: Source) -> Iterator[str]:
         yield from (label for _, label in _folder_files(source.path))
     elif source.kind == "npz":
         yield from npz_labels(source.path)
-    elif source.kind in ("ink", "tdic", "samples"):
+    elif source.kind == "samples":
+        yield from (str(sample.label) for sample in labelled_samples(source.path))
+    elif source.kind in ("ink", "tdic"):
         yield from (str(ink.label) for ink in _inks(source.path, source.kind))
 
 
@@ -176,7 +178,9 @@ def iter_lazy(source: Source, notes: list[str] | None = None) -> Iterator[Lazy]:
                 yield partial(normalize_uint8, image), label, writer
     elif source.kind == "folder":
         yield from ((partial(_picture_input, file), label, -1) for file, label in _folder_files(source.path))
-    elif source.kind in ("ink", "tdic", "samples"):
+    elif source.kind == "samples":
+        yield from _lazy_samples(source.path)
+    elif source.kind in ("ink", "tdic"):
         yield from _lazy_inks(source.path, source.kind)
     elif source.kind == "npz":
         yield from _lazy_npz(source.path)
@@ -249,6 +253,24 @@ def _lazy_inks(path: Path, kind: str) -> Iterator[Lazy]:
         writer = ink.extra.get("writer")
         wid = writer_ids.setdefault(str(writer), len(writer_ids)) if writer is not None else -1
         yield partial(_ink_input, ink), str(ink.label), wid
+
+
+def _lazy_samples(path: Path) -> Iterator[Lazy]:
+    """A samples database's inks, and its picture samples as the model inputs the recognizer saw."""
+    for sample in labelled_samples(path):
+        if isinstance(sample, LabelledImage):
+            yield partial(_labelled_image_input, sample), sample.label, -1
+        else:
+            yield partial(_ink_input, sample), str(sample.label), -1
+
+
+def _labelled_image_input(sample: LabelledImage, spec: Preprocessing) -> np.ndarray | None:
+    try:
+        x = sample.model_input(spec)
+    except MojiyomiError as exc:
+        log.info("skipping a picture sample labelled %r: %s", sample.label, exc)
+        return None
+    return np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8)
 
 
 def _ink_input(ink: Ink, spec: Preprocessing) -> np.ndarray | None:
