@@ -321,5 +321,5 @@
     return out;
   }
 
-  return { circle, polyline, resizeArea, roundEven, lineAA, fillConvexPoly };
+  return { circle, polyline, resizeArea, roundEven };
 });

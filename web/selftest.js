@@ -1,7 +1,8 @@
 // Test driver, loaded only with ?selftest=URL: writes each ink of the JSON file at URL on the pad
 // with synthetic pointer events (one pointerdown/move/up sequence per stroke), waits for the
-// candidates after the last stroke, and puts every ink's ten labels and timings into
-// <pre id="selftest"> for the test to read (tests/test_web_e2e.py).
+// candidates after the last stroke, and puts every ink's ten labels, timings and model input (the
+// grey levels of the "what the model sees" preview) into <pre id="selftest"> for the test to read
+// (tests/test_web_e2e.py).
 (async function () {
   "use strict";
   const url = new URLSearchParams(location.search).get("selftest");
@@ -31,7 +32,9 @@
       times.push(performance.now() - start);
     }
     const labels = [...document.querySelectorAll("#candidates .label")].map((e) => e.textContent);
-    results.push({ labels, times });
+    const preview = document.getElementById("input");
+    const rgba = preview.getContext("2d").getImageData(0, 0, preview.width, preview.height).data;
+    results.push({ labels, times, input: Array.from(rgba.filter((_, i) => i % 4 === 0)) });
   }
   const out = document.createElement("pre");
   out.id = "selftest";
