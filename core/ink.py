@@ -244,7 +244,8 @@ def _label_from_json(label: Any) -> str | None:
 
 
 def _num(v: float) -> float | int:
-    return int(v) if float(v).is_integer() else round(float(v), 3)
+    rounded = round(float(v), 3)  # rounded first: 157.99996 is written 158, as it reads back (not 158.0)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 def _preview(obj: Any) -> str:

@@ -557,7 +557,8 @@ class SampleStore:
         if unlabelled:
             raise InputError(f"{path}: {len(unlabelled)} of {len(inks)} inks have no label (the first is ink "
                              f"{unlabelled[0]}); nothing was imported.")
-        seen = {(r[0], r[1]) for r in self._query("SELECT label, ink FROM samples WHERE kind='ink'")}
+        seen = {(_text(r[0]), _canonical_ink(r[1])) for r in self._query(
+            "SELECT label, ink FROM samples WHERE kind='ink'")}
         rows, now = [], time.time()
         for number, ink in enumerate(inks, 1):
             row = _imported_row(ink, number, path, now)
@@ -635,6 +636,16 @@ def _row(ink: Ink, label: str, model: str, candidates: Sequence[tuple[str, float
     ink_json = json.dumps(Ink(ink.strokes, ink.width, ink.height).to_json(), ensure_ascii=False)
     corrected = int(bool(candidates) and candidates[0][0] != label)
     return label, ink_json, str(model), json.dumps([list(c) for c in candidates]), corrected, float(created)
+
+
+def _canonical_ink(value: Any) -> str:
+    """A stored ink's JSON as ``_row`` writes it now: rows written before wrote 158.0 where it reads
+    back as 158, so an export of them imported again was not seen as already there."""
+    try:
+        ink = Ink.from_json(parse_json(_text(value), "ink", max_chars=MAX_INK_BYTES))
+    except InputError:
+        return _text(value)
+    return _row(ink, "", "", (), 0.0)[1]
 
 
 def _picture_row(png: bytes, label: str, model: str, candidates: Sequence[tuple[str, float]], created: float,

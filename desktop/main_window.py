@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication,
-                           QKeySequence)
+                           QKeySequence, QResizeEvent)
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget,
                                QVBoxLayout, QWidget)
 
@@ -57,6 +57,9 @@ MINIMUM_SIZE = (480, 320)
 #: QSettings key of the model the user chose last.
 
 MODEL_SETTING = "model/chosen"
+#: The status bar's room around a message (its margins and the size grip) and between its labels, in pixels.
+_STATUS_MARGINS = 32
+_STATUS_SPACING = 8
 
 
 class MainWindow(AppWindow):
@@ -86,7 +89,6 @@ class MainWindow(AppWindow):
         self._loading: str | None = None
         self._fallback: str | None = None
         self._choice: str | None = None
-        self._picture_message: str | None = None
         self.service = RecognitionService(self)
         self._build_central()
         self.writing = WritingController(self)
@@ -102,6 +104,7 @@ class MainWindow(AppWindow):
         self.service.modelFailed.connect(self._on_model_failed)
         self.service.recognized.connect(self._on_recognized)
         self.service.failed.connect(self._on_failed)
+        self.statusBar().messageChanged.connect(self._fit_status)
         # An explicit minimum would override the layout's; never go below what the widgets need.
         needed = self.minimumSizeHint()
         self.setMinimumSize(max(MINIMUM_SIZE[0], needed.width()), max(MINIMUM_SIZE[1], needed.height()))
@@ -202,6 +205,7 @@ class MainWindow(AppWindow):
         self.readings = ReadingsController(self, view, self.candidates)  # the dock is made when first shown
         self.candidatesShown.connect(self.readings.follow_candidates)
         self.chosen.connect(self.readings.on_chosen)
+        self.text_line.charSelected.connect(self.readings.select)
         self.readings.add_section(lambda panel: stroke_order_section(panel, self.practise))
         self._build_language_menu(view.addMenu(translate("MainWindow", "&Language")))
         self.model_menu = bar.addMenu(translate("MainWindow", "&Model"))
@@ -382,7 +386,6 @@ class MainWindow(AppWindow):
         self.undo_action.setEnabled(self.canvas.can_undo())
         self.redo_action.setEnabled(self.canvas.can_redo())
         self.writing.ink_changed(ink)
-        self._clear_picture_message()
         if ink.is_empty:
             self._requested_at.clear()
             self._shown_ink = None
@@ -393,12 +396,6 @@ class MainWindow(AppWindow):
             self.status_message(translate("MainWindow", "No model is loaded: choose one in the Model menu."))
             return
         self._request(self.writing.item(ink))
-
-    def _clear_picture_message(self) -> None:
-        """Takes down "Read 5 characters from the picture" once something else is read or written."""
-        if self._picture_message and self.statusBar().currentMessage() == self._picture_message:
-            self.statusBar().clearMessage()
-        self._picture_message = None
 
     def _request(self, item: Any) -> int:
         request = self.service.request(item, self._filter)
@@ -422,15 +419,7 @@ class MainWindow(AppWindow):
         self._time_label.setToolTip(translate(
             "MainWindow", "Last recognition: {total} ms from the request to the candidates "
             "(reading, preprocessing and model: {model} ms)").format(total=f"{total:.1f}", model=f"{result.ms:.1f}"))
-        if len(result.characters) > 1 and result.reading is None:
-            self.text_line.insert_chars([CharInfo(c[0].label, c, None, c[0].label) for c in result.characters if c])
-            self._picture_message = translate("MainWindow", "Read {n} characters from the picture: {text}").format(
-                n=len(result.characters), text=result.text)
-            self.status_message(self._picture_message, 8000)
-        elif result.source != "ink" or result.candidates:
-            self._clear_picture_message()
         self.candidatesShown.emit(result, total)
-
         write_e2e_report(self, result, total)
 
     @Slot(int, str, str)
@@ -452,6 +441,7 @@ class MainWindow(AppWindow):
     def choose(self, rank: int, candidate: Candidate) -> None:
         """Appends a chosen candidate and clears the canvas (or ``WritingController.pick`` replaces a character)."""
         if self.writing.pick(rank, candidate):
+            self.readings.select(candidate.label)  # a text-line character or one of the reading's, replaced
             return
         shown = self.candidates.candidates()
         ink, original = self._shown_ink, shown[0].label if shown else candidate.label
@@ -527,6 +517,26 @@ class MainWindow(AppWindow):
     def status_message(self, text: str, ms: int = 5000) -> None:
         """Shows a transient message in the status bar."""
         self.statusBar().showMessage(text, ms)
+
+    @Slot(str)
+    def _fit_status(self, message: str) -> None:
+        """A transient message takes the model's (and if need be the time's) place while it would be cut.
+
+        The status bar draws a message left of its permanent labels and cuts it there; in a
+        480 px window "Model: Japanese: kana, kanji, digits" leaves it about 150 px.
+        """
+        bar = self.statusBar()
+        room = bar.width() - bar.fontMetrics().horizontalAdvance(message) - _STATUS_MARGINS
+        if self._filter_label.isVisibleTo(self):
+            room -= self._filter_label.sizeHint().width() + _STATUS_SPACING
+        time_width = self._time_label.sizeHint().width() + _STATUS_SPACING
+        model_width = self._model_label.sizeHint().width() + _STATUS_SPACING
+        self._model_label.setVisible(not message or room >= time_width + model_width)
+        self._time_label.setVisible(not message or room >= time_width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_status(self.statusBar().currentMessage())
 
     # -- closing -------------------------------------------------------------------------------
 

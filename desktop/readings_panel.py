@@ -142,7 +142,8 @@ class ReadingsPanel(QWidget):
         if entry.words:
             words = [f"<b>{html.escape(w.text)}</b> 【{html.escape(w.reading)}】<br>&nbsp;&nbsp;{html.escape(w.gloss)}"
                      for w in entry.words]
-            self.words.setText(f"<b>{html.escape(translate('ReadingsPanel', 'Words'))}</b><br>" + "<br>".join(words))
+            title = translate("ReadingsPanel", "Words")  # outside the f-string: lupdate does not read into one
+            self.words.setText(f"<b>{html.escape(title)}</b><br>" + "<br>".join(words))
 
     def _show_kana(self, entry: KanaEntry) -> None:
         kind = translate("ReadingsPanel", "Hiragana") if entry.kind == "hiragana" else translate(

@@ -107,10 +107,13 @@ class TextLine(QWidget):
     Signals:
         copied(str): the text was put on the clipboard.
         edited(): the text changed by typing, pasting or undo (not by ``insert_chars`` or ``replace_char``).
+        charSelected(str): a click landed on a character: its label as written (a multi-character
+            class whole), or the typed character.
     """
 
     copied = Signal(str)
     edited = Signal()
+    charSelected = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +135,7 @@ class TextLine(QWidget):
         self._text = ""
         self._ours = False
         self.edit.textChanged.connect(self._follow)
+        self.edit.charClicked.connect(self._on_char_clicked)
 
     def copy(self) -> None:
         """Puts the whole text on the clipboard."""
@@ -194,6 +198,12 @@ class TextLine(QWidget):
         self._infos[start] = CharInfo(label, with_first(old.candidates, label), old.ink, old.original or old.label,
                                       sample_id)
         self.edit.setCursorPosition(cursor + len(label) - len(old.label) if cursor > start else cursor)
+
+    def _on_char_clicked(self, index: int) -> None:
+        if index < 0:
+            return
+        found = self.info(index)
+        self.charSelected.emit(found[1].label if found is not None else self.edit.text()[index])
 
     def _follow(self, text: str) -> None:
         """Keeps the memory aligned with the text after any change."""

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from core.paths import user_models_dir
 from desktop.i18n import translate
-from training.evaluate import RunVerdict
+from training.evaluate import FEW_SAMPLES_PER_CLASS, RunVerdict
+from training.newclasses import MIN_NEW_CLASS_SAMPLES
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: Box side relative to the input side, as the bundled digits model (20 of 28 pixels).
@@ -439,7 +440,27 @@ def training_verdict(result: dict[str, Any]) -> str:
     text = translate("TrainDialog", "Model {name} trained: {validated}{tested}.").format(
             name=result.get("name", ""), validated=validated, tested=tested)
     verdict = run_verdict(result)
-    return f"{text}\n\n{verdict.reason}" if verdict is not None and verdict.near_chance else text
+    return f"{text}\n\n{near_chance_text(verdict)}" if verdict is not None and verdict.near_chance else text
+
+
+def near_chance_text(verdict: RunVerdict) -> str:
+    """What a run no better than guessing reached and what probably went wrong, in the interface language."""
+    if verdict.measured:
+        head = translate("TrainDialog", "The model reads {top1}, no better than guessing among {classes} classes "
+                         "({chance}; a useful model reaches {threshold} at least)").format(
+                top1=f"{verdict.top1:.2%}", classes=verdict.classes, chance=f"{verdict.chance:.2%}",
+                threshold=f"{verdict.threshold:.2%}")
+    else:
+        head = translate("TrainDialog", "The model's accuracy could not be measured")
+    words = {"few_samples": translate("TrainDialog", "too few samples ({n} per class; at least {need} help)").format(
+                 n=f"{verdict.samples_per_class:.0f}", need=FEW_SAMPLES_PER_CLASS),
+             "short_run": translate("TrainDialog", "too short a run ({epochs} epochs of {samples} samples are {steps} "
+                                    "training steps; more epochs help)").format(
+                 epochs=verdict.epochs, samples=verdict.train_samples, steps=verdict.steps),
+             "data_or_settings": translate("TrainDialog", "the data or the settings (check the labels, or try a "
+                                           "lower learning rate)")}
+    causes = translate("TrainDialog", " and ").join(words[cause] for cause in verdict.causes)
+    return translate("TrainDialog", "{head}. Probably {causes}.").format(head=head, causes=causes)
 
 
 def run_verdict(result: dict[str, Any]) -> RunVerdict | None:
@@ -485,7 +506,39 @@ def finetune_verdict(result: dict[str, Any]) -> str:
     if added and new_read is not None:
         grown += translate("FinetuneDialog", " (read {share} of their held-out samples)").format(
                 share=f"{new_read:.1%}")
-    return f"{user}<br>{base}{grown}<br><br>{_html(str(result.get('reason', '')))}"
+    return f"{user}<br>{base}{grown}<br><br>{finetune_reason(result)}"
+
+
+def finetune_reason(result: dict[str, Any]) -> str:
+    """Why switching is advised or not (``AdaptResult.judgement``), in the interface language, as rich text."""
+    before, after = _fraction(result.get("user_top1_before")), _fraction(result.get("user_top1_after"))
+    base_before, base_after = _fraction(result.get("base_top1_before")) or 0.0, _fraction(
+            result.get("base_top1_after")) or 0.0
+    kind = result.get("judgement")
+    if kind == "forgets":
+        text = translate("FinetuneDialog", "Accuracy on the original data fell by {drop} points ({before} → {after}), "
+                         "more than {allowed} allowed.").format(
+                drop=f"{100 * (base_before - base_after):.2f}", before=f"{base_before:.2%}",
+                after=f"{base_after:.2%}", allowed=f"{float(result.get('max_drop') or 0.0):g}")
+    elif kind == "no_held_out" or (kind in ("no_gain", "better") and (before is None or after is None)):
+        text = translate("FinetuneDialog", "No held-out samples of yours to measure the new model on: write a few "
+                         "more of each character (a quarter of them is held out).")
+    elif kind == "no_gain":
+        text = translate("FinetuneDialog", "Your accuracy did not improve ({before} → {after}).").format(
+                before=f"{before:.1%}", after=f"{after:.1%}")
+    elif kind == "better":
+        text = translate("FinetuneDialog", "Your accuracy {before} → {after}; original data {base_before} → "
+                         "{base_after}.").format(before=f"{before:.1%}", after=f"{after:.1%}",
+                                                 base_before=f"{base_before:.2%}", base_after=f"{base_after:.2%}")
+    else:  # a result without a judgement: its words as given
+        return _html(str(result.get("reason", "")))
+    refused = [str(label) for label in result.get("refused_labels") or []]
+    if refused:
+        shown = " ".join(refused[:12]) + (" …" if len(refused) > 12 else "")
+        text += " " + translate("FinetuneDialog", "Not added as new classes ({n}: {labels}): a new class needs at "
+                                "least {need} samples; their samples were not used.").format(
+                n=len(refused), labels=shown, need=MIN_NEW_CLASS_SAMPLES)
+    return _html(text)
 
 
 def _fraction(value: Any) -> float | None:

@@ -131,12 +131,14 @@ class AdaptResult:
         seconds: Wall time of the fine-tune.
         new_labels: Labels added as new classes.
         recommended: Whether switching to the new model is advised.
-        reason: Why (or why not), in words.
+        reason: Why (or why not), in English words.
         refused_labels: Unknown labels with too few samples (under ``MIN_NEW_CLASS_SAMPLES``):
             their samples were not used.
         trained_samples: User samples the model trained on.
         held_out_samples: User samples held out to measure it.
         new_top1_after: The fine-tuned model on held-out samples of the new classes.
+        judgement: ``JUDGEMENTS``' kind of ``reason`` (for a translated sentence).
+        max_drop: The largest fall of the original data's accuracy (points) that still advises switching.
     """
 
     user_top1_before: float | None
@@ -151,6 +153,8 @@ class AdaptResult:
     trained_samples: int = 0
     held_out_samples: int = 0
     new_top1_after: float | None = None
+    judgement: str = ""
+    max_drop: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for reports and the CLI (JSON-safe: no NaN)."""
@@ -312,11 +316,12 @@ def adapt_model(model: Any, labels: tuple[str, ...], user: tuple[np.ndarray, np.
     after_user, after_base = accuracy(model, *holdout), accuracy(model, base_x, base_y)
     is_new = holdout[1] >= known
     new_after = accuracy(model, holdout[0][is_new], holdout[1][is_new])
-    recommended, reason = judge(before_user, after_user, before_base or 0.0, after_base or 0.0,
-                                config.max_base_drop)
+    measured = (before_user, after_user, before_base or 0.0, after_base or 0.0, config.max_base_drop)
+    recommended, reason = judge(*measured)
     result = AdaptResult(before_user, after_user, before_base or 0.0, after_base or 0.0, time.time() - start,
                          tuple(labels[known:]), recommended, reason, trained_samples=len(user[1]),
-                         held_out_samples=len(holdout[1]), new_top1_after=new_after)
+                         held_out_samples=len(holdout[1]), new_top1_after=new_after, judgement=judgement(*measured),
+                         max_drop=config.max_base_drop)
     return model, result
 
 
@@ -333,17 +338,37 @@ def blend_weights(model: Any, base_weights: list[np.ndarray], share: float, know
     model.set_weights(mixed)
 
 
+#: ``AdaptResult.judgement``'s kinds: switching is advised (``better``), or not because the original
+#: data's accuracy fell too far (``forgets``), nothing of the user's was held out (``no_held_out``)
+#: or the user's accuracy did not improve (``no_gain``). The desktop words them in its language.
+JUDGEMENTS = ("better", "forgets", "no_held_out", "no_gain")
+
+
+def judgement(user_before: float | None, user_after: float | None, base_before: float, base_after: float,
+              max_drop: float) -> str:
+    """``JUDGEMENTS``' kind for a fine-tune's before/after accuracies (see ``judge``)."""
+    if 100 * (base_before - base_after) > max_drop:
+        return "forgets"
+    if user_before is None or user_after is None:
+        return "no_held_out"
+    return "no_gain" if user_after <= user_before else "better"
+
+
 def judge(user_before: float | None, user_after: float | None, base_before: float, base_after: float,
           max_drop: float) -> tuple[bool, str]:
-    """Whether to switch: the user's accuracy improved and base accuracy fell at most ``max_drop`` points."""
-    drop = 100 * (base_before - base_after)
-    if drop > max_drop:
-        return False, (f"Accuracy on the original data fell by {drop:.2f} points "
+    """Whether to switch: the user's accuracy improved and base accuracy fell at most ``max_drop`` points.
+
+    Returns:
+        Whether switching is advised, and why in English words (``judgement`` gives the kind).
+    """
+    kind = judgement(user_before, user_after, base_before, base_after, max_drop)
+    if kind == "forgets":
+        return False, (f"Accuracy on the original data fell by {100 * (base_before - base_after):.2f} points "
                        f"({base_before:.2%} → {base_after:.2%}), more than {max_drop} allowed.")
-    if user_before is None or user_after is None:
+    if kind == "no_held_out" or user_before is None or user_after is None:
         return False, ("No held-out samples of yours to measure the new model on: write a few more of each "
                        "character (a quarter of them is held out).")
-    if user_after <= user_before:
+    if kind == "no_gain":
         return False, f"Your accuracy did not improve ({user_before:.1%} → {user_after:.1%})."
     return True, (f"Your accuracy {user_before:.1%} → {user_after:.1%}; original data "
                   f"{base_before:.2%} → {base_after:.2%}.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,9 @@ def evaluate_arrays(recognizer: Any, x: np.ndarray, y: np.ndarray, batch_size: i
 FEW_SAMPLES_PER_CLASS = 20
 #: Training steps below which a near-chance run is blamed on too short a run.
 FEW_STEPS = 150
+#: What probably made a run near chance (``RunVerdict.causes``): too few samples a class,
+#: too few training steps, else the data or the settings. The desktop words them in its language.
+CAUSES = ("few_samples", "short_run", "data_or_settings")
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,13 @@ class RunVerdict:
         top1: The accuracy judged (test, or validation when there is no test split).
         chance: The accuracy of guessing (1 / classes).
         threshold: The accuracy a useful model must reach (see ``judge_run``).
-        reason: What probably went wrong, in words (empty when not near chance).
+        reason: What probably went wrong, in English words (empty when not near chance).
+        causes: The kinds of cause ``reason`` names (``CAUSES``' names; empty when not near chance).
+        measured: False when no accuracy could be measured (``top1`` is then 0).
+        classes: Output classes.
+        train_samples: Samples the model trained on.
+        epochs: Epochs it trained.
+        steps: Training steps those epochs made.
     """
 
     near_chance: bool
@@ -102,6 +111,12 @@ class RunVerdict:
     chance: float
     threshold: float
     reason: str
+    causes: tuple[str, ...] = ()
+    measured: bool = True
+    classes: int = 0
+    train_samples: int = 0
+    epochs: int = 0
+    steps: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict (all numbers finite) for job results and ``--json``."""
@@ -110,8 +125,17 @@ class RunVerdict:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunVerdict:
         """The verdict from ``to_json``'s dict (a job result crossing a process boundary)."""
+        causes = tuple(str(cause) for cause in data["causes"])
+        if not set(causes) <= set(CAUSES):
+            raise ValueError(f"Unknown verdict cause. Received: causes={causes!r}, expected some of {CAUSES}")
         return cls(bool(data["near_chance"]), float(data["top1"]), float(data["chance"]), float(data["threshold"]),
-                   str(data["reason"]))
+                   str(data["reason"]), causes, bool(data["measured"]), int(data["classes"]),
+                   int(data["train_samples"]), int(data["epochs"]), int(data["steps"]))
+
+    @property
+    def samples_per_class(self) -> float:
+        """Training samples a class (the ``few_samples`` cause's figure)."""
+        return self.train_samples / max(1, self.classes)
 
 
 def near_chance_threshold(classes: int) -> float:
@@ -143,22 +167,22 @@ def judge_run(top1: float | None, classes: int, train_samples: int, epochs: int,
     value = float(top1) if top1 is not None and np.isfinite(top1) else None
     measured = value is not None
     value = value or 0.0
-    if measured and value >= threshold:
-        return RunVerdict(False, value, chance, threshold, "")
-    per_class = train_samples / max(1, classes)
     steps = -(-train_samples // max(1, batch_size)) * epochs
-    causes = []
-    if per_class < FEW_SAMPLES_PER_CLASS:
-        causes.append(f"too few samples ({per_class:.0f} per class; at least {FEW_SAMPLES_PER_CLASS} help)")
-    if steps < FEW_STEPS:
-        causes.append(f"too short a run ({epochs} epochs of {train_samples} samples are {steps} training steps; "
-                      f"more epochs help)")
-    if not causes:
-        causes.append("the data or the settings (check the labels, or try a lower learning rate)")
+    verdict = RunVerdict(False, value, chance, threshold, "", (), measured, classes, train_samples, epochs, steps)
+    if measured and value >= threshold:
+        return verdict
+    per_class = train_samples / max(1, classes)
+    causes = ([CAUSES[0]] if per_class < FEW_SAMPLES_PER_CLASS else []) + ([CAUSES[1]] if steps < FEW_STEPS else [])
+    causes = causes or [CAUSES[2]]
+    words = {CAUSES[0]: f"too few samples ({per_class:.0f} per class; at least {FEW_SAMPLES_PER_CLASS} help)",
+             CAUSES[1]: f"too short a run ({epochs} epochs of {train_samples} samples are {steps} training steps; "
+                        f"more epochs help)",
+             CAUSES[2]: "the data or the settings (check the labels, or try a lower learning rate)"}
     head = (f"The model reads {value:.2%}, no better than guessing among {classes} classes "
             f"({chance:.2%}; a useful model reaches {threshold:.2%} at least)" if measured else
             "The model's accuracy could not be measured")
-    return RunVerdict(True, value, chance, threshold, f"{head}. Probably {' and '.join(causes)}.")
+    reason = f"{head}. Probably {' and '.join(words[cause] for cause in causes)}."
+    return replace(verdict, near_chance=True, reason=reason, causes=tuple(causes))
 
 
 def bundle_verdict(bundle: Any) -> RunVerdict:

@@ -111,6 +111,26 @@
         <source> (read {share} of their held-out samples)</source>
         <translation>（取り分けたサンプルの {share} を正しく認識）</translation>
     </message>
+    <message>
+        <source>Accuracy on the original data fell by {drop} points ({before} → {after}), more than {allowed} allowed.</source>
+        <translation>元のデータでの正解率が {drop} ポイント下がりました ({before} → {after})。許容は {allowed} ポイントまでです。</translation>
+    </message>
+    <message>
+        <source>No held-out samples of yours to measure the new model on: write a few more of each character (a quarter of them is held out).</source>
+        <translation>新しいモデルを測るための、取り分けたあなたのサンプルがありません。各文字をもう少し書いてください (4 分の 1 が測定用に取り分けられます)。</translation>
+    </message>
+    <message>
+        <source>Your accuracy did not improve ({before} → {after}).</source>
+        <translation>あなたの字の正解率は上がりませんでした ({before} → {after})。</translation>
+    </message>
+    <message>
+        <source>Your accuracy {before} → {after}; original data {base_before} → {base_after}.</source>
+        <translation>あなたの字の正解率 {before} → {after}、元のデータ {base_before} → {base_after}。</translation>
+    </message>
+    <message>
+        <source>Not added as new classes ({n}: {labels}): a new class needs at least {need} samples; their samples were not used.</source>
+        <translation>新しいクラスとして追加しなかった文字 ({n}: {labels}): 新しいクラスには {need} 個以上のサンプルが必要です。これらのサンプルは使われていません。</translation>
+    </message>
 </context>
 <context>
     <name>InkCanvas</name>
@@ -123,6 +143,7 @@
     <name>JobsWindow</name>
     <message>
         <source>Done in {s} s</source>
+        <extracomment>Events that add a line to the job&apos;s log.</extracomment>
         <translation>{s} 秒で完了</translation>
     </message>
     <message>
@@ -270,7 +291,7 @@
     </message>
     <message>
         <source>Loading model…</source>
-        <extracomment>The smallest window in which the canvas and all ten candidates stay legible. QSettings key of the model the user chose last.</extracomment>
+        <extracomment>The smallest window in which the canvas and all ten candidates stay legible. QSettings key of the model the user chose last. The status bar&apos;s room around a message (its margins and the size grip) and between its labels, in pixels.</extracomment>
         <translation>モデルを読み込み中…</translation>
     </message>
     <message>
@@ -436,10 +457,6 @@
     <message>
         <source>Last recognition: {total} ms from the request to the candidates (reading, preprocessing and model: {model} ms)</source>
         <translation>前回の認識: 要求から候補表示まで {total} ms（読み取り・前処理・モデル: {model} ms）</translation>
-    </message>
-    <message>
-        <source>Read {n} characters from the picture: {text}</source>
-        <translation>画像から {n} 文字を読み取りました: {text}</translation>
     </message>
     <message>
         <source>Could not recognize the writing</source>
@@ -778,6 +795,7 @@
     <name>ReadingsPanel</name>
     <message>
         <source>long vowel mark</source>
+        <extracomment>QSettings key: whether the readings dock is shown.</extracomment>
         <translation>長音符</translation>
     </message>
     <message>
@@ -1028,6 +1046,7 @@
     <name>StartWindow</name>
     <message>
         <source>mojiyomi is starting</source>
+        <extracomment>How long the main window waits for the start window to be drawn before it is built anyway. OpenBLAS&apos;s thread count (NumPy&apos;s wheels ship OpenBLAS); read when NumPy first loads. The start window&apos;s size in logical pixels. The app icon, also installed for Linux desktops (resources/icons/install_linux.sh).</extracomment>
         <translation>mojiyomi を起動しています</translation>
     </message>
     <message>
@@ -1039,6 +1058,7 @@
     <name>StrokeOrderView</name>
     <message>
         <source>Click to watch it again</source>
+        <extracomment>How fast the pen moves, in character boxes per second (a long stroke takes about half a second). The pause before each stroke, in ms: long enough to see where the next one starts. Timer tick, in ms (about 30 frames a second: smooth, and cheap on a busy machine). The stroke being written: a red that reads on light and dark paper.</extracomment>
         <translation>クリックするともう一度再生します</translation>
     </message>
     <message>
@@ -1101,7 +1121,7 @@
     <name>TrainDialog</name>
     <message>
         <source>Train a new model</source>
-        <extracomment>Box side relative to the input side, as the bundled digits model (20 of 28 pixels).</extracomment>
+        <extracomment>QSettings group where the Train dialog keeps its settings between openings.</extracomment>
         <translation>新しいモデルを学習</translation>
     </message>
     <message>
@@ -1169,6 +1189,34 @@
         <translation>調整を開始</translation>
     </message>
     <message>
+        <source>The model reads {top1}, no better than guessing among {classes} classes ({chance}; a useful model reaches {threshold} at least)</source>
+        <translation>このモデルの正解率は {top1} で、{classes} クラスから当てずっぽうに選ぶのと変わりません (偶然は {chance}、役に立つモデルは少なくとも {threshold})</translation>
+    </message>
+    <message>
+        <source>The model&apos;s accuracy could not be measured</source>
+        <translation>このモデルの正解率を測れませんでした</translation>
+    </message>
+    <message>
+        <source>too few samples ({n} per class; at least {need} help)</source>
+        <translation>サンプルが少なすぎること (1 クラスあたり {n} 個、{need} 個以上あると良くなります)</translation>
+    </message>
+    <message>
+        <source>too short a run ({epochs} epochs of {samples} samples are {steps} training steps; more epochs help)</source>
+        <translation>学習が短すぎること ({samples} サンプルで {epochs} エポックは {steps} ステップです。エポックを増やすと良くなります)</translation>
+    </message>
+    <message>
+        <source>the data or the settings (check the labels, or try a lower learning rate)</source>
+        <translation>データか設定 (ラベルを確かめるか、学習率を下げてみてください)</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation>、および</translation>
+    </message>
+    <message>
+        <source>{head}. Probably {causes}.</source>
+        <translation>{head}。原因はおそらく{causes}です。</translation>
+    </message>
+    <message>
         <source>Training finished</source>
         <translation>学習が終わりました</translation>
     </message>
@@ -1194,6 +1242,7 @@
     </message>
     <message>
         <source>MNIST IDX files</source>
+        <extracomment>Box side relative to the input side, as the bundled digits model (20 of 28 pixels).</extracomment>
         <translation>MNIST IDX ファイル</translation>
     </message>
     <message>
