@@ -175,3 +175,41 @@ def test_an_export_of_rows_written_before_is_seen_as_already_there(tmp_path: Pat
             store._db.execute("UPDATE samples SET ink=?", (old,))
         store.export_jsonl(tmp_path / "mine.jsonl", None)
         assert store.import_jsonl(tmp_path / "mine.jsonl") == 0 and store.count() == 1
+
+
+def test_the_linux_install_command_puts_the_entry_and_icon_in_the_users_data_folder(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "resources" / "icons" / "install_linux.sh"
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "share")}
+    subprocess.run(["sh", str(script)], env=env, check=True, capture_output=True, timeout=60)
+    entry = tmp_path / "share" / "applications" / "mojiyomi.desktop"
+    assert "Icon=mojiyomi" in entry.read_text(encoding="utf-8")
+    assert (tmp_path / "share" / "icons" / "hicolor" / "scalable" / "apps" / "mojiyomi.svg").stat().st_size > 100
+
+
+def test_the_about_box_shows_the_app_icon(qtbot: QtBot, tiny_bundle: Path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desktop.app import app_icon, make_application
+
+    make_application()
+    window = _window(qtbot, tiny_bundle)
+    assert window.windowIcon().pixmap(32, 32).toImage() == app_icon().pixmap(32, 32).toImage()
+    seen: list[QMessageBox] = []
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box)
+            assert not box.iconPixmap().isNull() and box.iconPixmap().toImage() == app_icon().pixmap(
+                box.iconPixmap().size()).toImage()
+            box.accept()
+        else:
+            QTimer.singleShot(20, look)
+
+    QTimer.singleShot(20, look)
+    window._about()
+    assert len(seen) == 1
