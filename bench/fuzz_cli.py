@@ -90,6 +90,7 @@ class Result:
     peak_mb: float = 0.0
     stderr: str = ""
     problems: list[str] = field(default_factory=list)
+    own_process: bool = False
 
 
 # --- the worker: runs cases in-process -------------------------------------------------------
@@ -344,16 +345,21 @@ class Fuzz:
             yield result
 
     def run_case(self, kind: str, index: int, tf: bool) -> Result:
-        """Runs case ``index`` of ``kind``; a hang is retried once alone, with twice the time.
+        """Runs case ``index`` of ``kind``; a hang or a memory blow-up in the shared worker is retried alone.
 
         The retry tells a real hang from a worker starved of CPU by a busy machine: only a
-        case that hangs in its own process too counts as ``hang``.
+        case that hangs in its own process too (given twice the time) counts as ``hang``. A
+        worker that ran hundreds of TensorFlow cases holds far more memory than a new
+        ``mojiyomi`` process (1.8 GB at rest, 3 GB after leaks add up): only a case whose peak
+        is too high in a process of its own too counts as ``memory``.
         """
         result = self._attempt(kind, index, tf, alone=False, patience=1.0)
-        if result.outcome == "hang":
-            retry = self._attempt(kind, index, tf, alone=True, patience=2.0)
-            if retry.outcome != "hang":
-                retry.problems.append(f"slow: no answer in {self.timeout * (4 if tf else 1):.0f} s in the worker")
+        if result.outcome == "hang" or result.outcome == "memory" and not result.own_process:
+            retry = self._attempt(kind, index, tf, alone=True, patience=2.0 if result.outcome == "hang" else 1.0)
+            if retry.outcome != result.outcome:
+                retry.problems.append(
+                    f"slow: no answer in {self.timeout * (4 if tf else 1):.0f} s in the worker"
+                    if result.outcome == "hang" else f"peak {result.peak_mb:.0f} MB only in the long-lived worker")
             return retry
         return result
 
@@ -385,6 +391,7 @@ class Fuzz:
         address_space = 3 * memory_mb if tf else 3 * 1024
         timeout = self.timeout * (4 if tf else 1) * patience
         own_process = alone or plan.isolate or self.fresh
+        result.own_process = own_process
         if own_process:
             worker = Worker(address_space)
             answer = worker.run(job, timeout)

@@ -190,8 +190,23 @@ CONFIG_SEED = {"data": "set.npz", "out": "out", "backbone": "simple-cnn", "epoch
 def random_config(rng: random.Random, user: Path, t: Templates) -> tuple[Plan, str]:
     write_file(user, "set.npz", t.npz)
     text, what = mutate_json(rng, CONFIG_SEED)
-    with_flags = rng.random() < 0.5
+    with_flags = rng.random() < 0.5 or _names_an_outside_out(text)
     return Plan(_config(user, text, with_flags), ("out", "out/**")), f"{what}{'' if with_flags else ', no flags'}"
+
+
+def _names_an_outside_out(text: str) -> bool:
+    """Whether a config's own ``out`` is a path out of the case's folder (``../../x``, ``/tmp/x``).
+
+    Without ``--out`` such a config is a user asking for their model there, as ``--out
+    ../../x`` would: a write the case's folder cannot account for, not a fault. The flags
+    then give ``out`` (a config and its flags together are still fuzzed).
+    """
+    try:
+        config = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    out = config.get("out") if isinstance(config, dict) else None
+    return isinstance(out, str) and (Path(out).is_absolute() or ".." in Path(out).parts)
 
 
 def export_cases() -> list[tuple[str, Builder]]:

@@ -130,6 +130,30 @@ def test_a_case_repeating_an_earlier_one_is_not_run_again(fuzz: Any) -> None:
     assert summary["cases"] == 1 and summary["repeats_skipped"] == {"ink": 1} and summary["bad"] == 0
 
 
+def test_a_memory_blow_up_in_the_shared_worker_is_judged_in_a_process_of_its_own() -> None:
+    """A TensorFlow worker that ran hundreds of cases rests at 1.8-3 GB; a user's process starts empty."""
+    attempts: list[bool] = []
+
+    class Runner:
+        timeout = 30.0
+
+        def _attempt(self, kind: str, index: int, tf: bool, alone: bool, patience: float) -> Any:
+            attempts.append(alone)
+            outcome = "message" if alone else "memory"
+            return fuzz_cli.Result(kind, index, "", [], outcome=outcome, peak_mb=3465.0, own_process=alone)
+
+    result = fuzz_cli.Fuzz.run_case(Runner(), "finetune", 218, True)  # type: ignore[arg-type]
+    assert attempts == [False, True] and result.outcome == "message"
+    assert result.problems == ["peak 3465 MB only in the long-lived worker"]
+
+
+def test_a_config_naming_an_output_outside_the_case_gets_the_out_flag(templates: fuzzgen.Templates,
+                                                                       tmp_path: Path) -> None:
+    """Config case 261 (seed 0) sets out to ../../escaped: without flags it wrote there, as asked."""
+    plan, name = fuzzgen.build_case("config", 261, 0, tmp_path, templates)
+    assert "'../../escaped'" in name and plan.argv[plan.argv.index("--out") + 1] == "out"
+
+
 def test_a_fingerprint_sees_every_input_byte(tmp_path: Path) -> None:
     for name in ("a", "b"):
         (tmp_path / name / "sub").mkdir(parents=True)
