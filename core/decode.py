@@ -229,11 +229,13 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
         for members, probs in zip(missing, recognizer.predict_many(batch)):
             cache.probs[members] = probs
     candidates = {}
+    twins = _twins(recognizer)
     for run in runs:
         key = (run.members, run.small, config.top_k, allowed)
         found = cache.candidates.get(key)
         if found is None:
-            found = cache.candidates[key] = _candidates(recognizer, cache.probs[run.members], run, config, allowed)
+            found = cache.candidates[key] = _candidates(recognizer, cache.probs[run.members], run, config, allowed,
+                                                        twins)
         candidates[run.members] = found
     weights = np.asarray(config.segment_weights)
     geometry = {run.members: config.segment_weight * _log_sigmoid(float(run.features @ weights)) for run in runs}
@@ -336,27 +338,50 @@ def _log_sigmoid(z: float) -> float:
     return -math.log1p(math.exp(-z)) if z > -30 else z
 
 
+@dataclass(frozen=True)
+class _Twins:
+    """The model's same-shape twins (``TWIN_GROUPS``), group after group, as arrays."""
+
+    index: np.ndarray  # label index of each twin
+    starts: np.ndarray  # where each group starts in ``index``
+    group: np.ndarray  # group number of each twin
+    small: np.ndarray  # whether each twin is a small kana
+    sized: np.ndarray  # whether each twin's group holds a small and a full-size form
+
+
+def _twins(recognizer: Recognizer) -> _Twins:
+    index = recognizer.label_index
+    rows: list[tuple[int, int, bool, bool]] = []
+    starts: list[int] = []
+    for group in TWIN_GROUPS:
+        members = [c for c in group if c in index]
+        if len(members) < 2:
+            continue
+        starts.append(len(rows))
+        sized = _has_size_twin(group)
+        rows.extend((index[c], len(starts) - 1, c in SMALL_KANA, sized) for c in members)
+    columns = list(zip(*rows)) if rows else [(), (), (), ()]
+    return _Twins(np.array(columns[0], np.int64), np.array(starts, np.int64), np.array(columns[1], np.int64),
+                  np.array(columns[2], bool), np.array(columns[3], bool))
+
+
 def _candidates(recognizer: Recognizer, probs: np.ndarray, run: _Run, config: DecodeConfig,
-                allowed: Callable[[str], bool] | None) -> tuple[list[str], np.ndarray]:
+                allowed: Callable[[str], bool] | None, twins: _Twins) -> tuple[list[str], np.ndarray]:
     """A run's top candidates: labels and their log-scores for decoding.
 
     Same-shape twins (ロ/口, カ/力, り/リ) score alike, since the shape cannot tell them apart
     and the neighbours can; a small kana and its full-size form score alike but for the
     size the run was written (``small_prior``).
     """
-    index = recognizer.label_index
     scored = probs.astype(np.float64)
-    for group in TWIN_GROUPS:
-        members = [index[c] for c in group if c in index]
-        if len(members) < 2:
-            continue
-        best, favourite = scored[members].max(), members[int(np.argmax(scored[members]))]
-        for c in group:
-            if c in index:
-                small_form = c in SMALL_KANA
-                # Within a hair of each other: without context the model's favourite still wins.
-                scored[index[c]] = best * (1.0 if index[c] == favourite else 0.999) \
-                    * (1.0 if small_form == run.small or not _has_size_twin(group) else config.small_prior)
+    if len(twins.index):
+        values = scored[twins.index]
+        best = np.maximum.reduceat(values, twins.starts)
+        place = np.arange(len(values))
+        # Within a hair of each other: without context the model's favourite (the first best) still wins.
+        favourite = np.minimum.reduceat(np.where(values == best[twins.group], place, len(values)), twins.starts)
+        scored[twins.index] = best[twins.group] * np.where(place == favourite[twins.group], 1.0, 0.999) \
+            * np.where((twins.small == run.small) | ~twins.sized, 1.0, config.small_prior)
     ranked = recognizer.rank(scored, config.top_k, allowed)
     return [c.label for c in ranked], np.log(np.maximum([c.score for c in ranked], 1e-9))
 
