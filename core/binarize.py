@@ -53,12 +53,16 @@ SPECK_AREA = 3
 SPECK_SHARE = 0.015
 #: Pictures whose ink's edges are less steep than this (``_unblurred``) are sharpened.
 SHARP = 0.4
+#: Components touching the picture's edge whose mean contrast is under this share of the ink's are not ink.
+EDGE_SHARE = 0.5
 #: Contrast that makes a component ink even when darker ink elsewhere sets a higher bar.
 PALE_INK = 0.3
 #: Share of the ink's typical contrast from which ink is drawn solid (255) for the model.
 INK_SOLID = 0.5
 #: Strokes broader or thinner than the models' pen by more than this share are evened towards it.
 EVEN = 0.1
+#: Longer side (at most the models' render size) a character is evened at.
+EVEN_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,12 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     strong[0] = False
     # Specks (dust, a stray dot of noise) far smaller than the writing's parts are not ink.
     areas = stats[:, cv2.CC_STAT_AREA]
+    # Light falling off steeply at the picture's edge (a phone's vignetting) leaves a band of faint
+    # "contrast" along the edge; writing that reaches the edge is as dark as the rest of the ink.
+    x, y, w, h = (stats[:, i] for i in range(4))
+    edge = (x == 0) | (y == 0) | (x + w == contrast.shape[1]) | (y + h == contrast.shape[0])
+    mean = np.bincount(labels.ravel(), weights=contrast.ravel(), minlength=count) / np.maximum(areas, 1)
+    strong &= ~(edge & (mean < EDGE_SHARE * level))
     if strong.any():
         strong &= areas >= max(SPECK_AREA, SPECK_SHARE * float(np.percentile(areas[strong], 90)))
     if not strong.any():
@@ -288,8 +298,9 @@ def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
     crop = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     solid = crop > 127
     width = stroke_width((solid if solid.any() else crop > 0).astype(np.uint8))
-    pen = spec.stroke_ratio * spec.render_size
-    scale = spec.render_size / max(max(crop.shape) - width, 1.0)
+    side = min(spec.render_size, EVEN_SIDE)
+    pen = spec.stroke_ratio * side
+    scale = side / max(max(crop.shape) - width, 1.0)
     h, w = crop.shape
     big = cv2.resize(crop, (max(1, round(w * scale)), max(1, round(h * scale))),
                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)

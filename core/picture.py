@@ -50,21 +50,29 @@ MIN_TURN = 1.0
 CUT_LENGTH = 0.45
 CUT_LENGTH_ALONE = 0.9
 NEAR = 0.12
-#: Cuts inside a component are at least this many line sizes apart (and from its ends).
+#: Cuts inside a component are at least this many line sizes apart, and ``CUT_END`` from its ends.
 CUT_SPACING = 0.2
+CUT_END = 0.12
+#: A part that lies this share of its length (or more) within the span of the piece before joins it.
+INSIDE = 0.7
 #: What a seam pays per ink pixel it crosses, and per column it moves sideways (``_seams``).
 SEAM_INK = 4.0
 SEAM_STEP = 0.3
 #: How far (line sizes) a seam may stray from its cut, and what straying that far costs per row.
 SEAM_BAND = 0.15
 SEAM_STRAY = 0.5
+#: Seams crossing more strokes than this are not cuts.
+SEAM_CROSSINGS = 3
+SHORT_CROSSINGS = 3
+#: A line or column whose largest component is smaller than this share of the largest of all is specks.
+SPECKS = 0.3
 #: Ink bands this many times longer than thick read as lines in ``auto``.
 BAND_ASPECT = 1.6
 #: The decoder's weights for pictures: the ink's. Weights fitted on the benchmark's tuning half
 #: (``bench/fit_picture_segmentation.py``) and other scalar weights read worse there (clean lines
 #: 85% -> 82%, photos 63% -> 56%), as did segment weights 0.15 or 0.6, character bonus 1.5 or 3.5,
 #: language model weight 0.5.
-PICTURE_CONFIG = DecodeConfig()
+PICTURE_CONFIG = DecodeConfig(max_width=1.4)
 
 
 @dataclass(frozen=True)
@@ -159,7 +167,11 @@ def segment_picture(grey: np.ndarray, layout: PictureLayout = "auto") -> Segment
     if page.angle:
         labels, stats = _components(page.mask)
     lines = []
-    for members in _lines(page.mask, labels, stats, along):
+    found = _lines(page.mask, labels, stats, along)
+    largest = [int(np.maximum(members[:, 2], members[:, 3]).max()) for members in found]
+    for members, big in zip(found, largest):
+        if big < SPECKS * max(largest):
+            continue  # a line of specks (grain, a shadow's edge), not of writing
         pieces, piece_labels, boxes, size = _pieces(members, labels, stats, along)
         if pieces:
             lines.append(PictureLine(tuple(pieces), size, piece_labels, boxes))
@@ -425,7 +437,8 @@ def _pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
         if length > (CUT_LENGTH if near else CUT_LENGTH_ALONE) * size:
             if piece_labels is labels:
                 piece_labels = labels.copy()
-            parts = _cut(piece_labels, (x, y, w, h), ident, along, size, next_id)
+            crossings = SEAM_CROSSINGS if length > CUT_LENGTH_ALONE * size else SHORT_CROSSINGS
+            parts = _cut(piece_labels, (x, y, w, h), ident, along, size, next_id, crossings)
             next_id += len(parts)
             for part_id, box in parts:
                 boxes[part_id] = box
@@ -441,7 +454,7 @@ def _pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
             g_start, g_end = grouped[-1][1][along], grouped[-1][1][along + 2]
             inside = min(end, g_end) - max(start, g_start)
             # A part that lies mostly within the span of the piece before belongs with it (二, 三).
-            if inside >= 0.7 * min(end - start, g_end - g_start):
+            if inside >= INSIDE * min(end - start, g_end - g_start):
                 grouped[-1][0].append(ident)
                 b = grouped[-1][1]
                 nb = boxes[ident]
@@ -453,7 +466,7 @@ def _pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
 
 
 def _cut(labels: np.ndarray, box: tuple[int, int, int, int], ident: int, along: int, size: float,
-         next_id: int) -> list[tuple[int, Box]]:
+         next_id: int, crossings: int = 3) -> list[tuple[int, Box]]:
     """Cuts a long component along seams where neighbours may touch; relabels the parts in ``labels``.
 
     A seam runs across the line from one side of the component to the other, bending around
@@ -465,7 +478,7 @@ def _cut(labels: np.ndarray, box: tuple[int, int, int, int], ident: int, along: 
     window = labels[y:y + h, x:x + w]
     own = window == ident
     across = own if along == 0 else own.T  # rows across the line, columns along it
-    seams = _seams(across, size)
+    seams = _seams(across, size, crossings)
     if not seams:
         return [(ident, (float(x), float(y), float(x + w), float(y + h)))]
     columns = np.arange(across.shape[1])[None, :]
@@ -487,7 +500,7 @@ def _cut(labels: np.ndarray, box: tuple[int, int, int, int], ident: int, along: 
     return parts
 
 
-def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
+def _seams(own: np.ndarray, size: float, crossings: int = 3) -> list[np.ndarray]:
     """Seams across a component whose rows run across the line: per seam, its column in every row.
 
     Cuts are first placed at the thinnest places of the component's profile along the line,
@@ -501,7 +514,8 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
     smooth = max(1, int(size * 0.06)) | 1
     profile = np.convolve(profile, np.ones(smooth) / smooth, "same")
     gap = max(2, int(CUT_SPACING * size))
-    valleys = [i for i in range(gap, w - gap) if profile[i] <= profile[i - 1] and profile[i] <= profile[i + 1]]
+    end = max(2, int(CUT_END * size))
+    valleys = [i for i in range(end, w - end) if profile[i] <= profile[i - 1] and profile[i] <= profile[i + 1]]
     cuts: list[int] = []
     for i in sorted(valleys, key=lambda v: profile[v]):
         if all(abs(i - c) >= gap for c in cuts):
@@ -517,6 +531,9 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
         seam[-1] = int(np.argmin(cost[-1]))
         _trace(cost, seam, range(h - 2, -1, -1))
         seam += lo
+        path = own[np.arange(h), seam]
+        if int(path[0]) + int(np.count_nonzero(path[1:] & ~path[:-1])) > crossings:
+            continue  # through the middle of a character, not between two
         seams.append(np.maximum(seam, seams[-1]) if seams else seam)
     return seams
 

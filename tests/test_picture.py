@@ -62,6 +62,36 @@ def test_ink_is_found_under_vignetting_that_darkens_the_border_below_the_middle(
     assert (found & ~drawn).sum() < 0.2 * drawn.sum()
 
 
+def pencil_column_in_a_dark_corner_photo(seed: int) -> np.ndarray:
+    """Faint pencil strokes down a narrow photo whose light falls off steeply to its edges."""
+    rng = np.random.default_rng(seed)
+    h, w = 1000, 260
+    picture = np.full((h, w), 240.0, np.float32)
+    for k in range(8):
+        y = 80 + 105 * k
+        cv2.line(picture, (90, y), (170, y + 40), 240 * 0.62, 5)
+        cv2.line(picture, (130, y - 10), (130, y + 60), 240 * 0.62, 5)
+    v, u = np.mgrid[-1:1:complex(0, h), -1:1:complex(0, w)]
+    picture *= (1 - 0.5 * (u * u + v * v) / 2) * (1 - 0.25 * (0.5 + u / 2))
+    picture = cv2.GaussianBlur(picture, (0, 0), 1.2) + rng.normal(0, 4, (h, w))
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_dark_edge_of_a_vignetted_photo_is_not_ink(seed: int) -> None:
+    cleaned = clean(pencil_column_in_a_dark_corner_photo(seed))
+    found = cleaned.whole() > 0
+    assert found[:, 80:180].sum() > 8000  # the pencil
+    assert found[:, :12].sum() + found[:, -12:].sum() < 0.01 * found[:, 80:180].sum()
+
+
+def test_a_column_of_specks_beside_the_writing_is_not_read() -> None:
+    picture = pencil_column_in_a_dark_corner_photo(0)
+    picture[40:960:23, 20] = 120  # grain down the left edge
+    picture[41:961:23, 20] = 120
+    assert len(segment_picture(picture, "vertical").lines) == 1
+
+
 def test_light_ink_on_a_dark_ground_is_found() -> None:
     cleaned = clean(255 - digit_line("31"))
     assert not cleaned.dark_ink
