@@ -1,4 +1,8 @@
-"""How the user sees errors: one function, a message box, the traceback in the log."""
+"""How the user sees errors: one function, a message box, the traceback in the log.
+
+The message is shown in the interface language (``desktop.i18n.translate_error``): the errors of
+``core/`` and ``training/`` are English, and a Japanese window must not speak English in its boxes.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import logging
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+from desktop.i18n import translate_error
 
 log = logging.getLogger("mojiyomi.desktop")
 
@@ -16,17 +22,17 @@ def show_error(parent: QWidget | None, title: str, error: BaseException | str) -
     Args:
         parent: The window the box belongs to.
         title: What was being done, e.g. "Could not open the picture".
-        error: The exception (its traceback goes to the log) or a message.
+        error: The exception (its traceback goes to the log) or a message (an error's text, as a
+            worker or a job reports it, is translated too).
 
     Returns:
         The message box (already open).
     """
     if isinstance(error, BaseException):
         log.warning("%s", title, exc_info=error)
-        message = str(error) or type(error).__name__
     else:
         log.warning("%s: %s", title, error)
-        message = error
+    message = translate_error(error)
     box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorBox")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
                                QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.curves import CurvesWidget
-from desktop.i18n import translate
+from desktop.i18n import translate, translate_error
 from training.events import (BatchEvent, CancelledEvent, DoneEvent, EpochEvent, ErrorEvent, Event, FinishedEvent,
                              LogEvent, StageEvent, StartEvent)
 
@@ -240,7 +240,7 @@ class JobsWindow(QWidget):
         row = self._jobs.index(job)
         item = self.list.item(row)
         item.setText(self._item_text(job))
-        item.setToolTip(job.error or "")
+        item.setToolTip(translate_error(job.error) if job.error else "")
         if row == self.list.currentRow():
             self._refresh(job, progress)
 
@@ -265,7 +265,7 @@ class JobsWindow(QWidget):
 
     def _refresh(self, job: Any, progress: JobProgress) -> None:
         state = job.state
-        reason = f"<br>{_html(job.error)}" if job.error else ""
+        reason = f"<br>{_html(translate_error(job.error))}" if job.error else ""
         # A job that ended says so, not its last stage ("Exporting and evaluating").
         shown = progress.stage if state == "running" else state_title(state)
         self.title.setText(f"<b>{_html(job.spec.title or job.spec.kind)}</b> — {_html(shown)}{reason}")

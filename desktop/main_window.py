@@ -33,7 +33,7 @@ from desktop.reading_bar import ReadingBar
 from desktop.readings_panel import ReadingsController
 from desktop.stroke_order import stroke_order_section
 from desktop.writing import WritingController
-from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate
+from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate, translate_error
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,8 @@ class MainWindow(AppWindow):
         self.refresh_models()
         if current is None and fallback is not None:
             self.switch_model(fallback)
-        errors.show_error(self, translate("MainWindow", "Could not open the model"), f"{message}\n\n{keep}")
+        errors.show_error(self, translate("MainWindow", "Could not open the model"),
+                          f"{translate_error(message)}\n\n{keep}")
 
     # -- recognition -------------------------------------------------------------------------
 

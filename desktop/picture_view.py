@@ -34,7 +34,7 @@ from core.samples import SampleStore
 from desktop import errors
 from desktop.candidates import CandidatePanel
 from desktop.picture_canvas import PictureCanvas
-from desktop.i18n import translate
+from desktop.i18n import translate, translate_error
 from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
 from desktop.sample_notice import SampleNotice
 from desktop.samples_window import open_store
@@ -289,7 +289,7 @@ class PictureView(QWidget):
         if self.reading is None and self.grey is None:
             self.close_picture()  # the file could not be read: back to the canvas, nothing lost
         elif self.reading is None:
-            self.text_label.setText(message)  # the picture stays in view, saying why nothing is boxed
+            self.text_label.setText(translate_error(message))  # the picture stays in view, saying why nothing is boxed
         errors.show_error(self, title, message)
 
     # -- showing and choosing ---------------------------------------------------------------------
@@ -372,7 +372,8 @@ class PictureView(QWidget):
             sample = store.add_picture(image, label, bundle.name, [(c.label, c.score) for c in candidates],
                                        f"{name} x={x0} y={y0} w={x1 - x0} h={y1 - y0}")
         except MojiyomiError as exc:
-            self.notice.label.setText(translate("PictureView", "Not kept as a sample: {error}").format(error=exc))
+            self.notice.label.setText(translate("PictureView", "Not kept as a sample: {error}").format(
+                error=translate_error(exc)))
             self.notice.undo_button.setEnabled(False)
             self.notice.show()
             return

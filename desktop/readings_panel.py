@@ -21,7 +21,7 @@ from core import dictionary
 from core.dictionary import Entry, KanaEntry, KanjiEntry
 from core.errors import MojiyomiError
 from desktop.candidates import CandidateButton, CandidatePanel
-from desktop.i18n import translate
+from desktop.i18n import translate, translate_error
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class ReadingsPanel(QWidget):
             except MojiyomiError as exc:
                 log.warning("kanji dictionary unreadable", exc_info=True)
                 self._show_none(char, translate("ReadingsPanel", "The dictionary could not be read: {error}").format(
-                    error=exc))
+                    error=translate_error(exc)))
             else:
                 if isinstance(entry, KanjiEntry):
                     self._show_kanji(entry)

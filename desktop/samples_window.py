@@ -18,7 +18,7 @@ from core.errors import MojiyomiError
 from core.ink import Ink
 from core.samples import Sample, SampleInfo, SamplesDamagedError, SampleStore, default_path
 from desktop import errors
-from desktop.i18n import translate
+from desktop.i18n import translate, translate_error
 from desktop.label_prompt import confirm_label
 
 THUMB = 72
@@ -416,8 +416,9 @@ def open_store(parent: QWidget | None, path: Path | None = None) -> SampleStore 
         return SampleStore(path)
     except SamplesDamagedError as exc:
         answer = QMessageBox.question(parent, translate("SamplesWindow", "Your samples database is damaged"),
-                                      f"{exc}\n\n" + translate("SamplesWindow", "Move the damaged file aside (it is "
-                                                                  "kept) and start a new one?"))
+                                      f"{translate_error(exc)}\n\n" + translate(
+                                          "SamplesWindow", "Move the damaged file aside (it is kept) and start a new "
+                                                           "one?"))
         if answer != QMessageBox.StandardButton.Yes:
             return None
         try:
@@ -429,6 +430,8 @@ def open_store(parent: QWidget | None, path: Path | None = None) -> SampleStore 
         errors.log.warning("moved the damaged samples database to %s", moved)
         return store
     except MojiyomiError as exc:
-        errors.show_error(parent, translate("SamplesWindow", "Your samples cannot be kept"), f"{exc}\n\n" + translate(
-            "SamplesWindow", "Recognition still works; corrections are not kept until this is fixed."))
+        errors.show_error(parent, translate("SamplesWindow", "Your samples cannot be kept"),
+                          f"{translate_error(exc)}\n\n" + translate(
+                              "SamplesWindow", "Recognition still works; corrections are not kept until this is "
+                                               "fixed."))
         return None

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QVBoxLayout, QWidget)
 
 from core.paths import user_models_dir
-from desktop.i18n import translate
+from desktop.i18n import translate, translate_error
 from training.evaluate import FEW_SAMPLES_PER_CLASS, RunVerdict
 from training.newclasses import MIN_NEW_CLASS_SAMPLES
 
@@ -240,7 +240,7 @@ class TrainDialog(QDialog):
             try:
                 detect_kind(Path(text).expanduser())
             except MojiyomiError as exc:
-                found.append(str(exc))
+                found.append(translate_error(exc))
         name = self.name.text()
         if not _NAME.match(name):
             found.append(translate("TrainDialog", "The name may use letters, digits, '.', '_' and '-' (at most 64, "
@@ -257,7 +257,7 @@ class TrainDialog(QDialog):
             try:
                 self.values(Path("unused"))
             except (MojiyomiError, ValueError) as exc:
-                found.append(str(exc))
+                found.append(translate_error(exc))
         return found
 
     def _name_taken(self, name: str) -> bool:

@@ -13,7 +13,7 @@ from core.errors import MojiyomiError
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop import errors
-from desktop.i18n import translate
+from desktop.i18n import translate, translate_error
 from desktop.label_prompt import confirm_label
 from desktop.protocols import AppWindow
 from desktop.sample_notice import SampleNotice
@@ -305,10 +305,10 @@ class TrainingController(QObject):
         if job.state == "failed":
             title = translate("TrainingController", "Fine-tuning failed") if job.spec.kind == "finetune" else translate(
                     "TrainingController", "Training failed")
-            errors.show_error(self.window, title, f"{job.error}\n\n"
+            errors.show_error(self.window, title, f"{translate_error(job.error or '')}\n\n"
                               + translate("TrainingController", "No model was written or replaced."))
         elif job.state == "cancelled":
-            self.window.status_message(job.error or translate(
+            self.window.status_message(translate_error(job.error) if job.error else translate(
                     "TrainingController", "The job was cancelled; no model was written or replaced."))
         else:
             self.window.refresh_models()
