@@ -279,15 +279,16 @@ def stroke_width(mask: np.ndarray) -> float:
 def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
     """One character's ink (white on black, cropped or not) as the model's input.
 
-    The models learnt ink drawn with its longer side ``spec.render_size`` pixels long and a pen
-    ``spec.stroke_ratio`` of that wide (``core.preprocess.render_ink``). The character is
-    enlarged or shrunk to that size first and its strokes are eroded or dilated there towards
-    that pen, so a marker or a brush on a small character is not a blob to them and a fine
-    pen on a large one not a hair line. Evening the width at the picture's own resolution
-    instead, with whole-pixel kernels, read worse (bench_pictures, tuning half, the best run
-    of each character: clean 72.7% -> 74.4%, JPEG 65.5% -> 68.1%, photos 61.8% -> 66.4% at
-    the render size). Thinning strokes to centre lines and drawing those again with the
-    models' pen read worse still (62% -> 50% of lines' characters).
+    The models learnt ink drawn with a pen ``spec.stroke_ratio`` of the character's size wide
+    (``core.preprocess.render_ink``). The character is enlarged or shrunk so that its longer
+    side is ``EVEN_SIDE`` pixels (at most the models' render size) and its strokes are eroded
+    or dilated there towards that pen, so a marker or a brush on a small character is not a
+    blob to them and a fine pen on a large one not a hair line. Evening the width at the
+    picture's own resolution instead, with whole-pixel kernels, read worse (bench_pictures,
+    tuning half, the best run of each character, clean / JPEG / photo, straight cuts: 72.7 /
+    65.5 / 61.8% there, 74.4 / 68.1 / 66.4% at 112 pixels; seams: 74.4 / 72.3 / 68.9% at 112,
+    74.4 / 73.9 / 69.7% at 64). Thinning strokes to centre lines and drawing those again with
+    the models' pen read worse still.
 
     Raises:
         InputError: if the ink is not 2-D or holds none.
