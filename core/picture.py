@@ -11,9 +11,10 @@ The picture path of ``DESIGN-reading.md``:
   ``auto`` picks the one whose bands of ink are long along their direction; ``single`` reads
   the whole picture as one character, whatever its parts.
 - **Pieces**: connected components along each line, those that lie within another's span
-  along the line joined (二, 三); a component longer than a character (neighbours that touch)
-  is cut at the thinnest places of its profile. The decoder chooses which pieces make one
-  character.
+  along the line joined (二, 三); a component that may hold touching neighbours (longer than a
+  character, or than half of one with another component close by) is cut along seams that
+  bend around strokes, from the thinnest places of its profile. The decoder chooses which
+  pieces make one character. A line of specks only (a shadow's edge, grain) is dropped.
 - Boxes of the ``Reading`` are in the ORIGINAL picture's pixels (x0, y0, x1, y1).
 """
 
