@@ -273,6 +273,9 @@ class SampleStore:
                 raise SamplesError(f"{self.path} is not a mojiyomi samples database (it holds none: an empty "
                                    f"file or an empty SQLite database). It was left untouched.")
             self.journal_mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+            if found < SCHEMA_VERSION:  # an older file is read as it is: its rows are all ink samples
+                self._db.execute(f"CREATE TEMP VIEW samples AS SELECT {_COLUMNS_V1}, 'ink' AS kind, NULL AS image, "
+                                 f"'' AS source FROM main.samples")
             self._db.execute("SELECT count(*) FROM samples").fetchone()
             return
         self.journal_mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]

@@ -361,3 +361,23 @@ def test_evaluate_counts_damaged_rows_as_unreadable(tiny_bundle: Path, tmp_path:
     assert code == 0, out.err
     summary = json.loads(out.out.splitlines()[-1])
     assert summary["n_unreadable"] == len(DAMAGED_INKS) and "Traceback" not in out.err
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_database_named_by_the_user_is_read_as_it_is(tmp_path: Path, version: int) -> None:
+    """evaluate/train/finetune open a user's file read-only: one from before picture samples still reads."""
+    from core import samples
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    for migrate in samples.MIGRATIONS[:version]:
+        migrate(db)
+    ink = json.dumps({"width": 100, "height": 100, "strokes": [[[10, 10], [90, 90]]]})
+    db.executemany("INSERT INTO samples(label, ink, created) VALUES (?, ?, ?)", [("一", ink, 1.0), ("二", ink, 2.0)])
+    db.execute(f"PRAGMA user_version={version}")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    read = samples.labelled_samples(path)
+    assert [s.label for s in read] == ["一", "二"]
+    assert path.read_bytes() == before
