@@ -207,3 +207,35 @@ def test_a_samples_database_of_another_program_is_refused_in_the_ui_language(qtb
         assert "mojiyomi のサンプルのデータベースではありません" in text and "is an SQLite database" not in text
     else:
         assert "is an SQLite database but not a mojiyomi samples database" in text
+
+
+def test_a_failed_training_job_says_why_in_the_ui_language(qtbot: QtBot, language: str) -> None:
+    from tests.test_gui_jobs import FakeJob, _controller
+
+    controller = _controller(qtbot)
+    job = FakeJob("finetune")
+    controller.jobs.append(job)
+    window = controller.jobs_window()
+    window.add_job(job)
+    # As the child process reports it: the text of the error, across the process boundary.
+    job.end("failed", error="A fine-tune needs at least 10 labelled samples; there are 4. Write 6 more "
+                            "(Samples > Practice helps).")
+    controller.poll()
+    shown = [_error_box(qtbot, controller.window), window.list.item(0).toolTip(), window.title.text()]
+    if language == "ja":
+        assert all("調整にはラベル付きのサンプルが 10 個以上必要ですが、4 個しかありません。あと 6 個書いてください" in t
+                   for t in shown), shown
+    else:
+        assert all("A fine-tune needs at least 10 labelled samples; there are 4." in t for t in shown), shown
+
+
+def test_the_train_dialog_says_what_is_wrong_with_the_dataset_in_the_ui_language(qtbot: QtBot, language: str,
+                                                                                 tmp_path: Path) -> None:
+    from desktop.train_dialogs import TrainDialog
+
+    dialog = TrainDialog()
+    qtbot.addWidget(dialog)
+    dialog.data.setText(str(tmp_path / "no data"))
+    expected = (f"{tmp_path / 'no data'} にデータセットがありません（パスが存在しません）。" if language == "ja"
+                else f"There is no dataset at {tmp_path / 'no data'} (the path does not exist).")
+    assert expected in dialog.problem.text()
