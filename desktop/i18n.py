@@ -127,6 +127,8 @@ class _Template:
     anchor: str
     #: How much literal text the template has: the more, the more specific.
     weight: int
+    #: Only fields and spaces ("{what} {path}"): it reads the value of a ``{what}`` field, nothing else.
+    term_only: bool
 
 
 def _literal_runs(template: str) -> list[str]:
@@ -179,9 +181,10 @@ class ErrorCatalogue:
         for english, translation in entries.items():
             if translation:
                 runs = _literal_runs(english)
-                pattern, fields = _regex(english, term, strict=not "".join(runs).strip())
+                strict = not "".join(runs).strip()
+                pattern, fields = _regex(english, term, strict)
                 self._templates.append(_Template(re.compile(pattern, re.DOTALL), tuple(fields), translation,
-                                                 max(runs, key=len), sum(map(len, runs))))
+                                                 max(runs, key=len), sum(map(len, runs)), strict))
         # The most specific first: a message that fits several templates takes the one with the most text.
         self._templates.sort(key=lambda t: t.weight, reverse=True)
 
@@ -191,22 +194,28 @@ class ErrorCatalogue:
         sections = json.loads(path.read_text(encoding="utf-8"))
         return cls(sections.get("terms", {}), sections.get("messages", {}))
 
-    def translate(self, message: str, depth: int = 6) -> str | None:
-        """``message`` translated, its fields' text translated too where the catalogue has it; None if unknown."""
+    def translate(self, message: str, depth: int = 6, term: bool = False) -> str | None:
+        """``message`` translated, its fields' text translated too where the catalogue has it; None if unknown.
+
+        Args:
+            message: An error's text, or a field's value.
+            depth: How many levels of fields inside fields are still read.
+            term: Whether ``message`` is the value of a ``{what}`` field ("samples database /x/s.sqlite3").
+        """
         if depth <= 0 or len(message) > _MAX_MESSAGE_CHARS:
             return None
         for template in self._templates:
-            if template.anchor not in message:
+            if template.anchor not in message or (template.term_only and not term):
                 continue
             match = template.pattern.fullmatch(message)
             if match is not None:
-                values = {label: self._value(match.group(f"f{i}"), depth - 1)
+                values = {label: self._value(match.group(f"f{i}"), depth - 1, label == _TERM_FIELD)
                           for i, label in enumerate(template.fields)}
                 return _FIELD.sub(lambda m: values[m.group(1)] if m.group(1) else m.group(0)[0], template.translation)
         return None
 
-    def _value(self, text: str, depth: int) -> str:
-        translated = self.translate(text, depth)
+    def _value(self, text: str, depth: int, term: bool) -> str:
+        translated = self.translate(text, depth, term)
         return text if translated is None else translated
 
 

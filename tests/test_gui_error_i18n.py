@@ -126,7 +126,14 @@ def test_a_nested_error_and_its_terms_are_translated_too() -> None:
                                           "/m/a b/metadata.json は正しい JSON ではありません: Expecting value: line 1")
     assert catalogue.translate("The file /dev/x y is not a regular file (it is a FIFO).") == (
         "ファイル /dev/x y は通常のファイルではありません（FIFO）。")
-    assert catalogue.translate("Not one of ours: /x") is None
+    assert catalogue.translate("/i/c.json: The y of a point in stroke 1 must be a number. Received: 'x'") == (
+        "/i/c.json: 1 画目の点の y は数値でなければなりません。受け取った値: 'x'")
+    # A value that merely starts with a term ("file") is a value: SQLite's words stay as they are.
+    assert "（file is not a database）" in (catalogue.translate(
+        "The samples database /s.sqlite3 is damaged (file is not a database). It was left untouched; move it aside "
+        "to start a new one. Recognizing still works.") or "")
+    assert catalogue.translate("Not one of ours.") is None
+    assert catalogue.translate("Not one of ours: /x") == "Not one of ours: /x"  # "{path}: {exc}", nothing known
 
 
 def test_without_the_japanese_translators_an_error_stays_as_it_was(qapp: object) -> None:

@@ -2,9 +2,9 @@
 
 Errors a user can cause are ``MojiyomiError``s raised in ``core/`` and ``training/`` with English
 messages (the CLI prints them as they are). The app shows them translated: this script reads every
-message those modules can raise, with the ``ast`` module, and keeps ``errors_ja.json``,
-``{English template: Japanese template}``, in step with them; ``desktop/i18n.py`` matches an error's
-text against the templates and fills the Japanese one.
+message those modules can raise, with the ``ast`` module, and keeps ``errors_ja.json``
+(``{"terms": {English template: Japanese template}, "messages": {...}}``) in step with them;
+``desktop/i18n.py`` matches an error's text against the templates and fills the Japanese one.
 
 A template is the message with each f-string field written ``{expression}`` (``{path}``,
 ``{len(text):,}``) and literal braces doubled. The Japanese template must use the same fields; a
@@ -53,7 +53,8 @@ class Catalogue:
 
     Attributes:
         templates: Every message and term template, in the order first met (file by file).
-        terms: The templates passed as a ``what``.
+        terms: The templates that name or describe a value inside a message: ``what`` arguments, phrases
+            kept in a variable, the words a helper returns.
         problems: Messages that cannot be read as templates, as ``file:line: why``.
     """
 
@@ -62,8 +63,8 @@ class Catalogue:
     problems: list[str] = field(default_factory=list)
 
     def add(self, template: str, term: bool = False) -> None:
-        if not FIELD.sub("", template).strip(" .:;,'\"()") and not (term and "what" in fields(template)):
-            return  # only fields: nothing to translate (but "{what} {path}" names a term, to be translated)
+        if not FIELD.sub("", template):
+            return  # only fields: nothing to translate ("{path}: {exc}" is kept: its fields may be)
         if template not in self.templates:
             self.templates.append(template)
         if term:
@@ -208,8 +209,12 @@ class _Reader(ast.NodeVisitor):
                 if isinstance(value, ast.Constant):
                     text += _escape(str(value.value))
                 elif isinstance(value, ast.FormattedValue):
-                    text += _field(value.value, value.conversion, value.format_spec)
-                    self.helper_terms(value.value)
+                    inline = self.inline(value)
+                    if inline is None:
+                        text += _field(value.value, value.conversion, value.format_spec)
+                        self.helper_terms(value.value)
+                    else:
+                        text += inline
             return [text]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return [a + b for a in self.templates(node.left, ) for b in self.templates(node.right)]
@@ -227,9 +232,19 @@ class _Reader(ast.NodeVisitor):
         self.problem(node, f"cannot read the message {ast.unparse(node)[:60]!r}")
         return []
 
+    def inline(self, value: ast.FormattedValue) -> str | None:
+        """The template of a field that shows a text assigned once (``ONNX_MISSING``), to write in its place."""
+        if not isinstance(value.value, ast.Name) or value.conversion != -1 or value.format_spec is not None:
+            return None
+        assigned = self.assigned(value.value.id)
+        found = self.templates(assigned[0]) if len(assigned) == 1 and _is_text(assigned[0]) else []
+        return found[0] if len(found) == 1 else None
+
     def assigned(self, name: str) -> list[ast.expr]:
-        """The values assigned to ``name`` in the innermost function, else at module level."""
+        """The values assigned to ``name`` in the innermost function, else at module level (not a parameter's)."""
         for scope in reversed(self.scopes):
+            if isinstance(scope, ast.FunctionDef) and name in {a.arg for a in scope.args.args + scope.args.kwonlyargs}:
+                return []
             if isinstance(scope, (ast.FunctionDef, ast.Module)):
                 body = ast.walk(scope) if isinstance(scope, ast.FunctionDef) else iter(scope.body)
                 found = [n.value for n in body if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None
