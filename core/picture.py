@@ -425,6 +425,7 @@ def _pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
     size = max(size, 1.0)
     boxes: dict[int, Box] = {}
     units: list[tuple[float, float, int]] = []  # (start, end, id) along the line
+    source: dict[int, int] = {}  # the component each part was cut from
     piece_labels = labels
     next_id = int(labels.max()) + 1
     starts, ends = line[:, a0].astype(np.float64), (line[:, a0] + line[:, a_len]).astype(np.float64)
@@ -442,6 +443,7 @@ def _pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
             for part_id, box in parts:
                 boxes[part_id] = box
                 units.append((box[along], box[along + 2], part_id))
+                source[part_id] = ident
         else:
             box = (float(x), float(y), float(x + w), float(y + h))
             boxes[ident] = box
@@ -452,8 +454,11 @@ def _pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
         if grouped:
             g_start, g_end = grouped[-1][1][along], grouped[-1][1][along + 2]
             inside = min(end, g_end) - max(start, g_start)
-            # A part that lies mostly within the span of the piece before belongs with it (二, 三).
-            if inside >= INSIDE * min(end - start, g_end - g_start):
+            # A part that lies mostly within the span of the piece before belongs with it (二, 三),
+            # unless a seam has just cut the two apart: a character tucked under the one before
+            # (tuning half, 60 lines a style: uneven 80.9 -> 82.5%, photo 76.3 -> 77.1%).
+            cut_apart = ident in source and any(source.get(m) == source[ident] for m in grouped[-1][0])
+            if inside >= INSIDE * min(end - start, g_end - g_start) and not cut_apart:
                 grouped[-1][0].append(ident)
                 b = grouped[-1][1]
                 nb = boxes[ident]
