@@ -508,7 +508,10 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
     """Seams across a component whose rows run across the line: per seam, its column in every row.
 
     Cuts are first placed at the thinnest places of the component's profile along the line,
-    ``CUT_SPACING`` line sizes apart and ``CUT_END`` from its ends. Each becomes the cheapest
+    then where the cheapest seam through the middle row costs least (tucked characters leave
+    no thin place in the profile; tuning half, 60 lines a style, touching lines: clean 58 ->
+    63%, rotated 64 -> 72%, photo 57 -> 58%), ``CUT_SPACING`` line sizes apart and
+    ``CUT_END`` from the component's ends. Each becomes the cheapest
     seam within ``SEAM_BAND`` line sizes of it: a seam pays ``SEAM_INK`` per ink pixel it
     crosses, moves at most one column per row, paying ``SEAM_STEP`` a column, and pays more the
     further it strays from its cut. A seam that crosses more than ``SEAM_CROSSINGS`` strokes is
@@ -523,12 +526,16 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
     gap = max(2, int(CUT_SPACING * size))
     end = max(2, int(CUT_END * size))
     valleys = [i for i in range(end, w - end) if profile[i] <= profile[i - 1] and profile[i] <= profile[i + 1]]
+    pixel = own.astype(np.float32) * SEAM_INK
+    # The cost of the cheapest seam through each column of the middle row (from the top and the bottom).
+    through = (_seam_costs(pixel) + _seam_costs(pixel[::-1])[::-1] - pixel)[h // 2]
+    cheap = [i for i in range(end, w - end) if through[i] <= through[i - 1] and through[i] <= through[i + 1]]
+    candidates = sorted(valleys, key=lambda v: profile[v]) + sorted(cheap, key=lambda v: through[v])
     cuts: list[int] = []
-    for i in sorted(valleys, key=lambda v: profile[v]):
+    for i in candidates:
         if all(abs(i - c) >= gap for c in cuts):
             cuts.append(int(i))
     band = max(1, int(SEAM_BAND * size))
-    pixel = own.astype(np.float32) * SEAM_INK
     seams: list[np.ndarray] = []
     for cut in sorted(cuts):
         lo, hi = max(0, cut - band), min(w, cut + band + 1)
