@@ -71,8 +71,8 @@ BAND_ASPECT = 1.6
 #: The decoder's weights for pictures: the ink's. Weights fitted on the benchmark's tuning half
 #: (``bench/fit_picture_segmentation.py``) and other scalar weights read worse there (clean lines
 #: 85% -> 82%, photos 63% -> 56%), as did segment weights 0.15 or 0.6, character bonus 1.5 or 3.5,
-#: language model weight 0.5; with seams, refitted weights (tuning half, 60 lines a style) and
-#: language model weights 0.5 or 0.8 still read no better. Runs are at most 1.25 line sizes wide
+#: language model weight 0.5; with seams, weights refitted (60 lines a style, seed 2) and language
+#: model weights 0.5 or 0.8 still read no better (tuning half, 30 lines a style). Runs are at most 1.25 line sizes wide
 #: (the ink's 1.9 ask for twice the runs of finely cut pictures; 1.25 reads 0.4 points fewer
 #: characters than 1.4, on average over the styles, in 0.87 of the time).
 PICTURE_CONFIG = DecodeConfig(max_width=1.25)
