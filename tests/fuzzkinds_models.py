@@ -188,8 +188,18 @@ CONFIG_SEED = {"data": "set.npz", "out": "out", "backbone": "simple-cnn", "epoch
 
 
 def random_config(rng: random.Random, user: Path, t: Templates) -> tuple[Plan, str]:
+    """A config with one to three mutations (one alone repeats itself: about 600 distinct configs)."""
     write_file(user, "set.npz", t.npz)
     text, what = mutate_json(rng, CONFIG_SEED)
+    for _ in range(rng.choice((0, 1, 2))):
+        try:
+            config = json.loads(text)
+        except (ValueError, RecursionError):
+            break  # text JSON cannot write (RAW markers): mutated no further
+        if not isinstance(config, (dict, list)):
+            break
+        text, more = mutate_json(rng, config)
+        what += f"; {more}"
     with_flags = rng.random() < 0.5 or _names_an_outside_out(text)
     return Plan(_config(user, text, with_flags), ("out", "out/**")), f"{what}{'' if with_flags else ', no flags'}"
 

@@ -149,9 +149,21 @@ def test_a_memory_blow_up_in_the_shared_worker_is_judged_in_a_process_of_its_own
 
 def test_a_config_naming_an_output_outside_the_case_gets_the_out_flag(templates: fuzzgen.Templates,
                                                                        tmp_path: Path) -> None:
-    """Config case 261 (seed 0) sets out to ../../escaped: without flags it wrote there, as asked."""
-    plan, name = fuzzgen.build_case("config", 261, 0, tmp_path, templates)
-    assert "'../../escaped'" in name and plan.argv[plan.argv.index("--out") + 1] == "out"
+    """A mutated config whose out is ../../escaped wrote there without flags, as the user asked."""
+    escaping = []
+    for index in range(fuzzgen.catalogue_size("config"), fuzzgen.catalogue_size("config") + 600):
+        user = tmp_path / str(index)
+        user.mkdir()
+        plan, name = fuzzgen.build_case("config", index, 0, user, templates)
+        if "out -> '../../escaped'" in name:
+            escaping.append(plan.argv)
+    assert escaping and all(argv[argv.index("--out") + 1] == "out" for argv in escaping if "--out" in argv)
+    assert all("--out" in argv for argv in escaping)
+    from tests.fuzzkinds_models import _names_an_outside_out
+
+    assert _names_an_outside_out('{"out": "../../escaped"}') and _names_an_outside_out('{"out": "/tmp/x"}')
+    assert not _names_an_outside_out('{"out": "out"}') and not _names_an_outside_out('{"out": [1]}')
+    assert not _names_an_outside_out("[[[[") and not _names_an_outside_out("null")
 
 
 def test_a_fingerprint_sees_every_input_byte(tmp_path: Path) -> None:
