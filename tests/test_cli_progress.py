@@ -1,8 +1,11 @@
-"""``mojiyomi train``'s terminal progress: an error found while reading data is the only line on stderr."""
+"""Errors of the training commands are the only line on stderr: none after a progress line or TensorFlow's start-up."""
 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,6 +13,8 @@ import numpy as np
 import pytest
 
 from mojiyomi.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
 from training.cli_train import TerminalProgress
 from training.events import EpochEvent, StageEvent, StartEvent
 
@@ -57,3 +62,18 @@ def test_a_failed_run_drops_its_held_back_stage_line() -> None:
     progress.finish(False)
     time.sleep(0.3)  # the timer was cancelled: nothing comes later either
     assert stream.getvalue() == ""
+
+
+def test_export_refuses_a_bad_data_file_before_loading_tensorflow(tmp_path: Path) -> None:
+    """``export --data`` named a FIFO: TensorFlow's six start-up lines came before the message."""
+    os.mkfifo(tmp_path / "set.npz")
+    script = ("import sys\nfrom mojiyomi.cli import main\n"
+              "rc = main(['export', '--model', 'digits', '--format', 'tflite-float16', '--out', 'out.tflite',\n"
+              "           '--data', 'set.npz'])\n"
+              "print(rc, 'tensorflow' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MOJIYOMI_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["1", "False"], done.stderr
+    assert done.stderr.strip() == "mojiyomi: error: The NPZ dataset set.npz is not a regular file (it is a FIFO)."
+    assert not (tmp_path / "out.tflite").exists()

@@ -178,8 +178,6 @@ def export_bundle(bundle: Any, fmt: str, out: Path | None = None, data: str | No
         ExportToolError: if the format's converter is not installed (says how to get it).
         BundleError: if ``out`` is a folder or lies in the bundled models (see ``export_target``).
     """
-    import keras
-
     from core.atomic import atomic_write_bytes
 
     if fmt not in ALL_FORMATS:
