@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.binarize import BLOCKY, Cleaned, blockiness, clean, model_input
+from core.binarize import Cleaned, clean, model_input
 from core.bundle import resolve_model
 from core.errors import InputError
 from core.picture import _seams, detect_layout, read_picture, segment_picture, skew_angle
@@ -122,14 +122,6 @@ def test_blur_does_not_close_the_gap_between_two_strokes() -> None:
     cv2.line(picture, (50, 106), (250, 106), 30, 8)
     across = full_mask(clean(cv2.GaussianBlur(picture, (0, 0), 2.5)), picture.shape)[80:116, 150]  # defocus
     assert across[:15].any() and not across[17:20].any() and across[21:].any()
-
-
-def test_a_low_quality_jpeg_is_told_from_a_flat_scan_by_its_blocks() -> None:
-    rng = np.random.default_rng(3)
-    line = digit_line("4725", height=60, gap=20, thick=4)
-    scan = np.clip(line + rng.normal(0, 2, line.shape), 0, 255).astype(np.uint8)  # paper's grain
-    jpeg = cv2.imdecode(cv2.imencode(".jpg", scan, [cv2.IMWRITE_JPEG_QUALITY, 30])[1], cv2.IMREAD_GRAYSCALE)
-    assert blockiness(scan) < BLOCKY < blockiness(jpeg)
 
 
 def test_a_picture_without_writing_says_so() -> None:
