@@ -68,6 +68,8 @@ SEAM_CROSSINGS = 3
 SPECKS = 0.3
 #: Ink bands this many times longer than thick read as lines in ``auto``.
 BAND_ASPECT = 1.6
+#: Ink at least this many characters (``char_size``) long is never one character in ``auto``.
+ONE_CHAR = 2.5
 #: The decoder's weights for pictures: the ink's. Weights fitted on the benchmark's tuning half
 #: (``bench/fit_picture_segmentation.py``) and other scalar weights read worse there (clean lines
 #: 85% -> 82%, photos 63% -> 56%), as did segment weights 0.15 or 0.6, character bonus 1.5 or 3.5,
@@ -245,8 +247,11 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", "vertical", "single"]:
     """How the writing runs: the way its bands of ink (lines or columns) run long.
 
-    Three bands or more are a page of lines or columns. Fewer, in a picture whose ink is about
-    as wide as tall, are one character (こ's strokes, 認's radical and body, are bands too).
+    A band's length is its longest stretch of ink, gaps narrower than the band is thick
+    bridged (a column across a page of spaced lines is as long as one character). Three bands
+    or more are a page of lines or columns. Fewer, in a picture whose ink is about as wide as
+    tall and under ``ONE_CHAR`` characters long, are one character (こ's strokes, 認's radical
+    and body, are bands too).
     """
     scores, counts = {}, {}
     char = char_size(stats)
@@ -255,16 +260,28 @@ def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", 
         lengths = []
         for lo, hi in bands:
             part = mask[lo:hi] if along == 0 else mask[:, lo:hi]
-            span = np.flatnonzero(part.any(axis=along))
-            lengths.append((span[-1] - span[0] + 1) / max(hi - lo, 1) if len(span) else 0.0)
+            lengths.append(_longest_run(part.any(axis=along), hi - lo) / max(hi - lo, 1))
         scores[along] = float(np.median(lengths)) if lengths else 0.0
         counts[along] = len(bands)
     best = 0 if scores[0] >= scores[1] else 1
     ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
     height, width = ys[-1] - ys[0] + 1, xs[-1] - xs[0] + 1
-    if scores[best] < BAND_ASPECT or (counts[best] < 3 and max(height, width) < BAND_ASPECT * min(height, width)):
+    one_character = max(height, width) < BAND_ASPECT * min(height, width) and max(height, width) < ONE_CHAR * char
+    if scores[best] < BAND_ASPECT or (counts[best] < 3 and one_character):
         return "single"
     return "horizontal" if best == 0 else "vertical"
+
+
+def _longest_run(filled: np.ndarray, bridge: int) -> int:
+    """The longest run of ``filled``, gaps shorter than ``bridge`` bridged: a band's length along
+    itself, without the empty space between the lines a column of a page of lines crosses."""
+    at = np.flatnonzero(filled)
+    if not len(at):
+        return 0
+    breaks = np.flatnonzero(np.diff(at) > bridge)
+    starts = np.concatenate([[at[0]], at[breaks + 1]])
+    stops = np.concatenate([at[breaks], [at[-1]]]) + 1
+    return int((stops - starts).max())
 
 
 def _bands(mask: np.ndarray, axis: int, char: float = 0.0) -> list[tuple[int, int]]:
