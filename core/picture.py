@@ -260,7 +260,7 @@ def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", 
         lengths = []
         for lo, hi in bands:
             part = mask[lo:hi] if along == 0 else mask[:, lo:hi]
-            lengths.append(_longest_run(part.any(axis=along), hi - lo) / max(hi - lo, 1))
+            lengths.append(_longest_run(np.asarray(part.any(axis=along)), hi - lo) / max(hi - lo, 1))
         scores[along] = float(np.median(lengths)) if lengths else 0.0
         counts[along] = len(bands)
     best = 0 if scores[0] >= scores[1] else 1
