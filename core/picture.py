@@ -266,8 +266,15 @@ def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", 
     best = 0 if scores[0] >= scores[1] else 1
     ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
     height, width = ys[-1] - ys[0] + 1, xs[-1] - xs[0] + 1
-    one_character = max(height, width) < BAND_ASPECT * min(height, width) and max(height, width) < ONE_CHAR * char
-    if scores[best] < BAND_ASPECT or (counts[best] < 3 and one_character):
+    elongated = max(height, width) >= BAND_ASPECT * min(height, width)
+    one_character = not elongated and max(height, width) < ONE_CHAR * char
+    if scores[best] < BAND_ASPECT:
+        # No band runs long: one character, or widely spaced characters (a strip of digits
+        # whose gaps are wider than they are), which run the way the ink is long.
+        if not elongated:
+            return "single"
+        return "horizontal" if width >= height else "vertical"
+    if counts[best] < 3 and one_character:
         return "single"
     return "horizontal" if best == 0 else "vertical"
 

@@ -43,3 +43,13 @@ def test_two_lines_of_four_digits_are_not_one_character(digits: TFLiteRecognizer
     page = np.concatenate([digit_line("4712"), digit_line("4712")], axis=0)
     assert read_picture(page, digits, layout="horizontal").text == "4712\n4712"
     assert read_picture(page, digits).text == "4712\n4712"
+
+
+@pytest.mark.parametrize("gap", [80, 160])
+def test_one_row_of_widely_spaced_digits_is_a_line_not_one_character(digits: TFLiteRecognizer, gap: int) -> None:
+    """Gaps wider than the digits leave no band that runs long; the ink still runs one way (a strip
+    of MNIST digits padded apart was read as one '2')."""
+    line = digit_line("721", gap=gap)
+    assert layout_of(line) == "horizontal"
+    assert layout_of(np.ascontiguousarray(np.rot90(line, -1))) == "vertical"
+    assert read_picture(line, digits, layout="auto").text == "721"
