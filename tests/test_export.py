@@ -118,3 +118,36 @@ def test_export_of_a_bundle_without_samples_says_what_is_missing(tiny_bundle: Pa
     with pytest.raises(DatasetError, match="carries no replay.npz"):
         export_bundle(load_bundle(tiny_bundle), "tflite-float16", tmp_path / "x.tflite")
     assert not (tmp_path / "x.tflite").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not-a-model", "bit-flip"])
+def test_a_damaged_keras_file_is_said_in_one_line_before_tensorflow_starts(digits_bundle: Path, tmp_path: Path,
+                                                                        damage: str) -> None:
+    """export/finetune on a bundle whose model.keras is damaged: one line, and Keras is never imported."""
+    import subprocess
+    import sys
+    import zipfile
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(digits_bundle, bundle)
+    keras_file = bundle / KERAS_FILE
+    data = keras_file.read_bytes()
+    if damage == "truncated":
+        keras_file.write_bytes(data[: len(data) // 2])
+    elif damage == "not-a-model":
+        with zipfile.ZipFile(keras_file, "w") as archive:
+            archive.writestr("notes.txt", "hello")
+    else:
+        with zipfile.ZipFile(keras_file) as archive:
+            info = archive.getinfo("model.weights.h5")
+        at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+        keras_file.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:])
+    code = ("import sys; from mojiyomi.cli import main; code = main(sys.argv[1:]); "
+            "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules, 'Keras was imported'; "
+            "sys.exit(code)")
+    command = [sys.executable, "-c", code, "export", "--model", str(bundle), "--format", "tflite-float32",
+               "--out", str(tmp_path / "out.tflite")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert "cannot be loaded" in lines[0]
