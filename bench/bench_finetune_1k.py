@@ -58,7 +58,7 @@ def as_job(mnist: Path, out: Path, limit: int) -> dict[str, Any]:
         time.sleep(0.02)
     if job.state != "finished":
         raise SystemExit(f"The fine-tune job {job.state}: {job.error}")
-    return {"seconds": round(time.perf_counter() - start, 1), "val_top1": round(job.result["val_top1"], 4),
+    return {"seconds": round(time.perf_counter() - start, 1), "val_top1": round(job.result.val_top1, 4),
             "seconds_to_first_batch": round(first_batch or float("nan"), 1)}
 
 

@@ -128,7 +128,7 @@ def log_line(event: Event, epoch_offset: int = 0) -> str:
         return translate("JobsWindow", "Done in {s} s").format(s=f"{event.seconds:.0f}")
     if isinstance(event, FinishedEvent):
         return translate("JobsWindow", "Finished:") + " " + ", ".join(
-                f"{k} {_short(v)}" for k, v in event.result.items())
+                f"{k} {_short(v)}" for k, v in event.result.to_json().items() if k not in ("kind", "verdict"))
     if isinstance(event, (ErrorEvent, CancelledEvent)):
         return event.message
     return ""

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from core.paths import user_models_dir
 from desktop.i18n import translate, translate_error
 from training.evaluate import FEW_SAMPLES_PER_CLASS, RunVerdict
+from training.events import FinetuneJobResult, TrainJobResult
 from training.newclasses import MIN_NEW_CLASS_SAMPLES
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -429,17 +430,15 @@ class FinetuneDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.needed == 0)
 
 
-def training_verdict(result: dict[str, Any]) -> str:
+def training_verdict(result: TrainJobResult) -> str:
     """What a finished training run reached, in one sentence (and what went wrong, when it is near chance)."""
-    test = result.get("test_top1")
-    tested = translate("TrainDialog", ", test top-1 {top1}").format(top1=f"{test:.2%}") if isinstance(
-            test, float) and math.isfinite(test) else ""
-    val = result.get("val_top1")
-    validated = translate("TrainDialog", "validation top-1 {top1}").format(top1=f"{val:.2%}") if isinstance(
-            val, float) and math.isfinite(val) else translate("TrainDialog", "no validation score")
+    test, val = _fraction(result.test_top1), _fraction(result.val_top1)
+    tested = translate("TrainDialog", ", test top-1 {top1}").format(top1=f"{test:.2%}") if test is not None else ""
+    validated = translate("TrainDialog", "validation top-1 {top1}").format(
+            top1=f"{val:.2%}") if val is not None else translate("TrainDialog", "no validation score")
     text = translate("TrainDialog", "Model {name} trained: {validated}{tested}.").format(
-            name=result.get("name", ""), validated=validated, tested=tested)
-    verdict = run_verdict(result)
+            name=result.name, validated=validated, tested=tested)
+    verdict = result.verdict
     return f"{text}\n\n{near_chance_text(verdict)}" if verdict is not None and verdict.near_chance else text
 
 
@@ -463,19 +462,13 @@ def near_chance_text(verdict: RunVerdict) -> str:
     return translate("TrainDialog", "{head}. Probably {causes}.").format(head=head, causes=causes)
 
 
-def run_verdict(result: dict[str, Any]) -> RunVerdict | None:
-    """The job result's verdict on the run (None for a result that carries none)."""
-    data = result.get("verdict")
-    return RunVerdict.from_json(data) if isinstance(data, dict) else None
-
-
-def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> bool:
+def ask_to_switch_after_training(parent: QWidget, result: TrainJobResult) -> bool:
     """Asks whether to use the newly trained model; True if the user says yes.
 
     A model no better than guessing is offered only as "Switch anyway", with "Keep current"
     the default; any other model with translate("TrainDialog", "Switch") the default.
     """
-    verdict = run_verdict(result)
+    verdict = result.verdict
     good = verdict is None or not verdict.near_chance
     box = QMessageBox(QMessageBox.Icon.Question if good else QMessageBox.Icon.Warning, translate(
             "TrainDialog", "Training finished"),
@@ -485,41 +478,40 @@ def ask_to_switch_after_training(parent: QWidget, result: dict[str, Any]) -> boo
     return _asks_to_switch(box, good)
 
 
-def finetune_verdict(result: dict[str, Any]) -> str:
+def finetune_verdict(result: FinetuneJobResult) -> str:
     """Before/after accuracies of a fine-tune and the recommendation, as rich text (never "nan%")."""
-    before, after = _fraction(result.get("user_top1_before")), _fraction(result.get("user_top1_after"))
-    held = int(result.get("held_out_samples") or 0)
+    before, after = _fraction(result.user_top1_before), _fraction(result.user_top1_after)
+    held = result.held_out_samples
     if before is None or after is None:
         user = translate("FinetuneDialog", "Your held-out samples: <b>no held-out samples</b> to measure the new "
                          "model on")
     else:
         user = translate("FinetuneDialog", "Your {n} held-out samples: {before} → <b>{after}</b>").format(
                 n=held, before=f"{before:.1%}", after=f"{after:.1%}")
-    base_before, base_after = _fraction(result.get("base_top1_before")), _fraction(result.get("base_top1_after"))
+    base_before, base_after = _fraction(result.base_top1_before), _fraction(result.base_top1_after)
     base = (translate("FinetuneDialog", "Original validation data: not measured") if base_before is None or
             base_after is None else translate("FinetuneDialog", "Original validation data: {before} → <b>{after}</b>")
             .format(before=f"{base_before:.2%}", after=f"{base_after:.2%}"))
-    added = result.get("new_labels") or []
+    added = result.new_labels
     grown = "<br>" + translate("FinetuneDialog", "New classes: {labels}").format(
             labels=_html(" ".join(added))) if added else ""
-    new_read = _fraction(result.get("new_top1_after"))
+    new_read = _fraction(result.new_top1_after)
     if added and new_read is not None:
         grown += translate("FinetuneDialog", " (read {share} of their held-out samples)").format(
                 share=f"{new_read:.1%}")
     return f"{user}<br>{base}{grown}<br><br>{finetune_reason(result)}"
 
 
-def finetune_reason(result: dict[str, Any]) -> str:
+def finetune_reason(result: FinetuneJobResult) -> str:
     """Why switching is advised or not (``AdaptResult.judgement``), in the interface language, as rich text."""
-    before, after = _fraction(result.get("user_top1_before")), _fraction(result.get("user_top1_after"))
-    base_before, base_after = _fraction(result.get("base_top1_before")) or 0.0, _fraction(
-            result.get("base_top1_after")) or 0.0
-    kind = result.get("judgement")
+    before, after = _fraction(result.user_top1_before), _fraction(result.user_top1_after)
+    base_before, base_after = _fraction(result.base_top1_before) or 0.0, _fraction(result.base_top1_after) or 0.0
+    kind = result.judgement
     if kind == "forgets":
         text = translate("FinetuneDialog", "Accuracy on the original data fell by {drop} points ({before} → {after}), "
                          "more than {allowed} allowed.").format(
                 drop=f"{100 * (base_before - base_after):.2f}", before=f"{base_before:.2%}",
-                after=f"{base_after:.2%}", allowed=f"{float(result.get('max_drop') or 0.0):g}")
+                after=f"{base_after:.2%}", allowed=f"{result.max_drop:g}")
     elif kind == "no_held_out" or (kind in ("no_gain", "better") and (before is None or after is None)):
         text = translate("FinetuneDialog", "No held-out samples of yours to measure the new model on: write a few "
                          "more of each character (a quarter of them is held out).")
@@ -531,8 +523,8 @@ def finetune_reason(result: dict[str, Any]) -> str:
                          "{base_after}.").format(before=f"{before:.1%}", after=f"{after:.1%}",
                                                  base_before=f"{base_before:.2%}", base_after=f"{base_after:.2%}")
     else:  # a result without a judgement: its words as given
-        return _html(str(result.get("reason", "")))
-    refused = [str(label) for label in result.get("refused_labels") or []]
+        return _html(result.reason)
+    refused = result.refused_labels
     if refused:
         shown = " ".join(refused[:12]) + (" …" if len(refused) > 12 else "")
         text += " " + translate("FinetuneDialog", "Not added as new classes ({n}: {labels}): a new class needs at "
@@ -541,12 +533,12 @@ def finetune_reason(result: dict[str, Any]) -> str:
     return _html(text)
 
 
-def _fraction(value: Any) -> float | None:
-    """A finite accuracy from a job result, or None (missing, None or NaN)."""
-    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+def _fraction(value: float | None) -> float | None:
+    """A finite accuracy from a job result, or None (None or NaN: not measured, or a diverged run)."""
+    return value if value is not None and math.isfinite(value) else None
 
 
-def ask_to_switch_after_finetune(parent: QWidget, result: dict[str, Any]) -> bool:
+def ask_to_switch_after_finetune(parent: QWidget, result: FinetuneJobResult) -> bool:
     """Shows before/after accuracies and the recommendation; True if the user switches.
 
     "Switch" is the default only when switching is recommended; otherwise "Keep current"
@@ -555,7 +547,7 @@ def ask_to_switch_after_finetune(parent: QWidget, result: dict[str, Any]) -> boo
     box = QMessageBox(QMessageBox.Icon.Question, translate(
             "TrainDialog", "Fine-tune finished"), finetune_verdict(result), parent=parent)
     box.setObjectName("finetuneVerdict")
-    return _asks_to_switch(box, bool(result.get("recommended")))
+    return _asks_to_switch(box, result.recommended)
 
 
 def _asks_to_switch(box: QMessageBox, recommended: bool) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog, QInputDialog, QMenu, QMessageBox
@@ -19,6 +19,9 @@ from desktop.protocols import AppWindow
 from desktop.sample_notice import SampleNotice
 from training import missing_extra
 from training.newclasses import MIN_NEW_CLASS_SAMPLES  # not training.adapt: start-up stays light
+
+if TYPE_CHECKING:  # the job machinery loads with the first job, not at start-up
+    from training.events import JobResult
 
 
 log = logging.getLogger(__name__)
@@ -327,18 +330,16 @@ class TrainingController(QObject):
         try:
             while self._to_ask:
                 job = self._to_ask.pop(0)
-                if self._wants_switch(job):
-                    self.window.choose_model(job.result["bundle"])
+                if job.result is not None and self._wants_switch(job.result):
+                    self.window.choose_model(job.result.bundle)
         finally:
             self._asking = False
 
-    def _wants_switch(self, job: Any) -> bool:
+    def _wants_switch(self, result: JobResult) -> bool:
         from desktop.train_dialogs import ask_to_switch_after_finetune, ask_to_switch_after_training
+        from training.events import FinetuneJobResult  # loaded by the job that made ``result``: costs nothing
 
-        result = job.result or {}
-        if "bundle" not in result:
-            return False
-        if job.spec.kind == "finetune":
+        if isinstance(result, FinetuneJobResult):
             return ask_to_switch_after_finetune(self.window, result)
         return ask_to_switch_after_training(self.window, result)
 

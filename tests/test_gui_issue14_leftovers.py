@@ -19,8 +19,20 @@ from desktop.textline import CharInfo
 from desktop.train_dialogs import finetune_verdict, training_verdict
 from training.adapt import AdaptResult, judge, judgement
 from training.evaluate import RunVerdict, judge_run
+from training.events import FinetuneJobResult, TrainJobResult
 
 pytestmark = pytest.mark.usefixtures("settings_in_tmp")
+
+
+def _train(values: dict[str, Any]) -> TrainJobResult:
+    """A train job's result with these fields (as the job sends them)."""
+    return TrainJobResult.from_json({"kind": "train", "bundle": "/models/m", "seconds": 1.0, **values})
+
+
+def _finetune(values: dict[str, Any]) -> FinetuneJobResult:
+    """A fine-tune job's result with ``AdaptResult.to_json()``'s fields."""
+    return FinetuneJobResult.from_json({**values, "bundle": "/models/m-personal-1", "name": "m-personal-1",
+                                        "base": "/models/m"})
 
 
 def _window(qtbot: QtBot, bundle: Path, size: tuple[int, int] = (900, 560)) -> MainWindow:
@@ -81,17 +93,17 @@ def test_a_status_message_is_not_cut_by_the_model_label_at_the_smallest_window(q
 def test_the_verdicts_are_typed_and_say_the_same_in_english() -> None:
     verdict = judge_run(0.1139, 10, 150, 3, 32)
     assert verdict.causes == ("few_samples", "short_run") and verdict.steps == 15
-    assert training_verdict({"name": "small", "val_top1": 0.0983, "test_top1": 0.1139,
-                             "verdict": verdict.to_json()}).endswith("\n\n" + verdict.reason)
+    assert training_verdict(_train({"name": "small", "val_top1": 0.0983, "test_top1": 0.1139,
+                                    "verdict": verdict.to_json()})).endswith("\n\n" + verdict.reason)
     unmeasured = judge_run(None, 10, 60000, 30, 128)
-    assert training_verdict({"name": "x", "verdict": unmeasured.to_json()}).endswith(unmeasured.reason)
+    assert training_verdict(_train({"name": "x", "verdict": unmeasured.to_json()})).endswith(unmeasured.reason)
     with pytest.raises(ValueError, match="causes"):
         RunVerdict.from_json({**verdict.to_json(), "causes": ["bad"]})
     for args in [(0.5, 0.9, 0.99, 0.988), (0.5, 0.5, 0.99, 0.99), (0.5, 0.9, 0.99, 0.98), (None, None, 0.99, 0.99)]:
         recommended, reason = judge(*args, max_drop=0.5)
         result = AdaptResult(args[0], args[1], args[2], args[3], 1.0, (), recommended, reason, ("ab", "鷗"),
                              judgement=judgement(*args, max_drop=0.5), max_drop=0.5)
-        text = finetune_verdict(result.to_json())
+        text = finetune_verdict(_finetune(result.to_json()))
         assert text.endswith(reason + " Not added as new classes (2: ab 鷗): a new class needs at least 5 samples; "
                              "their samples were not used."), text
 
@@ -109,7 +121,7 @@ def test_the_verdicts_speak_japanese(qapp: object) -> None:
     translators = i18n.install_translators("ja")
     assert translators
     try:
-        texts = [training_verdict(r) for r in results] + [finetune_verdict(r) for r in finetunes]
+        texts = [training_verdict(_train(r)) for r in results] + [finetune_verdict(_finetune(r)) for r in finetunes]
     finally:
         i18n.remove_translators(translators)
     for text in texts:

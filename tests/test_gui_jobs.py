@@ -19,7 +19,8 @@ from core.recognizer import Candidate
 from desktop.curves import MAX_BATCH_POINTS, CurvesWidget, thin
 from desktop.jobs_window import JobProgress, JobsWindow, format_eta
 from training.config import TrainConfig
-from training.events import EpochEvent, ErrorEvent, Event, StageEvent, StartEvent, parse_event
+from training.events import (EpochEvent, ErrorEvent, Event, FinetuneJobResult, JobResult, StageEvent, StartEvent,
+                             TrainJobResult, parse_event)
 from training.jobs import FinetuneJobConfig, JobSpec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +38,7 @@ class FakeJob:
         self.started, self.ended = time.time(), None
         self.cancelled = False
         self.queued: list[Event] = []
-        self.ending: tuple[str, dict[str, Any] | None, str | None] | None = None
+        self.ending: tuple[str, JobResult | None, str | None] | None = None
 
     @property
     def running(self) -> bool:
@@ -60,8 +61,17 @@ class FakeJob:
             self.ended, self.ending = time.time(), None
         return events
 
-    def end(self, state: str, result: dict[str, Any] | None = None, error: str | None = None) -> None:
+    def end(self, state: str, result: JobResult | None = None, error: str | None = None) -> None:
         self.ending = (state, result, error)
+
+
+def _finetune_result(**fields: Any) -> FinetuneJobResult:
+    """A fine-tune job's result: these fields, the rest plain."""
+    values: dict[str, Any] = {"bundle": "/models/digits-personal-1", "name": "digits-personal-1",
+                              "base": "/models/digits", "user_top1_before": 0.8, "user_top1_after": 0.9,
+                              "base_top1_before": 0.99, "base_top1_after": 0.99, "seconds": 5.0, "new_labels": (),
+                              "recommended": True, "reason": ""}
+    return FinetuneJobResult(**{**values, **fields})
 
 
 class FakeMain(QMainWindow):
@@ -128,7 +138,7 @@ def test_a_finished_job_shows_its_finished_state_and_full_bars(qtbot: QtBot) -> 
     window.add_job(job)
     window.feed(job, EVENTS + [EpochEvent(2, 2, EPOCH), StageEvent("Exporting and evaluating")])
     assert "Exporting and evaluating" in window.title.text()
-    job.end("finished", {"bundle": "/models/mine"})
+    job.end("finished", TrainJobResult("/models/mine", "mine", 1.0))
     window.feed(job, job.poll())
     assert "Exporting" not in window.title.text() and "Finished" in window.title.text()
     assert window.batch_bar.text() == "10 / 10" and window.batch_bar.value() == window.batch_bar.maximum()
@@ -314,8 +324,8 @@ def test_a_finished_training_offers_to_switch(qtbot: QtBot, monkeypatch: pytest.
     job = FakeJob()
     controller.jobs.append(job)
     controller.jobs_window().add_job(job)
-    job.end("finished", {"bundle": "/models/mine", "name": "mine", "val_top1": 0.991, "test_top1": None,
-                         "verdict": judge_run(0.991, 10, 2400, 2, 32).to_json()})
+    job.end("finished", TrainJobResult("/models/mine", "mine", 60.0, val_top1=0.991, test_top1=None,
+                                       verdict=judge_run(0.991, 10, 2400, 2, 32)))
     controller.poll()
     assert shown == [("Model mine trained: validation top-1 99.10%.\n\nSwitch to it?", ["Switch", "Keep current"],
                       "Switch")]
@@ -334,8 +344,8 @@ def test_a_model_no_better_than_guessing_is_not_offered_by_default(qtbot: QtBot,
     controller.jobs.append(job)
     controller.jobs_window().add_job(job)
     # The issue's run: "validation top-1 9.83%, test 11.39%. Switch to it?" with Yes the default.
-    job.end("finished", {"bundle": "/models/small", "name": "small", "val_top1": 0.0983, "test_top1": 0.1139,
-                         "verdict": judge_run(0.1139, 10, 150, 3, 32).to_json()})
+    job.end("finished", TrainJobResult("/models/small", "small", 9.0, val_top1=0.0983, test_top1=0.1139,
+                                       verdict=judge_run(0.1139, 10, 150, 3, 32)))
     controller.poll()
     text, buttons, default = shown[0]
     assert (default, sorted(buttons)) == ("Keep current", ["Keep current", "Switch anyway"])
@@ -371,9 +381,9 @@ def test_the_finetune_verdict_shows_both_accuracies_and_defaults_to_the_advice(
     job = FakeJob("finetune")
     controller.jobs.append(job)
     controller.jobs_window().add_job(job)
-    job.end("finished", {"bundle": "/models/digits-personal-1", "user_top1_before": 0.8, "user_top1_after": 0.95,
-                         "base_top1_before": 0.99, "base_top1_after": 0.988 if recommended else 0.97,
-                         "recommended": recommended, "reason": "because", "new_labels": []})
+    job.end("finished", _finetune_result(user_top1_before=0.8, user_top1_after=0.95, base_top1_before=0.99,
+                                         base_top1_after=0.988 if recommended else 0.97, recommended=recommended,
+                                         reason="because"))
     controller.poll()
     text, buttons, default = shown[0]
     assert "80.0%" in text and "95.0%" in text and "99.00%" in text and "because" in text
@@ -442,8 +452,9 @@ def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot,
     assert window.training.jobs_window().isVisible()
     qtbot.waitUntil(lambda: not job.running, timeout=180000)
     assert job.state == "finished", job.error
-    verdict = job.result["verdict"]  # the job judged its model against guessing
-    assert verdict["chance"] == 0.1 and verdict["near_chance"] == (verdict["top1"] < 0.2)
+    assert isinstance(job.result, TrainJobResult) and job.result.name == "new"
+    verdict = job.result.verdict  # the job judged its model against guessing
+    assert verdict is not None and verdict.chance == 0.1 and verdict.near_chance == (verdict.top1 < 0.2)
     jobs_window = window.training.jobs_window()
     assert jobs_window.overall_bar.value() == 100 and len(jobs_window.curves.epochs) == 1
     assert "Finished" in jobs_window.log.toPlainText()
@@ -455,12 +466,12 @@ def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot,
 def test_the_finetune_verdict_never_shows_nan(missing: float | None) -> None:
     from desktop.train_dialogs import finetune_verdict
 
-    text = finetune_verdict({"user_top1_before": missing, "user_top1_after": missing, "base_top1_before": 0.97,
-                             "base_top1_after": 0.969, "held_out_samples": 0, "new_labels": ["鷗"],
-                             "new_top1_after": missing, "reason": "No held-out samples of yours."})
+    text = finetune_verdict(_finetune_result(user_top1_before=missing, user_top1_after=missing, base_top1_before=0.97,
+                                             base_top1_after=0.969, held_out_samples=0, new_labels=("鷗",),
+                                             new_top1_after=missing, reason="No held-out samples of yours."))
     assert "no held-out samples" in text and "nan" not in text.lower()
     assert "97.00% → <b>96.90%</b>" in text
-    measured = finetune_verdict({"user_top1_before": 0.5, "user_top1_after": 0.9, "base_top1_before": 0.97,
-                                 "base_top1_after": 0.97, "held_out_samples": 12, "new_labels": ["鷗"],
-                                 "new_top1_after": 1.0, "reason": ""})
+    measured = finetune_verdict(_finetune_result(user_top1_before=0.5, user_top1_after=0.9, base_top1_before=0.97,
+                                                 base_top1_after=0.97, held_out_samples=12, new_labels=("鷗",),
+                                                 new_top1_after=1.0, reason=""))
     assert "Your 12 held-out samples: 50.0% → <b>90.0%</b>" in measured and "read 100.0%" in measured

@@ -14,7 +14,8 @@ from desktop.jobs_window import JobProgress, JobsWindow, format_eta
 from tests.guihelpers import drag, write_digit
 from tests.strokefont import writer_samples
 from training.config import TrainConfig
-from training.events import ErrorEvent, parse_event
+from training.evaluate import judge_run
+from training.events import ErrorEvent, FinetuneJobResult, TrainJobResult, parse_event
 
 pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 
@@ -66,6 +67,19 @@ def test_jobs_window_shows_bars_curves_log_and_cancels(qtbot: QtBot) -> None:
     job.state, job.error = "failed", "The dataset is empty."
     window.feed(job, [ErrorEvent("The dataset is empty.")])
     assert "failed" in window.list.item(0).text() and not window.cancel_button.isEnabled()
+
+
+def test_the_jobs_window_logs_a_finished_job_s_result_as_the_child_sent_it(qtbot: QtBot) -> None:
+    window = JobsWindow()
+    qtbot.addWidget(window)
+    job = FakeJob()
+    window.add_job(job)
+    finished = {"event": "finished", "t": 5.0, "result": {
+        "kind": "train", "bundle": "/models/out", "name": "out", "seconds": 61.25, "val_top1": 0.98765,
+        "test_top1": None, "verdict": judge_run(0.98765, 10, 600, 2, 32).to_json()}}
+    window.feed(job, EVENTS + [parse_event(finished)])
+    line = window.log.toPlainText().splitlines()[-1]
+    assert line == "Finished: bundle /models/out, name out, seconds 61.25, val_top1 0.9877, test_top1 None", line
 
 
 def test_finetune_dialog_says_how_many_more_samples(qtbot: QtBot) -> None:
@@ -242,10 +256,10 @@ def test_the_finetune_dialog_and_verdicts_speak_japanese(qtbot: QtBot) -> None:
         dialog = FinetuneDialog(["1"] * 3 + ["あ"] * 6 + ["い"] * 2, ["1", "2"], "MNIST")
         qtbot.addWidget(dialog)
         texts = [dialog.info.text(), dialog.add_labels.text(), dialog.refused_note.text(),
-                 training_verdict({"name": "mine", "val_top1": 0.9, "test_top1": 0.8}),
-                 finetune_verdict({"user_top1_before": 0.5, "user_top1_after": 0.9, "held_out_samples": 4,
-                                   "base_top1_before": 0.99, "base_top1_after": 0.98, "new_labels": ["あ"],
-                                   "new_top1_after": 1.0, "reason": ""})]
+                 training_verdict(TrainJobResult("/models/mine", "mine", 1.0, val_top1=0.9, test_top1=0.8)),
+                 finetune_verdict(FinetuneJobResult("/models/m-personal-1", "m-personal-1", "/models/m", 0.5, 0.9,
+                                                    0.99, 0.98, 1.0, ("あ",), True, "", held_out_samples=4,
+                                                    new_top1_after=1.0))]
     finally:
         i18n.remove_translators(translators)
     for text in texts:

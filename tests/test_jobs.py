@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,10 @@ from tests.datagen import write_mnist_like
 from tests.strokefont import writer_samples
 from training.augment import AugmentConfig
 from training.config import TrainConfig
-from training.events import (BatchEvent, EpochEvent, ErrorEvent, EventError, FinetuneJobConfig, LogEvent,
-                             StageEvent, parse_event)
+from training.adapt import AdaptResult
+from training.evaluate import judge_run
+from training.events import (BatchEvent, EpochEvent, ErrorEvent, EventError, FinetuneJobConfig, FinetuneJobResult,
+                             FinishedEvent, LogEvent, StageEvent, TrainJobResult, parse_event)
 from training.jobs import Job, JobSpec, personal_bundle_out, start_job, unique_bundle_dir
 from training.train import run_dir_for
 
@@ -65,8 +70,8 @@ def test_a_train_job_reports_progress_and_writes_a_bundle(finished_job: Job) -> 
     assert all(0 < e.batch <= (e.steps or 0) for e in batches)
     assert all(e.t is not None for e in job.history if isinstance(e, (StageEvent, EpochEvent)))  # stamped by the child
     out = job.spec.out
-    assert job.result is not None and Path(job.result["bundle"]) == out and job.result["name"] == "out"
-    assert 0.0 <= job.result["val_top1"] <= 1.0
+    assert isinstance(job.result, TrainJobResult) and Path(job.result.bundle) == out and job.result.name == "out"
+    assert job.result.val_top1 is not None and 0.0 <= job.result.val_top1 <= 1.0
     assert load_bundle(out).labels == tuple("0123456789")
     assert not run_dir_for(out).exists()  # checkpoints are cleaned up after a finished run
 
@@ -122,10 +127,10 @@ def test_a_finetune_job_adds_classes_and_leaves_the_base_alone(finished_job: Job
     job = start_job(JobSpec("finetune", FinetuneJobConfig(base=str(base), samples=str(tmp_path / "samples.sqlite3"),
                                                           epochs=1, add_labels=True, out=str(out)), "fine-tune"))
     assert job.wait(240) == "finished", job.error
-    result = job.result or {}
-    assert Path(result["bundle"]) == out == tmp_path / "models" / "out-personal-1"
-    assert result["new_labels"] == ["T"] and isinstance(result["recommended"], bool) and result["reason"]
-    assert {"user_top1_before", "user_top1_after", "base_top1_before", "base_top1_after"} <= set(result)
+    result = job.result
+    assert isinstance(result, FinetuneJobResult) and Path(result.bundle) == out == tmp_path / "models" / "out-personal-1"
+    assert result.new_labels == ("T",) and isinstance(result.recommended, bool) and result.reason
+    assert Path(result.base) == base and 0.0 <= result.base_top1_after <= 1.0
     assert load_bundle(out).labels == (*"0123456789", "T")
     assert {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()} == before
     assert any(isinstance(e, EpochEvent) for e in job.history)
@@ -214,7 +219,7 @@ def test_events_survive_their_json_form() -> None:
     ({"event": "epoch"}, r"A 'epoch' event needs the keys \['epoch'\]"),
     ({"event": "batch", "batch": "3"}, r"batch must be an integer. Received: batch='3'"),
     ({"event": "epoch", "epoch": 1, "logs": {"loss": "high"}}, r"logs\['loss'\] must be a number"),
-    ({"event": "finished", "result": {"val_top1": 0.9}}, r"result must be an object naming its bundle"),
+    ({"event": "finished", "result": {"val_top1": 0.9}}, r"Unknown job result kind. Received: kind=None"),
     ({"event": "progress"}, r"Unknown event kind. Received: event='progress'"),
     ([1, 2], r"An event must be an object"),
 ])
@@ -266,6 +271,73 @@ def test_a_malformed_event_from_the_child_fails_the_job_in_one_line(tmp_path: Pa
     assert job.state == "failed" and process.terminated  # the child is stopped too
     assert job.error is not None and "\n" not in job.error
     assert "cannot read" in job.error and "A 'epoch' event needs the keys ['epoch']" in job.error
+
+
+def _train_result() -> TrainJobResult:
+    return TrainJobResult("/models/small", "small", 12.5, val_top1=0.0983, test_top1=0.1139,
+                          verdict=judge_run(0.1139, 10, 150, 3, 32))
+
+
+def _finetune_result() -> FinetuneJobResult:
+    adapt = AdaptResult(0.5, 0.9, 0.99, 0.988, 3.0, ("鷗",), True, "better", ("ab",), 40, 12, 0.75, "better", 0.5)
+    return FinetuneJobResult.from_json({**adapt.to_json(), "bundle": "/models/d-personal-1",
+                                        "name": "d-personal-1", "base": "/models/d"})
+
+
+def test_job_results_survive_their_json_form() -> None:
+    """What the child sends (through JSON, as a log or a pipe would carry it) reads back field for field."""
+    for result in (_train_result(), TrainJobResult("/m/x", "x", 1.0), _finetune_result()):
+        raw = json.loads(json.dumps(FinishedEvent(result, t=2.0).to_json(), allow_nan=False))
+        assert raw["result"]["kind"] == result.kind
+        assert parse_event(raw) == FinishedEvent(result, t=2.0)
+    finetune = _finetune_result()
+    assert finetune.new_labels == ("鷗",) and finetune.refused_labels == ("ab",) and finetune.held_out_samples == 12
+    verdict = _train_result().verdict
+    assert verdict is not None and verdict.near_chance and verdict.causes == ("few_samples", "short_run")
+
+
+def test_a_finetune_result_has_every_field_adapt_result_sends() -> None:
+    """The job sends ``AdaptResult.to_json()``: a field added there must be added to the typed result too."""
+    sent = set(AdaptResult(None, None, 0.9, 0.9, 1.0, (), False, "").to_json())
+    assert sent | {"bundle", "name", "base"} == {f.name for f in fields(FinetuneJobResult)}
+
+
+_TRAIN = {"kind": "train", "bundle": "/models/mine", "name": "mine", "seconds": 3.0, "val_top1": 0.9}
+
+
+@pytest.mark.parametrize("result, message", [
+    ({k: v for k, v in _TRAIN.items() if k != "bundle"}, r"A train job's result needs the keys \['bundle', 'name', "
+                                                           r"'seconds'\]"),
+    ({**_TRAIN, "val_top1": "0.9"}, r"val_top1 must be a number or null. Received: val_top1='0.9'"),
+    ({**_TRAIN, "kind": "evaluate"}, r"Unknown job result kind. Received: kind='evaluate'"),
+    ({**_TRAIN, "verdict": {**judge_run(0.1, 10, 150, 3, 32).to_json(), "causes": ["bad"]}}, r"verdict.causes must"),
+    ({**_TRAIN, "verdict": {"near_chance": True}}, r"A run verdict needs the keys"),
+    ({**_finetune_result().to_json(), "recommended": "yes"}, r"recommended must be true or false"),
+    ({**_finetune_result().to_json(), "new_labels": "鷗"}, r"new_labels must be a list of strings"),
+])
+def test_a_malformed_result_fails_the_job_in_one_line(tmp_path: Path, result: dict[str, object], message: str) -> None:
+    kind = str(result["kind"]) if result["kind"] in ("train", "finetune") else "train"
+    spec = _spec(tmp_path / "data", tmp_path / "out") if kind == "train" else JobSpec(
+            "finetune", FinetuneJobConfig(base="b", samples="s"))
+    process = _FakeProcess()
+    job = Job(spec, process, _FakeQueue([{"event": "finished", "result": result}]), _FakeStop())
+    assert [type(e) for e in job.poll()] == [ErrorEvent]
+    assert job.state == "failed" and job.result is None and process.terminated
+    assert job.error is not None and "\n" not in job.error and "cannot read" in job.error
+    assert re.search(message, job.error), job.error
+
+
+def test_a_result_of_the_other_kind_fails_the_job(tmp_path: Path) -> None:
+    """A train job that reports a fine-tune's result would be offered with the wrong dialog: refused."""
+    job = Job(_spec(tmp_path / "data", tmp_path / "out"), _FakeProcess(),
+              _FakeQueue([FinishedEvent(_finetune_result()).to_json()]), _FakeStop())
+    job.poll()
+    assert job.state == "failed" and job.error is not None
+    assert "A train job's result must be of its kind. Received: kind='finetune'" in job.error
+    good = Job(_spec(tmp_path / "data", tmp_path / "out"), _FakeProcess(),
+               _FakeQueue([FinishedEvent(_train_result()).to_json()]), _FakeStop())
+    good.poll()
+    assert good.state == "finished" and good.result == _train_result()
 
 
 def test_new_bundle_names_never_overwrite(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ Training code reports progress as these frozen dataclasses (``Reporter``); the t
 progress bar, the Jobs window and tests read their fields, never dict keys. A job runs in
 a spawned child process and sends each event as its ``to_json()`` dict; the parent turns
 it back with ``parse_event``, which checks every field's type, so an event that does not
-fit is one ``EventError`` line instead of a ``KeyError`` deep in the window.
+fit is one ``EventError`` line instead of a ``KeyError`` deep in the window. A finished
+job's result is typed the same way (``TrainJobResult``, ``FinetuneJobResult``: its
+``"kind"`` key says which), so the window reads attributes, never ``.get`` with a default.
 
 This module imports neither TensorFlow nor Qt: both sides import it.
 """
@@ -12,11 +14,14 @@ This module imports neither TensorFlow nor Qt: both sides import it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar, NoReturn, TypeAlias
 
+from training.verdict import CAUSES, RunVerdict
+
 __all__ = ["BatchEvent", "CancelledEvent", "DoneEvent", "EpochEvent", "ErrorEvent", "Event", "EventError",
-           "FinetuneJobConfig", "FinishedEvent", "LogEvent", "Reporter", "StageEvent", "StartEvent", "parse_event"]
+           "FinetuneJobConfig", "FinetuneJobResult", "FinishedEvent", "JobResult", "LogEvent", "Reporter", "StageEvent",
+           "StartEvent", "TrainJobResult", "job_result", "parse_event"]
 
 #: Longest repr of a bad value quoted in an error message.
 _PREVIEW_CHARS = 120
@@ -53,6 +58,18 @@ def _str(value: Any, name: str, nullable: bool = False) -> str:
     if not isinstance(value, str):
         _fail(name, value, "a string", nullable)
     return value
+
+
+def _bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise EventError(f"{name} must be true or false. Received: {name}={_preview(value)}")
+    return value
+
+
+def _strs(value: Any, name: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise EventError(f"{name} must be a list of strings. Received: {name}={_preview(value)}")
+    return tuple(value)
 
 
 def _opt_int(value: Any, name: str) -> int | None:
@@ -234,25 +251,162 @@ class CancelledEvent(_Base):
 
 
 @dataclass(frozen=True)
-class FinishedEvent(_Base):
-    """The job ended well. ``result`` names the new ``bundle`` and its measurements.
+class TrainJobResult:
+    """What a finished train job made (the app's Train new model).
 
-    Train: ``bundle``, ``name``, ``val_top1``, ``test_top1``, ``seconds``, ``verdict``;
-    finetune: ``training.adapt.AdaptResult``'s fields, ``bundle``, ``name`` and ``base``.
+    Attributes:
+        bundle: The new bundle's folder.
+        name: The bundle's name.
+        seconds: Wall time of the run.
+        val_top1: Validation top-1 (None: not measured; NaN: the run diverged).
+        test_top1: Test top-1 (None: no test split).
+        verdict: Whether the model does better than guessing (None: not judged).
     """
 
+    kind: ClassVar[str] = "train"
+    bundle: str
+    name: str
+    seconds: float
+    val_top1: float | None = None
+    test_top1: float | None = None
+    verdict: RunVerdict | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict sent between processes: ``{"kind": "train", field: value...}``."""
+        return {"kind": self.kind, "bundle": self.bundle, "name": self.name, "seconds": self.seconds,
+                "val_top1": self.val_top1, "test_top1": self.test_top1,
+                "verdict": None if self.verdict is None else self.verdict.to_json()}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> TrainJobResult:
+        """Checks and reads the dict form (``kind`` already checked by ``job_result``)."""
+        values = _fields(cls, _without_kind(obj), ("bundle", "name", "seconds"), "A train job's result")
+        return cls(bundle=_str(values["bundle"], "bundle"), name=_str(values["name"], "name"),
+                   seconds=_num(values["seconds"], "seconds"),
+                   val_top1=_opt_num(values.get("val_top1"), "val_top1"),
+                   test_top1=_opt_num(values.get("test_top1"), "test_top1"),
+                   verdict=None if values.get("verdict") is None else _verdict(values["verdict"]))
+
+
+@dataclass(frozen=True)
+class FinetuneJobResult:
+    """What a finished fine-tune job made (the app's Fine-tune on my handwriting).
+
+    The fields after ``base`` are ``training.adapt.AdaptResult``'s, with its meanings (the
+    job sends ``AdaptResult.to_json()``; a field added there is refused here until added
+    here too, so the two cannot drift apart unnoticed).
+
+    Attributes:
+        bundle: The personal bundle's folder.
+        name: Its name.
+        base: The bundle it was fine-tuned from (folder).
+    """
+
+    kind: ClassVar[str] = "finetune"
+    bundle: str
+    name: str
+    base: str
+    user_top1_before: float | None
+    user_top1_after: float | None
+    base_top1_before: float
+    base_top1_after: float
+    seconds: float
+    new_labels: tuple[str, ...]
+    recommended: bool
+    reason: str
+    refused_labels: tuple[str, ...] = ()
+    trained_samples: int = 0
+    held_out_samples: int = 0
+    new_top1_after: float | None = None
+    judgement: str = ""
+    max_drop: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict sent between processes: ``{"kind": "finetune", field: value...}`` (labels as lists)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {"kind": self.kind, **values, "new_labels": list(self.new_labels),
+                "refused_labels": list(self.refused_labels)}
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> FinetuneJobResult:
+        """Checks and reads the dict form (``kind`` already checked by ``job_result``)."""
+        values = _fields(cls, _without_kind(obj), _FINETUNE_REQUIRED, "A fine-tune job's result")
+        return cls(bundle=_str(values["bundle"], "bundle"), name=_str(values["name"], "name"),
+                   base=_str(values["base"], "base"),
+                   user_top1_before=_opt_num(values["user_top1_before"], "user_top1_before"),
+                   user_top1_after=_opt_num(values["user_top1_after"], "user_top1_after"),
+                   base_top1_before=_num(values["base_top1_before"], "base_top1_before"),
+                   base_top1_after=_num(values["base_top1_after"], "base_top1_after"),
+                   seconds=_num(values["seconds"], "seconds"), new_labels=_strs(values["new_labels"], "new_labels"),
+                   recommended=_bool(values["recommended"], "recommended"), reason=_str(values["reason"], "reason"),
+                   refused_labels=_strs(values.get("refused_labels", ()), "refused_labels"),
+                   trained_samples=_int(values.get("trained_samples", 0), "trained_samples"),
+                   held_out_samples=_int(values.get("held_out_samples", 0), "held_out_samples"),
+                   new_top1_after=_opt_num(values.get("new_top1_after"), "new_top1_after"),
+                   judgement=_str(values.get("judgement", ""), "judgement"),
+                   max_drop=_num(values.get("max_drop", 0.0), "max_drop"))
+
+
+_FINETUNE_REQUIRED = tuple(f.name for f in fields(FinetuneJobResult) if f.default is MISSING)
+#: A finished job's result, by the job's kind.
+JobResult: TypeAlias = TrainJobResult | FinetuneJobResult
+_RESULTS: dict[str, Callable[[Mapping[str, Any]], JobResult]] = {
+    cls.kind: cls.from_json for cls in (TrainJobResult, FinetuneJobResult)}
+
+
+def job_result(obj: Any) -> JobResult:
+    """The typed result a ``finished`` event's ``result`` dict describes (its ``kind`` says which).
+
+    Raises:
+        EventError: naming what was wrong, if ``obj`` is not a valid result.
+    """
+    if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
+        raise EventError(f"A job's result must be an object with a 'kind' key. Received: result={_preview(obj)}")
+    kind = obj.get("kind")
+    parse = _RESULTS.get(kind) if isinstance(kind, str) else None
+    if parse is None:
+        raise EventError(f"Unknown job result kind. Received: kind={_preview(kind)}, expected one of {sorted(_RESULTS)}")
+    return parse(obj)
+
+
+def _without_kind(obj: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in obj.items() if key != "kind"}
+
+
+def _verdict(value: Any) -> RunVerdict:
+    """A ``RunVerdict`` from its ``to_json`` dict, every field checked."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise EventError(f"verdict must be an object or null. Received: verdict={_preview(value)}")
+    values = _fields(RunVerdict, value, tuple(f.name for f in fields(RunVerdict)), "A run verdict")
+    causes = _strs(values["causes"], "verdict.causes")
+    if not set(causes) <= set(CAUSES):
+        raise EventError(f"verdict.causes must be some of {CAUSES}. Received: verdict.causes={_preview(causes)}")
+    return RunVerdict(near_chance=_bool(values["near_chance"], "verdict.near_chance"),
+                      top1=_num(values["top1"], "verdict.top1"), chance=_num(values["chance"], "verdict.chance"),
+                      threshold=_num(values["threshold"], "verdict.threshold"),
+                      reason=_str(values["reason"], "verdict.reason"), causes=causes,
+                      measured=_bool(values["measured"], "verdict.measured"),
+                      classes=_int(values["classes"], "verdict.classes"),
+                      train_samples=_int(values["train_samples"], "verdict.train_samples"),
+                      epochs=_int(values["epochs"], "verdict.epochs"), steps=_int(values["steps"], "verdict.steps"))
+
+
+@dataclass(frozen=True)
+class FinishedEvent(_Base):
+    """The job ended well: ``result`` names the new bundle and its measurements."""
+
     event: ClassVar[str] = "finished"
-    result: dict[str, Any]
+    result: JobResult
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict sent between processes: ``{"event": "finished", "result": {"kind": ..., ...}, "t": ...}``."""
+        return {"event": self.event, "result": self.result.to_json(), "t": self.t}
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> FinishedEvent:
-        """Checks and reads the dict form (the result must name its bundle)."""
+        """Checks and reads the dict form (the result's every field too)."""
         values = _fields(cls, obj, ("result",))
-        result = values["result"]
-        if not isinstance(result, Mapping) or not isinstance(result.get("bundle"), str):
-            raise EventError(f"A 'finished' event's result must be an object naming its bundle. "
-                             f"Received: result={_preview(result)}")
-        return cls(result=dict(result), t=_opt_num(values.get("t"), "t"))
+        return cls(result=job_result(values["result"]), t=_opt_num(values.get("t"), "t"))
 
 
 #: Any progress or job event.

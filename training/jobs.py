@@ -32,7 +32,8 @@ from typing import Any
 from training.bundle_names import personal_bundle_out, unique_bundle_dir
 from training.config import TrainConfig
 from training.events import (BatchEvent, CancelledEvent, ErrorEvent, Event, EventError, FinetuneJobConfig,
-                             FinishedEvent, LogEvent, Reporter, StageEvent, parse_event)
+                             FinetuneJobResult, FinishedEvent, JobResult, LogEvent, Reporter, StageEvent,
+                             TrainJobResult, parse_event)
 
 __all__ = ["FinetuneJobConfig", "Job", "JobSpec", "personal_bundle_out", "start_job", "unique_bundle_dir"]
 
@@ -94,8 +95,8 @@ class Job:
 
     Attributes:
         state: ``"running"``, ``"finished"``, ``"failed"`` or ``"cancelled"``.
-        result: The ``finished`` event's result (train: ``bundle``, ``val_top1``...;
-            finetune: the ``AdaptResult`` fields and ``bundle``).
+        result: The ``finished`` event's result: a ``TrainJobResult`` for a train job, a
+            ``FinetuneJobResult`` for a fine-tune job.
         error: Why a failed or cancelled job stopped.
         history: Every event received so far, in order.
     """
@@ -106,7 +107,7 @@ class Job:
     stop: Any
     started: float = field(default_factory=time.time)
     state: str = "running"
-    result: dict[str, Any] | None = None
+    result: JobResult | None = None
     error: str | None = None
     history: list[Event] = field(default_factory=list)
     ended: float | None = None
@@ -148,7 +149,11 @@ class Job:
     def _parse(self, raw: Any) -> Event:
         """The typed event the child sent; a malformed one stops the job (a bug, said in one line)."""
         try:
-            return parse_event(raw)
+            event = parse_event(raw)
+            if isinstance(event, FinishedEvent) and event.result.kind != self.spec.kind:
+                raise EventError(f"A {self.spec.kind} job's result must be of its kind. "
+                                 f"Received: kind={event.result.kind!r}")
+            return event
         except EventError as exc:
             log.error("malformed event from the %s job: %r", self.spec.kind, raw)
             self._stop_now()
@@ -178,7 +183,7 @@ class Job:
         self.history.append(event)
         return event
 
-    def _end(self, state: str, result: dict[str, Any] | None, error: str | None) -> None:
+    def _end(self, state: str, result: JobResult | None, error: str | None) -> None:
         if self.state == "running":
             self.state, self.result, self.error, self.ended = state, result, error, time.time()
 
@@ -244,7 +249,7 @@ def run_job(spec: JobSpec, events: Any, stop: Any, parent_pid: int | None = None
     try:
         events.put(LogEvent(f"Started {spec.kind} job (process {os.getpid()})").to_json())
         result = _run(spec, _reporter(events), stop.is_set)
-        events.put(FinishedEvent(_plain(result)).to_json())
+        events.put(FinishedEvent(result).to_json())
     except Exception as exc:  # every failure must reach the parent as a message
         discard_run(spec)
         events.put(_failure_event(exc).to_json())
@@ -318,7 +323,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _run(spec: JobSpec, report: Reporter, should_stop: Callable[[], bool]) -> dict[str, Any]:
+def _run(spec: JobSpec, report: Reporter, should_stop: Callable[[], bool]) -> JobResult:
     if isinstance(spec.config, TrainConfig):
         from training.train import train
 
@@ -328,13 +333,17 @@ def _run(spec: JobSpec, report: Reporter, should_stop: Callable[[], bool]) -> di
         from core.bundle import load_bundle
         from training.evaluate import bundle_verdict
 
-        verdict = bundle_verdict(load_bundle(result.bundle)).to_json() if result.bundle is not None else None
-        return {"bundle": str(result.bundle), "name": config.bundle_name, "val_top1": result.val_top1,
-                "test_top1": result.test_top1, "seconds": result.seconds, "verdict": verdict}
+        if result.bundle is None:  # only a non-chief worker of a distributed run writes nothing
+            raise RuntimeError("The training run wrote no model")
+        verdict = bundle_verdict(load_bundle(result.bundle)).to_json()
+        # Through the dict form, so the child checks what the parent will check.
+        return TrainJobResult.from_json(_plain({"bundle": str(result.bundle), "name": config.bundle_name,
+                                                "val_top1": result.val_top1, "test_top1": result.test_top1,
+                                                "seconds": result.seconds, "verdict": verdict}))
     return _finetune(spec.config, report, should_stop)
 
 
-def _finetune(config: FinetuneJobConfig, report: Reporter, should_stop: Callable[[], bool]) -> dict[str, Any]:
+def _finetune(config: FinetuneJobConfig, report: Reporter, should_stop: Callable[[], bool]) -> FinetuneJobResult:
     from core.bundle import load_bundle
     from training.adapt import AdaptConfig
     from training.finetune import finetune, read_samples
@@ -351,8 +360,8 @@ def _finetune(config: FinetuneJobConfig, report: Reporter, should_stop: Callable
     out = Path(config.out) if config.out else None
     outcome = finetune(base, samples, holdout, adapt, out, report, should_stop,
                        command="mojiyomi app: Training > Fine-tune on my handwriting")
-    return {**outcome.result.to_json(), "bundle": str(outcome.bundle), "name": outcome.bundle.name,
-            "base": str(base.path)}
+    return FinetuneJobResult.from_json(_plain({**outcome.result.to_json(), "bundle": str(outcome.bundle),
+                                               "name": outcome.bundle.name, "base": str(base.path)}))
 
 
 def _plain(value: Any) -> Any:
