@@ -207,30 +207,42 @@ def read_picture(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | None = N
 
 def decode_picture(segmented: Segmented, recognizer: Recognizer, lm: CharLM | None = None,
                    config: DecodeConfig | None = None) -> Reading:
-    """Reads the lines of a segmented picture with ``core.decode.decode`` (see ``read_picture``).
+    """Reads the lines of a segmented picture with ``core.decode.decode`` (see ``read_picture``),
+    each after the text of the lines before it.
 
     Raises:
         InputError: if there is nothing to read.
     """
-    config = config or PICTURE_CONFIG
-    spec = recognizer.bundle.preprocessing
-    if segmented.layout == "single":  # one character, whatever its parts: one run, no context
-        config, lm = replace(config, max_run=1), None
     chars: list[CharReading] = []
     text, score = "", 0.0
-    for line in segmented.lines:
-        def model_input(members: tuple[int, ...], line: PictureLine = line) -> np.ndarray:
-            return segmented.model_input(line, members, spec)
-
-        reading = decode(line.pieces, model_input, recognizer, lm,
-                         "vertical" if segmented.layout == "vertical" else "horizontal", config,
-                         context=text.replace("\n", ""), cache=RunCache(), line_size=line.size)
+    for index in range(len(segmented.lines)):
+        reading = decode_line(segmented, index, recognizer, lm, config, text.replace("\n", ""))
         text += ("\n" if text else "") + reading.text
         score += reading.score
-        chars.extend(replace(c, box=segmented.to_original(c.box)) for c in reading.chars)
+        chars.extend(reading.chars)
     if not chars:
         raise InputError("No writing stands out from the background in this picture.")
     return Reading(text, tuple(chars), score)
+
+
+def decode_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: CharLM | None = None,
+                config: DecodeConfig | None = None, context: str = "") -> Reading:
+    """Line ``index`` of a segmented picture read after the text ``context`` (the lines before
+    it, without line breaks); boxes in the original picture. A picture of one character is
+    one run whatever its parts, read without the language model."""
+    config = config or PICTURE_CONFIG
+    if segmented.layout == "single":
+        config, lm, context = replace(config, max_run=1), None, ""
+    line = segmented.lines[index]
+    spec = recognizer.bundle.preprocessing
+
+    def model_input(members: tuple[int, ...]) -> np.ndarray:
+        return segmented.model_input(line, members, spec)
+
+    reading = decode(line.pieces, model_input, recognizer, lm,
+                     "vertical" if segmented.layout == "vertical" else "horizontal", config,
+                     context=context, cache=RunCache(), line_size=line.size)
+    return replace(reading, chars=tuple(replace(c, box=segmented.to_original(c.box)) for c in reading.chars))
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

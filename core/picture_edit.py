@@ -1,7 +1,7 @@
 """A picture read character by character, and its cuts mended by hand: merge two boxes, split one.
 
 ``read_picture_chars`` reads a picture through the one picture path (``core.picture``'s
-``segment_picture`` and ``decode_picture``) one line at a time, so that a long read can say
+``segment_picture`` and ``decode_line``, as ``decode_picture`` reads) one line at a time, so that a long read can say
 how far it is and stop when asked, and keeps, per character, what is needed to read it again
 after a hand-made change: its line, its members (component ids of the line's label image) and
 the window of the straightened working picture its ink lies in.
@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from core.binarize import model_input as ink_input
-from core.decode import Box, DecodeConfig, Reading, RunCache, decode
+from core.decode import Box, DecodeConfig
 from core.errors import InputError
 from core.lm import CharLM
 from core.preprocess import Preprocessing
-from core.picture import PICTURE_CONFIG, PictureLayout, Segmented, decode_picture, segment_picture
+from core.picture import PictureLayout, Segmented, decode_line, segment_picture
 from core.recognizer import Candidate, Recognizer
 
 #: Candidates kept per character (as the decoder shows).
@@ -136,7 +136,7 @@ def read_picture_chars(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | No
             raise ReadingCancelled()
         if progress is not None:
             progress(index, total)
-        reading = _decode_line(segmented, index, recognizer, lm, config, context)
+        reading = decode_line(segmented, index, recognizer, lm, config, context)
         context += reading.text
         for char in reading.chars:
             chars.append(PictureChar(char.label, char.candidates, index, char.members,
@@ -244,24 +244,6 @@ def char_model_input(reading: PictureReading, index: int, spec: Preprocessing) -
     char = reading._char(index)
     x = segmented_input(reading.segmented, char.line, char.members, char.window, spec)
     return np.clip(np.round(x[..., 0]), 0, 255).astype(np.uint8)
-
-
-def _decode_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: CharLM | None,
-                 config: DecodeConfig | None, context: str) -> Reading:
-    """Line ``index`` read as ``core.picture.decode_picture`` reads it after the text ``context``
-    (the lines before it, without line breaks); boxes in the original picture."""
-    line = segmented.lines[index]
-    if segmented.layout == "single":  # one character: decode_picture reads it without context
-        return decode_picture(replace(segmented, lines=(line,)), recognizer, lm, config)
-    spec = recognizer.bundle.preprocessing
-
-    def model_input(members: tuple[int, ...]) -> np.ndarray:
-        return segmented.model_input(line, members, spec)
-
-    reading = decode(line.pieces, model_input, recognizer, lm,
-                     "vertical" if segmented.layout == "vertical" else "horizontal", config or PICTURE_CONFIG,
-                     context=context, cache=RunCache(), line_size=line.size)
-    return replace(reading, chars=tuple(replace(c, box=segmented.to_original(c.box)) for c in reading.chars))
 
 
 def _read(segmented: Segmented, recognizer: Recognizer, line: int, members: tuple[int, ...], window: Box,
