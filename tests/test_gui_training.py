@@ -257,9 +257,9 @@ def test_the_finetune_dialog_and_verdicts_speak_japanese(qtbot: QtBot) -> None:
         qtbot.addWidget(dialog)
         texts = [dialog.info.text(), dialog.add_labels.text(), dialog.refused_note.text(),
                  training_verdict(TrainJobResult("/models/mine", "mine", 1.0, val_top1=0.9, test_top1=0.8)),
-                 finetune_verdict(FinetuneJobResult("/models/m-personal-1", "m-personal-1", "/models/m", 0.5, 0.9,
-                                                    0.99, 0.98, 1.0, ("あ",), True, "", held_out_samples=4,
-                                                    new_top1_after=1.0))]
+                 finetune_verdict(FinetuneJobResult(0.5, 0.9, 0.99, 0.98, 1.0, ("あ",), True, "", held_out_samples=4,
+                                                    new_top1_after=1.0, bundle="/models/m-personal-1",
+                                                    name="m-personal-1", base="/models/m"))]
     finally:
         i18n.remove_translators(translators)
     for text in texts:

@@ -21,7 +21,7 @@ import io
 import time
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ from core.safeio import read_bytes, resolve_inside
 from core.samples import LabelledImage, TrainingSample
 from training.cancel import Cancelled
 from training.events import Reporter
+from training.verdict import AdaptResult
 from training.newclasses import (MIN_NEW_CLASS_SAMPLES, grow_classifier, init_new_classes, new_classes,
                                  quiet_new_classes)
 
@@ -112,66 +113,6 @@ class AdaptConfig:
         if not 0 < self.learning_rate < 1 or self.replay_ratio < 0 or not 0 < min(self.blend, self.large_head_blend) \
                 or max(self.blend, self.large_head_blend) > 1:
             raise ValueError(f"Need 0 < learning_rate < 1, replay_ratio >= 0 and blends in (0, 1]. Received: {self}")
-
-
-@dataclass(frozen=True)
-class AdaptResult:
-    """Before/after accuracies of a fine-tune, and whether switching is recommended.
-
-    Accuracies are fractions on the same label space before and after: the grown one, in
-    which the base model (before) reads every sample of a new class wrong. ``user_top1_*``
-    and ``new_top1_after`` are None when there is nothing to measure them on (no
-    held-out samples, no new class): never NaN.
-
-    Attributes:
-        user_top1_before: The base model on the user's held-out samples.
-        user_top1_after: The fine-tuned model on them.
-        base_top1_before: The base model on the bundle's replay validation samples.
-        base_top1_after: The fine-tuned model on them.
-        seconds: Wall time of the fine-tune.
-        new_labels: Labels added as new classes.
-        recommended: Whether switching to the new model is advised.
-        reason: Why (or why not), in English words.
-        refused_labels: Unknown labels with too few samples (under ``MIN_NEW_CLASS_SAMPLES``):
-            their samples were not used.
-        trained_samples: User samples the model trained on.
-        held_out_samples: User samples held out to measure it.
-        new_top1_after: The fine-tuned model on held-out samples of the new classes.
-        judgement: ``JUDGEMENTS``' kind of ``reason`` (for a translated sentence).
-        max_drop: The largest fall of the original data's accuracy (points) that still advises switching.
-    """
-
-    user_top1_before: float | None
-    user_top1_after: float | None
-    base_top1_before: float
-    base_top1_after: float
-    seconds: float
-    new_labels: tuple[str, ...]
-    recommended: bool
-    reason: str
-    refused_labels: tuple[str, ...] = ()
-    trained_samples: int = 0
-    held_out_samples: int = 0
-    new_top1_after: float | None = None
-    judgement: str = ""
-    max_drop: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain dict for reports and the CLI (JSON-safe: no NaN)."""
-        return asdict(self)
-
-    def summary(self) -> str:
-        """The before/after figures in one line of words ("no held-out samples" when there are none)."""
-        if self.user_top1_before is None or self.user_top1_after is None:
-            user = "no held-out samples of yours to measure on"
-        else:
-            user = (f"your top-1 {self.user_top1_before:.1%} -> {self.user_top1_after:.1%} on "
-                    f"{self.held_out_samples} held-out samples")
-        added = f"; new classes {' '.join(self.new_labels)}" if self.new_labels else ""
-        if self.new_top1_after is not None:
-            added += f" (read {self.new_top1_after:.1%} of their held-out samples)"
-        return (f"{user}, original data {self.base_top1_before:.2%} -> {self.base_top1_after:.2%}{added}, "
-                f"trained on {self.trained_samples} samples in {self.seconds:.0f}s")
 
 
 def inks_to_arrays(inks: Sequence[TrainingSample], labels: Sequence[str], spec: Any) -> tuple[np.ndarray, np.ndarray]:

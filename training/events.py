@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar, NoReturn, TypeAlias
 
-from training.verdict import CAUSES, RunVerdict
+from training.verdict import CAUSES, AdaptResult, RunVerdict
 
 __all__ = ["BatchEvent", "CancelledEvent", "DoneEvent", "EpochEvent", "ErrorEvent", "Event", "EventError",
            "FinetuneJobConfig", "FinetuneJobResult", "FinishedEvent", "JobResult", "LogEvent", "Reporter", "StageEvent",
@@ -289,12 +289,9 @@ class TrainJobResult:
 
 
 @dataclass(frozen=True)
-class FinetuneJobResult:
-    """What a finished fine-tune job made (the app's Fine-tune on my handwriting).
-
-    The fields after ``base`` are ``training.adapt.AdaptResult``'s, with its meanings (the
-    job sends ``AdaptResult.to_json()``; a field added there is refused here until added
-    here too, so the two cannot drift apart unnoticed).
+class FinetuneJobResult(AdaptResult):
+    """What a finished fine-tune job made (the app's Fine-tune on my handwriting): the
+    fine-tune's ``AdaptResult`` and the bundle it wrote.
 
     Attributes:
         bundle: The personal bundle's folder.
@@ -303,23 +300,9 @@ class FinetuneJobResult:
     """
 
     kind: ClassVar[str] = "finetune"
-    bundle: str
-    name: str
-    base: str
-    user_top1_before: float | None
-    user_top1_after: float | None
-    base_top1_before: float
-    base_top1_after: float
-    seconds: float
-    new_labels: tuple[str, ...]
-    recommended: bool
-    reason: str
-    refused_labels: tuple[str, ...] = ()
-    trained_samples: int = 0
-    held_out_samples: int = 0
-    new_top1_after: float | None = None
-    judgement: str = ""
-    max_drop: float = 0.0
+    bundle: str = field(kw_only=True)
+    name: str = field(kw_only=True)
+    base: str = field(kw_only=True)
 
     def to_json(self) -> dict[str, Any]:
         """The dict sent between processes: ``{"kind": "finetune", field: value...}`` (labels as lists)."""
