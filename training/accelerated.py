@@ -194,8 +194,6 @@ def _hardware() -> str:
 
 def bundle(args: argparse.Namespace) -> int:
     """Writes the bundle of a ``fit`` run (needs TensorFlow for the TFLite export)."""
-    import keras
-
     from core.preprocess import Preprocessing
     from training.augment import AugmentConfig
     from training.backbones import build_model
@@ -236,7 +234,6 @@ def bundle(args: argparse.Namespace) -> int:
     command = f"{record['command']}  &&  {shlex.join(['python', '-m', 'training.accelerated', *sys.argv[1:]])}"
     result = write_trained_bundle(config, model, data, spec, float(record["seconds"]), command, origin=origin)
     print(json.dumps({"bundle": str(result.bundle), "metrics": result.metrics}, default=str))
-    del keras
     return 0
 
 
