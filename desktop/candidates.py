@@ -9,7 +9,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from core.charclass import char_kind
-from core.charsets import lookalikes_of
+from core.charsets import WidthForm, display_form, lookalikes_of
 from core.recognizer import Candidate
 from desktop.i18n import translate
 
@@ -28,7 +28,8 @@ class CandidateButton(QPushButton):
         self.key = "0" if rank == 9 else str(rank + 1)
         #: The character's kind (ひ, カ, 漢…), drawn in the other corner when a lookalike is also shown.
         self.badge = ""
-
+        # The form the label is drawn in (core.charsets.display_form).
+        self.width_form: WidthForm = "half"
         self.candidate: Candidate | None = None
         self.setMinimumSize(48, 60)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -43,13 +44,17 @@ class CandidateButton(QPushButton):
             self.setAccessibleName(translate("CandidatePanel", "Candidate {i}: none").format(i=self.rank + 1))
         else:
             key = "0" if self.rank == 9 else str(self.rank + 1)
-            code = " ".join(f"U+{ord(ch):04X}" for ch in candidate.label)
+            label = self.label()
+            code = " ".join(f"U+{ord(ch):04X}" for ch in label)
             self.setToolTip(translate("CandidatePanel", "{label}  {code}  {score}  (key {key})").format(
-                label=candidate.label, code=code, score=f"{candidate.score:.2%}", key=key))
+                label=label, code=code, score=f"{candidate.score:.2%}", key=key))
             self.setAccessibleName(translate("CandidatePanel", "Candidate {i}: {label}, {score}").format(
-                i=self.rank + 1, label=candidate.label, score=_percent(candidate.score)))
-
+                i=self.rank + 1, label=label, score=_percent(candidate.score)))
         self.update()
+
+    def label(self) -> str:
+        """The candidate's label as drawn: in the ``width_form`` ("" when empty)."""
+        return display_form(self.candidate.label, self.width_form) if self.candidate is not None else ""
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)  # the button's frame in the platform style
@@ -59,13 +64,14 @@ class CandidateButton(QPushButton):
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         area = self.rect().adjusted(4, 4, -4, -4)
         big = QFont(self.font())
-        per_char = int(area.width() * 0.7 / max(1, len(self.candidate.label)))
+        label = self.label()
+        per_char = int(area.width() * 0.7 / max(1, len(label)))
         big.setPixelSize(max(14, min(96, int(area.height() * 0.5), per_char)))
         big.setBold(self.rank == 0)
         painter.setFont(big)
         painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
         label_box = area.adjusted(0, 0, 0, -int(area.height() * 0.3))
-        painter.drawText(label_box, Qt.AlignmentFlag.AlignCenter, self.candidate.label)
+        painter.drawText(label_box, Qt.AlignmentFlag.AlignCenter, label)
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
         painter.setFont(fitted_font(self.font(), self.key, area.width()))
         painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self.key)
@@ -148,6 +154,12 @@ class CandidatePanel(QWidget):
             hint = translate(
                     "CandidatePanel", "Click the right one (or press 1-9, 0).") if candidates else self.empty_hint
         self._hint.setText(hint)
+
+    def set_width(self, width: WidthForm) -> None:
+        """Draws the labels in ``width`` form from now on (``core.charsets.display_form``)."""
+        for button in self.buttons:
+            button.width_form = width
+            button.set_candidate(button.candidate)
 
     def hint(self) -> str:
         """The line shown above the candidates."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
 
 from core.bundle import ModelBundle, default_model_name, list_bundles
 from core.charclass import FILTER_TITLES, label_filter
+from core.charsets import WidthForm
 
 from core.ink import Ink
 from core.paths import user_models_dir
@@ -32,6 +33,7 @@ from desktop.textline import CharInfo, TextLine, with_first
 from desktop.reading_bar import ReadingBar
 from desktop.readings_panel import ReadingsController
 from desktop.stroke_order import stroke_order_section
+from desktop.text_form import TextFormController
 from desktop.writing import WritingController
 from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate, translate_error
 
@@ -190,6 +192,10 @@ class MainWindow(AppWindow):
         self._add(edit, translate("MainWindow", "&Paste picture"), self.paste, QKeySequence.StandardKey.Paste)
         self._add(edit, translate("MainWindow", "Copy &text"), self.text_line.copy, QKeySequence("Ctrl+Shift+C"))
         self._add(edit, translate("MainWindow", "Clear te&xt"), self.text.clear)
+        edit.addSeparator()
+        self.text_form = TextFormController(lambda: bundle.labels if (bundle := self.current_bundle()) else (), self)
+        self.text_form.populate_menu(edit.addMenu(translate("MainWindow", "&Width of letters and digits")))
+        self.text_form.changed.connect(self._apply_width)
         view = bar.addMenu(translate("MainWindow", "&View"))
         group = QActionGroup(self)
         for name, title in filter_titles().items():
@@ -226,6 +232,14 @@ class MainWindow(AppWindow):
             action.setChecked(code == chosen)
             action.setData(code)
             group.addAction(action)
+
+    @Slot(str)
+    def _apply_width(self, width: WidthForm) -> None:
+        """Everything output from recognition from now on is in ``width`` form (``desktop.text_form``)."""
+        self.text_line.width_form = width
+        self.candidates.set_width(width)
+        self.pictures.set_width(width)
+        self.writing.refresh()
 
     def practise(self, char: str) -> None:
         """Practice on ``char``, its strokes faintly on the canvas (the stroke-order view's Practise)."""
@@ -321,6 +335,7 @@ class MainWindow(AppWindow):
         self.statusBar().showMessage(translate("MainWindow", "{title} ready ({ms} ms to load)").format(
             title=bundle.title, ms=f"{ms:.0f}"), 5000)
         self.modelChanged.emit(bundle)
+        self.text_form.apply()  # automatic width: full-width with a Japanese model
         self._show_filter()
         write_e2e_report(self, None, 0.0)
         self.recognize_canvas()

@@ -11,6 +11,8 @@ line with a progress bar, so a large photo never freezes the window. Then:
   cuts the selected box in two where both halves read best; both are read again in the worker;
 - Insert (Enter) puts the reading into the text line (each character keeping its
   alternatives), Copy puts it on the clipboard; Back returns to the canvas.
+
+Its text and candidates are in the text line's width form (Ａ or A; ``desktop.text_form``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, \
     QVBoxLayout, QWidget
 
+from core.charsets import WidthForm
 from core.decode import Box
 from core.errors import MojiyomiError
 from core.picture import PictureLayout
@@ -299,8 +302,13 @@ class PictureView(QWidget):
         return [c.label for c in self.reading.chars] if self.reading is not None else []
 
     def text(self) -> str:
-        """The text read (a line break between lines)."""
-        return self.reading.text if self.reading is not None else ""
+        """The text read (a line break between lines), in the text line's width form."""
+        return self.text_line.shown(self.reading.text) if self.reading is not None else ""
+
+    def set_width(self, width: WidthForm) -> None:
+        """Shows the text and candidates in ``width`` form (the text line's, which Insert follows)."""
+        self.candidates.set_width(width)
+        self._show_reading()
 
     def selected(self) -> int:
         """The index of the selected character (-1: none)."""
@@ -320,7 +328,7 @@ class PictureView(QWidget):
             char = chars[self._selected]
             self.candidates.set_candidates(char.candidates, translate(
                 "PictureView", "Character {i} of {n}: {label}. Click the right one (or press 1-9, 0).").format(
-                    i=self._selected + 1, n=len(chars), label=char.label))
+                    i=self._selected + 1, n=len(chars), label=self.text_line.shown(char.label)))
         else:
             self.candidates.set_candidates([])
         self._update_controls()

@@ -1,7 +1,9 @@
 """The text line under the canvas: chosen characters collect here to be copied elsewhere.
 
 Every character written (not typed) remembers its candidates and its ink, so clicking it
-later shows the alternatives again and picking one replaces it. Typing, pasting and the
+later shows the alternatives again and picking one replaces it. Written characters go in
+in the width form the user chose (``core.charsets.display_form``: Ａ or A); each remembers
+its class label as well. Typing, pasting and the
 line's own undo are followed with ``difflib``: characters left unchanged keep what they
 remember, new ones remember nothing.
 """
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFont, QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from core.charsets import WidthForm, display_form
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop.i18n import translate
@@ -26,11 +29,13 @@ class CharInfo:
     """What a written character of the text line remembers.
 
     Attributes:
-        label: The text it was inserted as (one character, or a multi-character class).
+        label: The class label it was inserted for (one character, or a multi-character class).
         candidates: The alternatives shown for it, the inserted one first.
         ink: The strokes it was written with (None when not known).
         original: What the recognizer read first (a pick of another label is a correction).
         sample_id: The sample kept of a correction of it (None: none).
+        shown: The text it stands as in the line (``label`` in the width form of the time);
+            empty: ``label`` itself.
     """
 
     label: str
@@ -38,6 +43,12 @@ class CharInfo:
     ink: Ink | None = None
     original: str = ""
     sample_id: int | None = None
+    shown: str = ""
+
+    @property
+    def text(self) -> str:
+        """The text it stands as in the line."""
+        return self.shown or self.label
 
 
 _MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, Qt.Key.Key_AltGr)
@@ -131,6 +142,8 @@ class TextLine(QWidget):
         copy.setToolTip(translate("TextLine", "Copy the text (Ctrl+Shift+C)"))
         copy.clicked.connect(self.copy)
         layout.addWidget(copy)
+        #: The form written characters go in as (``core.charsets.display_form``); the window sets it.
+        self.width_form: WidthForm = "half"
         self._infos: list[CharInfo | None] = []
         self._text = ""
         self._ours = False
@@ -149,11 +162,22 @@ class TextLine(QWidget):
         end = edit.selectionStart() if edit.hasSelectedText() else edit.cursorPosition()
         return edit.text()[:end]
 
-    def insert_chars(self, infos: Sequence[CharInfo]) -> None:
-        """Inserts written characters at the cursor (over the selection), each remembering its candidates."""
+    def shown(self, label: str) -> str:
+        """``label`` in the form written characters go in as (``width_form``)."""
+        return display_form(label, self.width_form)
+
+    def insert_chars(self, items: Sequence[CharInfo | str]) -> None:
+        """Inserts written characters at the cursor (over the selection), each remembering its candidates.
+
+        Args:
+            items: The characters in order, each going in as its label in the ``width_form``;
+                a string among them (a space between a picture's lines) goes in as it is and
+                remembers nothing, like typed text.
+        """
         edit = self.edit
         start = edit.selectionStart() if edit.hasSelectedText() else edit.cursorPosition()
-        text = "".join(info.label for info in infos)
+        items = [item if isinstance(item, str) else replace(item, shown=self.shown(item.label)) for item in items]
+        text = "".join(item if isinstance(item, str) else item.text for item in items)
         self._ours = True
         try:
             edit.insert(text)
@@ -162,17 +186,18 @@ class TextLine(QWidget):
         if edit.text()[start:start + len(text)] != text:
             return  # the line refused part of it (a length limit): nothing is remembered wrongly
         at = start
-        for info in infos:
-            self._infos[at] = info
-            at += len(info.label)
+        for item in items:
+            if not isinstance(item, str):
+                self._infos[at] = item
+            at += len(item if isinstance(item, str) else item.text)
 
     def info(self, index: int) -> tuple[int, CharInfo] | None:
         """What the character at ``index`` remembers, with the index its label starts at (None: nothing)."""
         text = self.edit.text()
         for start in range(index, max(-1, index - 8), -1):
             found = self._infos[start] if 0 <= start < len(self._infos) else None
-            if found is not None and text[start:start + len(found.label)] == found.label \
-                    and start + len(found.label) > index:
+            if found is not None and text[start:start + len(found.text)] == found.text \
+                    and start + len(found.text) > index:
                 return start, found
         return None
 
@@ -180,24 +205,25 @@ class TextLine(QWidget):
         """Replaces the written character starting at ``start`` with ``label`` (its alternatives stay).
 
         Args:
-            start: Where the character's label starts in the text.
-            label: The new label.
+            start: Where the character starts in the text.
+            label: The new class label (it goes in in the ``width_form``).
             sample_id: The sample kept of this correction, if any.
         """
         found = self.info(start)
         if found is None or found[0] != start:
             raise ValueError(f"No written character starts at this index. Received: start={start}")
         old = found[1]
+        shown = self.shown(label)
         cursor = self.edit.cursorPosition()
-        self.edit.setSelection(start, len(old.label))
+        self.edit.setSelection(start, len(old.text))
         self._ours = True
         try:
-            self.edit.insert(label)
+            self.edit.insert(shown)
         finally:
             self._ours = False
         self._infos[start] = CharInfo(label, with_first(old.candidates, label), old.ink, old.original or old.label,
-                                      sample_id)
-        self.edit.setCursorPosition(cursor + len(label) - len(old.label) if cursor > start else cursor)
+                                      sample_id, shown)
+        self.edit.setCursorPosition(cursor + len(shown) - len(old.text) if cursor > start else cursor)
 
     def _on_char_clicked(self, index: int) -> None:
         if index < 0:

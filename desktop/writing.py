@@ -243,8 +243,14 @@ class WritingController(QObject):
         assert self.reading is not None
         return with_first(self.reading.chars[index].candidates, self._labels[index])
 
+    def refresh(self) -> None:
+        """Shows the reading again, if one is shown (the width form of the text changed)."""
+        if self.reading is not None:
+            self._refresh()
+
     def _refresh(self) -> None:
-        self.window.reading_bar.set_reading(self._labels, self._selected)
+        shown = self.window.text_line.shown
+        self.window.reading_bar.set_reading([shown(label) for label in self._labels], self._selected)
         boxes = [c.box for c in self.reading.chars] if self.reading is not None else []
         self.window.canvas.set_marks(boxes, self._selected)
         panel = self.window.candidates
@@ -254,7 +260,7 @@ class WritingController(QObject):
             return
         panel.set_candidates(self.candidates_of(self._selected), translate(
             "WritingController", "Alternatives for {label} (character {i} of {n}). Enter inserts the text.").format(
-                label=self._labels[self._selected], i=self._selected + 1, n=len(self._labels)))
+                label=shown(self._labels[self._selected]), i=self._selected + 1, n=len(self._labels)))
 
     def _char_ink(self, index: int) -> Ink | None:
         if self._ink is None or self.reading is None:
@@ -314,7 +320,7 @@ class WritingController(QObject):
             return False
         infos = [CharInfo(label, self.candidates_of(i), self._char_ink(i), c.label, self._kept.get(c.members))
                  for i, (label, c) in enumerate(zip(self._labels, self.reading.chars))]
-        text = self.text()
+        text = "".join(self.window.text_line.shown(label) for label in self._labels)
         self.window.text_line.insert_chars(infos)
         self.window.canvas.clear()
         self._show_reading(None)
@@ -342,7 +348,7 @@ class WritingController(QObject):
         self.window.text_line.edit.digits_pick = True
         self.window.candidates.set_candidates(
             info.candidates, translate("WritingController", "Alternatives for {label} in the text: click one or "
-                                       "press 1-9, 0 (Esc to type digits).").format(label=info.label))
+                                       "press 1-9, 0 (Esc to type digits).").format(label=info.text))
 
     def correcting(self) -> int | None:
         """The index in the text line whose alternatives are shown (None: none)."""
@@ -371,6 +377,6 @@ class WritingController(QObject):
         line.replace_char(start, candidate.label, sample)
         self.end_correction()
         self.window.status_message(translate("WritingController", "Replaced {old} with {new}").format(
-            old=info.label, new=candidate.label), 3000)
+            old=info.text, new=line.shown(candidate.label)), 3000)
 
         write_e2e_report(self.window, None, 0.0)

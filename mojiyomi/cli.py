@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: from the ink's shape, or the picture's lines)")
     rec.add_argument("--no-context", dest="use_lm", action="store_false",
                      help="read several characters without the language model")
+    rec.add_argument("--width", choices=("full", "half"), default="half",
+                     help="Latin letters, digits and marks full-width (Ａ１！) or half-width (A1!, the default: "
+                     "the models' labels as they are)")
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.set_defaults(run=_run_recognize)
 
@@ -278,6 +281,11 @@ def _run_app(args: argparse.Namespace) -> int:
 
 def _run_recognize(args: argparse.Namespace) -> int:
     from core.bundle import default_model_name, resolve_model
+    from core.charsets import display_form
+
+    def form(label: str) -> str:
+        return display_form(label, args.width)
+
     if args.top < 1:
         raise ValueError(f"--top must be at least 1. Received: {args.top}")
     recognizer = _open_recognizer(resolve_model(args.model or default_model_name()), args.backend)
@@ -291,25 +299,32 @@ def _run_recognize(args: argparse.Namespace) -> int:
             continue
         if args.json:
             found: dict[str, Any] = {
-                "file": name, "text": reading.text if reading else "".join(c[0].label for c in chars if c),
-                "candidates": [{"label": c.label, "score": round(c.score, 6)} for c in chars[0]],
-                "characters": [[{"label": c.label, "score": round(c.score, 6)} for c in cands] for cands in chars]}
+                "file": name, "text": form(reading.text if reading else "".join(c[0].label for c in chars if c)),
+                "candidates": [{"label": form(c.label), "score": round(c.score, 6)} for c in chars[0]],
+                "characters": [[{"label": form(c.label), "score": round(c.score, 6)} for c in cands]
+                               for cands in chars]}
             if boxes is not None:  # a picture: each character's box in the picture's pixels
-                found["chars"] = [{"label": c["label"], "box": dict(zip("xywh", box)),
-                                   "candidates": c["candidates"][:args.top]}
+                found["chars"] = [{"label": form(c["label"]), "box": dict(zip("xywh", box)),
+                                   "candidates": _in_form(c["candidates"][:args.top], form)}
                                   for c, box in zip(reading.to_json()["chars"], boxes)]
             elif reading is not None:
-                found["chars"] = [{"label": c["label"], "strokes": c["members"], "box": c["box"],
-                                   "candidates": c["candidates"][:args.top]} for c in reading.to_json()["chars"]]
+                found["chars"] = [{"label": form(c["label"]), "strokes": c["members"], "box": c["box"],
+                                   "candidates": _in_form(c["candidates"][:args.top], form)}
+                                  for c in reading.to_json()["chars"]]
             print(json.dumps(found, ensure_ascii=False))
         elif len(chars) == 1:
-            print(f"{name}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in chars[0]))
+            print(f"{name}: " + "  ".join(f"{form(c.label)} {c.score:.3f}" for c in chars[0]))
         else:  # lines of a picture are parted by a space
             text = reading.text.replace("\n", " ") if reading is not None else "".join(c[0].label for c in chars)
-            print(f"{name}: {text}")
+            print(f"{name}: {form(text)}")
             for i, cands in enumerate(chars, 1):
-                print(f"  {i}: " + "  ".join(f"{c.label} {c.score:.3f}" for c in cands))
+                print(f"  {i}: " + "  ".join(f"{form(c.label)} {c.score:.3f}" for c in cands))
     return status
+
+
+def _in_form(candidates: list[dict[str, Any]], form: Any) -> list[dict[str, Any]]:
+    """A reading's JSON candidates with their labels in the ``--width`` form."""
+    return [{**c, "label": form(c["label"])} for c in candidates]
 
 
 def _open_recognizer(bundle: Any, backend: str) -> Any:

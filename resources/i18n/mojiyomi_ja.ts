@@ -363,6 +363,10 @@
         <translation>テキストを消去(&amp;X)</translation>
     </message>
     <message>
+        <source>&amp;Width of letters and digits</source>
+        <translation>英数字と記号の幅(&amp;W)</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>表示(&amp;V)</translation>
     </message>
@@ -1092,6 +1096,21 @@
     <message>
         <source>Select a candidate to see how it is written.</source>
         <translation>候補を選ぶと、書き順が表示されます。</translation>
+    </message>
+</context>
+<context>
+    <name>TextForm</name>
+    <message>
+        <source>Automatic (full-width with a Japanese model)</source>
+        <translation>自動（日本語のモデルでは全角）</translation>
+    </message>
+    <message>
+        <source>Full-width (ＡＢＣ１２３)</source>
+        <translation>全角（ＡＢＣ１２３）</translation>
+    </message>
+    <message>
+        <source>Half-width (ABC123)</source>
+        <translation>半角（ABC123）</translation>
     </message>
 </context>
 <context>
