@@ -27,7 +27,7 @@ from desktop.model_delete import delete_trained_model
 from desktop.candidates import CandidatePanel
 from desktop.picture_view import PictureView
 from desktop.protocols import AppWindow
-from desktop.recognition import Recognition, RecognitionService
+from desktop.recognition import InkLine, Recognition, RecognitionService
 from desktop.testhooks import write_e2e_report
 from desktop.textline import CharInfo, TextLine, with_first
 from desktop.reading_bar import ReadingBar
@@ -413,7 +413,7 @@ class MainWindow(AppWindow):
             return
         self._request(self.writing.item(ink))
 
-    def _request(self, item: Any) -> int:
+    def _request(self, item: Ink | InkLine) -> int:
         request = self.service.request(item, self._filter)
         self._requested_at[request] = time.perf_counter()
         return request
@@ -423,8 +423,8 @@ class MainWindow(AppWindow):
         if self.pictures.owns(result.request):
             return
         started = self._requested_at.pop(result.request, None)
-        if result.source == "ink" and (result.request != self.service.latest_request or self.canvas.is_empty()):
-            return  # stale: the ink changed since
+        if result.request != self.service.latest_request or self.canvas.is_empty():
+            return  # stale: the ink changed since (the window asks only for ink; pictures are the view's)
         self._shown_ink = result.ink
         if result.reading is not None:
             self.writing.show(result)
@@ -443,15 +443,9 @@ class MainWindow(AppWindow):
         if self.pictures.owns(request):
             return
         self._requested_at.pop(request, None)
-        if source == "ink" and request != self.service.latest_request:
-            return
-        if source == "ink":
-            title = translate("MainWindow", "Could not recognize the writing")
-        elif source == "picture":
-            title = translate("MainWindow", "Could not recognize the picture")
-        else:
-            title = translate("MainWindow", "Could not recognize {name}").format(name=Path(source).name)
-        errors.show_error(self, title, message)
+        if request != self.service.latest_request:
+            return  # stale: the ink changed since (the window asks only for ink; pictures are the view's)
+        errors.show_error(self, translate("MainWindow", "Could not recognize the writing"), message)
 
     @Slot(int, object)
     def choose(self, rank: int, candidate: Candidate) -> None:
@@ -634,5 +628,8 @@ def _make_training_controller(window: MainWindow, samples: QMenu, training: QMen
     controller = TrainingController(window)
     controller.populate_samples_menu(samples)
     controller.populate_training_menu(training)
+    # Picture samples go into the same database, and an open My samples window lists them at once.
+    window.pictures.store = controller.store
+    window.pictures.sampleSaved.connect(controller.sample_saved)
     return controller
 

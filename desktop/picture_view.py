@@ -10,7 +10,9 @@ line with a progress bar, so a large photo never freezes the window. Then:
 - Merge (M) makes one character of the selected box and the next one on its line; Split (S)
   cuts the selected box in two where both halves read best; both are read again in the worker;
 - Insert (Enter) puts the reading into the text line (each character keeping its
-  alternatives), Copy puts it on the clipboard; Back returns to the canvas.
+  alternatives; the text line holds one line, so a space parts the picture's lines, as
+  ``mojiyomi recognize`` prints them), Copy puts it on the clipboard with its line breaks;
+  Back returns to the canvas.
 
 Its text and candidates are in the text line's width form (Ａ or A; ``desktop.text_form``).
 """
@@ -59,10 +61,12 @@ class PictureView(QWidget):
     Signals:
         activeChanged(bool): the view wants to be shown (True) or gives the place back to the canvas.
         readingShown(): a reading (or a mended one) is on screen.
+        sampleSaved(int): a picture sample was kept or taken back (its id): My samples shows it.
     """
 
     activeChanged = Signal(bool)
     readingShown = Signal()
+    sampleSaved = Signal(int)
 
     def __init__(self, service: RecognitionService, text_line: TextLine, filter_name: Callable[[], str],
                  parent: QWidget | None = None) -> None:
@@ -388,6 +392,7 @@ class PictureView(QWidget):
         self._kept.append(sample)
         self._kept_in[box] = sample
         self.notice.show_kept(sample, label, translate("PictureView", "from the picture; see My samples"))
+        self.sampleSaved.emit(sample)
 
     def _own_store(self) -> SampleStore | None:
         """The samples database, opened on first use (None, said once, if it cannot be)."""
@@ -411,6 +416,8 @@ class PictureView(QWidget):
         except MojiyomiError as exc:
             if not quiet:
                 errors.show_error(self, translate("PictureView", "Could not remove the sample"), exc)
+            return
+        self.sampleSaved.emit(sample)
 
     def kept_samples(self) -> list[int]:
         """The ids of the picture samples kept (and not undone) since the app started."""
@@ -454,12 +461,20 @@ class PictureView(QWidget):
     # -- the text -------------------------------------------------------------------------------------
 
     def insert(self) -> None:
-        """Inserts the reading into the text line, each character keeping its alternatives."""
+        """Inserts the reading into the text line, each character keeping its alternatives.
+
+        The text line holds one line, so the picture's lines are parted by a space: the lines of
+        an address or a list stay apart (where a sentence only wrapped, one space is quick to
+        delete; characters run together are not quick to part). Copy keeps the line breaks.
+        """
         if self.reading is None or self._request is not None:
             return
-        infos = [CharInfo(c.label, c.candidates, None, self._read_as.get(c.box, c.label),
-                          None) for c in self.reading.chars]
-        self.text_line.insert_chars(infos)
+        items: list[CharInfo | str] = []
+        for index, c in enumerate(self.reading.chars):
+            if index and c.line != self.reading.chars[index - 1].line:
+                items.append(" ")
+            items.append(CharInfo(c.label, c.candidates, None, self._read_as.get(c.box, c.label), None))
+        self.text_line.insert_chars(items)
         self._report()
 
     def copy(self) -> None:

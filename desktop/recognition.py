@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -45,11 +44,10 @@ class Recognition:
 
     Attributes:
         request: The request id.
-        candidates: Ranked candidates of the ink, or of the picture's first character.
-        text: For a picture, the best reading of every character found (else empty).
-        characters: For a picture, the candidates of each character found.
+        candidates: Ranked candidates of the ink (of an ``InkLine``'s last character), or of a
+            picture's first character.
         ms: Time the worker spent (reading, preprocessing, model), in milliseconds.
-        source: What was recognized: ``"ink"``, ``"picture"`` or a file path.
+        source: What was recognized: ``"ink"``, ``"picture"`` (pasted, dropped or mended) or a file path.
         ink: The ink recognized (None for pictures).
         reading: For an ``InkLine``, the reading of all its characters (else None).
         picture: For a ``PictureJob`` or ``PictureEdit``, the picture's characters (else None).
@@ -58,8 +56,6 @@ class Recognition:
 
     request: int
     candidates: tuple[Candidate, ...]
-    text: str = ""
-    characters: tuple[tuple[Candidate, ...], ...] = ()
     ms: float = 0.0
     source: str = "ink"
     ink: Ink | None = field(default=None, repr=False)
@@ -183,8 +179,8 @@ class _Worker(QObject):
     @Slot(int, object, str)
     def recognize(self, request: int, item: Any, filter_name: str) -> None:
         start = time.perf_counter()
-        source = "ink" if isinstance(item, (Ink, InkLine)) else str(item) if isinstance(item, (str, Path)) \
-            else item.source if isinstance(item, PictureJob) else "picture"
+        source = "ink" if isinstance(item, (Ink, InkLine)) else item.source if isinstance(item, PictureJob) \
+            else "picture"
         try:
             if self._recognizer is None:
                 raise MojiyomiError("No model is loaded: choose one in the Model menu.")
@@ -198,11 +194,8 @@ class _Worker(QObject):
             return
         self.done.emit(_with_ms(result, (time.perf_counter() - start) * 1000.0))
 
-    def _run(self, request: int, item: Any, filter_name: str, source: str) -> Recognition:
-        from core.inputs import load_input
-
-        if isinstance(item, (str, Path)):
-            item = load_input(item)
+    def _run(self, request: int, item: Ink | InkLine | PictureJob | PictureEdit, filter_name: str,
+             source: str) -> Recognition:
         recognizer = self._recognizer
         assert recognizer is not None
         if isinstance(item, (PictureJob, PictureEdit)):
@@ -212,12 +205,7 @@ class _Worker(QObject):
         if isinstance(item, Ink):
             cands = recognizer.recognize(item.validate(), 10, label_filter(filter_name))
             return Recognition(request, tuple(cands), source=source, ink=item)
-        from core.page import page_text, recognize_page
-
-        chars = recognize_page(recognizer, np.asarray(item), 10)
-        return Recognition(request, chars[0].candidates, page_text(chars), tuple(c.candidates for c in chars),
-                           source=source)
-
+        raise TypeError(f"Cannot recognize this request. Received: item of type {type(item).__name__}")
 
     def _picture(self, request: int, item: PictureJob | PictureEdit, filter_name: str,
                  recognizer: Recognizer) -> Recognition:
@@ -232,8 +220,7 @@ class _Worker(QObject):
         reading = read_picture_chars(grey, recognizer, self._language_model() if item.use_lm else None, item.layout,
                                      progress=lambda done, total: self.progress.emit(request, done, total),
                                      cancelled=lambda: request <= self.cancel_through)
-        return Recognition(request, reading.chars[0].candidates, reading.text,
-                           tuple(c.candidates for c in reading.chars), source=item.source, picture=reading, grey=grey)
+        return Recognition(request, reading.chars[0].candidates, source=item.source, picture=reading, grey=grey)
 
     def _read_line(self, request: int, line: InkLine, filter_name: str, recognizer: Recognizer) -> Recognition:
         ink = line.ink.validate()
@@ -241,8 +228,7 @@ class _Worker(QObject):
         reading = read_ink(ink, recognizer, self._language_model() if line.use_lm else None, line.layout,
                            context=line.context, cache=cache, allowed=label_filter(filter_name))
         last = reading.chars[-1].candidates if reading.chars else ()
-        return Recognition(request, last, reading.text, tuple(c.candidates for c in reading.chars),
-                           source="ink", ink=ink, reading=reading)
+        return Recognition(request, last, source="ink", ink=ink, reading=reading)
 
     def _language_model(self) -> CharLM | None:
         """The bundled language model, loaded on first use; None (reading goes on without) if it cannot be."""
@@ -314,11 +300,11 @@ class RecognitionService(QObject):
         """Loads a bundle (name or folder) in the worker; the current one serves until then."""
         self._loadRequested.emit(target)
 
-    def request(self, item: Any, filter_name: str = "all") -> int:
-        """Queues an ink, ``InkLine``, grey picture or file path; returns the request id.
+    def request(self, item: Ink | InkLine | PictureJob | PictureEdit, filter_name: str = "all") -> int:
+        """Queues an ink, ``InkLine``, ``PictureJob`` or ``PictureEdit``; returns the request id.
 
         If a recognition is running, this request replaces any ink request still waiting;
-        pictures, files and picture edits wait their turn in order.
+        pictures and picture edits wait their turn in order.
         """
         self._next_id += 1
         job = (self._next_id, item, filter_name)

@@ -115,7 +115,7 @@ class TrainingController(QObject):
         if gone and not quiet:
             text = translate("TrainingController", "The sample of “{label}” was not kept.")
             self.window.status_message(text.format(label=gone[0].label), 4000)
-        self._sample_saved(sample_id)
+        self.sample_saved(sample_id)
 
     def _keep(self, ink: Ink, label: str, candidates: list[Candidate],
               announce: bool = True) -> tuple[int, str] | None:
@@ -138,7 +138,7 @@ class TrainingController(QObject):
         if announce:
             self.window.status_message(translate("TrainingController", "Kept your “{label}” as a sample ({note}).")
                                        .format(label=label, note=note))
-        self._sample_saved(sample_id)
+        self.sample_saved(sample_id)
         return sample_id, note
 
     def type_label(self) -> None:
@@ -191,11 +191,11 @@ class TrainingController(QObject):
 
         dialog = PracticeDialog(store, bundle.labels if bundle else (), bundle.name if bundle else "", self.window,
                                 characters, guide)
-        dialog.sampleSaved.connect(self._sample_saved)
+        dialog.sampleSaved.connect(self.sample_saved)
         dialog.exec()
 
-    def _sample_saved(self, sample_id: int) -> None:
-        """A sample kept elsewhere (practice): the My samples window shows it too."""
+    def sample_saved(self, sample_id: int) -> None:
+        """A sample kept or removed (here, in practice or in the picture view): an open My samples window shows it."""
         if self._samples_window is not None and self._samples_window.isVisible():
             self._samples_window.reload()
 

@@ -467,14 +467,6 @@
         <translation>手書きを認識できませんでした</translation>
     </message>
     <message>
-        <source>Could not recognize the picture</source>
-        <translation>画像を認識できませんでした</translation>
-    </message>
-    <message>
-        <source>Could not recognize {name}</source>
-        <translation>{name} を認識できませんでした</translation>
-    </message>
-    <message>
         <source>Open pictures or ink</source>
         <translation>画像またはインクを開く</translation>
     </message>
