@@ -1,25 +1,24 @@
-"""Dialogs that set up a job (train a new model, fine-tune on my handwriting) and the verdicts."""
+"""The Train dialog (a new model from a dataset), and the small parts the job dialogs share.
+
+The fine-tune dialog is ``desktop.finetune_dialog``; what a finished job reached, and the
+question whether to switch to its model, are ``desktop.job_verdicts``.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from core.paths import user_models_dir
 from desktop.i18n import translate, translate_error
-from training.evaluate import FEW_SAMPLES_PER_CLASS, RunVerdict
-from training.events import FinetuneJobResult, TrainJobResult
-from training.newclasses import MIN_NEW_CLASS_SAMPLES
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: Box side relative to the input side, as the bundled digits model (20 of 28 pixels).
@@ -81,13 +80,13 @@ class TrainDialog(QDialog):
         self.backbone.addItems(sorted(BACKBONES))
         self.backbone.setCurrentText("simple-cnn")
         form.addRow(translate("TrainDialog", "Model"), self.backbone)
-        self.epochs = _spin(self, 1, 500, 15)
+        self.epochs = spin_box(self, 1, 500, 15)
         form.addRow(translate("TrainDialog", "Epochs"), self.epochs)
-        self.batch = _spin(self, 1, 4096, 128)
+        self.batch = spin_box(self, 1, 4096, 128)
         form.addRow(translate("TrainDialog", "Batch size"), self.batch)
-        self.input_size = _spin(self, 8, 512, 28)
+        self.input_size = spin_box(self, 8, 512, 28)
         form.addRow(translate("TrainDialog", "Input size (pixels)"), self.input_size)
-        self.limit = _spin(self, 0, 100_000_000, 0)
+        self.limit = spin_box(self, 0, 100_000_000, 0)
         self.limit.setSpecialValueText(translate("TrainDialog", "all samples"))
         form.addRow(translate("TrainDialog", "Read at most"), self.limit)
         self.rate = QDoubleSpinBox(self)
@@ -102,7 +101,7 @@ class TrainDialog(QDialog):
         self.problem.setObjectName("problem")
         self.problem.setWordWrap(True)
         self.problem.setPalette(error_palette(self.palette()))
-        self.buttons = _buttons(self, translate("TrainDialog", "Start training"))
+        self.buttons = dialog_buttons(self, translate("TrainDialog", "Start training"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -325,250 +324,8 @@ class TrainDialog(QDialog):
         return TrainConfig.from_json(values).to_json()
 
 
-class FinetuneDialog(QDialog):
-    """Fine-tune the current model on the user's samples.
-
-    Labels the model does not know become new classes only with ``MIN_NEW_CLASS_SAMPLES``
-    samples each (the dialog lists which do and which do not); the held-out count shown is
-    the one the fine-tune will hold out.
-
-    Args:
-        sample_labels: The label of every sample (repeated as often as there are samples).
-        model_labels: The labels the current model knows.
-        model_title: How the current model is called.
-        parent: The owning window.
-    """
-
-    def __init__(self, sample_labels: Sequence[str], model_labels: Sequence[str], model_title: str,
-                 parent: QWidget | None = None) -> None:
-        from training.adapt import MIN_NEW_CLASS_SAMPLES, new_classes
-
-        super().__init__(parent)
-        self.setWindowTitle(translate("TrainDialog", "Fine-tune on my handwriting"))
-        known = set(model_labels)
-        self.counts = Counter(sample_labels)
-        self.unknown, self.refused = new_classes(sample_labels, known)
-        self.total = len(sample_labels)
-        self.known_count = sum(1 for label in sample_labels if label in known)
-        self.model_title = model_title
-        layout = QVBoxLayout(self)
-        self.info = QLabel(self)
-        self.info.setWordWrap(True)
-        layout.addWidget(self.info)
-        shown = " ".join(f"{label} ({self.counts[label]})" for label in self.unknown[:12])
-        more = " …" if len(self.unknown) > 12 else ""
-        self.add_labels = QCheckBox(translate("FinetuneDialog", "Add these {n} classes to the model ({shown}): the "
-                                              "head grows, old classes keep their weights").format(
-                n=len(self.unknown), shown=shown + more), self)
-        self.add_labels.setChecked(bool(self.unknown))
-        self.add_labels.setVisible(bool(self.unknown))
-        self.add_labels.toggled.connect(self._update)
-        layout.addWidget(self.add_labels)
-        self.refused_note = QLabel(self)
-        self.refused_note.setWordWrap(True)
-        refused = " ".join(f"{label} ({self.counts[label]})" for label in self.refused[:12])
-        self.refused_note.setText(translate(
-                "FinetuneDialog", "Not added: {n} label(s) the model does not know with fewer than {need} samples "
-                "each: {labels}. A new class needs at least {need} samples; until then their samples are not used.")
-                .format(n=len(self.refused), need=MIN_NEW_CLASS_SAMPLES,
-                        labels=_html(refused) + (" …" if len(self.refused) > 12 else "")))
-        self.refused_note.setVisible(bool(self.refused))
-        layout.addWidget(self.refused_note)
-        form = QFormLayout()
-        self.epochs = _spin(self, 1, 200, 12)
-        form.addRow(translate("TrainDialog", "Epochs"), self.epochs)
-        layout.addLayout(form)
-        self.buttons = _buttons(self, translate("TrainDialog", "Start fine-tuning"))
-        layout.addWidget(self.buttons)
-        self._update()
-
-    def _used_counts(self) -> list[int]:
-        """Samples per label that the fine-tune will use."""
-        used = set(self.counts) - set(self.unknown) - set(self.refused)
-        if self.add_labels.isChecked():
-            used |= set(self.unknown)
-        return [self.counts[label] for label in sorted(used)]
-
-    @property
-    def usable(self) -> int:
-        """Samples the fine-tune will use (those of new classes only when they are added)."""
-        return sum(self._used_counts())
-
-    @property
-    def held_out(self) -> int:
-        """Samples the fine-tune will hold out to measure the new model."""
-        from training.adapt import HOLDOUT_FRACTION, holdout_total
-
-        return holdout_total(self._used_counts(), HOLDOUT_FRACTION)
-
-    @property
-    def needed(self) -> int:
-        """How many more samples a fine-tune needs (0 when there are enough)."""
-        from training.adapt import MIN_SAMPLES
-
-        return max(0, MIN_SAMPLES - self.usable)
-
-    def _update(self) -> None:
-        from training.adapt import MIN_SAMPLES
-
-        held = self.held_out
-        measured = (translate("FinetuneDialog", "{n} of them are held out to measure the new model before you "
-                              "switch to it").format(n=held) if held else
-                    translate("FinetuneDialog", "none can be held out to measure the new model (write some "
-                              "characters twice or more)"))
-        lines = [translate("FinetuneDialog", "Adapt <b>{title}</b> to your {n} samples: {measured}; the current "
-                           "model is never changed.").format(title=_html(self.model_title), n=self.usable,
-                                                             measured=measured)]
-        if self.unknown and not self.add_labels.isChecked():
-            lines.append(translate("FinetuneDialog", "{n} samples of labels the model does not know are left out.")
-                         .format(n=sum(self.counts[label] for label in self.unknown)))
-        if self.needed:
-            lines.append(translate("FinetuneDialog", "<b>{n} more samples are needed</b> (at least {need}). Correct "
-                                   "the app when it misreads you, or use Samples > Practice.").format(
-                    n=self.needed, need=MIN_SAMPLES))
-        self.info.setText("<br><br>".join(lines))
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.needed == 0)
-
-
-def training_verdict(result: TrainJobResult) -> str:
-    """What a finished training run reached, in one sentence (and what went wrong, when it is near chance)."""
-    test, val = _fraction(result.test_top1), _fraction(result.val_top1)
-    tested = translate("TrainDialog", ", test top-1 {top1}").format(top1=f"{test:.2%}") if test is not None else ""
-    validated = translate("TrainDialog", "validation top-1 {top1}").format(
-            top1=f"{val:.2%}") if val is not None else translate("TrainDialog", "no validation score")
-    text = translate("TrainDialog", "Model {name} trained: {validated}{tested}.").format(
-            name=result.name, validated=validated, tested=tested)
-    verdict = result.verdict
-    return f"{text}\n\n{near_chance_text(verdict)}" if verdict is not None and verdict.near_chance else text
-
-
-def near_chance_text(verdict: RunVerdict) -> str:
-    """What a run no better than guessing reached and what probably went wrong, in the interface language."""
-    if verdict.measured:
-        head = translate("TrainDialog", "The model reads {top1}, no better than guessing among {classes} classes "
-                         "({chance}; a useful model reaches {threshold} at least)").format(
-                top1=f"{verdict.top1:.2%}", classes=verdict.classes, chance=f"{verdict.chance:.2%}",
-                threshold=f"{verdict.threshold:.2%}")
-    else:
-        head = translate("TrainDialog", "The model's accuracy could not be measured")
-    words = {"few_samples": translate("TrainDialog", "too few samples ({n} per class; at least {need} help)").format(
-                 n=f"{verdict.samples_per_class:.0f}", need=FEW_SAMPLES_PER_CLASS),
-             "short_run": translate("TrainDialog", "too short a run ({epochs} epochs of {samples} samples are {steps} "
-                                    "training steps; more epochs help)").format(
-                 epochs=verdict.epochs, samples=verdict.train_samples, steps=verdict.steps),
-             "data_or_settings": translate("TrainDialog", "the data or the settings (check the labels, or try a "
-                                           "lower learning rate)")}
-    causes = translate("TrainDialog", " and ").join(words[cause] for cause in verdict.causes)
-    return translate("TrainDialog", "{head}. Probably {causes}.").format(head=head, causes=causes)
-
-
-def ask_to_switch_after_training(parent: QWidget, result: TrainJobResult) -> bool:
-    """Asks whether to use the newly trained model; True if the user says yes.
-
-    A model no better than guessing is offered only as "Switch anyway", with "Keep current"
-    the default; any other model with translate("TrainDialog", "Switch") the default.
-    """
-    verdict = result.verdict
-    good = verdict is None or not verdict.near_chance
-    box = QMessageBox(QMessageBox.Icon.Question if good else QMessageBox.Icon.Warning, translate(
-            "TrainDialog", "Training finished"),
-                      training_verdict(result) + ("\n\n" + translate(
-                              "TrainDialog", "Switch to it?") if good else ""), parent=parent)
-    box.setObjectName("trainingVerdict")
-    return _asks_to_switch(box, good)
-
-
-def finetune_verdict(result: FinetuneJobResult) -> str:
-    """Before/after accuracies of a fine-tune and the recommendation, as rich text (never "nan%")."""
-    before, after = _fraction(result.user_top1_before), _fraction(result.user_top1_after)
-    held = result.held_out_samples
-    if before is None or after is None:
-        user = translate("FinetuneDialog", "Your held-out samples: <b>no held-out samples</b> to measure the new "
-                         "model on")
-    else:
-        user = translate("FinetuneDialog", "Your {n} held-out samples: {before} → <b>{after}</b>").format(
-                n=held, before=f"{before:.1%}", after=f"{after:.1%}")
-    base_before, base_after = _fraction(result.base_top1_before), _fraction(result.base_top1_after)
-    base = (translate("FinetuneDialog", "Original validation data: not measured") if base_before is None or
-            base_after is None else translate("FinetuneDialog", "Original validation data: {before} → <b>{after}</b>")
-            .format(before=f"{base_before:.2%}", after=f"{base_after:.2%}"))
-    added = result.new_labels
-    grown = "<br>" + translate("FinetuneDialog", "New classes: {labels}").format(
-            labels=_html(" ".join(added))) if added else ""
-    new_read = _fraction(result.new_top1_after)
-    if added and new_read is not None:
-        grown += translate("FinetuneDialog", " (read {share} of their held-out samples)").format(
-                share=f"{new_read:.1%}")
-    return f"{user}<br>{base}{grown}<br><br>{finetune_reason(result)}"
-
-
-def finetune_reason(result: FinetuneJobResult) -> str:
-    """Why switching is advised or not (``AdaptResult.judgement``), in the interface language, as rich text."""
-    before, after = _fraction(result.user_top1_before), _fraction(result.user_top1_after)
-    base_before, base_after = _fraction(result.base_top1_before) or 0.0, _fraction(result.base_top1_after) or 0.0
-    kind = result.judgement
-    if kind == "forgets":
-        text = translate("FinetuneDialog", "Accuracy on the original data fell by {drop} points ({before} → {after}), "
-                         "more than {allowed} allowed.").format(
-                drop=f"{100 * (base_before - base_after):.2f}", before=f"{base_before:.2%}",
-                after=f"{base_after:.2%}", allowed=f"{result.max_drop:g}")
-    elif kind == "no_held_out" or (kind in ("no_gain", "better") and (before is None or after is None)):
-        text = translate("FinetuneDialog", "No held-out samples of yours to measure the new model on: write a few "
-                         "more of each character (a quarter of them is held out).")
-    elif kind == "no_gain":
-        text = translate("FinetuneDialog", "Your accuracy did not improve ({before} → {after}).").format(
-                before=f"{before:.1%}", after=f"{after:.1%}")
-    elif kind == "better":
-        text = translate("FinetuneDialog", "Your accuracy {before} → {after}; original data {base_before} → "
-                         "{base_after}.").format(before=f"{before:.1%}", after=f"{after:.1%}",
-                                                 base_before=f"{base_before:.2%}", base_after=f"{base_after:.2%}")
-    else:  # a result without a judgement: its words as given
-        return _html(result.reason)
-    refused = result.refused_labels
-    if refused:
-        shown = " ".join(refused[:12]) + (" …" if len(refused) > 12 else "")
-        text += " " + translate("FinetuneDialog", "Not added as new classes ({n}: {labels}): a new class needs at "
-                                "least {need} samples; their samples were not used.").format(
-                n=len(refused), labels=shown, need=MIN_NEW_CLASS_SAMPLES)
-    return _html(text)
-
-
-def _fraction(value: float | None) -> float | None:
-    """A finite accuracy from a job result, or None (None or NaN: not measured, or a diverged run)."""
-    return value if value is not None and math.isfinite(value) else None
-
-
-def ask_to_switch_after_finetune(parent: QWidget, result: FinetuneJobResult) -> bool:
-    """Shows before/after accuracies and the recommendation; True if the user switches.
-
-    "Switch" is the default only when switching is recommended; otherwise "Keep current"
-    is, and translate("TrainDialog", "Switch anyway") lets the user override.
-    """
-    box = QMessageBox(QMessageBox.Icon.Question, translate(
-            "TrainDialog", "Fine-tune finished"), finetune_verdict(result), parent=parent)
-    box.setObjectName("finetuneVerdict")
-    return _asks_to_switch(box, result.recommended)
-
-
-def _asks_to_switch(box: QMessageBox, recommended: bool) -> bool:
-    """Shows ``box`` with Switch / Keep current; the recommended choice is the default.
-
-    Returns:
-        True when the user chose to switch.
-    """
-    if recommended:
-        switch = box.addButton(translate("TrainDialog", "Switch"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(switch)
-    else:
-        keep = box.addButton(translate("TrainDialog", "Keep current"), QMessageBox.ButtonRole.RejectRole)
-        switch = box.addButton(translate("TrainDialog", "Switch anyway"), QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(keep)
-    box.exec()
-    return box.clickedButton() is switch
-
-
-def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+def dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    """OK (saying ``ok_text``) and Cancel, accepting and rejecting ``dialog``."""
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
     buttons.accepted.connect(dialog.accept)
@@ -576,7 +333,8 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     return buttons
 
 
-def _spin(parent: QWidget, low: int, high: int, value: int) -> QSpinBox:
+def spin_box(parent: QWidget, low: int, high: int, value: int) -> QSpinBox:
+    """A spin box from ``low`` to ``high`` showing ``value``."""
     spin = QSpinBox(parent)
     spin.setRange(low, high)
     spin.setValue(value)
@@ -606,7 +364,3 @@ def error_palette(palette: QPalette) -> QPalette:
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
         changed.setColor(role, red)
     return changed
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

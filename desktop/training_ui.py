@@ -218,7 +218,7 @@ class TrainingController(QObject):
     def finetune(self) -> None:
         """Adapts the current model to the user's samples in the background (a new personal bundle)."""
         from core.paths import user_models_dir
-        from desktop.train_dialogs import FinetuneDialog
+        from desktop.finetune_dialog import FinetuneDialog
         from training.jobs import FinetuneJobConfig, JobSpec, personal_bundle_out
 
         if not self._training_installed():
@@ -336,7 +336,7 @@ class TrainingController(QObject):
             self._asking = False
 
     def _wants_switch(self, result: JobResult) -> bool:
-        from desktop.train_dialogs import ask_to_switch_after_finetune, ask_to_switch_after_training
+        from desktop.job_verdicts import ask_to_switch_after_finetune, ask_to_switch_after_training
         from training.events import FinetuneJobResult  # loaded by the job that made ``result``: costs nothing
 
         if isinstance(result, FinetuneJobResult):

@@ -16,7 +16,7 @@ from core.recognizer import Candidate
 from desktop import i18n
 from desktop.main_window import MINIMUM_SIZE, MainWindow
 from desktop.textline import CharInfo
-from desktop.train_dialogs import finetune_verdict, training_verdict
+from desktop.job_verdicts import finetune_verdict, training_verdict
 from training.adapt import AdaptResult, judge, judgement
 from training.evaluate import RunVerdict, judge_run
 from training.events import FinetuneJobResult, TrainJobResult

@@ -226,7 +226,7 @@ def test_long_runs_keep_their_curve_cheap_to_paint(qtbot: QtBot) -> None:
 
 
 def test_finetune_dialog_says_how_many_more_samples_are_needed(qtbot: QtBot) -> None:
-    from desktop.train_dialogs import FinetuneDialog
+    from desktop.finetune_dialog import FinetuneDialog
 
     dialog = FinetuneDialog(["1", "2", "3"] + ["字"] * 5, list("0123456789"), "Digits")
     qtbot.addWidget(dialog)
@@ -243,7 +243,7 @@ def test_finetune_dialog_says_how_many_more_samples_are_needed(qtbot: QtBot) -> 
 
 
 def test_a_new_class_needs_five_samples_and_the_dialog_says_so(qtbot: QtBot) -> None:
-    from desktop.train_dialogs import FinetuneDialog
+    from desktop.finetune_dialog import FinetuneDialog
     from training.adapt import MIN_NEW_CLASS_SAMPLES, holdout_counts
 
     # The flow: ten practice samples and two corrections typed as new labels, one sample each.
@@ -418,7 +418,8 @@ def test_the_training_dialogs_do_not_load_tensorflow(tmp_path: Path) -> None:
 import sys
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from desktop.train_dialogs import FinetuneDialog, TrainDialog
+from desktop.finetune_dialog import FinetuneDialog
+from desktop.train_dialogs import TrainDialog
 from desktop.jobs_window import JobsWindow
 from desktop.training_ui import TrainingController
 TrainDialog().problems(); FinetuneDialog(["1"], ["1"], "m"); JobsWindow()
@@ -464,7 +465,7 @@ def test_a_job_from_the_menu_trains_in_the_background_and_switches(qtbot: QtBot,
 
 @pytest.mark.parametrize("missing", [None, float("nan")])
 def test_the_finetune_verdict_never_shows_nan(missing: float | None) -> None:
-    from desktop.train_dialogs import finetune_verdict
+    from desktop.job_verdicts import finetune_verdict
 
     text = finetune_verdict(_finetune_result(user_top1_before=missing, user_top1_after=missing, base_top1_before=0.97,
                                              base_top1_after=0.969, held_out_samples=0, new_labels=("鷗",),

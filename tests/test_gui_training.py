@@ -83,7 +83,7 @@ def test_the_jobs_window_logs_a_finished_job_s_result_as_the_child_sent_it(qtbot
 
 
 def test_finetune_dialog_says_how_many_more_samples(qtbot: QtBot) -> None:
-    from desktop.train_dialogs import FinetuneDialog
+    from desktop.finetune_dialog import FinetuneDialog
 
     dialog = FinetuneDialog(["1", "2", "3", "字"], list("0123456789"), "Digits")
     qtbot.addWidget(dialog)
@@ -249,7 +249,8 @@ def test_the_finetune_dialog_and_verdicts_speak_japanese(qtbot: QtBot) -> None:
     import re
 
     from desktop import i18n
-    from desktop.train_dialogs import FinetuneDialog, finetune_verdict, training_verdict
+    from desktop.finetune_dialog import FinetuneDialog
+    from desktop.job_verdicts import finetune_verdict, training_verdict
 
     translators = i18n.install_translators("ja")
     try:

@@ -49,7 +49,7 @@ def test_the_training_menu_without_tensorflow_says_how_to_add_it(
         action: str, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-    from desktop import train_dialogs
+    from desktop import finetune_dialog, train_dialogs
     from desktop.training_ui import TrainingController
 
     real = importlib.util.find_spec
@@ -59,7 +59,7 @@ def test_the_training_menu_without_tensorflow_says_how_to_add_it(
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: said.append(text))
     opened: list[str] = []
     monkeypatch.setattr(train_dialogs.TrainDialog, "exec", lambda self: opened.append("train") or 0)
-    monkeypatch.setattr(train_dialogs.FinetuneDialog, "exec", lambda self: opened.append("finetune") or 0)
+    monkeypatch.setattr(finetune_dialog.FinetuneDialog, "exec", lambda self: opened.append("finetune") or 0)
     window = QMainWindow()
     qtbot.addWidget(window)
     getattr(TrainingController(window), action)()
