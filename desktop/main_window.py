@@ -4,48 +4,36 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import (QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication,
-                           QKeySequence, QResizeEvent)
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu, QPushButton, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from core.bundle import ModelBundle, default_model_name, list_bundles
+from core.bundle import ModelBundle, default_model_name
 from core.charclass import FILTER_TITLES, label_filter
 from core.charsets import WidthForm
-
 from core.ink import Ink
-from core.paths import user_models_dir
 from core.recognizer import Candidate
-from core.strokeorder import strokes_credit
 from desktop import errors
-from desktop.canvas import InkCanvas
-from desktop.model_delete import delete_trained_model
+from desktop.about import show_about
 from desktop.candidates import CandidatePanel
+from desktop.canvas import InkCanvas
+from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate
+from desktop.model_menu import ModelChooser, remembered_model
+from desktop.opening import Opener, can_drop
 from desktop.picture_view import PictureView
 from desktop.protocols import AppWindow
-from desktop.recognition import InkLine, Recognition, RecognitionService
-from desktop.testhooks import write_e2e_report
-from desktop.textline import CharInfo, TextLine, with_first
 from desktop.reading_bar import ReadingBar
 from desktop.readings_panel import ReadingsController
+from desktop.recognition import InkLine, Recognition, RecognitionService
 from desktop.stroke_order import stroke_order_section
+from desktop.testhooks import write_e2e_report
 from desktop.text_form import TextFormController
+from desktop.textline import CharInfo, TextLine, with_first
 from desktop.writing import WritingController
-from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate, translate_error
 
 log = logging.getLogger(__name__)
-
-#: Picture files offered by File > Open.
-def open_filter() -> str:
-    """The file types File > Open offers, in the interface language."""
-    return (translate(
-            "MainWindow", "Pictures and ink") + " (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.json);;"
-            + translate("MainWindow", "All files") + " (*)")
-
 
 def filter_titles() -> dict[str, str]:
     """The View menu's candidate filters (``core.charclass.FILTER_TITLES``'s names) as menu items."""
@@ -56,9 +44,6 @@ def filter_titles() -> dict[str, str]:
 
 #: The smallest window in which the canvas and all ten candidates stay legible.
 MINIMUM_SIZE = (480, 320)
-#: QSettings key of the model the user chose last.
-
-MODEL_SETTING = "model/chosen"
 #: The status bar's room around a message (its margins and the size grip) and between its labels, in pixels.
 _STATUS_MARGINS = 32
 _STATUS_SPACING = 8
@@ -88,9 +73,6 @@ class MainWindow(AppWindow):
         self._filter = "all"
         self._requested_at: dict[int, float] = {}
         self._shown_ink: Ink | None = None
-        self._loading: str | None = None
-        self._fallback: str | None = None
-        self._choice: str | None = None
         self.service = RecognitionService(self)
         self._build_central()
         self.writing = WritingController(self)
@@ -102,8 +84,9 @@ class MainWindow(AppWindow):
         self._model_label = QLabel(translate("MainWindow", "Loading model…"))
         self.statusBar().addPermanentWidget(self._time_label)
         self.statusBar().addPermanentWidget(self._model_label)
+        self.models = ModelChooser(self, self.model_menu, self._model_label)
         self.service.modelLoaded.connect(self._on_model_loaded)
-        self.service.modelFailed.connect(self._on_model_failed)
+        self.service.modelFailed.connect(self.models.failed)
         self.service.recognized.connect(self._on_recognized)
         self.service.failed.connect(self._on_failed)
         self.statusBar().messageChanged.connect(self._fit_status)
@@ -113,10 +96,10 @@ class MainWindow(AppWindow):
         self._restore_geometry()
         self.refresh_models()
         default = default_model_name()
-        start = model or self.remembered_model() or default
+        start = model or remembered_model() or default
         # A model named on the command line (or chosen last time) that cannot be opened
         # falls back to the default.
-        self._fallback = default if start != default else None
+        self.models.fallback = default if start != default else None
         self.switch_model(start)
         self.canvas.setFocus()
 
@@ -164,6 +147,7 @@ class MainWindow(AppWindow):
         outer.addWidget(self.text_line)
         self.pictures = PictureView(self.service, self.text_line, lambda: self._filter, central)
         self.pictures.activeChanged.connect(self._show_pictures)
+        self.opener = Opener(self, self.canvas, self.pictures)
         self.pages.addWidget(self.pictures)
         self.setCentralWidget(central)
 
@@ -215,7 +199,6 @@ class MainWindow(AppWindow):
         self.readings.add_section(lambda panel: stroke_order_section(panel, self.practise))
         self._build_language_menu(view.addMenu(translate("MainWindow", "&Language")))
         self.model_menu = bar.addMenu(translate("MainWindow", "&Model"))
-        self._model_group = QActionGroup(self)
         self.samples_menu = bar.addMenu(translate("MainWindow", "&Samples"))
         self.training_menu = bar.addMenu(translate("MainWindow", "&Training"))
         self.training = _make_training_controller(self, self.samples_menu, self.training_menu)
@@ -277,91 +260,27 @@ class MainWindow(AppWindow):
         Args:
             name_or_path: An installed bundle's name, or a bundle folder.
         """
-        self._loading = str(name_or_path)
-        name = Path(str(name_or_path)).name
-        self._model_label.setText(translate("MainWindow", "Loading {name}…").format(name=name))
-        self.service.load(str(name_or_path))
+        self.models.switch(name_or_path)
 
     def refresh_models(self) -> None:
         """Rebuilds the Model menu from the installed bundles."""
-        self.model_menu.clear()
-        for action in self._model_group.actions():
-            self._model_group.removeAction(action)
-        current = self.current_bundle()
-        bundles = list_bundles()
-        for bundle in bundles:
-            action = self.model_menu.addAction(f"{bundle.title}  ({bundle.name} {bundle.version})")
-            action.setCheckable(True)
-            action.setData(str(bundle.path))
-            action.setChecked(current is not None and bundle.path == current.path)
-            action.triggered.connect(lambda _=False, p=str(bundle.path): self.choose_model(p))
-            self._model_group.addAction(action)
-        if not bundles:
-            self.model_menu.addAction(translate("MainWindow", "No models installed")).setEnabled(False)
-        self.model_menu.addSeparator()
-        self._add(self.model_menu, translate("MainWindow", "Open model &folder…"), self._open_model_folder)
-        self._add(self.model_menu, translate("MainWindow", "&Refresh list"), self.refresh_models)
-        self._add(self.model_menu, translate("MainWindow", "&Delete a trained model…"),
-                  lambda: delete_trained_model(self))
-
-    def _open_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, translate(
-                "MainWindow", "Open a model bundle folder"), str(user_models_dir()))
-        if folder:
-            self.choose_model(folder)
+        self.models.refresh()
 
     def choose_model(self, name_or_path: str) -> None:
         """The user's choice of model: loaded now, and opened again at the next start once it loaded.
 
         A bundle that fails to load is never remembered (it would fail again at every start).
         """
-        self._choice = str(name_or_path)
-        self.switch_model(name_or_path)
-
-    @staticmethod
-    def remembered_model() -> str | None:
-        """The model the user chose last time, if its folder is still there."""
-        value = QSettings().value(MODEL_SETTING)
-        return str(value) if value and Path(str(value)).is_dir() else None
+        self.models.choose(name_or_path)
 
     @Slot(object, float)
     def _on_model_loaded(self, bundle: ModelBundle, ms: float) -> None:
-        self._loading = None
-        if self._choice is not None:
-            QSettings().setValue(MODEL_SETTING, self._choice)
-            self._choice = None
-        self._model_label.setText(translate("MainWindow", "Model: {title}").format(title=bundle.title))
-        self.refresh_models()
-        self.statusBar().showMessage(translate("MainWindow", "{title} ready ({ms} ms to load)").format(
-            title=bundle.title, ms=f"{ms:.0f}"), 5000)
+        self.models.loaded(bundle, ms)
         self.modelChanged.emit(bundle)
         self.text_form.apply()  # automatic width: full-width with a Japanese model
         self._show_filter()
         write_e2e_report(self, None, 0.0)
         self.recognize_canvas()
-
-    @Slot(str, str)
-    def _on_model_failed(self, target: str, message: str) -> None:
-        self._loading = None
-        self._choice = None
-        current = self.current_bundle()
-        fallback, self._fallback = self._fallback, None
-        if current is not None:
-            keep = translate("MainWindow", "Still using {title}.").format(title=current.title)
-        elif fallback is not None:
-            keep = translate("MainWindow", "Starting with the default model ({name}) instead.").format(name=fallback)
-        elif not list_bundles():
-            keep = translate("MainWindow", "No model is installed: train one (Training menu) or open a bundle "
-                             "folder (Model menu).")
-        else:
-            keep = translate("MainWindow", "No model is loaded: choose one in the Model menu.")
-        self._model_label.setText(translate("MainWindow", "Model: {title}").format(title=current.title) if current
-                                  else translate("MainWindow", "No model"))
-        self.refresh_models()
-        if current is None and fallback is not None:
-            self.switch_model(fallback)
-        errors.show_error(self, translate("MainWindow", "Could not open the model"),
-                          f"{translate_error(message)}\n\n{keep}")
 
     # -- recognition -------------------------------------------------------------------------
 
@@ -407,7 +326,7 @@ class MainWindow(AppWindow):
             self._shown_ink = None
             self.candidates.set_candidates([])
             return
-        if self.current_bundle() is None and self._loading is None:
+        if self.current_bundle() is None and self.models.loading is None:
             # One message box per stroke would be a nuisance; the Model menu is the way out.
             self.status_message(translate("MainWindow", "No model is loaded: choose one in the Model menu."))
             return
@@ -466,63 +385,24 @@ class MainWindow(AppWindow):
     # -- files, drops and the clipboard --------------------------------------------------------
 
     def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, translate(
-                "MainWindow", "Open pictures or ink"), str(Path.home()), open_filter())
-        self.open_files(paths)
+        """File > Open."""
+        self.opener.open_dialog()
 
     def open_files(self, paths: list[str]) -> None:
         """Recognizes picture files and shows ink JSON files on the canvas."""
-        for path in paths:
-            if path.lower().endswith((".json", ".ink")):
-                self._open_ink(path)
-            else:
-                self.pictures.open_path(path)
-
-    def _open_ink(self, path: str) -> None:
-        from core.errors import MojiyomiError
-        from core.ink import load_ink
-
-        try:
-            ink = load_ink(path).validate()
-        except (MojiyomiError, OSError, ValueError) as exc:
-            errors.show_error(self, translate("MainWindow", "Could not open {name}").format(name=Path(path).name), exc)
-            return
-        self.canvas.set_ink(ink)
+        self.opener.open_files(paths)
 
     def paste(self) -> None:
         """Recognizes a picture (or picture files) from the clipboard."""
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is not None and mime.hasImage():
-            self._request_qimage(QGuiApplication.clipboard().image(), translate(
-                    "MainWindow", "Could not paste the picture"))
-        elif mime is not None and mime.hasUrls():
-            self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
-        else:
-            errors.show_error(self, translate("MainWindow", "Nothing to paste"), translate(
-                "MainWindow", "The clipboard holds no picture. Copy a picture of handwriting (or an image file) "
-                "first."))
+        self.opener.paste()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasImage() or (mime.hasUrls() and any(u.isLocalFile() for u in mime.urls())):
+        if can_drop(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
         event.acceptProposedAction()
-        if mime.hasUrls():
-            self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
-        elif mime.hasImage():
-            self._request_qimage(mime.imageData(), translate("MainWindow", "Could not read the dropped picture"))
-
-    def _request_qimage(self, image: Any, title: str) -> None:
-        from core.errors import InputError
-        from desktop.qtimage import qimage_to_grey
-
-        try:
-            self.pictures.open_grey(qimage_to_grey(image))
-        except (InputError, TypeError) as exc:  # TypeError: the data was no QImage
-            errors.show_error(self, title, exc)
+        self.opener.drop(event.mimeData())
 
     def status_message(self, text: str, ms: int = 5000) -> None:
         """Shows a transient message in the status bar."""
@@ -568,52 +448,7 @@ class MainWindow(AppWindow):
             self.resize(900, 560)
 
     def _about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.about(self, translate("MainWindow", "About mojiyomi"), about_text(self.current_bundle()))
-
-
-def about_text(bundle: ModelBundle | None) -> str:
-    """The About box: what mojiyomi is, and the current model with its sources' credits."""
-    lines = ["mojiyomi 文字読み — " + translate("MainWindow", "handwriting recognition for Japanese and digits."),
-             translate("MainWindow", "Write on the canvas, open a picture, or train your own model.")]
-    if bundle is not None:
-        lines += ["", translate("MainWindow", "Model: {title} ({name} {version}, {n} classes)").format(
-            title=bundle.title, name=bundle.name, version=bundle.version, n=len(bundle.labels))]
-        trained = bundle.metadata.get("training", {})
-        if trained.get("hardware"):
-            lines.append(translate("MainWindow", "Trained on {hardware} in {time}.").format(
-                hardware=trained["hardware"], time=training_minutes(trained)))
-        if bundle.metadata.get("attribution"):
-            lines.append(str(bundle.metadata["attribution"]))
-    from core.lm import lm_credit  # reads the language model's metadata only
-    from core.dictionary import dictionary_credit  # reads the kanji file's first line only
-
-    credit = lm_credit()
-    if credit:
-        lines += ["", translate("MainWindow", "Language model (reading several characters): {credit}").format(
-            credit=credit)]
-    credit = dictionary_credit()
-    if credit:
-        lines += ["", translate("MainWindow", "Readings and meanings: {credit}").format(credit=credit)]
-    credit = strokes_credit()
-    if credit:
-        lines += ["", translate("MainWindow", "Stroke order: {credit}").format(credit=credit)]
-    return "\n".join(lines)
-
-
-def training_minutes(trained: dict) -> str:
-    """How long a model's training took, its earlier stages included ("116 min (72 + 44)").
-
-    A model trained on from another bundle (``init_from``) carries that bundle's training.
-    """
-    stages: list[int] = []
-    while trained:
-        stages.insert(0, round(float(trained.get("seconds", 0)) / 60))
-        trained = (trained.get("init_from") or {}).get("training") or {}
-    total = translate("MainWindow", "{n} min").format(n=sum(stages))
-
-    return total if len(stages) == 1 else f"{total} ({' + '.join(map(str, stages))})"
+        show_about(self, self.current_bundle())
 
 
 def _make_training_controller(window: MainWindow, samples: QMenu, training: QMenu) -> Any:

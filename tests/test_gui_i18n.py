@@ -32,7 +32,7 @@ def japanese(qapp: object) -> Iterator[None]:
 
 def _visible_texts(window: MainWindow) -> list[str]:
     """Menu items, labels and buttons with their tooltips; model titles are data, not interface."""
-    models = set(window._model_group.actions())
+    models = set(window.models.group.actions())
     texts = []
     menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
     texts += [a.text() for a in window.menuBar().actions()]

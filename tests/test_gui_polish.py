@@ -10,7 +10,8 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from core.recognizer import Candidate
-from desktop.main_window import MODEL_SETTING, MainWindow
+from desktop.main_window import MainWindow
+from desktop.model_menu import MODEL_SETTING
 
 pytestmark = pytest.mark.usefixtures("settings_in_tmp")
 

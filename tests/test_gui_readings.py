@@ -15,7 +15,8 @@ from core.errors import InputError
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop import i18n
-from desktop.main_window import MainWindow, about_text
+from desktop.about import about_text
+from desktop.main_window import MainWindow
 from desktop.readings_panel import READINGS_SETTING, ReadingsPanel
 from tests.conftest import REPO
 

@@ -145,7 +145,7 @@ def test_the_practice_canvas_shows_the_model_faintly_under_the_ink(qtbot: QtBot)
 
 def test_the_about_box_credits_kanjivg_whatever_the_model(tiny_bundle: Path) -> None:
     from core.bundle import load_bundle
-    from desktop.main_window import about_text
+    from desktop.about import about_text
 
     text = about_text(load_bundle(tiny_bundle))  # a digits model: no KanjiVG in its own attribution
     assert "KanjiVG" in text and "CC BY-SA 3.0" in text and "Ulrich Apel" in text

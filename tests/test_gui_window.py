@@ -342,7 +342,7 @@ def test_the_model_chosen_in_the_menu_opens_next_time(qtbot: QtBot, tiny_bundle:
 
 
 def test_about_names_the_model_and_credits_its_sources(tiny_bundle: Path) -> None:
-    from desktop.main_window import about_text
+    from desktop.about import about_text
 
     bundle = load_bundle(tiny_bundle)
     bundle.metadata["attribution"] = "Stroke data: KanjiVG (c) Ulrich Apel and contributors, CC BY-SA 3.0"
@@ -352,7 +352,7 @@ def test_about_names_the_model_and_credits_its_sources(tiny_bundle: Path) -> Non
 
 
 def test_about_counts_every_training_stage_of_a_continued_model() -> None:
-    from desktop.main_window import training_minutes
+    from desktop.about import training_minutes
 
     first = {"command": "mojiyomi train ...", "seconds": 4317}
     assert training_minutes(first) == "72 min"

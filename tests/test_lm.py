@@ -91,6 +91,6 @@ def test_the_bundled_model_tells_twins_apart_by_their_neighbours(right: str, twi
 
 
 def test_the_about_box_credits_the_language_models_source_and_licence() -> None:
-    from desktop.main_window import about_text
+    from desktop.about import about_text
 
     assert "wordfreq" in about_text(None) and "CC BY-SA 4.0" in about_text(None)

@@ -266,7 +266,6 @@
     <name>MainWindow</name>
     <message>
         <source>Pictures and ink</source>
-        <extracomment>Picture files offered by File &gt; Open.</extracomment>
         <translation>画像とインク</translation>
     </message>
     <message>
@@ -291,7 +290,7 @@
     </message>
     <message>
         <source>Loading model…</source>
-        <extracomment>The smallest window in which the canvas and all ten candidates stay legible. QSettings key of the model the user chose last. The status bar&apos;s room around a message (its margins and the size grip) and between its labels, in pixels.</extracomment>
+        <extracomment>The smallest window in which the canvas and all ten candidates stay legible. The status bar&apos;s room around a message (its margins and the size grip) and between its labels, in pixels.</extracomment>
         <translation>モデルを読み込み中…</translation>
     </message>
     <message>
@@ -404,6 +403,7 @@
     </message>
     <message>
         <source>Loading {name}…</source>
+        <extracomment>QSettings key of the model the user chose last.</extracomment>
         <translation>{name} を読み込み中…</translation>
     </message>
     <message>
