@@ -11,7 +11,8 @@ import pytest
 from core.binarize import Cleaned, clean, model_input
 from core.bundle import resolve_model
 from core.errors import InputError
-from core.picture import _seams, detect_layout, read_picture, segment_picture, skew_angle
+from core.picture import detect_layout, read_picture, segment_picture, skew_angle
+from core.picture_cut import _seams
 from core.preprocess import Preprocessing
 from core.recognizer import TFLiteRecognizer
 

@@ -18,7 +18,8 @@ import pytest
 
 from core.binarize import clean
 from core.bundle import resolve_model
-from core.picture import _components, detect_layout, read_picture
+from core.picture import detect_layout, read_picture
+from core.picture_layout import components
 from core.recognizer import TFLiteRecognizer
 from tests.test_picture import digit_line
 
@@ -30,7 +31,7 @@ def digits() -> TFLiteRecognizer:
 
 def layout_of(page: np.ndarray) -> str:
     mask = clean(page).mask
-    return detect_layout(mask, _components(mask)[1])
+    return detect_layout(mask, components(mask)[1])
 
 
 def test_a_page_of_spaced_digit_lines_is_read_as_lines(digits: TFLiteRecognizer) -> None:

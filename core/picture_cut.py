@@ -1,0 +1,193 @@
+"""Cutting a line of a picture into pieces: components, and seams between touching characters.
+
+Part of the picture path (``core.picture``): connected components along each line, those
+that lie within another's span along the line joined (二, 三); a component that may hold
+touching neighbours (longer than a character, or than half of one with another component
+close by) is cut along seams that bend around strokes. The decoder (``core.decode``) chooses
+which pieces make one character.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.decode import Box, Piece
+
+#: A component this many line sizes long (along the line) may hold touching neighbours; one
+#: that stands apart (no other component within ``NEAR`` line sizes along the line) only when
+#: longer than ``CUT_LENGTH_ALONE``. Touching characters tuck under each other, so their joined
+#: component is often a part of each, shorter than a character (bench_pictures, tuning half,
+#: 30 lines a style: 0.9 for all read 79 / 84 / 82 / 78 / 75%, 0.45 83 / 84 / 84 / 79 / 75%).
+CUT_LENGTH = 0.45
+CUT_LENGTH_ALONE = 0.9
+NEAR = 0.12
+#: Cuts inside a component are at least this many line sizes apart, and ``CUT_END`` from its ends.
+CUT_SPACING = 0.2
+CUT_END = 0.12
+#: A part that lies this share of its length (or more) within the span of the piece before joins it.
+INSIDE = 0.7
+#: What a seam pays per ink pixel it crosses, and per column it moves sideways (``_seams``).
+SEAM_INK = 4.0
+SEAM_STEP = 0.3
+#: How far (line sizes) a seam may stray from its cut, and what straying that far costs per row.
+SEAM_BAND = 0.15
+SEAM_STRAY = 0.5
+#: Seams crossing more strokes than this are not cuts.
+SEAM_CROSSINGS = 3
+
+
+def cut_pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
+            ) -> tuple[list[Piece], np.ndarray, dict[int, Box], float]:
+    """The pieces of one line, the label image they index, their boxes and the line's size."""
+    a0, a_len, c0, c_len = (0, 2, 1, 3) if along == 0 else (1, 3, 0, 2)
+    size = float((line[:, c0] + line[:, c_len]).max() - line[:, c0].min())
+    size = max(size, 1.0)
+    boxes: dict[int, Box] = {}
+    units: list[tuple[float, float, int]] = []  # (start, end, id) along the line
+    source: dict[int, int] = {}  # the component each part was cut from
+    piece_labels = labels
+    next_id = int(labels.max()) + 1
+    starts, ends = line[:, a0].astype(np.float64), (line[:, a0] + line[:, a_len]).astype(np.float64)
+    for row, s in enumerate(line):
+        x, y, w, h, _, ident = (int(v) for v in s)
+        length = s[a_len]
+        apart = np.maximum(starts - ends[row], starts[row] - ends)
+        apart[row] = np.inf
+        near = len(line) > 1 and float(apart.min()) < NEAR * size
+        if length > (CUT_LENGTH if near else CUT_LENGTH_ALONE) * size:
+            if piece_labels is labels:
+                piece_labels = labels.copy()
+            parts = _cut(piece_labels, (x, y, w, h), ident, along, size, next_id)
+            next_id += len(parts)
+            for part_id, box in parts:
+                boxes[part_id] = box
+                units.append((box[along], box[along + 2], part_id))
+                source[part_id] = ident
+        else:
+            box = (float(x), float(y), float(x + w), float(y + h))
+            boxes[ident] = box
+            units.append((box[along], box[along + 2], ident))
+    units.sort()
+    grouped: list[tuple[list[int], list[float]]] = []
+    for start, end, ident in units:
+        if grouped:
+            g_start, g_end = grouped[-1][1][along], grouped[-1][1][along + 2]
+            inside = min(end, g_end) - max(start, g_start)
+            # A part that lies mostly within the span of the piece before belongs with it (二, 三),
+            # unless a seam has just cut the two apart: a character tucked under the one before
+            # (tuning half, 60 lines a style: uneven 80.9 -> 82.5%, photo 76.3 -> 77.1%).
+            cut_apart = ident in source and any(source.get(m) == source[ident] for m in grouped[-1][0])
+            if inside >= INSIDE * min(end - start, g_end - g_start) and not cut_apart:
+                grouped[-1][0].append(ident)
+                b = grouped[-1][1]
+                nb = boxes[ident]
+                b[:] = [min(b[0], nb[0]), min(b[1], nb[1]), max(b[2], nb[2]), max(b[3], nb[3])]
+                continue
+        grouped.append(([ident], list(boxes[ident])))
+    pieces = [Piece(tuple(sorted(ids)), (b[0], b[1], b[2], b[3])) for ids, b in grouped]
+    return pieces, piece_labels, boxes, size
+
+
+def _cut(labels: np.ndarray, box: tuple[int, int, int, int], ident: int, along: int, size: float,
+         next_id: int) -> list[tuple[int, Box]]:
+    """Cuts a long component along seams where neighbours may touch; relabels the parts in ``labels``.
+
+    A seam runs across the line from one side of the component to the other, bending around
+    strokes (``_seams``): characters written tight or touching reach under each other, and a
+    straight cut would slice both into stripes. Every cheapest place for a seam may be where two
+    characters meet: the decoder decides which pieces make a character.
+    """
+    x, y, w, h = box
+    window = labels[y:y + h, x:x + w]
+    own = window == ident
+    across = own if along == 0 else own.T  # rows across the line, columns along it
+    seams = _seams(across, size)
+    if not seams:
+        return [(ident, (float(x), float(y), float(x + w), float(y + h)))]
+    columns = np.arange(across.shape[1])[None, :]
+    part = np.zeros(across.shape, np.int64)
+    for seam in seams:
+        part += columns >= seam[:, None]
+    part = part if along == 0 else part.T
+    parts: list[tuple[int, Box]] = []
+    for k in range(len(seams) + 1):
+        sub = own & (part == k)
+        ys, xs = np.nonzero(sub)
+        if not len(xs):
+            continue
+        part_id = ident if not parts else next_id + len(parts) - 1
+        if part_id != ident:
+            window[sub] = part_id
+        parts.append((part_id, (float(x + xs.min()), float(y + ys.min()), float(x + xs.max() + 1),
+                                float(y + ys.max() + 1))))
+    return parts
+
+
+def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
+    """Seams across a component whose rows run across the line: per seam, its column in every row.
+
+    Cuts are first placed at the thinnest places of the component's profile along the line,
+    then where the cheapest seam through the middle row costs least (tucked characters leave
+    no thin place in the profile; tuning half, 60 lines a style, touching lines: clean 58 ->
+    63%, rotated 64 -> 72%, photo 57 -> 58%), ``CUT_SPACING`` line sizes apart and
+    ``CUT_END`` from the component's ends. Each becomes the cheapest
+    seam within ``SEAM_BAND`` line sizes of it: a seam pays ``SEAM_INK`` per ink pixel it
+    crosses, moves at most one column per row, paying ``SEAM_STEP`` a column, and pays more the
+    further it strays from its cut. A seam that crosses more than ``SEAM_CROSSINGS`` strokes is
+    no cut. Seams are kept in order (one never crosses the one before). Seams free to stray
+    further (0.25 line sizes) read touching lines worse (tuning half, 30 lines a style, clean
+    touching lines: 68% -> 53%): they wander through characters.
+    """
+    h, w = own.shape
+    profile = own.sum(axis=0).astype(np.float32)
+    smooth = max(1, int(size * 0.06)) | 1
+    profile = np.convolve(profile, np.ones(smooth) / smooth, "same")
+    gap = max(2, int(CUT_SPACING * size))
+    end = max(2, int(CUT_END * size))
+    valleys = [i for i in range(end, w - end) if profile[i] <= profile[i - 1] and profile[i] <= profile[i + 1]]
+    pixel = own.astype(np.float32) * SEAM_INK
+    # The cost of the cheapest seam through each column of the middle row (from the top and the bottom).
+    through = (_seam_costs(pixel) + _seam_costs(pixel[::-1])[::-1] - pixel)[h // 2]
+    cheap = [i for i in range(end, w - end) if through[i] <= through[i - 1] and through[i] <= through[i + 1]]
+    candidates = sorted(valleys, key=lambda v: profile[v]) + sorted(cheap, key=lambda v: through[v])
+    cuts: list[int] = []
+    for i in candidates:
+        if all(abs(i - c) >= gap for c in cuts):
+            cuts.append(int(i))
+    band = max(1, int(SEAM_BAND * size))
+    seams: list[np.ndarray] = []
+    for cut in sorted(cuts):
+        lo, hi = max(0, cut - band), min(w, cut + band + 1)
+        stray = SEAM_STRAY * np.abs(np.arange(lo, hi) - cut, dtype=np.float32) / band
+        cost = _seam_costs(pixel[:, lo:hi] + stray)
+        seam = np.empty(h, np.int64)
+        seam[-1] = int(np.argmin(cost[-1]))
+        _trace(cost, seam, range(h - 2, -1, -1))
+        seam += lo
+        path = own[np.arange(h), seam]
+        if int(path[0]) + int(np.count_nonzero(path[1:] & ~path[:-1])) > SEAM_CROSSINGS:
+            continue  # through the middle of a character, not between two
+        seams.append(np.maximum(seam, seams[-1]) if seams else seam)
+    return seams
+
+
+def _seam_costs(pixel: np.ndarray) -> np.ndarray:
+    """Cost of the cheapest seam from the first row to each pixel (one column per row at most)."""
+    cost = np.empty_like(pixel)
+    cost[0] = pixel[0]
+    for row in range(1, len(pixel)):
+        before = cost[row - 1]
+        sideways = np.minimum(np.concatenate([[np.inf], before[:-1]]), np.concatenate([before[1:], [np.inf]]))
+        cost[row] = pixel[row] + np.minimum(before, sideways + SEAM_STEP)
+    return cost
+
+
+def _trace(cost: np.ndarray, seam: np.ndarray, rows: range) -> None:
+    """Follows the cheapest seam of ``cost`` from the row before ``rows`` through ``rows``."""
+    w = cost.shape[1]
+    step = 1 if rows.step > 0 else -1
+    for row in rows:
+        col = int(seam[row - step])
+        lo, hi = max(0, col - 1), min(w, col + 2)
+        options = cost[row, lo:hi] + SEAM_STEP * (np.arange(lo, hi) != col)
+        seam[row] = lo + int(np.argmin(options))
