@@ -8,10 +8,9 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from core.bundle import ModelBundle, default_model_name
-from core.charclass import FILTER_TITLES, label_filter
 from core.charsets import WidthForm
 from core.ink import Ink
 from core.recognizer import Candidate
@@ -27,26 +26,18 @@ from desktop.protocols import AppWindow
 from desktop.reading_bar import ReadingBar
 from desktop.readings_panel import ReadingsController
 from desktop.recognition import InkLine, Recognition, RecognitionService
+from desktop.status_labels import StatusLabels
 from desktop.stroke_order import stroke_order_section
 from desktop.testhooks import write_e2e_report
 from desktop.text_form import TextFormController
 from desktop.textline import CharInfo, TextLine, with_first
+from desktop.view_filter import filter_note, filter_titles, populate_filter_menu
 from desktop.writing import WritingController
 
 log = logging.getLogger(__name__)
 
-def filter_titles() -> dict[str, str]:
-    """The View menu's candidate filters (``core.charclass.FILTER_TITLES``'s names) as menu items."""
-    titles = {"all": translate("MainWindow", "Show all candidates"), "digits": translate("MainWindow", "Show digits"),
-              "kana": translate("MainWindow", "Show kana"), "kanji": translate("MainWindow", "Show kanji")}
-    return {name: titles.get(name, name) for name in FILTER_TITLES}
-
-
 #: The smallest window in which the canvas and all ten candidates stay legible.
 MINIMUM_SIZE = (480, 320)
-#: The status bar's room around a message (its margins and the size grip) and between its labels, in pixels.
-_STATUS_MARGINS = 32
-_STATUS_SPACING = 8
 
 
 class MainWindow(AppWindow):
@@ -77,19 +68,12 @@ class MainWindow(AppWindow):
         self._build_central()
         self.writing = WritingController(self)
         self._build_menus()
-        self._time_label = QLabel("")
-        self._filter_label = QLabel("")
-        self._filter_label.setVisible(False)
-        self.statusBar().addPermanentWidget(self._filter_label)
-        self._model_label = QLabel(translate("MainWindow", "Loading model…"))
-        self.statusBar().addPermanentWidget(self._time_label)
-        self.statusBar().addPermanentWidget(self._model_label)
-        self.models = ModelChooser(self, self.model_menu, self._model_label)
+        self.status_labels = StatusLabels(self)
+        self.models = ModelChooser(self, self.model_menu, self.status_labels.model)
         self.service.modelLoaded.connect(self._on_model_loaded)
         self.service.modelFailed.connect(self.models.failed)
         self.service.recognized.connect(self._on_recognized)
         self.service.failed.connect(self._on_failed)
-        self.statusBar().messageChanged.connect(self._fit_status)
         # An explicit minimum would override the layout's; never go below what the widgets need.
         needed = self.minimumSizeHint()
         self.setMinimumSize(max(MINIMUM_SIZE[0], needed.width()), max(MINIMUM_SIZE[1], needed.height()))
@@ -181,14 +165,7 @@ class MainWindow(AppWindow):
         self.text_form.populate_menu(edit.addMenu(translate("MainWindow", "&Width of letters and digits")))
         self.text_form.changed.connect(self._apply_width)
         view = bar.addMenu(translate("MainWindow", "&View"))
-        group = QActionGroup(self)
-        for name, title in filter_titles().items():
-            action = self._add(view, title, lambda _=False, n=name: self.set_filter(n))
-            action.setCheckable(True)
-            action.setChecked(name == "all")
-            action.setData(name)
-            group.addAction(action)
-        self.filter_actions = group
+        self.filter_actions = populate_filter_menu(view, self.set_filter, self)
         view.addSeparator()
         self.writing.populate_view_menu(view)
         view.addSeparator()
@@ -294,17 +271,14 @@ class MainWindow(AppWindow):
 
     def filter_note(self) -> str | None:
         """Says so when the View filter leaves none of the current model's characters (None when it fits)."""
-        allowed, bundle = label_filter(self._filter), self.current_bundle()
-        if allowed is None or bundle is None or any(allowed(label) for label in bundle.labels):
-            return None
-        return translate("MainWindow", "“{filter}” matches none of this model's characters, so no candidates "
-                         "appear. Choose View > Show all candidates.").format(filter=filter_titles()[self._filter])
+        bundle = self.current_bundle()
+        return filter_note(self._filter, bundle.labels if bundle is not None else None)
 
     def _show_filter(self) -> None:
         """The status bar says which filter is on, and the candidate area says when it matches nothing."""
         on = self._filter != "all"
-        self._filter_label.setText(filter_titles()[self._filter] if on else "")
-        self._filter_label.setVisible(on)
+        self.status_labels.filter.setText(filter_titles()[self._filter] if on else "")
+        self.status_labels.filter.setVisible(on)
         note = self.filter_note()
         if note is not None:
             self.candidates.set_candidates([], note)
@@ -350,8 +324,8 @@ class MainWindow(AppWindow):
         else:
             self.candidates.set_candidates(result.candidates, None if result.candidates else self.filter_note())
         total = (time.perf_counter() - started) * 1000.0 if started else result.ms
-        self._time_label.setText(f"{total:.1f} ms")
-        self._time_label.setToolTip(translate(
+        self.status_labels.time.setText(f"{total:.1f} ms")
+        self.status_labels.time.setToolTip(translate(
             "MainWindow", "Last recognition: {total} ms from the request to the candidates "
             "(reading, preprocessing and model: {model} ms)").format(total=f"{total:.1f}", model=f"{result.ms:.1f}"))
         self.candidatesShown.emit(result, total)
@@ -408,25 +382,9 @@ class MainWindow(AppWindow):
         """Shows a transient message in the status bar."""
         self.statusBar().showMessage(text, ms)
 
-    @Slot(str)
-    def _fit_status(self, message: str) -> None:
-        """A transient message takes the model's (and if need be the time's) place while it would be cut.
-
-        The status bar draws a message left of its permanent labels and cuts it there; in a
-        480 px window "Model: Japanese: kana, kanji, digits" leaves it about 150 px.
-        """
-        bar = self.statusBar()
-        room = bar.width() - bar.fontMetrics().horizontalAdvance(message) - _STATUS_MARGINS
-        if self._filter_label.isVisibleTo(self):
-            room -= self._filter_label.sizeHint().width() + _STATUS_SPACING
-        time_width = self._time_label.sizeHint().width() + _STATUS_SPACING
-        model_width = self._model_label.sizeHint().width() + _STATUS_SPACING
-        self._model_label.setVisible(not message or room >= time_width + model_width)
-        self._time_label.setVisible(not message or room >= time_width)
-
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_status(self.statusBar().currentMessage())
+        self.status_labels.fit(self.statusBar().currentMessage())
 
     # -- closing -------------------------------------------------------------------------------
 

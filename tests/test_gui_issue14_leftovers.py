@@ -70,24 +70,24 @@ def test_clicking_a_character_of_the_text_line_shows_its_readings(qtbot: QtBot, 
 def test_a_status_message_is_not_cut_by_the_model_label_at_the_smallest_window(qtbot: QtBot,
                                                                                  tiny_bundle: Path) -> None:
     window = _window(qtbot, tiny_bundle, MINIMUM_SIZE)
-    window._model_label.setText("Model: Japanese: kana, kanji, digits")  # the bundled model's title
-    window._time_label.setText("12.3 ms")
+    window.status_labels.model.setText("Model: Japanese: kana, kanji, digits")  # the bundled model's title
+    window.status_labels.time.setText("12.3 ms")
     bar = window.statusBar()
     message = "The new language applies when mojiyomi starts again."
     window.status_message(message, 60000)
     width = bar.fontMetrics().horizontalAdvance(message)
 
     def room() -> int:  # where the first visible permanent label starts: the message is cut there
-        shown = [w for w in (window._filter_label, window._time_label, window._model_label) if w.isVisible()]
+        shown = [w for w in (window.status_labels.filter, window.status_labels.time, window.status_labels.model) if w.isVisible()]
         return min((w.x() for w in shown), default=bar.width())
 
     qtbot.wait(200)  # the status bar lays its labels out
-    labels = [(w.text(), w.x(), w.isVisible()) for w in (window._time_label, window._model_label)]
+    labels = [(w.text(), w.x(), w.isVisible()) for w in (window.status_labels.time, window.status_labels.model)]
     assert room() >= width + 4, (room(), width, labels)
     bar.clearMessage()
-    qtbot.waitUntil(lambda: window._model_label.isVisible() and window._time_label.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: window.status_labels.model.isVisible() and window.status_labels.time.isVisible(), timeout=3000)
     window.status_message("Text copied", 60000)  # a short message leaves the labels in place
-    assert window._model_label.isVisible() and window._time_label.isVisible()
+    assert window.status_labels.model.isVisible() and window.status_labels.time.isVisible()
 
 
 def test_the_verdicts_are_typed_and_say_the_same_in_english() -> None:

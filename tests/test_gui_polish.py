@@ -139,11 +139,11 @@ def test_a_filter_that_matches_none_of_the_model_says_so(qtbot: QtBot, tiny_bund
     window.show()
     window.set_filter("kana")
     assert "View" in window.candidates.hint() and "kana" in window.candidates.hint()
-    assert window._filter_label.isVisible()
+    assert window.status_labels.filter.isVisible()
     window.set_filter("digits")
     assert window.filter_note() is None
     window.set_filter("all")
-    assert not window._filter_label.isVisible()
+    assert not window.status_labels.filter.isVisible()
 
 
 def test_writing_goes_on_after_a_picture(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path) -> None:

@@ -290,11 +290,11 @@
     </message>
     <message>
         <source>Loading model…</source>
-        <extracomment>The smallest window in which the canvas and all ten candidates stay legible. The status bar&apos;s room around a message (its margins and the size grip) and between its labels, in pixels.</extracomment>
         <translation>モデルを読み込み中…</translation>
     </message>
     <message>
         <source>Undo</source>
+        <extracomment>The smallest window in which the canvas and all ten candidates stay legible.</extracomment>
         <translation>元に戻す</translation>
     </message>
     <message>
