@@ -106,6 +106,8 @@ class TerminalProgress:
         self.stream = stream or sys.stderr
         self.start = time.time()
         self.epoch = 0
+        self.first = 0
+        self.fit_start = self.start
         self.epochs = 1
         self.patience = patience
         self._pending: str | None = None
@@ -151,13 +153,15 @@ class TerminalProgress:
     def _draw(self, event: Event) -> None:
         if isinstance(event, StartEvent):
             self.epochs = event.epochs or 1
-            self.epoch = 0
+            self.epoch = self.first = event.first_epoch
+            self.fit_start = time.time()
         elif isinstance(event, BatchEvent):
             steps = event.steps or 1
             done = (self.epoch + event.batch / steps) / self.epochs
             bar = "#" * int(30 * done)
-            elapsed = time.time() - self.start
-            eta = elapsed / done - elapsed if done > 0 else 0
+            elapsed = time.time() - self.fit_start
+            now = done - self.first / self.epochs  # this fit's share (a resumed run's epochs before it excluded)
+            eta = elapsed / now * (1 - done) if now > 0 else 0
             logs = event.logs
             self.stream.write(f"\r{_stage(event)}epoch {self.epoch + 1}/{self.epochs} [{bar:<30}] {done:6.1%} "
                               f"loss {logs.get('loss', 0):.4f} acc {logs.get('accuracy', 0):.4f} "

@@ -133,19 +133,26 @@ class StageEvent(_Base):
 
 @dataclass(frozen=True)
 class StartEvent(_Base):
-    """Fitting of one stage starts: ``epochs`` planned of ``steps`` batches (None: unknown)."""
+    """Fitting of one stage starts: ``epochs`` planned of ``steps`` batches (None: unknown).
+
+    ``first_epoch``: epochs already done before this start (a resumed run), so the next
+    epoch is ``first_epoch + 1``.
+    """
 
     event: ClassVar[str] = "start"
     epochs: int | None
     steps: int | None = None
     stage: int | None = None
+    first_epoch: int = 0
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> StartEvent:
         """Checks and reads the dict form."""
         values = _fields(cls, obj, ("epochs",))
         return cls(epochs=_opt_int(values["epochs"], "epochs"), steps=_opt_int(values.get("steps"), "steps"),
-                   stage=_opt_int(values.get("stage"), "stage"), t=_opt_num(values.get("t"), "t"))
+                   stage=_opt_int(values.get("stage"), "stage"), first_epoch=_int(values.get("first_epoch", 0),
+                                                                                  "first_epoch"),
+                   t=_opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)

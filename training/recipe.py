@@ -62,8 +62,17 @@ def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], st
     class ProgressCallback(keras.callbacks.Callback):
         """Reports ``start``, ``batch`` and ``epoch`` events; sets ``stop_training`` on cancel."""
 
-        def on_train_begin(self, logs: dict | None = None) -> None:
-            report(StartEvent(_count(self.params.get("epochs")), _count(self.params.get("steps")), stage))
+        def __init__(self) -> None:
+            super().__init__()
+            self.started = False
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            # Sent here, not at on_train_begin: a resumed fit's first epoch (restored by
+            # BackupAndRestore) is only known now, and the progress line counts from it.
+            if not self.started:
+                self.started = True
+                report(StartEvent(_count(self.params.get("epochs")), _count(self.params.get("steps")), stage,
+                                  first_epoch=epoch))
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             if should_stop():
@@ -276,6 +285,25 @@ def _all_layers(model: Any) -> list[Any]:
     return found
 
 
+def _backup_callback(folder: str, save_freq: str | int) -> Any:
+    """Keras' ``BackupAndRestore`` that records the right epoch in backups taken within a resumed epoch.
+
+    Keras counts its epoch from 0 in every process and corrects it only when an epoch
+    ends, so a run resumed in epoch k and killed again before that epoch ended had saved
+    ``{"epoch": 0}`` in its batch backups and would resume from epoch 0, training every
+    epoch again (Keras 3.15).
+    """
+    import keras
+
+    class Backup(keras.callbacks.BackupAndRestore):
+        """``BackupAndRestore`` whose epoch counter follows the epoch in progress."""
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._current_epoch = epoch
+
+    return Backup(folder, save_freq=save_freq)
+
+
 def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], bool], run_dir: Path,
                name: str, stage: int, len_train: int = 0) -> tuple[list[Any], Path]:
     """Per-epoch backup (resume), progress, best-on-validation checkpoint, early stopping."""
@@ -287,7 +315,7 @@ def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], 
     # position (Keras restarts the epoch's batches, so no progress is lost, a few are repeated).
     steps = -(-len_train // config.batch_size) if len_train else 0
     save_freq: str | int = BACKUP_STEPS if steps > 2 * BACKUP_STEPS else "epoch"
-    callbacks = [keras.callbacks.BackupAndRestore(str(run_dir / f"backup{name}"), save_freq=save_freq),
+    callbacks = [_backup_callback(str(run_dir / f"backup{name}"), save_freq),
                  make_progress_callback(report, should_stop, stage),
                  keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True, monitor="val_accuracy",
                                                  save_best_only=True)]

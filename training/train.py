@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
 import shlex
 import shutil
 import sys
@@ -28,6 +27,7 @@ from training.events import DoneEvent, Reporter, StageEvent
 from training.keras_io import load_keras_model
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
 from training.spec_check import check_spec, find_manifest, read_manifest
+from training.stages import begin_stage, hardware, stage_reporter, update_stage
 
 __all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback",
            "open_run", "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
@@ -220,6 +220,7 @@ def train(config: TrainConfig, report: Reporter | None = None,
         check_spec(config)  # the data's and the parent model's preprocessing are the run's
     config, run_dir = open_run(config, resume)
     try:
+        begin_stage(run_dir, command or shlex.join(sys.argv), resume)
         return _run(config, run_dir, report, should_stop, command, resume)
     except BaseException:
         if resume_problem(run_dir) is not None:
@@ -234,6 +235,7 @@ def _run(config: TrainConfig, run_dir: Path, report: Reporter, should_stop: Call
          command: str | None, resume: bool) -> TrainResult:
     """``train`` in its opened run folder."""
     start = time.time()
+    report = stage_reporter(run_dir, report, start)
     base = load_bundle(config.init_from) if config.init_from else None
     spec = base.preprocessing if base else spec_for(config)
     report(StageEvent("Reading data"))
@@ -251,7 +253,9 @@ def _run(config: TrainConfig, run_dir: Path, report: Reporter, should_stop: Call
         report(DoneEvent(None, time.time() - start))
         return TrainResult(None, float("nan"), None, time.time() - start, {})
     report(StageEvent("Exporting and evaluating"))
-    result = write_trained_bundle(config, model, data, spec, time.time() - start, command)
+    stages = update_stage(run_dir, time.time() - start)
+    origin = {"stages": stages.to_json(), "seconds": stages.total_seconds} if stages else None
+    result = write_trained_bundle(config, model, data, spec, time.time() - start, command, origin=origin)
     shutil.rmtree(run_dir, ignore_errors=True)
     report(DoneEvent(str(result.bundle), result.seconds, result.val_top1, result.test_top1))
     return result
@@ -301,7 +305,7 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
                 "title": config.title or config.bundle_name,
                 "input_shape": [spec.size, spec.size, 1], "preprocessing": spec.to_json(),
                 "training": {"command": command or shlex.join(sys.argv), "config": config.to_json(),
-                             "hardware": f"{platform.machine()} CPU x{_cpu_count()}", "seconds": round(seconds, 1),
+                             "hardware": hardware(), "seconds": round(seconds, 1),
                              "train_samples": len(data.train), "val_samples": len(data.val)}}
     metadata["training"].update(origin or {})
     if config.init_from:
@@ -395,6 +399,3 @@ def load_bundle_unchecked(folder: Path, metadata: dict[str, Any], labels: tuple[
     return ModelBundle(folder, str(metadata["name"]), str(metadata["version"]), tuple(labels), spec, shape,
                        json.loads(json.dumps(metadata)))
 
-
-def _cpu_count() -> int:
-    return os.cpu_count() or 1
