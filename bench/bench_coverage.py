@@ -265,8 +265,9 @@ def run(args: argparse.Namespace, log: Callable[[str], None] = print) -> dict[st
     bundle = resolve_model(args.model)
     results: dict[str, Any] = {"model": str(bundle.path), "name": bundle.name, "classes": len(bundle.labels),
                                "every": args.every}
-    if "checkpoint" in bundle.metadata:
-        results["checkpoint"] = bundle.metadata["checkpoint"]
+    made = bundle.metadata.get("training")
+    if isinstance(made, dict) and isinstance(made.get("checkpoint"), dict):  # training.checkpoint_bundle's
+        results["checkpoint"] = made["checkpoint"]
     parts = args.parts.split(",")
     if args.startup:  # first: the peak memory of children must be the app's
         results["startup"] = measure_startup(str(bundle.path), args.startup)

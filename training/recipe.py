@@ -324,6 +324,38 @@ def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], 
     return callbacks, best
 
 
+def build_trainer(config: TrainConfig, model: Any, train_samples: int, epochs: int, learning_rate: float) -> Any:
+    """The compiled throw-away trainer of one stage: the augmentation layers, then ``model``.
+
+    Its structure is what the stage's backups (``BackupAndRestore``) hold, optimizer included,
+    so ``training.checkpoint_bundle`` builds it the same way to read a running stage's backup.
+
+    Args:
+        config: Augmentation, seed, batch size, optimizer and strategy of the run.
+        model: The model being trained.
+        train_samples: Training samples (the learning-rate schedule decays over their steps).
+        epochs: Epochs of the stage.
+        learning_rate: Peak rate of the stage.
+
+    Returns:
+        A compiled ``keras.Sequential``.
+    """
+    import keras
+
+    from training.augment import build_augmenter
+    from training.distribute import strategy_scope
+
+    with strategy_scope(config.strategy):
+        stack = [keras.Input(model.input_shape[1:])]
+        if config.augment.enabled:  # an empty Sequential cannot be called
+            stack.append(build_augmenter(config.augment, config.seed))
+        trainer = keras.Sequential([*stack, model], name="trainer")
+        steps = -(-train_samples // config.batch_size) * epochs
+        trainer.compile(make_optimizer(config, steps, learning_rate), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"])
+    return trainer
+
+
 def fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Reporter,
               should_stop: Callable[[], bool], run_dir: Path, stage: int, epochs: int, learning_rate: float,
               name: str | None = None, recalibrate: bool = False) -> None:
@@ -334,24 +366,13 @@ def fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Repor
     scratch), batch-norm statistics are recalibrated before every validation and once more
     at the end (``recalibrate_batchnorm``).
 
-    The augmentation layers sit in front of ``model`` in a throw-away trainer, so the
-    model that is exported never contains them (they are identities at inference anyway).
+    The augmentation layers sit in front of ``model`` in a throw-away trainer
+    (``build_trainer``), so the model that is exported never contains them (they are
+    identities at inference anyway).
     """
-    import keras
-
-    from training.augment import build_augmenter
-    from training.distribute import strategy_scope
-
     if should_stop():
         return
-    with strategy_scope(config.strategy):
-        stack = [keras.Input(model.input_shape[1:])]
-        if config.augment.enabled:  # an empty Sequential cannot be called
-            stack.append(build_augmenter(config.augment, config.seed))
-        trainer = keras.Sequential([*stack, model], name="trainer")
-        steps = -(-len(data.train) // config.batch_size) * epochs
-        trainer.compile(make_optimizer(config, steps, learning_rate), loss="sparse_categorical_crossentropy",
-                        metrics=["accuracy"])
+    trainer = build_trainer(config, model, len(data.train), epochs, learning_rate)
     callbacks, best = _callbacks(config, report, should_stop, run_dir,
                                 f"-{stage}" if name is None else name, stage, len(data.train))
     if recalibrate and config.strategy == "default":  # a replicated model's statistics cannot be set from here

@@ -1,0 +1,67 @@
+"""training.checkpoint_bundle: a bundle from a run's latest backup, the run left untouched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.bundle import load_bundle
+from core.errors import BundleError
+from tests.datagen import drawn_digits
+from training.checkpoint_bundle import checkpoint_bundle, find_backup, snapshot
+from training.config import TrainConfig
+from training.events import Event
+from training.train import run_dir_for, train
+
+
+def test_a_folder_without_a_backup_is_refused_saying_why(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match="not a training run folder"):
+        find_backup(tmp_path)
+    TrainConfig(data="d.npz", out="x").save(tmp_path / "config.json")
+    with pytest.raises(BundleError, match="holds no backup"):
+        find_backup(tmp_path)
+
+
+def test_a_backup_that_is_not_one_consistent_save_is_refused(tmp_path: Path) -> None:
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    (backup / "latest.weights.h5").write_bytes(b"half-written")  # a copy taken while Keras was writing
+    (backup / "training_metadata.json").write_text(json.dumps({"epoch": 1, "batch": 3}))
+    (tmp_path / "copy").mkdir()
+    with pytest.raises(BundleError, match="consistent backup"):
+        snapshot(backup, tmp_path / "copy", tries=2, wait=0.0)
+
+
+@pytest.mark.slow  # trains a tiny model and exports it: about 40 s on 2 cores
+def test_a_running_runs_backup_becomes_a_bundle_that_says_so(tmp_path: Path) -> None:
+    x, y = drawn_digits(900, seed=3)
+    data = tmp_path / "digits.npz"
+    np.savez(data, x=x, y=y)
+    out = tmp_path / "run"
+    finished: list[int] = []
+
+    def crash_in_epoch_2(event: Event) -> None:
+        if event.event == "epoch":
+            finished.append(event.epoch)
+        if event.event == "batch" and finished == [1] and event.batch == 3:
+            raise KeyboardInterrupt("power cut")
+
+    config = TrainConfig(data=str(data), out=str(out), epochs=3, batch_size=32, validation_size=100,
+                         learning_rate=3e-3)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, crash_in_epoch_2, command="mojiyomi train ...")
+    run_dir = run_dir_for(out)
+    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+    done = checkpoint_bundle(run_dir, tmp_path / "eval-ckpt", data, every=3, command="checkpoint")
+    assert {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before  # only read
+    bundle = load_bundle(done["bundle"])
+    checkpoint = bundle.metadata["training"]["checkpoint"]
+    assert checkpoint["unfinished"] and (checkpoint["keras_epoch"], checkpoint["keras_batch"]) == (1, 0)
+    assert checkpoint["optimizer_steps"] == checkpoint["steps_per_epoch"] == 22 and checkpoint["epochs_done"] == 1.0
+    assert "unfinished: 1.0 of 3 epochs" in bundle.metadata["title"]
+    assert bundle.metadata["training"]["stages"]["stages"][0]["command"] == "mojiyomi train ..."
+    assert done["val_top1"] > 0.3  # the backup's weights after one epoch (0.46 here), not a fresh network (0.1)
+    assert bundle.labels == tuple("0123456789")
