@@ -1,4 +1,4 @@
-"""What crosses between a training job and whoever watches it: typed progress events and the fine-tune job's config.
+"""What crosses between a training job and whoever watches it: typed progress events (and, re-exported, the job results and config).
 
 Training code reports progress as these frozen dataclasses (``Reporter``); the terminal
 progress bar, the Jobs window and tests read their fields, never dict keys. A job runs in
@@ -6,7 +6,9 @@ a spawned child process and sends each event as its ``to_json()`` dict; the pare
 it back with ``parse_event``, which checks every field's type, so an event that does not
 fit is one ``EventError`` line instead of a ``KeyError`` deep in the window. A finished
 job's result is typed the same way (``TrainJobResult``, ``FinetuneJobResult``: its
-``"kind"`` key says which), so the window reads attributes, never ``.get`` with a default.
+``"kind"`` key says which), so the window reads attributes, never ``.get`` with a default:
+those and the fine-tune job's config live in ``training.job_results``, the field checks all
+three use in ``training.wire``; the wire format is theirs.
 
 This module imports neither TensorFlow nor Qt: both sides import it.
 """
@@ -14,93 +16,17 @@ This module imports neither TensorFlow nor Qt: both sides import it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, ClassVar, NoReturn, TypeAlias
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, TypeAlias
 
-from training.verdict import CAUSES, AdaptResult, RunVerdict
+from training.job_results import (MAX_FINETUNE_EPOCHS, FinetuneJobConfig, FinetuneJobResult, JobResult, TrainJobResult,
+                                  job_result)
+from training.wire import (EventError, check_fields, check_int, check_logs, check_num, check_str, opt_int, opt_num,
+                           opt_str, preview)
 
 __all__ = ["BatchEvent", "CancelledEvent", "DoneEvent", "EpochEvent", "ErrorEvent", "Event", "EventError",
-           "FinetuneJobConfig", "FinetuneJobResult", "FinishedEvent", "JobResult", "LogEvent", "Reporter", "StageEvent",
-           "StartEvent", "TrainJobResult", "job_result", "parse_event"]
-
-#: Longest repr of a bad value quoted in an error message.
-_PREVIEW_CHARS = 120
-#: Most epochs a fine-tune job may ask for.
-MAX_FINETUNE_EPOCHS = 10_000
-
-
-class EventError(ValueError):
-    """An event or job config that does not have the fields and types its kind needs."""
-
-
-def _preview(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _PREVIEW_CHARS else text[:_PREVIEW_CHARS] + "…"
-
-
-def _fail(name: str, value: Any, what: str, nullable: bool) -> NoReturn:
-    raise EventError(f"{name} must be {what}{' or null' if nullable else ''}. Received: {name}={_preview(value)}")
-
-
-def _int(value: Any, name: str, nullable: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail(name, value, "an integer", nullable)
-    return value
-
-
-def _num(value: Any, name: str, nullable: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _fail(name, value, "a number", nullable)
-    return float(value)
-
-
-def _str(value: Any, name: str, nullable: bool = False) -> str:
-    if not isinstance(value, str):
-        _fail(name, value, "a string", nullable)
-    return value
-
-
-def _bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise EventError(f"{name} must be true or false. Received: {name}={_preview(value)}")
-    return value
-
-
-def _strs(value: Any, name: str) -> tuple[str, ...]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
-        raise EventError(f"{name} must be a list of strings. Received: {name}={_preview(value)}")
-    return tuple(value)
-
-
-def _opt_int(value: Any, name: str) -> int | None:
-    return None if value is None else _int(value, name, nullable=True)
-
-
-def _opt_num(value: Any, name: str) -> float | None:
-    return None if value is None else _num(value, name, nullable=True)
-
-
-def _opt_str(value: Any, name: str) -> str | None:
-    return None if value is None else _str(value, name, nullable=True)
-
-
-def _logs(value: Any, name: str = "logs") -> dict[str, float]:
-    """Keras logs: metric name -> number (NaN allowed: a diverging run reports it)."""
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise EventError(f"{name} must be an object of metric names. Received: {name}={_preview(value)}")
-    return {k: _num(v, f"{name}[{k!r}]") for k, v in value.items()}
-
-
-def _fields(cls: type, obj: Mapping[str, Any], required: tuple[str, ...], what: str = "") -> dict[str, Any]:
-    """``obj``'s fields of ``cls``: unknown keys and missing required ones are refused."""
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(obj) - known - ({"event"} if hasattr(cls, "event") else set()))
-    missing = [key for key in required if key not in obj]
-    if unknown or missing:
-        what = what or f"A {getattr(cls, 'event', '')!r} event"
-        raise EventError(f"{what} needs the keys {sorted(required)} and knows only {sorted(known)}. "
-                         f"Received keys {sorted(obj)}")
-    return dict(obj)
+           "FinetuneJobConfig", "FinetuneJobResult", "FinishedEvent", "JobResult", "LogEvent", "MAX_FINETUNE_EPOCHS",
+           "Reporter", "StageEvent", "StartEvent", "TrainJobResult", "job_result", "parse_event"]
 
 
 @dataclass(frozen=True)
@@ -126,9 +52,9 @@ class StageEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> StageEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("text",))
-        return cls(text=_str(values["text"], "text"), stage=_opt_int(values.get("stage"), "stage"),
-                   t=_opt_num(values.get("t"), "t"))
+        values = check_fields(cls, obj, ("text",))
+        return cls(text=check_str(values["text"], "text"), stage=opt_int(values.get("stage"), "stage"),
+                   t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -148,11 +74,11 @@ class StartEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> StartEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("epochs",))
-        return cls(epochs=_opt_int(values["epochs"], "epochs"), steps=_opt_int(values.get("steps"), "steps"),
-                   stage=_opt_int(values.get("stage"), "stage"), first_epoch=_int(values.get("first_epoch", 0),
+        values = check_fields(cls, obj, ("epochs",))
+        return cls(epochs=opt_int(values["epochs"], "epochs"), steps=opt_int(values.get("steps"), "steps"),
+                   stage=opt_int(values.get("stage"), "stage"), first_epoch=check_int(values.get("first_epoch", 0),
                                                                                   "first_epoch"),
-                   t=_opt_num(values.get("t"), "t"))
+                   t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -168,10 +94,10 @@ class BatchEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> BatchEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("batch",))
-        return cls(batch=_int(values["batch"], "batch"), steps=_opt_int(values.get("steps"), "steps"),
-                   logs=_logs(values.get("logs", {})), stage=_opt_int(values.get("stage"), "stage"),
-                   t=_opt_num(values.get("t"), "t"))
+        values = check_fields(cls, obj, ("batch",))
+        return cls(batch=check_int(values["batch"], "batch"), steps=opt_int(values.get("steps"), "steps"),
+                   logs=check_logs(values.get("logs", {})), stage=opt_int(values.get("stage"), "stage"),
+                   t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -187,10 +113,10 @@ class EpochEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> EpochEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("epoch",))
-        return cls(epoch=_int(values["epoch"], "epoch"),
-                   epochs=_opt_int(values.get("epochs"), "epochs"), logs=_logs(values.get("logs", {})),
-                   stage=_opt_int(values.get("stage"), "stage"), t=_opt_num(values.get("t"), "t"))
+        values = check_fields(cls, obj, ("epoch",))
+        return cls(epoch=check_int(values["epoch"], "epoch"),
+                   epochs=opt_int(values.get("epochs"), "epochs"), logs=check_logs(values.get("logs", {})),
+                   stage=opt_int(values.get("stage"), "stage"), t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -206,10 +132,10 @@ class DoneEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> DoneEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("bundle", "seconds"))
-        return cls(bundle=_opt_str(values["bundle"], "bundle"), seconds=_num(values["seconds"], "seconds"),
-                   val_top1=_opt_num(values.get("val_top1"), "val_top1"),
-                   test_top1=_opt_num(values.get("test_top1"), "test_top1"), t=_opt_num(values.get("t"), "t"))
+        values = check_fields(cls, obj, ("bundle", "seconds"))
+        return cls(bundle=opt_str(values["bundle"], "bundle"), seconds=check_num(values["seconds"], "seconds"),
+                   val_top1=opt_num(values.get("val_top1"), "val_top1"),
+                   test_top1=opt_num(values.get("test_top1"), "test_top1"), t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -222,8 +148,8 @@ class LogEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> LogEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("text",))
-        return cls(text=_str(values["text"], "text"), t=_opt_num(values.get("t"), "t"))
+        values = check_fields(cls, obj, ("text",))
+        return cls(text=check_str(values["text"], "text"), t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -238,9 +164,9 @@ class ErrorEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> ErrorEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("message",))
-        return cls(message=_str(values["message"], "message"), kind=_str(values.get("kind", ""), "kind"),
-                   traceback=_str(values.get("traceback", ""), "traceback"), t=_opt_num(values.get("t"), "t"))
+        values = check_fields(cls, obj, ("message",))
+        return cls(message=check_str(values["message"], "message"), kind=check_str(values.get("kind", ""), "kind"),
+                   traceback=check_str(values.get("traceback", ""), "traceback"), t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -253,132 +179,8 @@ class CancelledEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> CancelledEvent:
         """Checks and reads the dict form."""
-        values = _fields(cls, obj, ("message",))
-        return cls(message=_str(values["message"], "message"), t=_opt_num(values.get("t"), "t"))
-
-
-@dataclass(frozen=True)
-class TrainJobResult:
-    """What a finished train job made (the app's Train new model).
-
-    Attributes:
-        bundle: The new bundle's folder.
-        name: The bundle's name.
-        seconds: Wall time of the run.
-        val_top1: Validation top-1 (None: not measured; NaN: the run diverged).
-        test_top1: Test top-1 (None: no test split).
-        verdict: Whether the model does better than guessing (None: not judged).
-    """
-
-    kind: ClassVar[str] = "train"
-    bundle: str
-    name: str
-    seconds: float
-    val_top1: float | None = None
-    test_top1: float | None = None
-    verdict: RunVerdict | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The dict sent between processes: ``{"kind": "train", field: value...}``."""
-        return {"kind": self.kind, "bundle": self.bundle, "name": self.name, "seconds": self.seconds,
-                "val_top1": self.val_top1, "test_top1": self.test_top1,
-                "verdict": None if self.verdict is None else self.verdict.to_json()}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> TrainJobResult:
-        """Checks and reads the dict form (``kind`` already checked by ``job_result``)."""
-        values = _fields(cls, _without_kind(obj), ("bundle", "name", "seconds"), "A train job's result")
-        return cls(bundle=_str(values["bundle"], "bundle"), name=_str(values["name"], "name"),
-                   seconds=_num(values["seconds"], "seconds"),
-                   val_top1=_opt_num(values.get("val_top1"), "val_top1"),
-                   test_top1=_opt_num(values.get("test_top1"), "test_top1"),
-                   verdict=None if values.get("verdict") is None else _verdict(values["verdict"]))
-
-
-@dataclass(frozen=True)
-class FinetuneJobResult(AdaptResult):
-    """What a finished fine-tune job made (the app's Fine-tune on my handwriting): the
-    fine-tune's ``AdaptResult`` and the bundle it wrote.
-
-    Attributes:
-        bundle: The personal bundle's folder.
-        name: Its name.
-        base: The bundle it was fine-tuned from (folder).
-    """
-
-    kind: ClassVar[str] = "finetune"
-    bundle: str = field(kw_only=True)
-    name: str = field(kw_only=True)
-    base: str = field(kw_only=True)
-
-    def to_json(self) -> dict[str, Any]:
-        """The dict sent between processes: ``{"kind": "finetune", field: value...}`` (labels as lists)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {"kind": self.kind, **values, "new_labels": list(self.new_labels),
-                "refused_labels": list(self.refused_labels)}
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any]) -> FinetuneJobResult:
-        """Checks and reads the dict form (``kind`` already checked by ``job_result``)."""
-        values = _fields(cls, _without_kind(obj), _FINETUNE_REQUIRED, "A fine-tune job's result")
-        return cls(bundle=_str(values["bundle"], "bundle"), name=_str(values["name"], "name"),
-                   base=_str(values["base"], "base"),
-                   user_top1_before=_opt_num(values["user_top1_before"], "user_top1_before"),
-                   user_top1_after=_opt_num(values["user_top1_after"], "user_top1_after"),
-                   base_top1_before=_num(values["base_top1_before"], "base_top1_before"),
-                   base_top1_after=_num(values["base_top1_after"], "base_top1_after"),
-                   seconds=_num(values["seconds"], "seconds"), new_labels=_strs(values["new_labels"], "new_labels"),
-                   recommended=_bool(values["recommended"], "recommended"), reason=_str(values["reason"], "reason"),
-                   refused_labels=_strs(values.get("refused_labels", ()), "refused_labels"),
-                   trained_samples=_int(values.get("trained_samples", 0), "trained_samples"),
-                   held_out_samples=_int(values.get("held_out_samples", 0), "held_out_samples"),
-                   new_top1_after=_opt_num(values.get("new_top1_after"), "new_top1_after"),
-                   judgement=_str(values.get("judgement", ""), "judgement"),
-                   max_drop=_num(values.get("max_drop", 0.0), "max_drop"))
-
-
-_FINETUNE_REQUIRED = tuple(f.name for f in fields(FinetuneJobResult) if f.default is MISSING)
-#: A finished job's result, by the job's kind.
-JobResult: TypeAlias = TrainJobResult | FinetuneJobResult
-_RESULTS: dict[str, Callable[[Mapping[str, Any]], JobResult]] = {
-    cls.kind: cls.from_json for cls in (TrainJobResult, FinetuneJobResult)}
-
-
-def job_result(obj: Any) -> JobResult:
-    """The typed result a ``finished`` event's ``result`` dict describes (its ``kind`` says which).
-
-    Raises:
-        EventError: naming what was wrong, if ``obj`` is not a valid result.
-    """
-    if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
-        raise EventError(f"A job's result must be an object with a 'kind' key. Received: result={_preview(obj)}")
-    kind = obj.get("kind")
-    parse = _RESULTS.get(kind) if isinstance(kind, str) else None
-    if parse is None:
-        raise EventError(f"Unknown job result kind. Received: kind={_preview(kind)}, expected one of {sorted(_RESULTS)}")
-    return parse(obj)
-
-
-def _without_kind(obj: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in obj.items() if key != "kind"}
-
-
-def _verdict(value: Any) -> RunVerdict:
-    """A ``RunVerdict`` from its ``to_json`` dict, every field checked."""
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise EventError(f"verdict must be an object or null. Received: verdict={_preview(value)}")
-    values = _fields(RunVerdict, value, tuple(f.name for f in fields(RunVerdict)), "A run verdict")
-    causes = _strs(values["causes"], "verdict.causes")
-    if not set(causes) <= set(CAUSES):
-        raise EventError(f"verdict.causes must be some of {CAUSES}. Received: verdict.causes={_preview(causes)}")
-    return RunVerdict(near_chance=_bool(values["near_chance"], "verdict.near_chance"),
-                      top1=_num(values["top1"], "verdict.top1"), chance=_num(values["chance"], "verdict.chance"),
-                      threshold=_num(values["threshold"], "verdict.threshold"),
-                      reason=_str(values["reason"], "verdict.reason"), causes=causes,
-                      measured=_bool(values["measured"], "verdict.measured"),
-                      classes=_int(values["classes"], "verdict.classes"),
-                      train_samples=_int(values["train_samples"], "verdict.train_samples"),
-                      epochs=_int(values["epochs"], "verdict.epochs"), steps=_int(values["steps"], "verdict.steps"))
+        values = check_fields(cls, obj, ("message",))
+        return cls(message=check_str(values["message"], "message"), t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)
@@ -395,8 +197,8 @@ class FinishedEvent(_Base):
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> FinishedEvent:
         """Checks and reads the dict form (the result's every field too)."""
-        values = _fields(cls, obj, ("result",))
-        return cls(result=job_result(values["result"]), t=_opt_num(values.get("t"), "t"))
+        values = check_fields(cls, obj, ("result",))
+        return cls(result=job_result(values["result"]), t=opt_num(values.get("t"), "t"))
 
 
 #: Any progress or job event.
@@ -423,57 +225,9 @@ def parse_event(obj: Any) -> Event:
         EventError: naming what was wrong, if ``obj`` is not a valid event.
     """
     if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
-        raise EventError(f"An event must be an object with an 'event' key. Received: {_preview(obj)}")
+        raise EventError(f"An event must be an object with an 'event' key. Received: {preview(obj)}")
     kind = obj.get("event")
     parse = _KINDS.get(kind) if isinstance(kind, str) else None
     if parse is None:
-        raise EventError(f"Unknown event kind. Received: event={_preview(kind)}, expected one of {sorted(_KINDS)}")
+        raise EventError(f"Unknown event kind. Received: event={preview(kind)}, expected one of {sorted(_KINDS)}")
     return parse(obj)
-
-
-@dataclass(frozen=True)
-class FinetuneJobConfig:
-    """What a fine-tune job runs on (the app's Fine-tune on my handwriting).
-
-    Attributes:
-        base: The bundle to start from (folder).
-        samples: The labelled samples: a samples database or an ink JSONL file.
-        out: Where the personal bundle goes (None: a new folder among the user's models).
-        holdout: Samples to measure on instead of a held-out share of ``samples``.
-        epochs: Epochs of the fine-tune (None: ``training.adapt.AdaptConfig``'s schedule).
-        add_labels: Whether labels the base does not know may become new classes.
-    """
-
-    base: str
-    samples: str
-    out: str | None = None
-    holdout: str | None = None
-    epochs: int | None = None
-    add_labels: bool = True
-
-    def __post_init__(self) -> None:
-        _str(self.base, "base")
-        _str(self.samples, "samples")
-        _opt_str(self.out, "out")
-        _opt_str(self.holdout, "holdout")
-        epochs = _opt_int(self.epochs, "epochs")
-        if epochs is not None and not 1 <= epochs <= MAX_FINETUNE_EPOCHS:
-            raise EventError(f"epochs must be between 1 and {MAX_FINETUNE_EPOCHS}. Received: epochs={epochs}")
-        if not isinstance(self.add_labels, bool):
-            raise EventError(f"add_labels must be true or false. Received: add_labels={_preview(self.add_labels)}")
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain dict form."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @classmethod
-    def from_json(cls, obj: Any) -> FinetuneJobConfig:
-        """Checks and reads the dict form.
-
-        Raises:
-            EventError: naming what was wrong.
-        """
-        if not isinstance(obj, Mapping):
-            raise EventError(f"A fine-tune job config must be an object. Received: {_preview(obj)}")
-        return cls(**_fields(cls, obj, ("base", "samples"), "A fine-tune job config"))
-
