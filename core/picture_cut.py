@@ -34,6 +34,12 @@ SEAM_BAND = 0.15
 SEAM_STRAY = 0.5
 #: Seams crossing more strokes than this are not cuts.
 SEAM_CROSSINGS = 3
+#: Cuts in a component at least ``FINE_LENGTH`` line sizes long (several touching characters) are
+#: only ``FINE_SPACING`` apart (bench_pictures, tuning half, 60 lines a style, touching lines:
+#: 64.6 -> 69.9%, all lines 79.4 -> 81.5%; 0.1 apart everywhere read photos 2.7 points worse:
+#: one wide character cut in two reads as two).
+FINE_SPACING = 0.1
+FINE_LENGTH = 1.3
 
 
 def cut_pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
@@ -142,7 +148,6 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
     profile = own.sum(axis=0).astype(np.float32)
     smooth = max(1, int(size * 0.06)) | 1
     profile = np.convolve(profile, np.ones(smooth) / smooth, "same")
-    gap = max(2, int(CUT_SPACING * size))
     end = max(2, int(CUT_END * size))
     valleys = [i for i in range(end, w - end) if profile[i] <= profile[i - 1] and profile[i] <= profile[i + 1]]
     pixel = own.astype(np.float32) * SEAM_INK
@@ -150,6 +155,8 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
     through = (_seam_costs(pixel) + _seam_costs(pixel[::-1])[::-1] - pixel)[h // 2]
     cheap = [i for i in range(end, w - end) if through[i] <= through[i - 1] and through[i] <= through[i + 1]]
     candidates = sorted(valleys, key=lambda v: profile[v]) + sorted(cheap, key=lambda v: through[v])
+    # Several touching characters: cuts closer together (characters tucked under each other).
+    gap = max(2, int((FINE_SPACING if w >= FINE_LENGTH * size else CUT_SPACING) * size))
     cuts: list[int] = []
     for i in candidates:
         if all(abs(i - c) >= gap for c in cuts):

@@ -246,6 +246,21 @@ def test_a_seam_bends_between_slanted_strokes_that_no_straight_cut_separates() -
     assert not (first[5:] & right[5:]).any() and (own & ~first)[5:][right[5:] & own[5:]].all()
 
 
+def test_a_narrow_character_touching_both_neighbours_is_cut_out_on_both_sides() -> None:
+    """Several touching characters are cut closer together than one long character: the two joins
+    of a narrow stroke (い's, 1) to its neighbours are under ``CUT_SPACING`` line sizes apart."""
+    own = np.zeros((100, 152), np.uint8)
+    cv2.rectangle(own, (1, 10), (60, 90), 1, 3)  # a character
+    cv2.line(own, (75, 10), (75, 90), 1, 3)  # a narrow one
+    cv2.rectangle(own, (90, 10), (150, 90), 1, 3)  # another
+    cv2.line(own, (60, 50), (75, 50), 1, 3)  # each joined to the narrow one by a stroke
+    cv2.line(own, (75, 30), (90, 30), 1, 3)
+    own = own.astype(bool)
+    seams = _seams(own, 100.0)
+    part = (np.arange(152)[None, :] >= np.stack(seams)[:, :, None]).sum(axis=0)
+    assert part[20, 59] != part[20, 75] != part[20, 91]
+
+
 def test_touching_parts_shorter_than_a_character_are_cut_beside_a_neighbour() -> None:
     picture = np.full((140, 260), PAPER, np.uint8)
     cv2.rectangle(picture, (20, 20), (80, 120), 30, 6)  # a character
