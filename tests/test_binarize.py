@@ -60,6 +60,7 @@ def test_jpeg_ringing_beside_dark_ink_is_not_taken_for_ink(quality: int) -> None
     picture = written("4179", BALLPOINT, WHITE, 1)
     scanned = np.count_nonzero(clean(picture).mask)
     jpeg = cv2.imdecode(cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_GRAYSCALE)
+    assert jpeg is not None
     mask = clean(jpeg).mask
     assert np.count_nonzero(mask) < 1.2 * scanned
     assert cv2.connectedComponents(mask)[0] - 1 == 4
