@@ -31,22 +31,27 @@ from core.picture_layout import (BAND_ASPECT, MAX_TURN, MIN_TURN, ONE_CHAR, Stra
 from core.preprocess import Preprocessing
 from core.recognizer import Recognizer
 
-__all__ = ["BAND_ASPECT", "LAYOUTS", "MAX_TURN", "MIN_TURN", "ONE_CHAR", "PICTURE_CONFIG", "SPECKS", "PictureLayout",
-           "PictureLine", "Segmented", "Straightened", "char_size", "decode_line", "decode_picture", "detect_layout",
-           "read_picture", "segment_picture", "skew_angle", "straighten"]
+__all__ = ["BAND_ASPECT", "LAYOUTS", "MAX_TURN", "MIN_TURN", "ONE_CHAR", "PICTURE_CONFIG", "PICTURE_CONFIG_WITHOUT_LM",
+           "SPECKS", "PictureLayout", "PictureLine", "Segmented", "Straightened", "char_size", "decode_line",
+           "decode_picture", "detect_layout", "read_picture", "segment_picture", "skew_angle", "straighten"]
 
 PictureLayout = Literal["auto", "horizontal", "vertical", "single"]
 LAYOUTS: tuple[PictureLayout, ...] = ("auto", "horizontal", "vertical", "single")
 #: A line or column whose largest component is smaller than this share of the largest of all is specks.
 SPECKS = 0.3
-#: The decoder's weights for pictures: the ink's. Weights fitted on the benchmark's tuning half
-#: (``bench/fit_picture_segmentation.py``) and other scalar weights read worse there (clean lines
-#: 85% -> 82%, photos 63% -> 56%), as did segment weights 0.15 or 0.6, character bonus 1.5 or 3.5,
-#: language model weight 0.5; with seams, weights refitted (60 lines a style, seed 2) and language
-#: model weights 0.5 or 0.8 still read no better (tuning half, 30 lines a style). Runs are at most 1.25 line sizes wide
-#: (the ink's 1.9 ask for twice the runs of finely cut pictures; 1.25 reads 0.4 points fewer
-#: characters than 1.4, on average over the styles, in 0.87 of the time).
-PICTURE_CONFIG = DecodeConfig(max_width=1.25)
+#: The decoder's weights for pictures: the ink's, but for the language model's weight. Weights
+#: fitted on the benchmark's tuning half (``bench/fit_picture_segmentation.py``) and other scalar
+#: weights read worse there (clean lines 85% -> 82%, photos 63% -> 56%), as did segment weights
+#: 0.15 or 0.6, character bonus 1.5 or 3.5. Since touching characters are cut finely
+#: (``core.picture_cut.FINE_SPACING``) the language model weighs more: 0.6 (0.3: the ink's) reads
+#: 81.5 -> 83.7% of the characters (tuning half, 60 lines a style, seed 1; 0.45 83.2, 0.8 83.6%)
+#: and 83.5 -> 84.3% (seed 2). Runs are at most 1.25 line sizes wide (the ink's 1.9 ask for twice
+#: the runs of finely cut pictures; 1.25 reads 0.4 points fewer characters than 1.4, on average
+#: over the styles, in 0.87 of the time).
+PICTURE_CONFIG = DecodeConfig(max_width=1.25, lm_weight=0.6)
+#: Without a language model its weight only lowers the bonus per character (``core.decode``):
+#: the ink's weight keeps a reading without one (the digits model's) as it was tuned.
+PICTURE_CONFIG_WITHOUT_LM = replace(PICTURE_CONFIG, lm_weight=DecodeConfig().lm_weight)
 
 @dataclass(frozen=True)
 class PictureLine:
@@ -150,7 +155,7 @@ def read_picture(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | None = N
         lm: The language model, or None.
         layout: ``auto``, ``horizontal`` (lines), ``vertical`` (columns, right to left) or
             ``single`` (one character).
-        config: Decoder weights (``PICTURE_CONFIG`` by default).
+        config: Decoder weights (``PICTURE_CONFIG``, or ``PICTURE_CONFIG_WITHOUT_LM`` without ``lm``, by default).
 
     Returns:
         A ``Reading`` whose text has a line break between lines (``chars`` holds the other
@@ -187,7 +192,7 @@ def decode_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: Ch
     """Line ``index`` of a segmented picture read after the text ``context`` (the lines before
     it, without line breaks); boxes in the original picture. A picture of one character is
     one run whatever its parts, read without the language model."""
-    config = config or PICTURE_CONFIG
+    config = config or (PICTURE_CONFIG if lm is not None else PICTURE_CONFIG_WITHOUT_LM)
     if segmented.layout == "single":
         config, lm, context = replace(config, max_run=1), None, ""
     line = segmented.lines[index]
