@@ -16,7 +16,7 @@ from core.bundle import load_bundle
 from tests.datagen import drawn_digits
 from training.cli_train import TerminalProgress
 from training.config import TrainConfig
-from training.events import BatchEvent, Event, StartEvent
+from training.events import BatchEvent, EpochEvent, Event, StartEvent
 from training.stages import STAGES_FILE, begin_stage, read_stages, update_stage
 from training.train import run_dir_for, train
 
@@ -48,7 +48,8 @@ def test_a_run_folder_from_before_stage_lists_says_what_is_unknown(tmp_path: Pat
     run_dir = _old_run_folder(tmp_path / ".coverage.run")
     stages = begin_stage(run_dir, "mojiyomi train ... --resume", resumed=True)
     assert stages.earlier is not None and "earlier stages not recorded" in stages.earlier
-    assert len(stages.stages) == 1 and stages.stages[0].epochs_done == 2  # where its backup stood
+    assert len(stages.stages) == 1 and stages.stages[0].epochs_done == 2  # where its backup stood:
+    assert stages.stages[0].batches == 500  # Keras' "batch" 499 is the index of the last batch done
     assert read_stages(run_dir) == stages
     (run_dir / STAGES_FILE).write_text("{not json")  # a damaged list is treated as absent, never fatal
     assert read_stages(run_dir) is None
@@ -82,8 +83,9 @@ def _crash_in_epoch(epoch: int, batch: int) -> tuple[list[Event], Any]:
 
     def report(event: Event) -> None:
         events.append(event)
-        done = [e.epoch for e in events if e.event == "epoch"]
-        if event.event == "batch" and (done[-1] if done else starts(events)) == epoch - 1 and event.batch == batch:
+        done = [e.epoch for e in events if isinstance(e, EpochEvent)]
+        if isinstance(event, BatchEvent) and (done[-1] if done else starts(events)) == epoch - 1 \
+                and event.batch == batch:
             raise KeyboardInterrupt("power cut")
 
     return events, report
@@ -109,6 +111,7 @@ def test_a_resumed_runs_bundle_records_every_stage(digits_npz: Path, tmp_path: P
     result = train(_config(digits_npz, out), events.append, command="second", resume=True)
     starts_at = [e.first_epoch for e in events if isinstance(e, StartEvent)]
     assert starts_at == [1]  # the progress line then says "epoch 2/3"
+    assert result.bundle is not None
     training = load_bundle(result.bundle).metadata["training"]
     stages = training["stages"]["stages"]
     assert [(s["command"], s["resumed"]) for s in stages] == [("first", False), ("second", True)]
@@ -119,6 +122,7 @@ def test_a_resumed_runs_bundle_records_every_stage(digits_npz: Path, tmp_path: P
     shutil.rmtree(result.bundle)
     shutil.move(old, run_dir)
     result = train(_config(digits_npz, out), command="third", resume=True)
+    assert result.bundle is not None
     training = load_bundle(result.bundle).metadata["training"]
     assert "earlier stages not recorded" in training["stages"]["earlier"]
     assert [s["command"] for s in training["stages"]["stages"]] == ["third"]
@@ -139,5 +143,6 @@ def test_backups_inside_a_resumed_epoch_keep_that_epoch(digits_npz: Path, tmp_pa
     _, crash_again = _crash_in_epoch(2, 9)  # killed again inside the same epoch, after more backups
     with pytest.raises(KeyboardInterrupt):
         train(_config(digits_npz, out), crash_again, resume=True)
-    # Keras' own callback wrote {"epoch": 0} here: the next resume would have trained every epoch again
-    assert json.loads(meta.read_text()) == {"epoch": 1, "batch": 7}
+    # Keras' own callback wrote {"epoch": 0} here: the next resume would have trained every epoch again.
+    # The resumed fit began at batch 5 of that epoch (index 4): its second backup is of batch 8 (index 7).
+    assert json.loads(meta.read_text()) == {"epoch": 1, "batch": 7, "batches_done": 8, "order": "seeded"}

@@ -107,6 +107,7 @@ class TerminalProgress:
         self.start = time.time()
         self.epoch = 0
         self.first = 0
+        self.first_batch = 0
         self.fit_start = self.start
         self.epochs = 1
         self.patience = patience
@@ -154,13 +155,15 @@ class TerminalProgress:
         if isinstance(event, StartEvent):
             self.epochs = event.epochs or 1
             self.epoch = self.first = event.first_epoch
+            self.first_batch = event.first_batch
             self.fit_start = time.time()
         elif isinstance(event, BatchEvent):
             steps = event.steps or 1
             done = (self.epoch + event.batch / steps) / self.epochs
             bar = "#" * int(30 * done)
             elapsed = time.time() - self.fit_start
-            now = done - self.first / self.epochs  # this fit's share (a resumed run's epochs before it excluded)
+            # this fit's share (a resumed run's epochs and batches before it excluded)
+            now = done - (self.first + self.first_batch / steps) / self.epochs
             eta = elapsed / now * (1 - done) if now > 0 else 0
             logs = event.logs
             self.stream.write(f"\r{_stage(event)}epoch {self.epoch + 1}/{self.epochs} [{bar:<30}] {done:6.1%} "

@@ -62,7 +62,8 @@ class StartEvent(_Base):
     """Fitting of one stage starts: ``epochs`` planned of ``steps`` batches (None: unknown).
 
     ``first_epoch``: epochs already done before this start (a resumed run), so the next
-    epoch is ``first_epoch + 1``.
+    epoch is ``first_epoch + 1``; ``first_batch``: batches of that epoch done before it (a
+    run resumed inside an epoch trains only the others).
     """
 
     event: ClassVar[str] = "start"
@@ -70,6 +71,7 @@ class StartEvent(_Base):
     steps: int | None = None
     stage: int | None = None
     first_epoch: int = 0
+    first_batch: int = 0
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> StartEvent:
@@ -78,7 +80,7 @@ class StartEvent(_Base):
         return cls(epochs=opt_int(values["epochs"], "epochs"), steps=opt_int(values.get("steps"), "steps"),
                    stage=opt_int(values.get("stage"), "stage"), first_epoch=check_int(values.get("first_epoch", 0),
                                                                                   "first_epoch"),
-                   t=opt_num(values.get("t"), "t"))
+                   first_batch=check_int(values.get("first_batch", 0), "first_batch"), t=opt_num(values.get("t"), "t"))
 
 
 @dataclass(frozen=True)

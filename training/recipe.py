@@ -26,6 +26,7 @@ from training.config import TrainConfig
 from training.data import PreparedData
 from training.events import BatchEvent, EpochEvent, Reporter, StageEvent, StartEvent
 from training.recalibrate import make_recalibration_callback, recalibrate_batchnorm
+from training.resume import ORDER_SEEDED, backup_callback, epoch_batches, read_resume_point
 
 #: Steps the head runs per compiled call on cached features: a head step is so small that
 #: Keras' per-step overhead would otherwise eat most of the cache's gain (batch progress
@@ -50,6 +51,11 @@ MIN_SHORT_RUN_BATCH = 32
 def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], stage: int = 1) -> Any:
     """A Keras callback reporting batches and epochs of one stage, and stopping when asked.
 
+    Batches count within the whole epoch: a ``fit`` of an epoch's last batches (a resumed
+    run, see ``training.resume``) sets ``first_batch`` to the batches done before it and
+    ``epochs`` to the stage's; the callback (one for the stage's ``fit`` calls) sets
+    ``first_batch`` back to 0 when that epoch ends.
+
     Args:
         report: Receives ``StartEvent``, ``BatchEvent`` and ``EpochEvent``.
         should_stop: Polled after every batch; True sets ``model.stop_training``.
@@ -66,22 +72,32 @@ def make_progress_callback(report: Reporter, should_stop: Callable[[], bool], st
         def __init__(self) -> None:
             super().__init__()
             self.started = False
+            self.first_batch = 0
+            self.epochs: int | None = None
+
+        def steps(self) -> int | None:
+            steps = _count(self.params.get("steps"))
+            return None if steps is None else steps + self.first_batch
+
+        def total(self) -> int | None:
+            return self.epochs or _count(self.params.get("epochs"))
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             # Sent here, not at on_train_begin: a resumed fit's first epoch (restored by
             # BackupAndRestore) is only known now, and the progress line counts from it.
             if not self.started:
                 self.started = True
-                report(StartEvent(_count(self.params.get("epochs")), _count(self.params.get("steps")), stage,
-                                  first_epoch=epoch))
+                report(StartEvent(self.total(), self.steps(), stage, first_epoch=epoch,
+                                  first_batch=self.first_batch))
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             if should_stop():
                 self.model.stop_training = True
-            report(BatchEvent(batch + 1, _count(self.params.get("steps")), _floats(logs), stage))
+            report(BatchEvent(self.first_batch + batch + 1, self.steps(), _floats(logs), stage))
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            report(EpochEvent(epoch + 1, _count(self.params.get("epochs")), _floats(logs), stage))
+            self.first_batch = 0
+            report(EpochEvent(epoch + 1, self.total(), _floats(logs), stage))
 
     return ProgressCallback()
 
@@ -195,43 +211,30 @@ def run_stages(config: TrainConfig, model: Any, data: PreparedData, report: Repo
                   config.stage2_learning_rate)
 
 
-def _backup_callback(folder: str, save_freq: str | int) -> Any:
-    """Keras' ``BackupAndRestore`` that records the right epoch in backups taken within a resumed epoch.
-
-    Keras counts its epoch from 0 in every process and corrects it only when an epoch
-    ends, so a run resumed in epoch k and killed again before that epoch ended had saved
-    ``{"epoch": 0}`` in its batch backups and would resume from epoch 0, training every
-    epoch again (Keras 3.15).
-    """
-    import keras
-
-    class Backup(keras.callbacks.BackupAndRestore):
-        """``BackupAndRestore`` whose epoch counter follows the epoch in progress."""
-
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self._current_epoch = epoch
-
-    return Backup(folder, save_freq=save_freq)
-
-
 def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], bool], run_dir: Path,
                name: str, stage: int, len_train: int = 0) -> tuple[list[Any], Path]:
     """Per-epoch backup (resume), progress, best-on-validation checkpoint, early stopping."""
     import keras
 
     best = run_dir / f"best{name}.weights.h5"
-    # A long epoch (the coverage model's is over an hour on the CPU) is also backed up every
-    # BACKUP_STEPS batches: a killed run then resumes with those weights and the schedule's
-    # position (Keras restarts the epoch's batches, so no progress is lost, a few are repeated).
-    steps = -(-len_train // config.batch_size) if len_train else 0
-    save_freq: str | int = BACKUP_STEPS if steps > 2 * BACKUP_STEPS else "epoch"
-    callbacks = [_backup_callback(str(run_dir / f"backup{name}"), save_freq),
+    callbacks = [backup_callback(str(run_dir / f"backup{name}"), _save_freq(config, len_train)),
                  make_progress_callback(report, should_stop, stage),
                  keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True, monitor="val_accuracy",
                                                  save_best_only=True)]
     if config.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.early_stopping))
     return callbacks, best
+
+
+def _save_freq(config: TrainConfig, len_train: int) -> str | int:
+    """When a stage backs up: each epoch's end, and every ``BACKUP_STEPS`` batches of a long epoch.
+
+    A long epoch (the coverage model's is near an hour on the CPU) backed up only at its end
+    would lose up to that much to a kill; a resumed run trains only the batches its backup
+    had not (``training.resume``).
+    """
+    steps = -(-len_train // config.batch_size) if len_train else 0
+    return BACKUP_STEPS if steps > 2 * BACKUP_STEPS else "epoch"
 
 
 def build_trainer(config: TrainConfig, model: Any, train_samples: int, epochs: int, learning_rate: float) -> Any:
@@ -297,8 +300,6 @@ def fit_stage(config: TrainConfig, model: Any, data: PreparedData, report: Repor
 def _fit(config: TrainConfig, trainer: Any, data: PreparedData, epochs: int, callbacks: list[Any],
          report: Reporter, should_stop: Callable[[], bool], run_dir: Path) -> None:
     """``trainer.fit`` fed the way the strategy and the data's storage need."""
-    from training.datasets.stream import batches, is_on_disk
-
     if config.strategy == "multiworker":
         from training.distribute import fit_multiworker
 
@@ -311,13 +312,44 @@ def _fit(config: TrainConfig, trainer: Any, data: PreparedData, epochs: int, cal
         trainer.fit(as_distributed_dataset(data.train.x, data.train.y, config.batch_size, True, config.seed),
                     epochs=epochs, callbacks=callbacks, verbose=0,
                     validation_data=as_distributed_dataset(data.val.x, data.val.y, config.batch_size, False, 0))
-    elif is_on_disk(data.train.x):
-        trainer.fit(batches(data.train.x, data.train.y, config.batch_size, True, config.seed), epochs=epochs,
-                    validation_data=batches(data.val.x, data.val.y, config.batch_size, False, 0),
-                    callbacks=callbacks, verbose=0)
     else:
-        trainer.fit(data.train.x, data.train.y, batch_size=config.batch_size, epochs=epochs,
-                    validation_data=(data.val.x, data.val.y), callbacks=callbacks, verbose=0)
+        _fit_remaining(config, trainer, data, epochs, callbacks)
+
+
+def _fit_remaining(config: TrainConfig, trainer: Any, data: PreparedData, epochs: int, callbacks: list[Any]) -> None:
+    """``trainer.fit`` over the batches the stage's backup has not trained, in the order of each epoch.
+
+    A backup taken after ``b`` batches of epoch ``k`` first gets that epoch's other batches
+    (one ``fit`` of epoch ``k`` alone, its backups and progress counting from batch ``b``),
+    then the following epochs; see ``training.resume``.
+    """
+    import keras
+
+    from training.datasets.stream import batches, is_on_disk
+
+    train, batch = data.train, config.batch_size
+    steps = -(-len(train) // batch)
+    save_freq = _save_freq(config, len(train))
+    backup = next(c for c in callbacks if isinstance(c, keras.callbacks.BackupAndRestore))
+    point = read_resume_point(Path(backup.backup_dir), steps, save_freq != "epoch", not is_on_disk(train.x))
+    val = batches(data.val.x, data.val.y, batch, False, 0) if is_on_disk(data.val.x) else (data.val.x, data.val.y)
+    first = point.epoch
+    if point.batches_done:
+        progress = next(c for c in callbacks if hasattr(c, "first_batch"))
+        progress.first_batch, progress.epochs = point.batches_done, epochs
+        tail = backup_callback(backup.backup_dir, save_freq, point.batches_done, point.order, keep=True, start=first)
+        trainer.fit(epoch_batches(train.x, train.y, batch, config.seed, range(first, first + 1), point.batches_done,
+                                  point.order), steps_per_epoch=steps - point.batches_done, initial_epoch=first,
+                    epochs=first + 1, validation_data=val, verbose=0, shuffle=False,
+                    callbacks=[tail if c is backup else c for c in callbacks])
+        if trainer.stop_training:
+            return
+        first += 1
+    if first < epochs:
+        backup.start = first
+        trainer.fit(epoch_batches(train.x, train.y, batch, config.seed, range(first, epochs), 0, ORDER_SEEDED),
+                    steps_per_epoch=steps, initial_epoch=first, epochs=epochs, validation_data=val,
+                    callbacks=callbacks, verbose=0, shuffle=False)
 
 
 def fit_head_on_bottleneck(config: TrainConfig, parts: tuple[Any, Any], data: PreparedData, report: Reporter,

@@ -103,8 +103,9 @@ def begin_stage(run_dir: Path, command: str, resumed: bool) -> Stages:
     known = read_stages(run_dir) if resumed else None
     if known is None:
         known = Stages((), _unrecorded(run_dir) if resumed else None)
+    epochs, batches = _backup_position(run_dir) if resumed else (0, 0)
     stage = Stage(command, datetime.now(timezone.utc).isoformat(timespec="seconds"), 0.0, hardware(), resumed,
-                  _epochs_at_start(run_dir) if resumed else 0)
+                  epochs, batches)
     stages = replace(known, stages=known.stages + (stage,))
     _write(run_dir, stages)
     return stages
@@ -130,7 +131,7 @@ def stage_reporter(run_dir: Path, report: Reporter, start: float, stage: int = 1
     Only events of training stage ``stage`` count (the epochs of an ImageNet network's
     second stage count again from 1; its progress is recorded as the first's epochs plus its own).
     """
-    state = {"written": time.monotonic(), "epochs": _epochs_at_start(run_dir)}
+    state = {"written": time.monotonic(), "epochs": _backup_position(run_dir)[0]}
 
     def recording(event: Event) -> None:
         if isinstance(event, EpochEvent):
@@ -145,16 +146,22 @@ def stage_reporter(run_dir: Path, report: Reporter, start: float, stage: int = 1
     return recording
 
 
-def _epochs_at_start(run_dir: Path) -> int:
-    """Epochs the run's backup says are finished (0 when there is none)."""
+def _backup_position(run_dir: Path) -> tuple[int, int]:
+    """Epochs the run's backup says are finished, and batches of the next one done ((0, 0) when there is none).
+
+    A backup of ``training.resume`` says ``batches_done``; Keras' own (runs started before
+    it) gives the index of the last batch done, 0 also at an epoch's end.
+    """
     for name in ("backup", "backup-1"):
         try:
             meta = load_json(run_dir / name / "training_metadata.json", what="backup metadata")
         except (OSError, ValueError):
             continue
         if isinstance(meta, dict) and isinstance(meta.get("epoch"), int):
-            return int(meta["epoch"])
-    return 0
+            done = meta.get("batches_done", meta["batch"] + 1 if isinstance(meta.get("batch"), int)
+                            and meta["batch"] > 0 else 0)
+            return int(meta["epoch"]), done if isinstance(done, int) else 0
+    return 0, 0
 
 
 def _unrecorded(run_dir: Path) -> str:
