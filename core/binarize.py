@@ -52,6 +52,8 @@ FAINT_CONTRAST = 0.03
 #: ink (between ``RING`` pixels from it), between ``FAINT_CONTRAST`` and ``MIN_CONTRAST``.
 RING_SHARE = 1.5
 RING = (2, 4)
+#: Margin (working pixels) around the ink found within which fainter ink is looked for.
+FAINT_MARGIN = 32
 #: Ink whose typical contrast is below this (pencil: 0.25-0.47; ballpoint, felt pen, red or blue
 #: ink: 0.7 and more) is drawn solid where found: its grain would riddle the model's strokes.
 PALE_LEVEL = 0.55
@@ -265,16 +267,24 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     sigma = 1.4826 * float(np.median(np.abs(paper - centre)))
     noise = centre + WEAK_SIGMAS * sigma
     mask, level = _hysteresis(contrast, max(MIN_CONTRAST, noise))
-    if noise < MIN_CONTRAST:
-        floor = max(noise, float(np.clip(RING_SHARE * _ring_level(contrast, mask), FAINT_CONTRAST, MIN_CONTRAST)))
-        if floor < MIN_CONTRAST:
-            # Only to join what was found: faint grain in a dark corner does not become ink.
-            fainter, level = _hysteresis(contrast, floor)
-            count, labels = cv2.connectedComponents(fainter, connectivity=8)
-            found = np.zeros(count, bool)
-            found[np.unique(labels[mask > 0])] = True
-            found[0] = False
-            mask = (found[labels] * 255).astype(np.uint8)
+    if noise >= MIN_CONTRAST:
+        return mask, level
+    # The second look is only around the ink found (a line on a page: a small part of it).
+    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    y0, x0 = max(0, int(ys[0]) - FAINT_MARGIN), max(0, int(xs[0]) - FAINT_MARGIN)
+    y1, x1 = int(ys[-1]) + 1 + FAINT_MARGIN, int(xs[-1]) + 1 + FAINT_MARGIN
+    near, around = mask[y0:y1, x0:x1], contrast[y0:y1, x0:x1]
+    floor = max(noise, float(np.clip(RING_SHARE * _ring_level(around, near), FAINT_CONTRAST, MIN_CONTRAST)))
+    if floor >= MIN_CONTRAST:
+        return mask, level
+    fainter, level = _hysteresis(around, floor)
+    # Only to join what was found: faint grain in a dark corner does not become ink.
+    count, labels = cv2.connectedComponents(fainter, connectivity=8)
+    found = np.zeros(count, bool)
+    found[np.unique(labels[near > 0])] = True
+    found[0] = False
+    mask = np.zeros_like(mask)
+    mask[y0:y1, x0:x1] = found[labels].astype(np.uint8) * 255
     return mask, level
 
 
@@ -287,14 +297,15 @@ def _ring_level(contrast: np.ndarray, mask: np.ndarray) -> float:
 
 def _hysteresis(contrast: np.ndarray, weak_at: float) -> tuple[np.ndarray, float]:
     """The ink above ``weak_at`` connected to strong ink, and the ink's typical contrast."""
-    if np.count_nonzero(contrast > weak_at) < 4:
+    above = contrast > weak_at
+    values = contrast[above]
+    if values.size < 4:
         raise InputError("No writing stands out from the background in this picture.")
-    level = float(np.percentile(contrast[contrast > weak_at], 90))
+    level = float(np.percentile(values, 90))
     if level < max(2 * weak_at, MIN_CONTRAST * 2):
         raise InputError("No writing stands out from the background in this picture.")
     strong_at = max(weak_at * 1.5, min(STRONG_SHARE * level, DARK_PALE_INK))
-    weak = (contrast > weak_at).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(above.view(np.uint8), connectivity=8)
     strong = np.zeros(count, bool)
     strong[np.unique(labels[contrast > strong_at])] = True
     strong[0] = False
@@ -302,7 +313,7 @@ def _hysteresis(contrast: np.ndarray, weak_at: float) -> tuple[np.ndarray, float
     areas = stats[:, cv2.CC_STAT_AREA]
     # A pale pencil stroke beside dark ink is kept when much of it stands out from the paper on
     # its own (grain in a dark corner reaches as far only in small spots).
-    pale = np.bincount(labels.ravel(), weights=(contrast > max(weak_at * 1.5, PALE_INK)).ravel(), minlength=count)
+    pale = np.bincount(labels[contrast > max(weak_at * 1.5, PALE_INK)], minlength=count)
     if strong.any():
         strong |= pale >= PALE_SHARE * float(np.percentile(areas[strong], 90))
         strong[0] = False
@@ -310,13 +321,13 @@ def _hysteresis(contrast: np.ndarray, weak_at: float) -> tuple[np.ndarray, float
     # "contrast" along the edge; writing that reaches the edge is as dark as the rest of the ink.
     x, y, w, h = (stats[:, i] for i in range(4))
     edge = (x == 0) | (y == 0) | (x + w == contrast.shape[1]) | (y + h == contrast.shape[0])
-    mean = np.bincount(labels.ravel(), weights=contrast.ravel(), minlength=count) / np.maximum(areas, 1)
+    mean = np.bincount(labels[above], weights=values, minlength=count) / np.maximum(areas, 1)
     strong &= ~(edge & (mean < EDGE_SHARE * level))
     if strong.any():
         strong &= areas >= max(SPECK_AREA, SPECK_SHARE * float(np.percentile(areas[strong], 90)))
     if not strong.any():
         raise InputError("No writing stands out from the background in this picture.")
-    return (strong[labels] * 255).astype(np.uint8), level
+    return (strong.astype(np.uint8) * 255)[labels], level
 
 
 def stroke_width(mask: np.ndarray) -> float:
