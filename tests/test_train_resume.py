@@ -19,8 +19,8 @@ from training.cli_train import TerminalProgress
 from training.config import TrainConfig
 from training.data import ArraySplit, PreparedData
 from training.events import BatchEvent, EpochEvent, Event, StartEvent
-from training.resume import (ORDER_KERAS, ORDER_SEEDED, ResumePoint, backup_callback, epoch_batches,
-                             keras_array_order, read_resume_point, seeded_order)
+from training.resume import (ORDER_KERAS, ORDER_SEEDED, ResumePoint, backup_callback, best_checkpoint,
+                             epoch_batches, keras_array_order, read_resume_point, seeded_order)
 
 
 def _backup(folder: Path, record: dict[str, Any]) -> Path:
@@ -114,6 +114,30 @@ def test_backups_count_the_batches_of_the_whole_epoch(tmp_path: Path) -> None:
     # the second batch of this fit is batch 7 (index) of its epoch: Keras' own wrote {"epoch": 0, "batch": 1}
     assert json.loads((folder / "training_metadata.json").read_text()) == {
         "epoch": 4, "batch": 7, "batches_done": 8, "order": ORDER_KERAS}
+
+
+def test_a_resumed_stage_keeps_the_best_weights_of_the_epochs_before_it(tmp_path: Path) -> None:
+    import keras
+
+    def model(value: float) -> Any:
+        bias = keras.initializers.Constant(value)
+        return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, bias_initializer=bias)])
+
+    best = tmp_path / "best.weights.h5"
+    first = best_checkpoint(best)
+    first.set_model(model(1.0))
+    first.on_epoch_end(0, {"val_accuracy": 0.8})
+    first.on_epoch_end(1, {"val_accuracy": 0.6})
+    resumed = best_checkpoint(best)  # a new process: Keras' own started with no best and kept epoch 3's 0.7
+    resumed.set_model(model(2.0))
+    resumed.on_epoch_end(2, {"val_accuracy": 0.7})
+    check = model(0.0)
+    check.load_weights(str(best))
+    assert float(check.layers[-1].bias.numpy()[0]) == 1.0
+    resumed.on_epoch_end(3, {"val_accuracy": 0.9})
+    check.load_weights(str(best))
+    assert float(check.layers[-1].bias.numpy()[0]) == 2.0
+    assert json.loads((tmp_path / "best.json").read_text()) == {"monitor": "val_accuracy", "best": 0.9, "epoch": 4}
 
 
 def test_the_progress_line_of_a_run_resumed_inside_an_epoch_counts_only_the_batches_it_trains(

@@ -26,7 +26,7 @@ from training.config import TrainConfig
 from training.data import PreparedData
 from training.events import BatchEvent, EpochEvent, Reporter, StageEvent, StartEvent
 from training.recalibrate import make_recalibration_callback, recalibrate_batchnorm
-from training.resume import ORDER_SEEDED, backup_callback, epoch_batches, read_resume_point
+from training.resume import ORDER_SEEDED, backup_callback, best_checkpoint, epoch_batches, read_resume_point
 
 #: Steps the head runs per compiled call on cached features: a head step is so small that
 #: Keras' per-step overhead would otherwise eat most of the cache's gain (batch progress
@@ -219,8 +219,7 @@ def _callbacks(config: TrainConfig, report: Reporter, should_stop: Callable[[], 
     best = run_dir / f"best{name}.weights.h5"
     callbacks = [backup_callback(str(run_dir / f"backup{name}"), _save_freq(config, len_train)),
                  make_progress_callback(report, should_stop, stage),
-                 keras.callbacks.ModelCheckpoint(str(best), save_weights_only=True, monitor="val_accuracy",
-                                                 save_best_only=True)]
+                 best_checkpoint(best)]
     if config.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.early_stopping))
     return callbacks, best

@@ -35,8 +35,8 @@ import numpy as np
 from core.atomic import atomic_write_text
 from core.safeio import load_json
 
-__all__ = ["ORDER_KERAS", "ORDER_SEEDED", "ResumePoint", "backup_callback", "epoch_batches", "epoch_order",
-           "keras_array_order", "read_resume_point", "seeded_order"]
+__all__ = ["ORDER_KERAS", "ORDER_SEEDED", "ResumePoint", "backup_callback", "best_checkpoint", "epoch_batches",
+           "epoch_order", "keras_array_order", "read_resume_point", "seeded_order"]
 
 #: Epoch ``e`` visits the samples in ``seeded_order(n, seed, e)``.
 ORDER_SEEDED = "seeded"
@@ -204,3 +204,32 @@ def backup_callback(folder: str, save_freq: str | int, first_batch: int = 0, ord
                 {"epoch": self._current_epoch, "batch": batch, "batches_done": done, "order": self.order}))
 
     return Backup()
+
+
+def best_checkpoint(path: Path, monitor: str = "val_accuracy") -> Any:
+    """Keras' ``ModelCheckpoint`` of the best weights on ``monitor`` (higher is better), across resumes.
+
+    Keras' callback starts every process with no best value, so the first epoch a resumed run
+    ended replaced the best weights even when they were better. The best value is kept beside
+    the weights (``best<name>.json``) and a resumed stage starts from it.
+    """
+    import keras
+
+    record = path.parent / (path.name.removesuffix(".weights.h5") + ".json")
+    try:
+        saved = load_json(record, what="best value") if path.is_file() else None
+    except (OSError, ValueError):
+        saved = None
+    known = saved.get("best") if isinstance(saved, dict) and saved.get("monitor") == monitor else None
+
+    class Best(keras.callbacks.ModelCheckpoint):
+        """``ModelCheckpoint`` that writes its best value beside the weights."""
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            before = self.best
+            super().on_epoch_end(epoch, logs)
+            if self.best is not None and self.best != before:
+                atomic_write_text(record, json.dumps({"monitor": monitor, "best": float(self.best), "epoch": epoch + 1}))
+
+    return Best(str(path), monitor=monitor, mode="max", save_weights_only=True, save_best_only=True,
+                initial_value_threshold=float(known) if isinstance(known, (int, float)) else None)
