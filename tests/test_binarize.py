@@ -66,19 +66,6 @@ def test_jpeg_ringing_beside_dark_ink_is_not_taken_for_ink(quality: int) -> None
     assert cv2.connectedComponents(mask)[0] - 1 == 4
 
 
-def test_pale_ink_is_drawn_solid_so_grain_does_not_riddle_it() -> None:
-    rng = np.random.default_rng(1)
-    picture = noisy_paper((160, 320))
-    grain = np.clip(0.8 + 0.6 * cv2.GaussianBlur(rng.standard_normal((160, 320)).astype(np.float32), (0, 0), 0.7),
-                    0.3, 1.0)
-    stroke = np.zeros((160, 320), np.float32)
-    cv2.line(stroke, (30, 80), (290, 80), 1.0, 10)
-    cv2.line(stroke, (160, 30), (160, 130), 1.0, 10)
-    picture *= 1 - 0.35 * stroke * grain  # pencil: contrast 0.1-0.35
-    cleaned = clean(np.clip(picture, 0, 255).astype(np.uint8))
-    assert (cleaned.ink[cleaned.mask > 0] == 255).all()
-
-
 def test_pencil_written_beside_dark_ink_is_kept_and_read(digits: TFLiteRecognizer) -> None:
     ink, pencil = written("86", BALLPOINT, WHITE, 0), written("52", PENCIL, WHITE, 0)
     height = min(ink.shape[0], pencil.shape[0])
