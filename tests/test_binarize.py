@@ -11,6 +11,7 @@ import pytest
 
 from core.binarize import MIN_CONTRAST, clean
 from core.bundle import resolve_model
+from core.errors import InputError
 from core.images import to_grey
 from core.picture import read_picture
 from core.recognizer import TFLiteRecognizer
@@ -108,3 +109,26 @@ def test_single_digits_on_any_paper_in_any_ink_are_read(digits: TFLiteRecognizer
 def test_a_line_turned_10_degrees_is_read(digits: TFLiteRecognizer, angle: float) -> None:
     picture = written("4179", BALLPOINT, replace(WHITE, rotation=angle), 3)
     assert read_picture(picture, digits, layout="horizontal").text == "4179"
+
+
+def dim_noisy_photo(stroke: float, seed: int = 0) -> np.ndarray:
+    """Dim grainy paper (a phone photo in poor light), with a pencil '7' of contrast ``stroke``."""
+    rng = np.random.default_rng(seed)
+    picture = np.full((300, 300), 150.0, np.float32)
+    ink = np.zeros((300, 300), np.float32)
+    cv2.line(ink, (80, 90), (220, 90), 1.0, 9)
+    cv2.line(ink, (220, 90), (130, 230), 1.0, 9)
+    picture *= 1 - stroke * ink
+    picture += rng.normal(0, 6, picture.shape)
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def test_pale_pencil_in_a_dim_noisy_photo_is_found() -> None:
+    cleaned = clean(dim_noisy_photo(0.22))  # refused before: "No writing stands out"
+    assert cv2.connectedComponents(cleaned.mask)[0] - 1 == 1
+    assert 200 < cleaned.mask.shape[0] * cleaned.mask.shape[1] / 100 < 300  # the 7's box, not the page
+
+
+def test_dim_noisy_paper_without_writing_is_still_refused() -> None:
+    with pytest.raises(InputError, match="No writing stands out"):
+        clean(dim_noisy_photo(0.0))
