@@ -36,6 +36,7 @@ Setup (Debian; Tesseract is only compared with, never a dependency of the projec
 
 Usage: python bench/bench_pictures.py [--split test|tune] [--count N] [--styles clean,photo]
        [--seed S] [--no-tesseract] [--no-timing] [--auto-layout] [--reader app|sketch|module:factory] [--json]
+       [--singles-only]
 """
 
 from __future__ import annotations
@@ -399,6 +400,8 @@ def main() -> int:
     parser.add_argument("--auto-layout", action="store_true", help="give the reader 'auto', not the true layout")
     parser.add_argument("--no-tesseract", action="store_true")
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--singles-only", action="store_true",
+                        help="read only the single characters (lines are left out: quick, for large --count)")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
     args = parser.parse_args()
     styles = args.styles.split(",")
@@ -423,6 +426,7 @@ def main() -> int:
     lm = load_lm(bundled_lm_path())
     for style in styles:
         lines, singles = make_samples(style, phrases, chars, inks, args.count, args.seed)
+        lines = [] if args.singles_only else lines
         if style == styles[0]:
             report["ink"] = read_canvas(recognizer, lm, lines, singles)
             _print_row("ink", report["ink"])  # type: ignore[arg-type]
