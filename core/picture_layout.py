@@ -32,6 +32,19 @@ MIN_TURN = 1.0
 BAND_ASPECT = 1.6
 #: Ink at least this many characters (``char_size``) long is never one character in ``auto``.
 ONE_CHAR = 2.5
+#: Along its length, one character's largest part spans at least this share of the ink...
+MAIN_PART = 0.8
+#: ...and each other part lies at least this share of its length beside the largest.
+PART_BESIDE = 0.5
+#: Long ink of one character's shape is under this many times longer than wide; longer, it is
+#: one character only when thin in strokes (below): a bench line of touching characters, all one
+#: shape, is at least 2.37 times longer than wide.
+TALL_CHAR = 2.0
+#: A one-shape character longer than ``TALL_CHAR``: at most this many strokes wide (a 1)...
+THIN_STROKES = 2.5
+#: ...or this many strokes long (a thick 16x16 scan of 7 or 9 is 6-12; a bench line of touching
+#: marker characters 9 or more, of pen characters 15 or more).
+SHORT_STROKES = 10.0
 
 
 @dataclass(frozen=True)
@@ -88,7 +101,33 @@ def detect_layout(mask: np.ndarray, stats: np.ndarray) -> Literal["horizontal", 
         return "horizontal" if width >= height else "vertical"
     if counts[best] < 3 and one_character:
         return "single"
+    if elongated and _one_shape(mask, stats, height, width):
+        return "single"
     return "horizontal" if best == 0 else "vertical"
+
+
+def _one_shape(mask: np.ndarray, stats: np.ndarray, height: int, width: int) -> bool:
+    """Whether long ink is one character: one shape (a tall 1, 7 or り), or parts that lie beside
+    the largest along its length (a broken 4, 卜), not after each other as a line's characters do.
+
+    A shape ``TALL_CHAR`` times longer than wide and many strokes wide and long is a line of
+    touching characters (a thin 1 is a stroke or two wide).
+    """
+    pos, size = (1, 3) if height >= width else (0, 2)
+    lo, hi = stats[:, pos], stats[:, pos] + stats[:, size]
+    main = int(np.argmax(hi - lo))
+    if hi[main] - lo[main] < MAIN_PART * (hi.max() - lo.min()):
+        return False
+    beside = np.minimum(hi, hi[main]) - np.maximum(lo, lo[main])
+    if not bool(np.all(beside >= PART_BESIDE * (hi - lo))):
+        return False
+    long, across = max(height, width), min(height, width)
+    if long < TALL_CHAR * across:
+        return True
+    ink = mask > 0
+    # A band of ink ``s`` wide has a mean distance to the paper of ``s / 4``.
+    stroke = max(1.0, 4.0 * float(cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)[ink].mean()))
+    return across <= THIN_STROKES * stroke or long <= SHORT_STROKES * stroke
 
 
 def _longest_run(filled: np.ndarray, bridge: int) -> int:
