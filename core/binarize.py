@@ -356,13 +356,15 @@ def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
     The models learnt ink drawn with a pen ``spec.stroke_ratio`` of the character's size wide
     (``core.preprocess.render_ink``). The character is enlarged or shrunk so that its longer
     side is ``EVEN_SIDE`` pixels (at most the models' render size) and its strokes are eroded
-    or dilated there towards that pen, so a marker or a brush on a small character is not a
-    blob to them and a fine pen on a large one not a hair line. Evening the width at the
-    picture's own resolution instead, with whole-pixel kernels, read worse (bench_pictures,
-    tuning half, the best run of each character, clean / JPEG / photo, straight cuts: 72.7 /
-    65.5 / 61.8% there, 74.4 / 68.1 / 66.4% at 112 pixels; seams: 74.4 / 72.3 / 68.9% at 112,
-    74.4 / 73.9 / 69.7% at 64). Thinning strokes to centre lines and drawing those again with
-    the models' pen read worse still.
+    or dilated there towards the pen ``spec.picture_pen`` (that same pen unless the bundle
+    names a broader one, as the digits bundle does: it learnt MNIST's thick strokes), so a
+    marker or a brush on a small character is not a blob to them and a fine pen on a large
+    one not a hair line. Evening the width at the picture's own resolution instead, with
+    whole-pixel kernels, read worse (bench_pictures, tuning half, the best run of each
+    character, clean / JPEG / photo, straight cuts: 72.7 / 65.5 / 61.8% there, 74.4 / 68.1 /
+    66.4% at 112 pixels; seams: 74.4 / 72.3 / 68.9% at 112, 74.4 / 73.9 / 69.7% at 64).
+    Thinning strokes to centre lines and drawing those again with the models' pen read worse
+    still.
 
     Raises:
         InputError: if the ink is not 2-D or holds none.
@@ -374,7 +376,7 @@ def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
     solid = crop > 127
     width = stroke_width((solid if solid.any() else crop > 0).astype(np.uint8))
     side = min(spec.render_size, EVEN_SIDE)
-    pen = spec.stroke_ratio * side
+    pen = spec.picture_pen * side
     scale = side / max(max(crop.shape) - width, 1.0)
     h, w = crop.shape
     big = cv2.resize(crop, (max(1, round(w * scale)), max(1, round(h * scale))),

@@ -38,6 +38,13 @@ class Preprocessing:
         box: Side of the square the ink is fitted into, centred in ``size``.
         stroke_ratio: Pen width as a fraction of the ink's longer side when drawing ink.
         render_size: Longer side of ink drawn before the fit (supersampling for anti-aliasing).
+        picture_stroke_ratio: Pen width, as a fraction of the character's longer side, that
+            strokes of a picture are evened to (``core.binarize.model_input``); None (the
+            default, and every bundle that does not say) means ``stroke_ratio``. A model that
+            learnt ink drawn by ``render_ink`` reads pictures best evened to its ink pen; one
+            that learnt pictures (MNIST's thick strokes) reads them better evened to a broader
+            pen. Training does not set it: it is measured on a picture bench and written into
+            the bundle's metadata by hand (the digits bundle's, with ``bench_digit_scans``).
     """
 
     id: str = "fit-v1"
@@ -45,6 +52,7 @@ class Preprocessing:
     box: int = 20
     stroke_ratio: float = 0.1
     render_size: int = 112
+    picture_stroke_ratio: float | None = None
 
     def __post_init__(self) -> None:
         if self.id != "fit-v1":
@@ -56,13 +64,29 @@ class Preprocessing:
                 raise ValueError(f"Need {name} to be an integer in [{low}, {high}]. Received: {name}={value!r}")
         if not self.box <= self.size:
             raise ValueError(f"Need 0 < box <= size. Received: box={self.box}, size={self.size}")
-        ratio = self.stroke_ratio
-        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
-            raise ValueError(f"Need 0 < stroke_ratio < 1. Received: stroke_ratio={ratio!r}")
+        for name in ("stroke_ratio", "picture_stroke_ratio"):
+            ratio = getattr(self, name)
+            if name == "picture_stroke_ratio" and ratio is None:
+                continue
+            # A NaN fails the range check: comparisons with it are False.
+            if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+                raise ValueError(f"Need 0 < {name} < 1. Received: {name}={ratio!r}")
+
+    @property
+    def picture_pen(self) -> float:
+        """The pen, as a fraction of the character's longer side, picture strokes are evened to."""
+        return self.stroke_ratio if self.picture_stroke_ratio is None else self.picture_stroke_ratio
 
     def to_json(self) -> dict[str, Any]:
-        """The dict stored in bundle metadata."""
-        return asdict(self)
+        """The dict stored in bundle metadata.
+
+        ``picture_stroke_ratio`` is written only when set, so the metadata of a bundle that does
+        not set it is the same as before the field existed.
+        """
+        values = asdict(self)
+        if values["picture_stroke_ratio"] is None:
+            del values["picture_stroke_ratio"]
+        return values
 
     @classmethod
     def from_json(cls, obj: Any) -> Preprocessing:
@@ -182,8 +206,8 @@ def even_stroke_width(image: np.ndarray, spec: Preprocessing) -> np.ndarray:
     """Thickens strokes much thinner than the pen the models were trained with.
 
     A character scanned at high resolution with a fine pen would shrink to hair lines in
-    the model's box; this dilates it so its stroke width is near ``spec.stroke_ratio`` of
-    its longer side, the same as drawn ink.
+    the model's box; this dilates it so its stroke width is near ``spec.picture_pen`` of
+    its longer side (the pen of drawn ink unless the bundle names another for pictures).
     """
     mask = (image > 127).astype(np.uint8)
     area = int(mask.sum())
@@ -194,7 +218,7 @@ def even_stroke_width(image: np.ndarray, spec: Preprocessing) -> np.ndarray:
     width = 2.0 * area / max(perimeter, 1.0)
     ys, xs = np.nonzero(mask)
     extent = max(xs.max() - xs.min(), ys.max() - ys.min()) + 1
-    missing = spec.stroke_ratio * extent - width
+    missing = spec.picture_pen * extent - width
     if missing < 0.4 * width or missing < 2:
         return image
     k = int(round(missing)) | 1
