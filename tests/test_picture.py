@@ -261,6 +261,21 @@ def test_a_narrow_character_touching_both_neighbours_is_cut_out_on_both_sides() 
     assert part[20, 59] != part[20, 75] != part[20, 91]
 
 
+def test_a_narrow_character_tucked_between_touching_neighbours_is_cut_out_on_both_sides() -> None:
+    """Touching characters tuck under each other: the joins of a narrow stroke to its neighbours
+    are under a tenth of a line size apart (``FINE_SPACING``), and both are cut."""
+    own = np.zeros((100, 146), np.uint8)
+    cv2.rectangle(own, (1, 10), (61, 90), 1, 3)  # a character
+    cv2.line(own, (70, 10), (70, 90), 1, 3)  # a narrow one, 9 pixels from each neighbour
+    cv2.rectangle(own, (79, 10), (139, 90), 1, 3)  # another
+    cv2.line(own, (61, 50), (70, 50), 1, 3)
+    cv2.line(own, (70, 30), (79, 30), 1, 3)
+    own = own.astype(bool)
+    seams = _seams(own, 100.0)
+    part = (np.arange(146)[None, :] >= np.stack(seams)[:, :, None]).sum(axis=0)
+    assert part[20, 59] != part[20, 70] != part[20, 81]
+
+
 def test_touching_parts_shorter_than_a_character_are_cut_beside_a_neighbour() -> None:
     picture = np.full((140, 260), PAPER, np.uint8)
     cv2.rectangle(picture, (20, 20), (80, 120), 30, 6)  # a character
