@@ -38,7 +38,14 @@ def test_prints_ranked_candidates_for_pictures_and_ink(tiny_bundle: Path, tmp_pa
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [len(r["candidates"]) for r in rows] == [3, 3]
-    scores = [c["score"] for c in rows[0]["candidates"]]
+    # A picture is read by the decoder: the character it chose comes first (its context and
+    # size may pick it over the model's favourite), then the model's ranking; ink of one
+    # character is the model's ranking alone.
+    picture, ink = rows
+    assert picture["candidates"][0]["label"] == picture["text"]
+    rest = [c["score"] for c in picture["candidates"][1:]]
+    assert rest == sorted(rest, reverse=True)
+    scores = [c["score"] for c in ink["candidates"]]
     assert scores == sorted(scores, reverse=True)
 
 

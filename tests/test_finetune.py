@@ -71,7 +71,9 @@ def test_finetune_command_prints_before_after_json(base_bundle: Path, tmp_path: 
 
 @pytest.mark.parametrize("args, ok, words", [((0.5, 0.9, 0.99, 0.988), True, "→"),
                                              ((0.5, 0.5, 0.99, 0.99), False, "did not improve"),
-                                             ((0.5, 0.9, 0.99, 0.98), False, "fell by 1.00")])
+                                             ((0.5, 0.9, 0.99, 0.98), False, "fell by 1.00"),
+                                             ((None, None, 0.99, 0.99), False, "No held-out samples"),
+                                             ((None, None, 1.0, 0.9932), False, "fell by 0.68")])
 def test_switching_needs_a_gain_and_little_forgetting(args: tuple, ok: bool, words: str) -> None:
     recommended, reason = judge(*args, max_drop=0.5)
     assert recommended is ok and words in reason
@@ -139,7 +141,9 @@ def test_no_held_out_samples_is_said_in_words_and_the_json_is_json(base_bundle: 
     out = capsys.readouterr().out.strip().splitlines()
     summary = json.loads(out[-1], parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
     assert summary["user_top1_before"] is None and summary["held_out_samples"] == 0
-    assert summary["recommended"] is False and "No held-out samples" in summary["reason"]
+    # Not recommended: for want of held-out samples, or (first, when it happens) because the
+    # original data's accuracy fell (training noise decides which; judge's order is tested below).
+    assert summary["recommended"] is False and summary["reason"]
     assert "no held-out samples" in out[-2] and "nan" not in out[-2].lower()
 
 
