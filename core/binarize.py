@@ -156,10 +156,7 @@ def clean(grey: np.ndarray) -> Cleaned:
         contrast = cv2.GaussianBlur(contrast, (0, 0), NOISY_SMOOTH)
         mask, level = _threshold(contrast)
     # Only the part of the picture that holds ink is kept (a line on a page of paper).
-    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
-    margin = 2
-    y0, x0 = max(0, int(ys[0]) - margin), max(0, int(xs[0]) - margin)
-    y1, x1 = int(ys[-1]) + 1 + margin, int(xs[-1]) + 1 + margin
+    y0, y1, x0, x1 = _ink_window(mask, 2)
     mask, contrast = mask[y0:y1, x0:x1], contrast[y0:y1, x0:x1]
     # Ink at half its typical contrast or more is solid (pencil's grain does not riddle it); the
     # faint rim that JPEG and blur leave stays faint.
@@ -279,9 +276,7 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     if noise >= MIN_CONTRAST:
         return mask, level
     # The second look is only around the ink found (a line on a page: a small part of it).
-    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
-    y0, x0 = max(0, int(ys[0]) - FAINT_MARGIN), max(0, int(xs[0]) - FAINT_MARGIN)
-    y1, x1 = int(ys[-1]) + 1 + FAINT_MARGIN, int(xs[-1]) + 1 + FAINT_MARGIN
+    y0, y1, x0, x1 = _ink_window(mask, FAINT_MARGIN)
     near, around = mask[y0:y1, x0:x1], contrast[y0:y1, x0:x1]
     floor = max(noise, float(np.clip(RING_SHARE * _ring_level(around, near), FAINT_CONTRAST, MIN_CONTRAST)))
     if floor >= MIN_CONTRAST:
@@ -295,6 +290,14 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     mask = np.zeros_like(mask)
     mask[y0:y1, x0:x1] = found[labels].astype(np.uint8) * 255
     return mask, level
+
+
+def _ink_window(mask: np.ndarray, margin: int) -> tuple[int, int, int, int]:
+    """Rows ``y0:y1`` and columns ``x0:x1`` of the box around ``mask``'s ink, ``margin`` pixels
+    wider on every side (clipped at 0; slicing clips the far ends)."""
+    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    return (max(0, int(ys[0]) - margin), int(ys[-1]) + 1 + margin,
+            max(0, int(xs[0]) - margin), int(xs[-1]) + 1 + margin)
 
 
 def _ring_level(contrast: np.ndarray, mask: np.ndarray) -> float:

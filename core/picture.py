@@ -136,8 +136,9 @@ def segment_picture(grey: np.ndarray, layout: PictureLayout = "auto") -> Segment
     lines = []
     found = line_components(page.mask, labels, stats, along)
     largest = [int(np.maximum(members[:, 2], members[:, 3]).max()) for members in found]
+    top = max(largest, default=0)
     for members, big in zip(found, largest):
-        if big < SPECKS * max(largest):
+        if big < SPECKS * top:
             continue  # a line of specks (grain, a shadow's edge), not of writing
         pieces, piece_labels, boxes, size = cut_pieces(members, labels, stats, along)
         if pieces:

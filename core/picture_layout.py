@@ -133,13 +133,17 @@ def _one_shape(mask: np.ndarray, stats: np.ndarray, height: int, width: int) -> 
 def _longest_run(filled: np.ndarray, bridge: int) -> int:
     """The longest run of ``filled``, gaps shorter than ``bridge`` bridged: a band's length along
     itself, without the empty space between the lines a column of a page of lines crosses."""
+    starts, stops = _runs(filled, bridge)
+    return int((stops - starts).max()) if len(starts) else 0
+
+
+def _runs(filled: np.ndarray, bridge: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and (exclusive) stops of the runs of ``filled``, gaps shorter than ``bridge`` bridged."""
     at = np.flatnonzero(filled)
     if not len(at):
-        return 0
+        return at, at
     breaks = np.flatnonzero(np.diff(at) > bridge)
-    starts = np.concatenate([[at[0]], at[breaks + 1]])
-    stops = np.concatenate([at[breaks], [at[-1]]]) + 1
-    return int((stops - starts).max())
+    return np.concatenate([[at[0]], at[breaks + 1]]), np.concatenate([at[breaks], [at[-1]]]) + 1
 
 
 def _bands(mask: np.ndarray, axis: int, char: float = 0.0) -> list[tuple[int, int]]:
@@ -150,12 +154,9 @@ def _bands(mask: np.ndarray, axis: int, char: float = 0.0) -> list[tuple[int, in
     profile, a character or so apart.
     """
     profile = np.count_nonzero(mask, axis=1 - axis)
-    filled = np.flatnonzero(profile > 0)
-    if not len(filled):
+    starts, stops = _runs(profile > 0)
+    if not len(starts):
         return []
-    breaks = np.flatnonzero(np.diff(filled) > 1)
-    starts = np.concatenate([[filled[0]], filled[breaks + 1]])
-    stops = np.concatenate([filled[breaks] + 1, [filled[-1] + 1]])
     runs = [[int(lo), int(hi)] for lo, hi in zip(starts, stops)]
     typical = float(np.median([hi - lo for lo, hi in runs]))
     merged: list[list[int]] = [runs[0]]
