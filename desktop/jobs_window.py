@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -265,10 +266,11 @@ class JobsWindow(QWidget):
 
     def _refresh(self, job: Any, progress: JobProgress) -> None:
         state = job.state
-        reason = f"<br>{_html(translate_error(job.error))}" if job.error else ""
+        reason = f"<br>{escape(translate_error(job.error), quote=False)}" if job.error else ""
         # A job that ended says so, not its last stage ("Exporting and evaluating").
         shown = progress.stage if state == "running" else state_title(state)
-        self.title.setText(f"<b>{_html(job.spec.title or job.spec.kind)}</b> — {_html(shown)}{reason}")
+        title = escape(job.spec.title or job.spec.kind, quote=False)
+        self.title.setText(f"<b>{title}</b> — {escape(shown, quote=False)}{reason}")
         self.overall_bar.setValue(int(round(100 * (1.0 if state == "finished" else progress.overall))))
         if state == "finished":  # every epoch and batch done, not the 0 an epoch's end resets to
             total = max(progress.total_epochs, progress.done_before + progress.epoch)
@@ -301,7 +303,3 @@ def _set_bar(bar: QProgressBar, value: int, maximum: int) -> None:
     bar.setMaximum(max(1, maximum))
     bar.setValue(min(value, max(1, maximum)))
     bar.setFormat(f"{value} / {maximum}" if maximum else "—")
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
