@@ -127,8 +127,10 @@ def run_labels(config: TrainConfig) -> tuple[tuple[str, ...], int]:
     return labels, len(read)
 
 
-def load_trained(config: TrainConfig, labels: tuple[str, ...], samples: int, weights: Path) -> tuple[Any, int, int]:
-    """The model with the backup's weights, the optimizer steps taken, and the steps of an epoch.
+def load_trained(config: TrainConfig, labels: tuple[str, ...], samples: int,
+                 weights: Path) -> tuple[Any, int, int, int]:
+    """The model with the backup's weights, the optimizer steps taken, the steps of an epoch and
+    the run's training samples.
 
     The trainer is built exactly as ``training.recipe.fit_stage`` built it (same seed, same
     layer names), its optimizer built, and the backup loaded into it.
@@ -147,7 +149,7 @@ def load_trained(config: TrainConfig, labels: tuple[str, ...], samples: int, wei
     trainer = build_trainer(config, model, train_samples, config.epochs, config.learning_rate)
     trainer.optimizer.build(trainer.trainable_variables)
     trainer.load_weights(str(weights))
-    return model, int(trainer.optimizer.iterations.numpy()), -(-train_samples // batch)
+    return model, int(trainer.optimizer.iterations.numpy()), -(-train_samples // batch), train_samples
 
 
 def checkpoint_bundle(run_dir: Path, out: Path, val: Path, every: int = 1, command: str | None = None) -> dict[str, Any]:
@@ -181,18 +183,19 @@ def checkpoint_bundle(run_dir: Path, out: Path, val: Path, every: int = 1, comma
     if not known.any():
         raise DatasetError(f"None of the labels of {val} is a class of the run in {run_dir}. "
                            f"Received labels such as {sorted(set(names.tolist()))[:5]}")
-    y = np.asarray([labels.index(n) for n in names[known]], np.int64)
+    index = {label: i for i, label in enumerate(labels)}
+    y = np.asarray([index[n] for n in names[known]], np.int64)
     split = ArraySplit(x[::every][known][..., None], y)
     with tempfile.TemporaryDirectory(prefix="mojiyomi-ckpt-") as tmp:
         copy = snapshot(backup, Path(tmp))
-        model, steps, per_epoch = load_trained(config, labels, samples, copy.weights)
+        model, steps, per_epoch, train_samples = load_trained(config, labels, samples, copy.weights)
     stages = read_stages(run_dir)
     checkpoint = {"unfinished": True, "run": str(run_dir), "backup": str(copy.source),
                   "saved": datetime.fromtimestamp(copy.saved, timezone.utc).isoformat(timespec="seconds"),
                   "keras_epoch": copy.epoch, "keras_batch": copy.batch, "optimizer_steps": steps,
                   "steps_per_epoch": per_epoch, "epochs_done": round(steps / per_epoch, 3),
                   "epochs_planned": config.epochs, "val": f"{val} (every {every})"}
-    origin = {"checkpoint": checkpoint, "train_samples": samples - 2 * len(three_way_val(samples, config)),
+    origin = {"checkpoint": checkpoint, "train_samples": train_samples,
               "stages": stages.to_json() if stages else None}
     bundle_config = config.replace(out=str(out), title=f"{config.title or config.bundle_name} "
                                    f"(unfinished: {checkpoint['epochs_done']} of {config.epochs} epochs)")
@@ -202,13 +205,6 @@ def checkpoint_bundle(run_dir: Path, out: Path, val: Path, every: int = 1, comma
                                   command or shlex.join(["python", "-m", "training.checkpoint_bundle", *sys.argv[1:]]),
                                   origin=origin)
     return {"bundle": str(result.bundle), "checkpoint": checkpoint, "val_top1": result.val_top1}
-
-
-def three_way_val(samples: int, config: TrainConfig) -> np.ndarray:
-    """The validation indices of a run of ``samples`` samples (its test split has as many)."""
-    from training.data import three_way_split
-
-    return three_way_split(samples, config.validation_size, config.seed)[1]
 
 
 def main(argv: list[str] | None = None) -> int:
