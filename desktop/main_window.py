@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from core.bundle import ModelBundle, default_model_name
@@ -19,6 +19,7 @@ from desktop.about import show_about
 from desktop.candidates import CandidatePanel
 from desktop.canvas import InkCanvas
 from desktop.i18n import LANGUAGE_SETTING, LANGUAGES, chosen_language, translate
+from desktop.menus import check_choice, choice_group
 from desktop.model_menu import ModelChooser, remembered_model
 from desktop.opening import Opener, can_drop
 from desktop.picture_view import PictureView
@@ -183,15 +184,8 @@ class MainWindow(AppWindow):
         self._add(help_menu, translate("MainWindow", "&About mojiyomi"), self._about)
 
     def _build_language_menu(self, menu: QMenu) -> None:
-        group = QActionGroup(self)
-        self.language_actions = group
-        chosen = chosen_language()
-        for code, title in [("system", translate("MainWindow", "System language")), *LANGUAGES.items()]:
-            action = self._add(menu, title, lambda _=False, c=code: self.set_language(c))
-            action.setCheckable(True)
-            action.setChecked(code == chosen)
-            action.setData(code)
-            group.addAction(action)
+        titles = {"system": translate("MainWindow", "System language"), **LANGUAGES}
+        self.language_actions = choice_group(menu, titles, chosen_language(), self.set_language, self)
 
     @Slot(str)
     def _apply_width(self, width: WidthForm) -> None:
@@ -211,8 +205,7 @@ class MainWindow(AppWindow):
     def set_language(self, code: str) -> None:
         """Remembers the interface language (``system``, ``en`` or ``ja``); it applies at the next start."""
         QSettings().setValue(LANGUAGE_SETTING, code)
-        for action in self.language_actions.actions():
-            action.setChecked(action.data() == code)
+        check_choice(self.language_actions, code)
         self.status_message(translate("MainWindow", "The new language applies when mojiyomi starts again."), 8000)
 
     def _add(self, menu: QMenu, text: str, slot: Any, shortcut: Any = None) -> QAction:
@@ -264,8 +257,7 @@ class MainWindow(AppWindow):
     def set_filter(self, name: str) -> None:
         """Restricts candidates to a kind of character (``all``, ``digits``, ``kana``, ``kanji``)."""
         self._filter = name
-        for action in self.filter_actions.actions():
-            action.setChecked(action.data() == name)
+        check_choice(self.filter_actions, name)
         self._show_filter()
         self.recognize_canvas()
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMenu
 
 from core.charsets import DEFAULT_WIDTH, WidthForm
 from desktop.i18n import translate
+from desktop.menus import check_choice, choice_group
 
 #: The choices, with their titles in the menu.
 WIDTH_TITLES = {"auto": QT_TRANSLATE_NOOP("TextForm", "Automatic (full-width with a Japanese model)"),
@@ -91,15 +92,8 @@ class TextFormController(QObject):
 
     def populate_menu(self, menu: QMenu) -> None:
         """Adds the width choices to ``menu``."""
-        group = QActionGroup(menu)
-        self.actions = group
-        for choice, title in WIDTH_TITLES.items():
-            action = menu.addAction(translate("TextForm", str(title)))
-            action.setCheckable(True)
-            action.setChecked(choice == self.prefs.width)
-            action.setData(choice)
-            action.triggered.connect(lambda _=False, c=choice: self.set_width(c))
-            group.addAction(action)
+        titles = {choice: translate("TextForm", str(title)) for choice, title in WIDTH_TITLES.items()}
+        self.actions = choice_group(menu, titles, self.prefs.width, self.set_width, menu)
 
     def set_width(self, choice: str) -> None:
         """Uses and keeps a width choice (``auto``, ``full`` or ``half``)."""
@@ -107,9 +101,7 @@ class TextFormController(QObject):
             raise ValueError(f"Unknown width. Received: width={choice!r}, expected one of {list(WIDTH_TITLES)}")
         self.prefs.width = choice
         self.prefs.save()
-        if self.actions is not None:
-            for action in self.actions.actions():
-                action.setChecked(action.data() == choice)
+        check_choice(self.actions, choice)
         self.apply()
 
     def width(self) -> WidthForm:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu
 
 from core.charclass import FILTER_TITLES, label_filter
 from desktop.i18n import translate
+from desktop.menus import choice_group
 
 
 def filter_titles() -> dict[str, str]:
@@ -21,15 +22,7 @@ def filter_titles() -> dict[str, str]:
 
 def populate_filter_menu(menu: QMenu, choose: Callable[[str], None], parent: QObject) -> QActionGroup:
     """Adds one checkable item per filter to ``menu`` ("all" checked); ``choose`` gets the filter's name."""
-    group = QActionGroup(parent)
-    for name, title in filter_titles().items():
-        action = menu.addAction(title)
-        action.triggered.connect(lambda _=False, n=name: choose(n))
-        action.setCheckable(True)
-        action.setChecked(name == "all")
-        action.setData(name)
-        group.addAction(action)
-    return group
+    return choice_group(menu, filter_titles(), "all", choose, parent)
 
 
 def filter_note(name: str, labels: Sequence[str] | None) -> str | None:

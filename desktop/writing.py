@@ -28,6 +28,7 @@ from core.decode import Layout, Reading
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop.i18n import translate
+from desktop.menus import check_choice, choice_group
 from desktop.protocols import AppWindow
 from desktop.recognition import InkLine, Recognition, common_prefix
 from desktop.testhooks import write_e2e_report
@@ -120,15 +121,8 @@ class WritingController(QObject):
 
     def populate_view_menu(self, menu: QMenu) -> None:
         """Adds the writing modes, the language-model switch and the pause that inserts."""
-        modes = QActionGroup(self)
-        self.mode_actions = modes
-        for mode, title in MODE_TITLES.items():
-            action = menu.addAction(translate("WritingController", str(title)))
-            action.setCheckable(True)
-            action.setChecked(mode == self.prefs.mode)
-            action.setData(mode)
-            action.triggered.connect(lambda _=False, m=mode: self.set_mode(m))
-            modes.addAction(action)
+        titles = {mode: translate("WritingController", str(title)) for mode, title in MODE_TITLES.items()}
+        self.mode_actions = choice_group(menu, titles, self.prefs.mode, self.set_mode, self)
         self.lm_action = menu.addAction(translate("WritingController", "Use the &language model"))
         self.lm_action.setCheckable(True)
         self.lm_action.setChecked(self.prefs.use_lm)
@@ -136,14 +130,10 @@ class WritingController(QObject):
                                               "Read several characters with the text around them (二月, not ニ月)"))
         self.lm_action.toggled.connect(self.set_use_lm)
         pause = menu.addMenu(translate("WritingController", "Insert after a &pause"))
-        self.pause_actions = QActionGroup(self)
-        for ms in PAUSES_MS:
-            action = pause.addAction(translate("WritingController", "Off (Insert or Enter)") if ms == 0 else
-                                     translate("WritingController", "{s} s without writing").format(s=f"{ms / 1000:g}"))
-            action.setCheckable(True)
-            action.setChecked(ms == self.prefs.pause_ms)
-            action.triggered.connect(lambda _=False, v=ms: self.set_pause(v))
-            self.pause_actions.addAction(action)
+        pauses = {ms: translate("WritingController", "Off (Insert or Enter)") if ms == 0 else
+                  translate("WritingController", "{s} s without writing").format(s=f"{ms / 1000:g}")
+                  for ms in PAUSES_MS}
+        self.pause_actions = choice_group(pause, pauses, self.prefs.pause_ms, self.set_pause, self)
 
     def set_mode(self, mode: str) -> None:
         """One character, or several along a line (``horizontal``) or a column (``vertical``)."""
@@ -151,9 +141,7 @@ class WritingController(QObject):
             raise ValueError(f"Unknown writing mode. Received: mode={mode!r}, expected one of {list(MODE_TITLES)}")
         self.prefs.mode = mode
         self.prefs.save()
-        if self.mode_actions is not None:
-            for action in self.mode_actions.actions():
-                action.setChecked(action.data() == mode)
+        check_choice(self.mode_actions, mode)
         self._apply_mode()
         self._show_reading(None)
         self.window.recognize_canvas()
