@@ -35,6 +35,32 @@ def test_a_backup_that_is_not_one_consistent_save_is_refused(tmp_path: Path) -> 
         snapshot(backup, tmp_path / "copy", tries=2, wait=0.0)
 
 
+@pytest.mark.parametrize("metadata", ["[1]", '{"epoch": 1', '{"epoch": 1}', '{"epoch": 1, "batch": "3"}'])
+def test_a_backup_whose_metadata_is_not_a_record_is_refused_saying_why(tmp_path: Path, metadata: str) -> None:
+    import h5py
+
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    with h5py.File(backup / "latest.weights.h5", "w") as weights:  # readable weights: only the metadata is wrong
+        weights["x"] = np.zeros(3)
+    (backup / "training_metadata.json").write_text(metadata)
+    (tmp_path / "copy").mkdir()
+    with pytest.raises(BundleError, match="consistent backup"):  # tried again (Keras writes it in place), then refused
+        snapshot(backup, tmp_path / "copy", tries=2, wait=0.0)
+
+
+def test_a_backup_without_metadata_is_of_the_first_epoch(tmp_path: Path) -> None:
+    import h5py
+
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    with h5py.File(backup / "latest.weights.h5", "w") as weights:
+        weights["x"] = np.zeros(3)
+    (tmp_path / "copy").mkdir()
+    copy = snapshot(backup, tmp_path / "copy", tries=1, wait=0.0)
+    assert (copy.epoch, copy.batch, copy.source) == (0, 0, backup)
+
+
 @pytest.mark.slow  # trains a tiny model and exports it: about 40 s on 2 cores
 def test_a_running_runs_backup_becomes_a_bundle_that_says_so(tmp_path: Path) -> None:
     x, y = drawn_digits(900, seed=3)

@@ -17,6 +17,7 @@ from tests.datagen import drawn_digits
 from training.cli_train import TerminalProgress
 from training.config import TrainConfig
 from training.events import BatchEvent, EpochEvent, Event, StartEvent
+from training.resume import read_resume_point
 from training.stages import STAGES_FILE, begin_stage, read_stages, update_stage
 from training.train import run_dir_for, train
 
@@ -53,6 +54,20 @@ def test_a_run_folder_from_before_stage_lists_says_what_is_unknown(tmp_path: Pat
     assert read_stages(run_dir) == stages
     (run_dir / STAGES_FILE).write_text("{not json")  # a damaged list is treated as absent, never fatal
     assert read_stages(run_dir) is None
+
+
+@pytest.mark.parametrize("metadata, expected", [
+    (json.dumps({"epoch": 2, "batch": 499}), (2, 500)),  # Keras' batch backup: the index of the last batch done
+    (json.dumps({"epoch": 1, "batch": 999, "batches_done": 1000, "order": "seeded"}), (1, 1000)),
+    (json.dumps({"epoch": 1, "batch": 5, "batches_done": 6, "order": "other"}), (1, 0)),
+    (json.dumps({"epoch": 3}), (0, 0)), ("[1]", (0, 0)), ('{"epoch": 3', (0, 0))])
+def test_the_stage_list_reads_a_backup_as_the_resume_does(tmp_path: Path, metadata: str,
+                                                          expected: tuple[int, int]) -> None:
+    run_dir = _old_run_folder(tmp_path / ".x.run")
+    (run_dir / "backup" / "training_metadata.json").write_text(metadata)
+    stage = begin_stage(run_dir, "mojiyomi train ... --resume", resumed=True).stages[-1]
+    point = read_resume_point(run_dir / "backup", 7465, batch_backups=True, in_memory=False)
+    assert (stage.epochs_done, stage.batches) == (point.epoch, point.batches_done) == expected
 
 
 def test_the_progress_line_counts_a_resumed_runs_epochs_from_where_it_resumed() -> None:

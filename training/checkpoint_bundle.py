@@ -35,15 +35,12 @@ from typing import Any
 import numpy as np
 
 from core.errors import BundleError, MojiyomiError
-from core.safeio import load_json
 from training.config import TrainConfig
+from training.resume import BACKUP_DIRS, METADATA, BackupRecord, read_backup
 from training.stages import read_stages
 
-#: The backup folders of a one-stage run (simple CNN; an ImageNet network trained from scratch).
-BACKUP_DIRS = ("backup", "backup-1")
-#: The files ``BackupAndRestore`` writes in its folder.
+#: The weights file ``BackupAndRestore`` writes in its folder.
 WEIGHTS = "latest.weights.h5"
-META = "training_metadata.json"
 
 
 @dataclass(frozen=True)
@@ -93,17 +90,16 @@ def snapshot(backup: Path, into: Path, tries: int = 5, wait: float = 3.0) -> Sna
     """
     import h5py
 
-    weights, meta = backup / WEIGHTS, backup / META
+    weights, meta = backup / WEIGHTS, backup / METADATA
     target = into / WEIGHTS
     for attempt in range(tries):
         before = weights.stat()
         shutil.copyfile(weights, target)
-        record = load_json(meta, what="backup metadata") if meta.is_file() else {"epoch": 0, "batch": 0}
+        record = read_backup(backup) if meta.is_file() else BackupRecord(0, 0)
         after = weights.stat()
-        if (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size) and h5py.is_hdf5(target):
-            epoch, batch = record.get("epoch"), record.get("batch")
-            if isinstance(epoch, int) and isinstance(batch, int):
-                return Snapshot(target, epoch, batch, after.st_mtime, backup)
+        if (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size) and h5py.is_hdf5(target) \
+                and record is not None:
+            return Snapshot(target, record.epoch, record.batch, after.st_mtime, backup)
         if attempt + 1 < tries:
             time.sleep(wait)
     raise BundleError(f"Could not copy a consistent backup from {backup} in {tries} tries (it kept changing, or "

@@ -35,8 +35,9 @@ import numpy as np
 from core.atomic import atomic_write_text
 from core.safeio import load_json
 
-__all__ = ["ORDER_KERAS", "ORDER_SEEDED", "ResumePoint", "backup_callback", "best_checkpoint", "epoch_batches",
-           "epoch_order", "keras_array_order", "read_resume_point", "seeded_order"]
+__all__ = ["BACKUP_DIRS", "ORDER_KERAS", "ORDER_SEEDED", "BackupRecord", "ResumePoint", "backup_callback",
+           "best_checkpoint", "epoch_batches", "epoch_order", "keras_array_order", "read_backup", "read_resume_point",
+           "seeded_order"]
 
 #: Epoch ``e`` visits the samples in ``seeded_order(n, seed, e)``.
 ORDER_SEEDED = "seeded"
@@ -44,6 +45,62 @@ ORDER_SEEDED = "seeded"
 ORDER_KERAS = "keras-arrays"
 #: The backup's metadata file (Keras' name).
 METADATA = "training_metadata.json"
+#: The backup folders of a run's first stage (a simple CNN, or an ImageNet network trained from scratch).
+BACKUP_DIRS = ("backup", "backup-1")
+
+
+@dataclass(frozen=True)
+class BackupRecord:
+    """What a backup's ``training_metadata.json`` says.
+
+    Attributes:
+        epoch: Keras' epoch: the epochs finished (ours: the epoch in progress).
+        batch: Index of the last batch done (Keras': counted from the ``fit``'s first batch; 0 at an epoch's end).
+        batches_done: Batches of epoch ``epoch`` done (None: a Keras backup, which does not say).
+        order: How epoch ``epoch`` orders its samples (None: a Keras backup).
+    """
+
+    epoch: int
+    batch: int
+    batches_done: int | None = None
+    order: str | None = None
+
+    def done(self, batch_backups: bool) -> int:
+        """Batches of epoch ``epoch`` done.
+
+        A Keras backup says it by ``batch``: it writes 0 at an epoch's end, and only there when it
+        backs up per epoch; with batch backups it writes only the index of the last batch done.
+
+        Args:
+            batch_backups: Whether the stage backed up every few batches (else at epochs' ends).
+        """
+        if self.batches_done is not None:
+            return self.batches_done
+        return self.batch + 1 if batch_backups else 0
+
+
+def read_backup(backup_dir: Path) -> BackupRecord | None:
+    """The record of a backup folder: the one reader of ``training_metadata.json``.
+
+    Returns:
+        The record; None when the folder has none, or one that is unreadable or not
+        ``{"epoch": int, "batch": int, ...}``. A record of ours (it has an ``order``) whose
+        ``batches_done`` or ``order`` is not valid keeps only its epoch: none of its batches is done.
+    """
+    try:
+        record = load_json(backup_dir / METADATA, what="backup metadata")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("epoch"), int) \
+            or not isinstance(record.get("batch"), int):
+        return None
+    epoch, batch = record["epoch"], record["batch"]
+    if "order" not in record:
+        return BackupRecord(epoch, batch)
+    done, order = record.get("batches_done"), record["order"]
+    if not isinstance(done, int) or order not in (ORDER_SEEDED, ORDER_KERAS):
+        return BackupRecord(epoch, batch, 0, ORDER_SEEDED)
+    return BackupRecord(epoch, batch, done, order)
 
 
 @dataclass(frozen=True)
@@ -73,26 +130,14 @@ def read_resume_point(backup_dir: Path, steps: int, batch_backups: bool, in_memo
     Returns:
         The point; an epoch whose every batch is done resumes at the next epoch's start.
     """
-    try:
-        record = load_json(backup_dir / METADATA, what="backup metadata")
-    except (OSError, ValueError):
+    record = read_backup(backup_dir)
+    if record is None:
         return ResumePoint()
-    if not isinstance(record, dict) or not isinstance(record.get("epoch"), int) \
-            or not isinstance(record.get("batch"), int):
-        return ResumePoint()
-    epoch, batch = record["epoch"], record["batch"]
-    if "order" in record:
-        done, order = record.get("batches_done"), record["order"]
-        if not isinstance(done, int) or order not in (ORDER_SEEDED, ORDER_KERAS):
-            return ResumePoint(epoch)
-    else:
-        # Keras writes "batch" 0 at an epoch's end and only there when it backs up per epoch;
-        # with batch backups it writes only the index of the last batch done.
-        done = batch + 1 if batch_backups else 0
-        order = ORDER_KERAS if in_memory else ORDER_SEEDED
+    done = record.done(batch_backups)
+    order = record.order or (ORDER_KERAS if in_memory else ORDER_SEEDED)
     if done >= steps:  # killed after its last batch, before the epoch's end was backed up
-        return ResumePoint(epoch + 1)
-    return ResumePoint(epoch, max(0, done), order if done > 0 else ORDER_SEEDED)
+        return ResumePoint(record.epoch + 1)
+    return ResumePoint(record.epoch, max(0, done), order if done > 0 else ORDER_SEEDED)
 
 
 def seeded_order(n: int, seed: int, epoch: int) -> np.ndarray:

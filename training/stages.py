@@ -22,6 +22,7 @@ from typing import Any
 from core.atomic import atomic_write_text
 from core.safeio import load_json
 from training.events import BatchEvent, EpochEvent, Event, Reporter
+from training.resume import BACKUP_DIRS, read_backup
 
 STAGES_FILE = "stages.json"
 #: Seconds between two updates of the running stage's record (and at every epoch's end).
@@ -149,18 +150,13 @@ def stage_reporter(run_dir: Path, report: Reporter, start: float, stage: int = 1
 def _backup_position(run_dir: Path) -> tuple[int, int]:
     """Epochs the run's backup says are finished, and batches of the next one done ((0, 0) when there is none).
 
-    A backup of ``training.resume`` says ``batches_done``; Keras' own (runs started before
-    it) gives the index of the last batch done, 0 also at an epoch's end.
+    The stage list does not know whether the stage backed up every few batches: a Keras
+    backup's (runs started before ``training.resume``) batch 0 is read as an epoch's end.
     """
-    for name in ("backup", "backup-1"):
-        try:
-            meta = load_json(run_dir / name / "training_metadata.json", what="backup metadata")
-        except (OSError, ValueError):
-            continue
-        if isinstance(meta, dict) and isinstance(meta.get("epoch"), int):
-            done = meta.get("batches_done", meta["batch"] + 1 if isinstance(meta.get("batch"), int)
-                            and meta["batch"] > 0 else 0)
-            return int(meta["epoch"]), done if isinstance(done, int) else 0
+    for name in BACKUP_DIRS:
+        record = read_backup(run_dir / name)
+        if record is not None:
+            return record.epoch, record.done(batch_backups=record.batch > 0)
     return 0, 0
 
 
