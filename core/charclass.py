@@ -19,7 +19,10 @@ def char_kind(label: str) -> str:
     if len(label) != 1:
         return "symbol"
     code = ord(label)
-    if label in _KANJI_LIKE or 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
+    # CJK unified ideographs, extension A, compatibility ideographs, and beyond the BMP the
+    # extensions B-H and the compatibility supplement (planes 2 and 3: the coverage model's 𠮟).
+    if label in _KANJI_LIKE or 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF \
+            or 0x20000 <= code <= 0x323AF:
         return "kanji"
     if label.isdigit() and unicodedata.decimal(label, -1) >= 0:
         return "digit"

@@ -46,6 +46,8 @@ def test_groups_follow_the_coverage_class_order() -> None:
     group = bench_coverage.class_group
     assert [group(c) for c in "0あーヶ々"] == ["digits"] + ["kana"] * 4
     assert (group("亜"), group("弌"), group(EXTRA_KANJI[0][0])) == ("level1", "level2", "extra")
+    # 𠮟 (outside the BMP) was counted among the marks.
+    assert {group(new) for new, _ in EXTRA_KANJI} == {"extra"}
     assert [group(c) for c in "Az、〇〆("] == ["latin", "latin"] + ["marks"] * 4
     assert group("€") == "other"
 

@@ -10,7 +10,8 @@ from core.charclass import FILTERS, char_kind, label_filter
 @pytest.mark.parametrize("label, kind", [("0", "digit"), ("9", "digit"), ("７", "digit"), ("あ", "hiragana"),
                                          ("っ", "hiragana"), ("ア", "katakana"), ("ー", "katakana"),
                                          ("ヶ", "kanji"), ("字", "kanji"), ("々", "kanji"), ("〆", "kanji"),
-                                         ("A", "latin"), ("。", "symbol"), ("ab", "symbol"), ("", "symbol")])
+                                         ("A", "latin"), ("。", "symbol"), ("ab", "symbol"), ("", "symbol"),
+                                         ("𠮟", "kanji"), ("𩸽", "kanji"), ("😀", "symbol")])
 def test_char_kind(label: str, kind: str) -> None:
     assert char_kind(label) == kind
 
@@ -26,3 +27,12 @@ def test_filters_select_kinds() -> None:
 def test_unknown_filter_is_named() -> None:
     with pytest.raises(ValueError, match="kanjii"):
         label_filter("kanjii")
+
+
+def test_every_coverage_kanji_passes_the_kanji_filter() -> None:
+    from core.charsets import EXTRA_KANJI, coverage_classes, level1_kanji, level2_kanji
+
+    # 𠮟 (U+20B9F, a jōyō kanji outside the BMP) was a "symbol": Show kanji hid it, and
+    # bench_coverage counted it among the marks instead of the extra kanji.
+    kanji = set(level1_kanji()) | set(level2_kanji()) | {new for new, _ in EXTRA_KANJI}
+    assert {c for c in coverage_classes() if FILTERS["kanji"](c)} == kanji | set("々〆〇ヶ")
