@@ -8,13 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import training.checkpoint_bundle as checkpoint_module
+import training.train
 from core.bundle import load_bundle
 from core.errors import BundleError
+from core.preprocess import Preprocessing
 from tests.datagen import drawn_digits
-from training.checkpoint_bundle import checkpoint_bundle, find_backup, snapshot
+from tests.test_bundle_safety import fake_bundle
+from training.checkpoint_bundle import Snapshot, checkpoint_bundle, find_backup, snapshot
 from training.config import TrainConfig
 from training.events import Event
-from training.train import run_dir_for, train
+from training.spec_check import adopt_spec
+from training.train import TrainResult, run_dir_for, train
 
 
 def test_a_folder_without_a_backup_is_refused_saying_why(tmp_path: Path) -> None:
@@ -59,6 +64,42 @@ def test_a_backup_without_metadata_is_of_the_first_epoch(tmp_path: Path) -> None
     (tmp_path / "copy").mkdir()
     copy = snapshot(backup, tmp_path / "copy", tries=1, wait=0.0)
     assert (copy.epoch, copy.batch, copy.source) == (0, 0, backup)
+
+
+@pytest.mark.parametrize("source", ["init_from", "manifest"])
+def test_a_checkpoint_has_the_preprocessing_the_finished_bundle_would_have(tmp_path: Path, source: str,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = Preprocessing(size=28, box=22, stroke_ratio=0.12, render_size=64, picture_stroke_ratio=0.16)
+    x, y = drawn_digits(30, seed=1)
+    data = tmp_path / "data" / "digits.npz"
+    data.parent.mkdir()
+    np.savez(data, x=x, y=y)
+    values: dict[str, object] = {"data": str(data), "out": str(tmp_path / "out"), "epochs": 3}
+    if source == "init_from":
+        values["init_from"] = str(fake_bundle(tmp_path / "base", preprocessing=spec.to_json()))
+        expected = spec  # the model's whole preprocessing, its render size and picture pen too
+    else:
+        (data.parent / "manifest.json").write_text(json.dumps({"preprocessing": spec.to_json()}))
+        expected = Preprocessing(size=28, box=22, stroke_ratio=0.12)  # what `mojiyomi train` adopts from the data
+    config = TrainConfig.from_json(adopt_spec(values, set())[0])
+    assert training.train.spec_for(config) == expected  # the spec `mojiyomi train` bundles
+    run_dir = run_dir_for(config.out)
+    (run_dir / "backup").mkdir(parents=True)
+    config.save(run_dir / "config.json")
+    (run_dir / "backup" / "latest.weights.h5").write_bytes(b"")
+    # Only what the checkpoint bundles is looked at: reading the weights and writing the bundle are stood in for.
+    monkeypatch.setattr(checkpoint_module, "snapshot", lambda backup, into: Snapshot(into / "w.h5", 1, 0, 0.0, backup))
+    monkeypatch.setattr(checkpoint_module, "load_trained", lambda *args: (None, 10, 10, 20))
+    written: list[Preprocessing] = []
+
+    def write(config: TrainConfig, model: object, data: object, spec: Preprocessing, *args: object,
+              **kwargs: object) -> TrainResult:
+        written.append(spec)
+        return TrainResult(Path(config.out), 0.5, None, 0.0, {})
+
+    monkeypatch.setattr(training.train, "write_trained_bundle", write)
+    checkpoint_bundle(run_dir, tmp_path / "ckpt", data)
+    assert written == [expected]
 
 
 @pytest.mark.slow  # trains a tiny model and exports it: about 40 s on 2 cores

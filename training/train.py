@@ -52,7 +52,14 @@ class TrainResult:
 
 
 def spec_for(config: TrainConfig) -> Preprocessing:
-    """The preprocessing a config trains with."""
+    """The preprocessing a config trains with, and its bundle records.
+
+    A run from an ``init_from`` bundle keeps that bundle's whole preprocessing (its render size
+    and picture pen too); otherwise the config's, whose fields a dataset's manifest may have set
+    (``training.spec_check.adopt_spec``).
+    """
+    if config.init_from:
+        return load_bundle(config.init_from).preprocessing
     return Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
 
 
@@ -237,7 +244,7 @@ def _run(config: TrainConfig, run_dir: Path, report: Reporter, should_stop: Call
     start = time.time()
     report = stage_reporter(run_dir, report, start)
     base = load_bundle(config.init_from) if config.init_from else None
-    spec = base.preprocessing if base else spec_for(config)
+    spec = spec_for(config)
     report(StageEvent("Reading data"))
     data = prepare_data(config.data, spec, config.validation_size, config.seed, config.limit,
                         config.split_by_writer, cache_dir=run_dir / "data", format=config.data_format)
