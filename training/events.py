@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeAlias
 from training.job_results import (MAX_FINETUNE_EPOCHS, FinetuneJobConfig, FinetuneJobResult, JobResult, TrainJobResult,
                                   job_result)
 from training.wire import (EventError, check_fields, check_int, check_logs, check_num, check_str, opt_int, opt_num,
-                           opt_str, preview)
+                           opt_str, parse_tagged)
 
 __all__ = ["BatchEvent", "CancelledEvent", "DoneEvent", "EpochEvent", "ErrorEvent", "Event", "EventError",
            "FinetuneJobConfig", "FinetuneJobResult", "FinishedEvent", "JobResult", "LogEvent", "MAX_FINETUNE_EPOCHS",
@@ -226,10 +226,4 @@ def parse_event(obj: Any) -> Event:
     Raises:
         EventError: naming what was wrong, if ``obj`` is not a valid event.
     """
-    if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
-        raise EventError(f"An event must be an object with an 'event' key. Received: {preview(obj)}")
-    kind = obj.get("event")
-    parse = _KINDS.get(kind) if isinstance(kind, str) else None
-    if parse is None:
-        raise EventError(f"Unknown event kind. Received: event={preview(kind)}, expected one of {sorted(_KINDS)}")
-    return parse(obj)
+    return parse_tagged(obj, "event", _KINDS, "An event", "event kind")

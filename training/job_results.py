@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeAlias
 
 from training.verdict import CAUSES, AdaptResult, RunVerdict
 from training.wire import (EventError, check_bool, check_fields, check_int, check_num, check_str, check_strs, opt_int,
-                           opt_num, opt_str, preview)
+                           opt_num, opt_str, parse_tagged, preview)
 
 __all__ = ["FinetuneJobConfig", "FinetuneJobResult", "JobResult", "MAX_FINETUNE_EPOCHS", "TrainJobResult",
            "job_result"]
@@ -116,13 +116,7 @@ def job_result(obj: Any) -> JobResult:
     Raises:
         EventError: naming what was wrong, if ``obj`` is not a valid result.
     """
-    if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
-        raise EventError(f"A job's result must be an object with a 'kind' key. Received: result={preview(obj)}")
-    kind = obj.get("kind")
-    parse = _RESULTS.get(kind) if isinstance(kind, str) else None
-    if parse is None:
-        raise EventError(f"Unknown job result kind. Received: kind={preview(kind)}, expected one of {sorted(_RESULTS)}")
-    return parse(obj)
+    return parse_tagged(obj, "kind", _RESULTS, "A job's result", "job result kind", "result=")
 
 
 def _without_kind(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,14 @@ unknown keys and missing required ones of a dataclass's dict form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 __all__ = ["EventError", "check_bool", "check_fields", "check_int", "check_logs", "check_num", "check_str",
-           "check_strs", "opt_int", "opt_num", "opt_str", "preview"]
+           "check_strs", "opt_int", "opt_num", "opt_str", "parse_tagged", "preview"]
+
+T = TypeVar("T")
 
 #: Longest repr of a bad value quoted in an error message.
 _PREVIEW_CHARS = 120
@@ -99,3 +101,28 @@ def check_fields(cls: type, obj: Mapping[str, Any], required: tuple[str, ...], w
         raise EventError(f"{what} needs the keys {sorted(required)} and knows only {sorted(known)}. "
                          f"Received keys {sorted(obj)}")
     return dict(obj)
+
+
+def parse_tagged(obj: Any, key: str, parsers: Mapping[str, Callable[[Mapping[str, Any]], T]], what: str,
+                 kind: str, name: str = "") -> T:
+    """What a dict tagged with its kind describes (``{"event": "batch", ...}``), read by its kind's parser.
+
+    Args:
+        obj: The dict, as it crossed the boundary.
+        key: The key that names its kind.
+        parsers: The parser of each kind.
+        what: What the dict is, for the message ("An event").
+        kind: What its kind is called, for the message ("event kind").
+        name: The name the dict is quoted under in the message ("" when none).
+
+    Raises:
+        EventError: if ``obj`` is not an object with string keys, or its kind is not one of ``parsers``.
+    """
+    if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
+        article = "an" if key[:1] in tuple("aeiou") else "a"
+        raise EventError(f"{what} must be an object with {article} {key!r} key. Received: {name}{preview(obj)}")
+    tag = obj.get(key)
+    parse = parsers.get(tag) if isinstance(tag, str) else None
+    if parse is None:
+        raise EventError(f"Unknown {kind}. Received: {key}={preview(tag)}, expected one of {sorted(parsers)}")
+    return parse(obj)
