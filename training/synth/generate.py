@@ -245,7 +245,8 @@ def render_class(char: str, count: int, seed: int, spec: Preprocessing, opts: Sy
         faces: Font faces covering ``char`` (used when ``"fonts"`` is a source).
 
     Samples come in this order: fonts, MNIST digits, strokes (any sample a font fails to
-    draw is made from strokes, or another font when there are none).
+    draw is made from strokes, or another font when there are none). MNIST digits are
+    taken each once before any again (``mnist.digit_order``); one taken again is bent.
 
     Raises:
         DatasetError: if no source can draw ``char``.
@@ -253,22 +254,46 @@ def render_class(char: str, count: int, seed: int, spec: Preprocessing, opts: Sy
     rng = np.random.default_rng([seed, ord(char)])
     strokes = stroke_sources(char, opts.sources)
     faces = faces if "fonts" in opts.sources else ()
-    digits = _has_digits(char, opts)
-    if not strokes and not faces and not digits:
+    if not strokes and not faces and not _has_digits(char, opts):
         raise DatasetError(f"No source can draw {char!r}. Received sources={opts.sources}")
-    from_mnist = (count if not (strokes or faces) else round(count * opts.mnist_share)) if digits else 0
-    rest = count - from_mnist
-    from_fonts = rest if not strokes else (round(rest * opts.font_share) if faces else 0)
+    from_fonts, from_mnist = _shares(char, count, opts, bool(strokes), bool(faces))
+    available = mnist.digit_count(opts.mnist_dir, char) if from_mnist else 0
+    order = mnist.digit_order(available, from_mnist, rng)
     out = np.empty((count, spec.size, spec.size, 1), np.uint8)
     for i in range(count):
         sample = _font_sample(char, faces, rng, spec, opts) if i < from_fonts else None
         if from_fonts <= i < from_fonts + from_mnist:
-            sample = mnist.mnist_sample(opts.mnist_dir, char, rng, spec, canvas_like=bool(rng.random() < 0.5))
+            k = i - from_fonts
+            sample = mnist.mnist_sample(opts.mnist_dir, char, rng, spec, canvas_like=bool(rng.random() < 0.5),
+                                        index=int(order[k]), reused=k >= available)
         if sample is None:
             sample = stroke_sample(char, strokes, rng, spec, opts.kaisho_share, opts.perturbation,
                                    opts.picture_share) if strokes else _font_retry(char, faces, rng, spec, opts)
         out[i] = np.clip(np.round(sample), 0, 255).astype(np.uint8)
     return out
+
+
+def _shares(char: str, count: int, opts: SynthOptions, strokes: bool, faces: bool) -> tuple[int, int]:
+    """How many of a class's ``count`` samples come from fonts and from MNIST (the rest: strokes)."""
+    digits = _has_digits(char, opts)
+    from_mnist = (count if not (strokes or faces) else round(count * opts.mnist_share)) if digits else 0
+    rest = count - from_mnist
+    from_fonts = rest if not strokes else (round(rest * opts.font_share) if faces else 0)
+    return from_fonts, from_mnist
+
+
+def mnist_use(usable: Sequence[tuple[str, tuple[FontFace, ...]]], per_class: int,
+              opts: SynthOptions) -> dict[str, dict[str, int]]:
+    """Per digit class: MNIST digits ``available``, samples ``taken`` from them and how many
+    of those ``reused`` a digit (bent); empty when MNIST is not a source."""
+    use = {}
+    for char, faces in usable:
+        taken = _shares(char, per_class, opts, bool(stroke_sources(char, opts.sources)),
+                        bool(faces) and "fonts" in opts.sources)[1]
+        if taken:
+            available = mnist.digit_count(opts.mnist_dir, char)
+            use[char] = {"available": available, "taken": taken, "reused": max(0, taken - available)}
+    return use
 
 
 def _font_sample(char: str, faces: tuple[FontFace, ...], rng: np.random.Generator, spec: Preprocessing,
@@ -303,40 +328,52 @@ def _write_manifest(out: Path, usable: list[tuple[str, tuple[FontFace, ...]]], m
     manifest = {"classes": "".join(c for c, _ in usable), "missing": "".join(missing), "per_class": per_class,
                 "samples": per_class * len(usable), "seed": seed, "preprocessing": spec.to_json(),
                 "options": asdict(opts), "kanjivg": kanjivg_version, "fonts": fonts,
+                "mnist": mnist_use(usable, per_class, opts),
                 "attribution": "; ".join(credits) or ATTRIBUTION}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
 
 
 def class_set(name: str) -> list[str]:
-    """Classes by name: ``coverage``, ``japanese``, ``kana``, ``digits``, or the characters of a string."""
-    from core.charsets import DIGITS, HIRAGANA_ROW, KATAKANA_ROW, coverage_classes, japanese_classes, jis_row
+    """Classes by name: ``coverage``, ``latin``, ``japanese``, ``kana``, ``digits``, or the characters of a string.
+
+    ``latin`` is the coverage model's Latin letters and marks (A-Z a-z, then
+    ``core.charsets.PUNCTUATION``), in the coverage order: the set a stage-2 boost of
+    them is made from (docs/COVERAGE_MODEL.md).
+    """
+    from core.charsets import (DIGITS, HIRAGANA_ROW, KATAKANA_ROW, LATIN, PUNCTUATION, coverage_classes,
+                               japanese_classes, jis_row)
 
     named = {"japanese": lambda: list(japanese_classes()), "digits": lambda: list(DIGITS),
              "coverage": lambda: list(coverage_classes()),
+             "latin": lambda: [c for c in coverage_classes() if c in LATIN or c in PUNCTUATION],
              "kana": lambda: list(jis_row(HIRAGANA_ROW) + jis_row(KATAKANA_ROW)) + ["ー"]}
     return named[name]() if name in named else list(dict.fromkeys(name))
 
 
-#: What ``--classes coverage`` uses unless told otherwise: every source, and a share of pictures.
+#: What ``--classes coverage`` (and its part ``latin``) uses unless told otherwise: every
+#: source, and a share of pictures.
 COVERAGE_SOURCES = SOURCES
 COVERAGE_PICTURE_SHARE = 0.1
+COVERAGE_SETS = ("coverage", "latin")
 
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; prints what was written and how fast."""
     parser = argparse.ArgumentParser(description="Generate handwriting-like training data (strokes, fonts, digits).")
     parser.add_argument("--classes", default="japanese",
-                        help="coverage (issue 15's 6,636), japanese, kana, digits, or a string of characters")
+                        help="coverage (issue 15's 6,636), latin (its Latin letters and marks), japanese, kana, "
+                             "digits, or a string of characters")
     parser.add_argument("--per-class", type=int, default=40)
     parser.add_argument("--size", type=int, default=48, help="side of the model input")
     parser.add_argument("--box", type=int, default=0, help="side of the ink's box (default 5/7 of --size)")
     parser.add_argument("--stroke-ratio", type=float, default=0.1)
     parser.add_argument("--sources", default=None,
-                        help=f"comma-separated, of {', '.join(SOURCES)} (default kanjivg,fonts; coverage: all)")
+                        help=f"comma-separated, of {', '.join(SOURCES)} (default kanjivg,fonts; coverage, latin: all)")
     parser.add_argument("--font-share", type=float, default=0.3)
     parser.add_argument("--picture-share", type=float, default=None,
-                        help="share of stroke samples rendered as scans/photos (default 0; coverage: 0.1)")
-    parser.add_argument("--mnist-share", type=float, default=0.5, help="share of a digit's samples from MNIST")
+                        help="share of stroke samples rendered as scans/photos (default 0; coverage, latin: 0.1)")
+    parser.add_argument("--mnist-share", type=float, default=None,
+                        help="share of a digit's samples from MNIST (default 0.5; needs mnist in --sources)")
     parser.add_argument("--mnist-dir", default=mnist.DEFAULT_DIR)
     parser.add_argument("--font-dirs", default=",".join(FONT_DIRS), help="comma-separated font folders")
     parser.add_argument("--exclude-fonts", default="", help="comma-separated font family names to leave out")
@@ -347,8 +384,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the shards an interrupted run of the same arguments wrote; make the rest")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    coverage = args.classes == "coverage"
+    coverage = args.classes in COVERAGE_SETS
     sources = args.sources or ",".join(COVERAGE_SOURCES if coverage else DEFAULT_SOURCES)
+    if args.mnist_share is not None and "mnist" not in _names(str(sources)):
+        parser.error(f"--mnist-share takes digits from MNIST only when mnist is one of --sources "
+                     f"(e.g. --sources mnist). Received: --sources {sources}")
     picture_share = args.picture_share if args.picture_share is not None else \
         (COVERAGE_PICTURE_SHARE if coverage else 0.0)
     start = time.perf_counter()
@@ -356,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         spec = Preprocessing(size=args.size, box=args.box or max(8, round(args.size * 20 / 28)),
                              stroke_ratio=args.stroke_ratio)
         options = SynthOptions(font_share=args.font_share, picture_share=picture_share,
-                               mnist_share=args.mnist_share, mnist_dir=args.mnist_dir,
+                               mnist_share=SynthOptions.mnist_share if args.mnist_share is None else args.mnist_share,
+                               mnist_dir=args.mnist_dir,
                                font_dirs=_names(args.font_dirs), exclude_fonts=_names(args.exclude_fonts))
         path = generate(class_set(args.classes), args.per_class, spec, args.seed, Path(args.out),
                         _names(str(sources)), args.workers, not args.no_merge, options, args.resume)
@@ -367,6 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     print(f"wrote {path}: {manifest['samples']} samples of {len(manifest['classes'])} classes in {seconds:.0f} s "
           f"({manifest['samples'] / seconds:.0f} samples/s); missing: {manifest['missing'] or 'none'}")
+    for char, use in manifest.get("mnist", {}).items():
+        if use["reused"]:
+            print(f"MNIST has {use['available']} training digits {char!r}: {use['reused']} of the "
+                  f"{use['taken']} samples taken from it reuse a digit, bent (rotation, slant, aspect)")
     return 0
 
 
