@@ -103,7 +103,7 @@ def check_fields(cls: type, obj: Mapping[str, Any], required: tuple[str, ...], w
     return dict(obj)
 
 
-def parse_tagged(obj: Any, key: str, parsers: Mapping[str, Callable[[Mapping[str, Any]], T]], what: str,
+def parse_tagged(obj: Any, key: str, parsers: Mapping[str, Callable[[Mapping[str, Any]], T]], subject: str,
                  kind: str, name: str = "") -> T:
     """What a dict tagged with its kind describes (``{"event": "batch", ...}``), read by its kind's parser.
 
@@ -111,7 +111,8 @@ def parse_tagged(obj: Any, key: str, parsers: Mapping[str, Callable[[Mapping[str
         obj: The dict, as it crossed the boundary.
         key: The key that names its kind.
         parsers: The parser of each kind.
-        what: What the dict is, for the message ("An event").
+        subject: What the dict is, for the message ("An event"; not a ``what``: these errors are not
+            the catalogue's, ``resources/i18n/errors.py``).
         kind: What its kind is called, for the message ("event kind").
         name: The name the dict is quoted under in the message ("" when none).
 
@@ -120,7 +121,7 @@ def parse_tagged(obj: Any, key: str, parsers: Mapping[str, Callable[[Mapping[str
     """
     if not isinstance(obj, Mapping) or not all(isinstance(k, str) for k in obj):
         article = "an" if key[:1] in tuple("aeiou") else "a"
-        raise EventError(f"{what} must be an object with {article} {key!r} key. Received: {name}{preview(obj)}")
+        raise EventError(f"{subject} must be an object with {article} {key!r} key. Received: {name}{preview(obj)}")
     tag = obj.get(key)
     parse = parsers.get(tag) if isinstance(tag, str) else None
     if parse is None:
