@@ -27,6 +27,7 @@ from training.events import (BatchEvent, EpochEvent, ErrorEvent, EventError, Fin
                              FinishedEvent, LogEvent, StageEvent, TrainJobResult, parse_event)
 from training.jobs import Job, JobSpec, personal_bundle_out, start_job, unique_bundle_dir
 from training.train import run_dir_for
+from training.verdict import RunVerdict
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -325,6 +326,14 @@ def test_a_malformed_result_fails_the_job_in_one_line(tmp_path: Path, result: di
     assert job.state == "failed" and job.result is None and process.terminated
     assert job.error is not None and "\n" not in job.error and "cannot read" in job.error
     assert re.search(message, job.error), job.error
+
+
+@pytest.mark.parametrize("change", [{"near_chance": "false"}, {"classes": 10.7}, {"top1": "0.9"}, {"causes": "bad"}])
+def test_a_verdict_is_read_back_only_as_it_was_sent(change: dict[str, object]) -> None:
+    verdict = judge_run(0.1, 10, 150, 3, 32)
+    assert RunVerdict.from_json(json.loads(json.dumps(verdict.to_json()))) == verdict
+    with pytest.raises(EventError, match="verdict"):  # "false" was read as True, 10.7 classes as 10
+        RunVerdict.from_json({**verdict.to_json(), **change})
 
 
 def test_a_result_of_the_other_kind_fails_the_job(tmp_path: Path) -> None:

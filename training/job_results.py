@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar, TypeAlias
 
-from training.verdict import CAUSES, AdaptResult, RunVerdict
+from training.verdict import AdaptResult, RunVerdict
 from training.wire import (EventError, check_bool, check_fields, check_int, check_num, check_str, check_strs, opt_int,
                            opt_num, opt_str, parse_tagged, preview)
 
@@ -58,7 +58,7 @@ class TrainJobResult:
                    seconds=check_num(values["seconds"], "seconds"),
                    val_top1=opt_num(values.get("val_top1"), "val_top1"),
                    test_top1=opt_num(values.get("test_top1"), "test_top1"),
-                   verdict=None if values.get("verdict") is None else _verdict(values["verdict"]))
+                   verdict=None if values.get("verdict") is None else RunVerdict.from_json(values["verdict"]))
 
 
 @dataclass(frozen=True)
@@ -121,24 +121,6 @@ def job_result(obj: Any) -> JobResult:
 
 def _without_kind(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in obj.items() if key != "kind"}
-
-
-def _verdict(value: Any) -> RunVerdict:
-    """A ``RunVerdict`` from its ``to_json`` dict, every field checked."""
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise EventError(f"verdict must be an object or null. Received: verdict={preview(value)}")
-    values = check_fields(RunVerdict, value, tuple(f.name for f in fields(RunVerdict)), "A run verdict")
-    causes = check_strs(values["causes"], "verdict.causes")
-    if not set(causes) <= set(CAUSES):
-        raise EventError(f"verdict.causes must be some of {CAUSES}. Received: verdict.causes={preview(causes)}")
-    return RunVerdict(near_chance=check_bool(values["near_chance"], "verdict.near_chance"),
-                      top1=check_num(values["top1"], "verdict.top1"), chance=check_num(values["chance"], "verdict.chance"),
-                      threshold=check_num(values["threshold"], "verdict.threshold"),
-                      reason=check_str(values["reason"], "verdict.reason"), causes=causes,
-                      measured=check_bool(values["measured"], "verdict.measured"),
-                      classes=check_int(values["classes"], "verdict.classes"),
-                      train_samples=check_int(values["train_samples"], "verdict.train_samples"),
-                      epochs=check_int(values["epochs"], "verdict.epochs"), steps=check_int(values["steps"], "verdict.steps"))
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 makes it) and a fine-tune's before/after figures (``training.adapt.adapt`` makes them).
 
 Apart from ``training.evaluate`` and ``training.adapt`` so that ``training.events`` (a job's
-result carries them) needs neither NumPy nor the training recipe.
+result carries them) needs neither NumPy nor the training recipe; a verdict is read back from a
+job's result with ``training.wire``'s field checks.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from training.wire import EventError, check_bool, check_fields, check_int, check_num, check_str, check_strs, preview
 
 __all__ = ["CAUSES", "AdaptResult", "RunVerdict"]
 
@@ -53,14 +57,26 @@ class RunVerdict:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RunVerdict:
-        """The verdict from ``to_json``'s dict (a job result crossing a process boundary)."""
-        causes = tuple(str(cause) for cause in data["causes"])
+    def from_json(cls, value: Any) -> RunVerdict:
+        """The verdict from ``to_json``'s dict (a job result crossing a process boundary), every field checked.
+
+        Raises:
+            EventError: naming the field, if ``value`` is not such a dict.
+        """
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            raise EventError(f"verdict must be an object or null. Received: verdict={preview(value)}")
+        values = check_fields(cls, value, tuple(f.name for f in fields(cls)), "A run verdict")
+        causes = check_strs(values["causes"], "verdict.causes")
         if not set(causes) <= set(CAUSES):
-            raise ValueError(f"Unknown verdict cause. Received: causes={causes!r}, expected some of {CAUSES}")
-        return cls(bool(data["near_chance"]), float(data["top1"]), float(data["chance"]), float(data["threshold"]),
-                   str(data["reason"]), causes, bool(data["measured"]), int(data["classes"]),
-                   int(data["train_samples"]), int(data["epochs"]), int(data["steps"]))
+            raise EventError(f"verdict.causes must be some of {CAUSES}. Received: verdict.causes={preview(causes)}")
+        return cls(near_chance=check_bool(values["near_chance"], "verdict.near_chance"),
+                   top1=check_num(values["top1"], "verdict.top1"), chance=check_num(values["chance"], "verdict.chance"),
+                   threshold=check_num(values["threshold"], "verdict.threshold"),
+                   reason=check_str(values["reason"], "verdict.reason"), causes=causes,
+                   measured=check_bool(values["measured"], "verdict.measured"),
+                   classes=check_int(values["classes"], "verdict.classes"),
+                   train_samples=check_int(values["train_samples"], "verdict.train_samples"),
+                   epochs=check_int(values["epochs"], "verdict.epochs"), steps=check_int(values["steps"], "verdict.steps"))
 
     @property
     def samples_per_class(self) -> float:
