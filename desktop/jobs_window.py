@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QL
 from desktop.curves import CurvesWidget
 from desktop.i18n import translate, translate_error
 from training.events import (BatchEvent, CancelledEvent, DoneEvent, EpochEvent, ErrorEvent, Event, FinishedEvent,
-                             LogEvent, StageEvent, StartEvent)
+                             LogEvent, StageEvent, StartEvent, fraction_done, seconds_left)
 
 #: Events that add a line to the job's log.
 _LOGGED = (StageEvent, EpochEvent, LogEvent, CancelledEvent, ErrorEvent, FinishedEvent, DoneEvent)
@@ -72,7 +72,8 @@ class JobProgress:
         stage = event.stage or 0
         if stage != self.stage_no and self.epoch:  # a new stage counts its epochs from 1 again
             self.done_before += self.epoch
-        self.stage_no, self.epoch, self.batch = stage, 0, 0
+        # A resumed fit starts where its run stood (the app resumes none, the CLI's runs do).
+        self.stage_no, self.epoch, self.batch = stage, event.first_epoch, event.first_batch
         self.epochs = event.epochs or 0
         self.steps = event.steps or 0
         if self.fitting_since is None and event.t is not None:
@@ -89,20 +90,12 @@ class JobProgress:
     @property
     def overall(self) -> float:
         """Fraction of the whole run done (0..1)."""
-        total = self.total_epochs
-        if not total:
-            return 0.0
-        within = self.batch / self.steps if self.steps else 0.0
-        return min(1.0, (self.done_before + self.epoch + within) / total)
+        return fraction_done(self.done_before + self.epoch, self.batch, self.steps, self.total_epochs)
 
     def eta_seconds(self, now: float | None = None) -> float | None:
         """Seconds left, extrapolated from the progress so far (None until there is some)."""
-        done = self.overall
         since, origin = (self.fitting_since, self.fitting_from) if self.fitting_since else (self.started, 0.0)
-        if done <= origin:
-            return None
-        elapsed = (now or time.time()) - since
-        return max(0.0, elapsed * (1.0 - done) / (done - origin))
+        return seconds_left((now or time.time()) - since, self.overall, origin)
 
 
 def curve_logs(logs: dict[str, float]) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import time
@@ -19,8 +20,9 @@ from core.recognizer import Candidate
 from desktop.curves import MAX_BATCH_POINTS, CurvesWidget, thin
 from desktop.jobs_window import JobProgress, JobsWindow, format_eta
 from training.config import TrainConfig
-from training.events import (EpochEvent, ErrorEvent, Event, FinetuneJobResult, JobResult, StageEvent, StartEvent,
-                             TrainJobResult, parse_event)
+from training.cli_train import TerminalProgress
+from training.events import (BatchEvent, EpochEvent, ErrorEvent, Event, FinetuneJobResult, JobResult, StageEvent,
+                             StartEvent, TrainJobResult, parse_event)
 from training.jobs import FinetuneJobConfig, JobSpec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -191,6 +193,20 @@ def test_the_eta_counts_from_when_fitting_started() -> None:
     assert progress.eta_seconds(now=170.0) == pytest.approx(30.0)  # 10 s an epoch, 3 to go
     assert format_eta(125) == "ETA 2 min 05 s" and format_eta(3725) == "ETA 1 h 02 min"
     assert format_eta(None) == "ETA: estimating…"
+
+
+def test_a_resumed_fit_shows_where_its_run_stood() -> None:
+    progress = JobProgress(started=900.0)
+    progress.apply(StartEvent(10, 100, first_epoch=3, first_batch=50, t=1000.0))  # resumed inside epoch 4
+    assert progress.overall == pytest.approx(0.35) and progress.eta_seconds(now=1005.0) is None
+    progress.apply(BatchEvent(60, 100, {"loss": 0.5}))  # batches count within the whole epoch
+    assert progress.overall == pytest.approx(0.36) and progress.batch_losses[-1] == (3.6, 0.5)
+    assert progress.eta_seconds(now=1010.0) == pytest.approx(640.0)  # 10 s for 10 batches, 640 to go
+    stream = io.StringIO()  # the terminal's line says the same
+    line = TerminalProgress(stream)
+    line(StartEvent(10, 100, first_epoch=3, first_batch=50))
+    line(BatchEvent(60, 100, {"loss": 0.5}))
+    assert "epoch 4/10" in stream.getvalue() and " 36.0%" in stream.getvalue()
 
 
 def test_cancel_in_the_jobs_window_cancels_the_job(qtbot: QtBot) -> None:

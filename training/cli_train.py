@@ -14,7 +14,7 @@ from core.preprocess import Preprocessing
 from training.config import ConfigError, TrainConfig, augment_from_json, config_fields, read_config_file
 from training.data import check_data
 from training.evaluate import bundle_verdict
-from training.events import BatchEvent, EpochEvent, Event, StageEvent, StartEvent
+from training.events import BatchEvent, EpochEvent, Event, StageEvent, StartEvent, fraction_done, seconds_left
 from training.spec_check import SPEC_FIELDS, adopt_spec
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
@@ -158,13 +158,11 @@ class TerminalProgress:
             self.first_batch = event.first_batch
             self.fit_start = time.time()
         elif isinstance(event, BatchEvent):
-            steps = event.steps or 1
-            done = (self.epoch + event.batch / steps) / self.epochs
+            done = fraction_done(self.epoch, event.batch, event.steps, self.epochs)
             bar = "#" * int(30 * done)
-            elapsed = time.time() - self.fit_start
-            # this fit's share (a resumed run's epochs and batches before it excluded)
-            now = done - (self.first + self.first_batch / steps) / self.epochs
-            eta = elapsed / now * (1 - done) if now > 0 else 0
+            # from this fit's pace (a resumed run's epochs and batches before it excluded)
+            began = fraction_done(self.first, self.first_batch, event.steps, self.epochs)
+            eta = seconds_left(time.time() - self.fit_start, done, began) or 0.0
             logs = event.logs
             self.stream.write(f"\r{_stage(event)}epoch {self.epoch + 1}/{self.epochs} [{bar:<30}] {done:6.1%} "
                               f"loss {logs.get('loss', 0):.4f} acc {logs.get('accuracy', 0):.4f} "

@@ -26,7 +26,8 @@ from training.wire import (EventError, check_fields, check_int, check_logs, chec
 
 __all__ = ["BatchEvent", "CancelledEvent", "DoneEvent", "EpochEvent", "ErrorEvent", "Event", "EventError",
            "FinetuneJobConfig", "FinetuneJobResult", "FinishedEvent", "JobResult", "LogEvent", "MAX_FINETUNE_EPOCHS",
-           "Reporter", "StageEvent", "StartEvent", "TrainJobResult", "job_result", "parse_event"]
+           "Reporter", "StageEvent", "StartEvent", "TrainJobResult", "fraction_done", "job_result", "parse_event",
+           "seconds_left"]
 
 
 @dataclass(frozen=True)
@@ -227,3 +228,41 @@ def parse_event(obj: Any) -> Event:
         EventError: naming what was wrong, if ``obj`` is not a valid event.
     """
     return parse_tagged(obj, "event", _KINDS, "An event", "event kind")
+
+
+def fraction_done(epochs_done: int, batch: int, steps: int | None, epochs: int) -> float:
+    """The share of ``epochs`` done at batch ``batch`` (of ``steps``) of the epoch after ``epochs_done``.
+
+    The terminal's progress line and the app's Jobs window both draw it. A fit starts where its
+    ``StartEvent`` says (``first_epoch``, ``first_batch``: a resumed run's), and ``BatchEvent``
+    counts batches within the whole epoch.
+
+    Args:
+        epochs_done: Epochs finished.
+        batch: Batches of the next epoch done.
+        steps: Batches of an epoch (None or 0: unknown; only whole epochs count).
+        epochs: Epochs of the run.
+
+    Returns:
+        A fraction from 0 to 1 (0 when ``epochs`` is not known).
+    """
+    if epochs <= 0:
+        return 0.0
+    within = batch / steps if steps else 0.0
+    return min(1.0, (epochs_done + within) / epochs)
+
+
+def seconds_left(elapsed: float, done: float, since: float) -> float | None:
+    """Seconds left of a run, extrapolated from its pace since the fit started.
+
+    Args:
+        elapsed: Seconds since the fit started.
+        done: The share of the run done now (``fraction_done``).
+        since: The share done when the fit started (a resumed run's, or its stages' before).
+
+    Returns:
+        The seconds; None until the share done has grown.
+    """
+    if done <= since:
+        return None
+    return max(0.0, elapsed * (1.0 - done) / (done - since))
