@@ -85,7 +85,7 @@ class _DeleteAfterSwitch(QObject):
 
     def _failed(self, target: str, message: str) -> None:
         self._done()
-        errors.show_error(self.window, translate("ModelDelete", "The model was not deleted"), translate(
+        errors.show_error(self.window, translate("ModelDelete", "The model was not deleted"), None, translate(
                 "ModelDelete", "The default model could not be loaded, so {title} stays in use.").format(
                 title=self.bundle.title))
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMenu
 from core.bundle import ModelBundle, list_bundles
 from core.paths import user_models_dir
 from desktop import errors
-from desktop.i18n import translate, translate_error
+from desktop.i18n import translate
 from desktop.model_delete import delete_trained_model
 from desktop.protocols import AppWindow
 
@@ -123,5 +123,4 @@ class ModelChooser(QObject):
         self.window.refresh_models()
         if current is None and fallback is not None:
             self.switch(fallback)
-        errors.show_error(self.window, translate("MainWindow", "Could not open the model"),
-                          f"{translate_error(message)}\n\n{keep}")
+        errors.show_error(self.window, translate("MainWindow", "Could not open the model"), message, keep)

@@ -79,7 +79,7 @@ class Opener:
         elif mime is not None and mime.hasUrls():
             self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
         else:
-            errors.show_error(self.parent, translate("MainWindow", "Nothing to paste"), translate(
+            errors.show_error(self.parent, translate("MainWindow", "Nothing to paste"), None, translate(
                 "MainWindow", "The clipboard holds no picture. Copy a picture of handwriting (or an image file) "
                 "first."))
 

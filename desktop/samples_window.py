@@ -430,8 +430,6 @@ def open_store(parent: QWidget | None, path: Path | None = None) -> SampleStore 
         errors.log.warning("moved the damaged samples database to %s", moved)
         return store
     except MojiyomiError as exc:
-        errors.show_error(parent, translate("SamplesWindow", "Your samples cannot be kept"),
-                          f"{translate_error(exc)}\n\n" + translate(
-                              "SamplesWindow", "Recognition still works; corrections are not kept until this is "
-                                               "fixed."))
+        errors.show_error(parent, translate("SamplesWindow", "Your samples cannot be kept"), exc, translate(
+                "SamplesWindow", "Recognition still works; corrections are not kept until this is fixed."))
         return None

@@ -308,8 +308,8 @@ class TrainingController(QObject):
         if job.state == "failed":
             title = translate("TrainingController", "Fine-tuning failed") if job.spec.kind == "finetune" else translate(
                     "TrainingController", "Training failed")
-            errors.show_error(self.window, title, f"{translate_error(job.error or '')}\n\n"
-                              + translate("TrainingController", "No model was written or replaced."))
+            errors.show_error(self.window, title, job.error or "", translate(
+                    "TrainingController", "No model was written or replaced."))
         elif job.state == "cancelled":
             self.window.status_message(translate_error(job.error) if job.error else translate(
                     "TrainingController", "The job was cancelled; no model was written or replaced."))

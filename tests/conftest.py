@@ -90,5 +90,6 @@ def settings_in_tmp(tmp_path: Path) -> None:
 def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Errors the app shows, recorded instead of opening message boxes."""
     seen: list[str] = []
-    monkeypatch.setattr("desktop.errors.show_error", lambda parent, title, error: seen.append(f"{title}: {error}"))
+    monkeypatch.setattr("desktop.errors.show_error", lambda parent, title, error, note="": seen.append(
+        f"{title}: " + "\n\n".join(str(text) for text in (error, note) if text)))
     return seen

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from core.bundle import update_metadata
 from core.errors import InputError
 from desktop import i18n
 from desktop.main_window import MainWindow
@@ -198,6 +200,23 @@ def test_a_broken_bundle_is_refused_in_the_ui_language(qtbot: QtBot, language: s
         assert not re.search(r"\b(is|the|not|model|bundle)\b", sentence)
     else:
         assert "model bundle" in text and "is not valid JSON" in text and not _JAPANESE.search(text)
+
+
+def test_only_the_error_is_translated_not_the_words_around_it(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path) -> None:
+    catalogue = tmp_path / "errors_xx.json"  # a catalogue that words "{path}: {exc}" with a full-width colon
+    catalogue.write_text(json.dumps({"terms": {}, "messages": {"{path}: {exc}": "{path}：{exc}"}}), encoding="utf-8")
+    mine = tmp_path / "mine"
+    shutil.copytree(tiny_bundle, mine)
+    update_metadata(mine, {"title": "Kana: mine"})  # the user's title, said in "Still using Kana: mine."
+    window = _open_window(qtbot, mine)
+    translator = i18n.ErrorTranslator(catalogue, window)
+    QCoreApplication.installTranslator(translator)
+    try:
+        window.models.failed("broken", "Cannot read x: broken")
+        text = _error_box(qtbot, window)
+    finally:
+        QCoreApplication.removeTranslator(translator)
+    assert text == "Cannot read x：broken\n\nStill using Kana: mine."  # the title was reworded as an error
 
 
 def test_a_samples_database_of_another_program_is_refused_in_the_ui_language(qtbot: QtBot, language: str,
