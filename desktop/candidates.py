@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
@@ -12,6 +12,7 @@ from core.charclass import char_kind
 from core.charsets import WidthForm, display_form, lookalikes_of
 from core.recognizer import Candidate
 from desktop.i18n import translate
+from desktop.text_form import half_width
 
 #: How many candidates are shown.
 SHOWN = 10
@@ -21,15 +22,14 @@ _COLUMNS = 5
 class CandidateButton(QPushButton):
     """One candidate: the character large, its probability small beneath it."""
 
-    def __init__(self, rank: int, parent: QWidget | None = None) -> None:
+    def __init__(self, rank: int, parent: QWidget | None = None, width: Callable[[], WidthForm] | None = None) -> None:
         super().__init__(parent)
         self.rank = rank
         #: The key that chooses this candidate, drawn in the button's corner.
         self.key = "0" if rank == 9 else str(rank + 1)
         #: The character's kind (ひ, カ, 漢…), drawn in the other corner when a lookalike is also shown.
         self.badge = ""
-        # The form the label is drawn in (core.charsets.display_form).
-        self.width_form: WidthForm = "half"
+        self._width = width or half_width
         self.candidate: Candidate | None = None
         self.setMinimumSize(48, 60)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -51,6 +51,11 @@ class CandidateButton(QPushButton):
             self.setAccessibleName(translate("CandidatePanel", "Candidate {i}: {label}, {score}").format(
                 i=self.rank + 1, label=label, score=_percent(candidate.score)))
         self.update()
+
+    @property
+    def width_form(self) -> WidthForm:
+        """The form the label is drawn in (``core.charsets.display_form``), as its panel's owner says."""
+        return self._width()
 
     def label(self) -> str:
         """The candidate's label as drawn: in the ``width_form`` ("" when empty)."""
@@ -117,11 +122,17 @@ def _percent(score: float) -> str:
 
 
 class CandidatePanel(QWidget):
-    """Shows up to ten ranked candidates; clicking one emits ``chosen(rank, candidate)``."""
+    """Shows up to ten ranked candidates; clicking one emits ``chosen(rank, candidate)``.
+
+    Args:
+        parent: The Qt parent.
+        width: The form labels are drawn in, asked when drawing (the window's width setting;
+            by default half-width).
+    """
 
     chosen = Signal(int, object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, width: Callable[[], WidthForm] | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -133,7 +144,7 @@ class CandidatePanel(QWidget):
         grid.setSpacing(6)
         self.buttons: list[CandidateButton] = []
         for rank in range(SHOWN):
-            button = CandidateButton(rank, self)
+            button = CandidateButton(rank, self, width)
             button.clicked.connect(lambda _=False, r=rank: self.choose(r))
             grid.addWidget(button, rank // _COLUMNS, rank % _COLUMNS)
             self.buttons.append(button)
@@ -155,10 +166,9 @@ class CandidatePanel(QWidget):
                     "CandidatePanel", "Click the right one (or press 1-9, 0).") if candidates else self.empty_hint
         self._hint.setText(hint)
 
-    def set_width(self, width: WidthForm) -> None:
-        """Draws the labels in ``width`` form from now on (``core.charsets.display_form``)."""
+    def redraw(self) -> None:
+        """Draws the candidates again (the width form changed)."""
         for button in self.buttons:
-            button.width_form = width
             button.set_candidate(button.candidate)
 
     def hint(self) -> str:

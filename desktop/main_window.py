@@ -66,6 +66,9 @@ class MainWindow(AppWindow):
         self._requested_at: dict[int, float] = {}
         self._shown_ink: Ink | None = None
         self.service = RecognitionService(self)
+        # The width form the text line, the candidates and the picture view read (Edit menu; automatic:
+        # full-width with a Japanese model).
+        self.text_form = TextFormController(lambda: bundle.labels if (bundle := self.current_bundle()) else (), self)
         self._build_central()
         self.writing = WritingController(self)
         self._build_menus()
@@ -116,7 +119,7 @@ class MainWindow(AppWindow):
         right = QVBoxLayout()
         self.reading_bar = ReadingBar(central)  # the reading of several characters (writing.py)
         right.addWidget(self.reading_bar)
-        self.candidates = CandidatePanel(central)
+        self.candidates = CandidatePanel(central, self.text_form.width)
         self.candidates.chosen.connect(self.choose)
         right.addWidget(self.candidates, 1)
         row.addLayout(right, 4)
@@ -126,7 +129,7 @@ class MainWindow(AppWindow):
         self.pages = QStackedWidget(central)  # the canvas, or an opened picture in its place
         self.pages.addWidget(self._writing_page)
         outer.addWidget(self.pages, 1)
-        self.text_line = TextLine(central)
+        self.text_line = TextLine(central, self.text_form.width)
         self.text_line.copied.connect(lambda _text: self.status_message(translate("MainWindow", "Text copied"), 2000))
         self.text = self.text_line.edit
         outer.addWidget(self.text_line)
@@ -162,7 +165,6 @@ class MainWindow(AppWindow):
         self._add(edit, translate("MainWindow", "Copy &text"), self.text_line.copy, QKeySequence("Ctrl+Shift+C"))
         self._add(edit, translate("MainWindow", "Clear te&xt"), self.text.clear)
         edit.addSeparator()
-        self.text_form = TextFormController(lambda: bundle.labels if (bundle := self.current_bundle()) else (), self)
         self.text_form.populate_menu(edit.addMenu(translate("MainWindow", "&Width of letters and digits")))
         self.text_form.changed.connect(self._apply_width)
         view = bar.addMenu(translate("MainWindow", "&View"))
@@ -189,10 +191,9 @@ class MainWindow(AppWindow):
 
     @Slot(str)
     def _apply_width(self, width: WidthForm) -> None:
-        """Everything output from recognition from now on is in ``width`` form (``desktop.text_form``)."""
-        self.text_line.width_form = width
-        self.candidates.set_width(width)
-        self.pictures.set_width(width)
+        """What is on screen is drawn again in ``width`` form, which the widgets read from ``text_form``."""
+        self.candidates.redraw()
+        self.pictures.redraw()
         self.writing.refresh()
 
     def practise(self, char: str) -> None:
@@ -247,7 +248,7 @@ class MainWindow(AppWindow):
     def _on_model_loaded(self, bundle: ModelBundle, ms: float) -> None:
         self.models.loaded(bundle, ms)
         self.modelChanged.emit(bundle)
-        self.text_form.apply()  # automatic width: full-width with a Japanese model
+        self.text_form.apply()  # automatic width: full-width with a Japanese model (drawn again only if it changed)
         self._show_filter()
         write_e2e_report(self, None, 0.0)
         self.recognize_canvas()

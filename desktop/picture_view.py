@@ -29,7 +29,6 @@ from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, \
     QVBoxLayout, QWidget
 
-from core.charsets import WidthForm
 from core.decode import Box
 from core.errors import MojiyomiError
 from core.picture import PictureLayout
@@ -145,7 +144,7 @@ class PictureView(QWidget):
             "PictureView", "Copy the text read from the picture"), self.copy)
         row.addStretch(1)
         column.addLayout(row)
-        self.candidates = CandidatePanel(right)
+        self.candidates = CandidatePanel(right, lambda: self.text_line.width_form)
         self.candidates.empty_hint = translate("PictureView", "Click a box to see its character's candidates.")
         self.candidates.set_candidates([])
         self.candidates.chosen.connect(self.pick)
@@ -309,9 +308,8 @@ class PictureView(QWidget):
         """The text read (a line break between lines), in the text line's width form."""
         return self.text_line.shown(self.reading.text) if self.reading is not None else ""
 
-    def set_width(self, width: WidthForm) -> None:
-        """Shows the text and candidates in ``width`` form (the text line's, which Insert follows)."""
-        self.candidates.set_width(width)
+    def redraw(self) -> None:
+        """Shows the text and candidates again (the text line's width form, which Insert follows, changed)."""
         self._show_reading()
 
     def selected(self) -> int:

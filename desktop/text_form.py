@@ -50,6 +50,11 @@ class TextPrefs:
         QSettings().setValue(WIDTH_KEY, self.width)
 
 
+def half_width() -> WidthForm:
+    """The form of a widget that was given no width setting (a text line or candidate panel on its own)."""
+    return "half"
+
+
 def resolve_width(choice: str, labels: Sequence[str]) -> WidthForm:
     """The form text is output in for a width choice and a model's labels.
 
@@ -69,17 +74,18 @@ def resolve_width(choice: str, labels: Sequence[str]) -> WidthForm:
 
 
 class TextFormController(QObject):
-    """The Edit menu's width choice; ``changed`` tells the window the form to output in.
+    """The Edit menu's width choice and the form in use: the one place the text line, the candidate
+    panels, the reading of several characters and the picture view read it from (``width``).
 
-    The window applies it to the text line, the candidate panels, the reading of several
-    characters and the picture view. Text already in the line stays as it was written.
+    Text already in the line stays as it was written.
 
     Args:
         labels: The current model's class labels (empty while none is loaded).
         parent: The Qt parent.
 
     Signals:
-        changed(str): the form in use (``"full"`` or ``"half"``), after a change of choice or model.
+        changed(str): the form in use (``"full"`` or ``"half"``) changed, after a change of choice
+            or model: what is on screen is drawn again in it.
     """
 
     changed = Signal(str)
@@ -89,6 +95,7 @@ class TextFormController(QObject):
         self._labels = labels
         self.prefs = TextPrefs.load()
         self.actions: QActionGroup | None = None
+        self._form = resolve_width(self.prefs.width, labels())
 
     def populate_menu(self, menu: QMenu) -> None:
         """Adds the width choices to ``menu``."""
@@ -106,8 +113,11 @@ class TextFormController(QObject):
 
     def width(self) -> WidthForm:
         """The form in use now, for the current model."""
-        return resolve_width(self.prefs.width, self._labels())
+        return self._form
 
     def apply(self) -> None:
-        """Emits ``changed`` with the form in use (after a change of choice or of model)."""
-        self.changed.emit(self.width())
+        """Works out the form in use (after a change of choice or of model); emits ``changed`` if it changed."""
+        form = resolve_width(self.prefs.width, self._labels())
+        if form != self._form:
+            self._form = form
+            self.changed.emit(form)

@@ -11,7 +11,7 @@ remember, new ones remember nothing.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPoint, Qt, Signal
@@ -22,6 +22,7 @@ from core.charsets import WidthForm, display_form
 from core.ink import Ink
 from core.recognizer import Candidate
 from desktop.i18n import translate
+from desktop.text_form import half_width
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class TextLine(QWidget):
     edited = Signal()
     charSelected = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, width: Callable[[], WidthForm] | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -142,8 +143,7 @@ class TextLine(QWidget):
         copy.setToolTip(translate("TextLine", "Copy the text (Ctrl+Shift+C)"))
         copy.clicked.connect(self.copy)
         layout.addWidget(copy)
-        #: The form written characters go in as (``core.charsets.display_form``); the window sets it.
-        self.width_form: WidthForm = "half"
+        self._width = width or half_width
         self._infos: list[CharInfo | None] = []
         self._text = ""
         self._ours = False
@@ -161,6 +161,12 @@ class TextLine(QWidget):
         edit = self.edit
         end = edit.selectionStart() if edit.hasSelectedText() else edit.cursorPosition()
         return edit.text()[:end]
+
+    @property
+    def width_form(self) -> WidthForm:
+        """The form written characters go in as (``core.charsets.display_form``): the window's width
+        setting, asked each time (half-width when none was given)."""
+        return self._width()
 
     def shown(self, label: str) -> str:
         """``label`` in the form written characters go in as (``width_form``)."""

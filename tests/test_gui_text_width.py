@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from core.charsets import class_label
+from core.charsets import WidthForm, class_label
 from desktop.main_window import MainWindow
 from desktop.text_form import WIDTH_KEY, TextPrefs, resolve_width
 from desktop.textline import CharInfo, TextLine
@@ -78,16 +79,29 @@ def test_the_chosen_width_applies_to_candidates_and_the_text_line_and_is_kept(qt
     assert again.text.text() == label
 
 
+def test_a_model_of_the_same_width_draws_nothing_again(qtbot: QtBot, tiny_bundle: Path, tmp_path: Path) -> None:
+    window = open_window(qtbot, tiny_bundle)
+    write_and_wait(qtbot, window, "7")
+    other = tmp_path / "other digits"
+    shutil.copytree(tiny_bundle, other)
+    with qtbot.assertNotEmitted(window.text_form.changed), qtbot.waitSignal(window.modelChanged, timeout=15000):
+        window.switch_model(str(other))  # half-width before and after: the candidates are only asked for again
+    assert window.text_form.width() == window.text_line.width_form == window.candidates.buttons[0].width_form == "half"
+    choose_width(window, "full")  # one setting, read by the text line, the candidates and the picture view
+    assert window.text_line.width_form == window.candidates.buttons[0].width_form == "full"
+    assert window.pictures.candidates.buttons[0].width_form == "full"
+
+
 def test_a_correction_in_the_text_line_goes_in_in_the_width_form() -> None:
-    line = TextLine()
-    line.width_form = "full"
+    form: list[WidthForm] = ["full"]
+    line = TextLine(width=lambda: form[0])  # the window's width setting, read when a character goes in
     line.insert_chars([CharInfo("A", (Candidate("A", 0.6), Candidate("4", 0.3))), CharInfo("字", ())])
     assert line.edit.text() == "Ａ字"
     line.replace_char(0, "4")
     assert line.edit.text() == "４字"
     found = line.info(0)
     assert found is not None and (found[1].label, found[1].text, found[1].original) == ("4", "４", "A")
-    line.width_form = "half"
+    form[0] = "half"
     line.replace_char(0, "A")  # a character written full-width is still found and replaced
     assert line.edit.text() == "A字" and class_label(line.edit.text()) == "A字"
 
