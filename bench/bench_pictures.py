@@ -21,7 +21,8 @@ IoU >= 0.5), and for single characters written alone as pictures: top-1 and one-
 (read as exactly one character). ``ink`` gives the same lines and characters as canvas ink
 (``core.decode.read_ink`` with the language model; ``Recognizer.recognize``), for comparison.
 Then the time to read a 2-megapixel photo of a 10-character line and a 12-megapixel photo of
-a 200-character page.
+a 200-character page (wall ``ms`` and the process's CPU ``cpu_ms``, medians; ``--timing-only``
+skips the styles), and to decode each from a JPEG file (``decode_ms``, ``decode_cpu_ms``).
 
 The reader under test is pluggable: a ``PictureReader`` turns a grey picture and a layout
 (``horizontal``, ``vertical``, ``single``) into text and boxes. The default is the app's path
@@ -36,7 +37,7 @@ Setup (Debian; Tesseract is only compared with, never a dependency of the projec
 
 Usage: python bench/bench_pictures.py [--split test|tune] [--count N] [--styles clean,photo]
        [--seed S] [--no-tesseract] [--no-timing] [--auto-layout] [--reader app|sketch|module:factory] [--json]
-       [--singles-only]
+       [--singles-only] [--timing-only] [--timing-runs N]
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.bundle import resolve_model  # noqa: E402
 from core.decode import Piece, decode, read_ink  # noqa: E402
 from core.errors import MojiyomiError  # noqa: E402
-from core.images import clean_photo  # noqa: E402
+from core.images import clean_photo, decode_image  # noqa: E402
 from core.ink import Ink  # noqa: E402
 from core.lm import bundled_lm_path, load_lm  # noqa: E402
 from core.page import page_text, recognize_page  # noqa: E402
@@ -337,8 +338,10 @@ def on_page(placed: paper.Placed, width: int, height: int) -> paper.Placed:
 
 
 def timing(readers: Sequence[Callable[[np.ndarray, str], ReadResult]], pool: Sequence[str],
-           inks: dict[str, Ink], seed: int) -> dict[str, dict[str, object]]:
-    """Reads a 2-MP photo of a 10-character line and a 12-MP photo of a 200-character page."""
+           inks: dict[str, Ink], seed: int, runs: int | None = None) -> dict[str, dict[str, object]]:
+    """Reads a 2-MP photo of a 10-character line and a 12-MP photo of a 200-character page
+    (medians of ``runs`` reads, by default 5 and 3), and decodes each as a colour JPEG file
+    (quality 90, as a phone saves it): ``decode_ms``, to add to the reading's time for a file."""
     rng = np.random.default_rng([seed, 99])
     text = "".join(pool)
     line = next((p for p in pool if len(p) == 10), text[:10])
@@ -352,25 +355,37 @@ def timing(readers: Sequence[Callable[[np.ndarray, str], ReadResult]], pool: Seq
         picture = paper.render(on_page(placed, width, height), pen, paper.sample_look("photo", rng), rng)
         image = _crop_middle(picture.image, width, height)  # the perspective enlarged it a little
         truth = "".join(lines)
+        out[name] = {"pixels": image.shape[1] * image.shape[0], "chars": len(truth), **_decode_time(image)}
         for reader in readers:
             name_of = getattr(reader, "name", "reader")
-            runs = 1 if name_of == "tesseract" else 3 if layout == "page" else 5
+            count = 1 if name_of == "tesseract" else runs or (3 if layout == "page" else 5)
             mode = layout if name_of == "tesseract" else "horizontal"
-            if runs > 1:
+            if count > 1:
                 reader(image, mode)  # warm-up: the first call loads and allocates
             times, cpu = [], []
-            for _ in range(runs):
+            for _ in range(count):
                 start, start_cpu = time.perf_counter(), time.process_time()
                 result = reader(image, mode)
                 times.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
-            out.setdefault(name, {"pixels": image.shape[1] * image.shape[0], "chars": len(truth)})
             # CPU time of this process beside wall time: other work on the machine (a training run)
             # stretches the wall time, less the CPU time.
             out[name][name_of] = {"ms": round(1000 * float(np.median(times))), "cpu_ms": round(1000 * float(np.median(cpu))),
                                   "char_acc": round(1 - edit_distance(truth, result.text) / len(truth), 4),
                                   "read": result.text[:30]}
     return out
+
+
+def _decode_time(image: np.ndarray, runs: int = 5) -> dict[str, int]:
+    """Median wall and CPU time of ``core.images.decode_image`` of the picture as a colour JPEG."""
+    data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    times, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        decode_image(data)
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return {"decode_ms": round(1000 * float(np.median(times))), "decode_cpu_ms": round(1000 * float(np.median(cpu)))}
 
 
 def _crop_middle(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -400,6 +415,9 @@ def main() -> int:
     parser.add_argument("--auto-layout", action="store_true", help="give the reader 'auto', not the true layout")
     parser.add_argument("--no-tesseract", action="store_true")
     parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--timing-only", action="store_true", help="only the timing cases (no styles)")
+    parser.add_argument("--timing-runs", type=int, default=None,
+                        help="reads a timing case is timed over (median; default 5 for the line, 3 for the page)")
     parser.add_argument("--singles-only", action="store_true",
                         help="read only the single characters (lines are left out: quick, for large --count)")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
@@ -408,6 +426,7 @@ def main() -> int:
     unknown = [s for s in styles if s not in paper.STYLES]
     if unknown or args.count < 1:
         raise SystemExit(f"Need --count >= 1 and styles of {paper.STYLES}. Received: {args.count}, {unknown}")
+    styles = [] if args.timing_only else styles
     recognizer = TFLiteRecognizer(resolve_model(args.model))
     inks = tomoe_inks(set(recognizer.bundle.labels))
     pool = [p for p in manpage_phrases(set(inks)) if split_of(p) == args.split and len(p) >= 3]
@@ -437,7 +456,7 @@ def main() -> int:
             _print_row(f"{style}/{getattr(r, 'name', 'reader')}", row[getattr(r, "name", "reader")])
         report["styles"][style] = row  # type: ignore[index]
     if not args.no_timing:
-        report["timing"] = timing(readers, pool, inks, args.seed)
+        report["timing"] = timing(readers, pool, inks, args.seed, args.timing_runs)
         for case, figures in report["timing"].items():  # type: ignore[attr-defined]
             print(f"{case}: {figures}", flush=True)
     if args.json:
