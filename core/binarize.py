@@ -215,8 +215,9 @@ def _local_median(grey: np.ndarray) -> np.ndarray:
 def _darker(grey: np.ndarray, local: np.ndarray) -> bool:
     """``ink_is_dark`` given the neighbourhoods' medians ``local``."""
     depart = grey.astype(np.int16) - local.astype(np.int16)
-    spread = max(2.0, 1.4826 * float(np.median(np.abs(depart))))
-    strong = depart[np.abs(depart) > max(4 * spread, 12)]
+    size = np.abs(depart)
+    spread = max(2.0, 1.4826 * _median_of_levels(size))
+    strong = depart[size > max(4 * spread, 12)]
     if not strong.size:
         return True
     darker = float(-strong[strong < 0].sum())
@@ -224,11 +225,20 @@ def _darker(grey: np.ndarray, local: np.ndarray) -> bool:
     return darker >= lighter
 
 
+def _median_of_levels(levels: np.ndarray) -> float:
+    """``np.median`` of integers 0..255, from their histogram (a fifth of the time of sorting them)."""
+    below = np.cumsum(np.bincount(levels.ravel(), minlength=256))
+    n = int(below[-1])
+    # The middle one (odd n) or the mean of the middle two: the first levels with more below them.
+    low, high = np.searchsorted(below, [(n - 1) // 2, n // 2], side="right")
+    return (int(low) + int(high)) / 2
+
+
 def _background(small: np.ndarray, local: np.ndarray) -> np.ndarray:
     """The paper's brightness (float32, the size of ``small``) of a picture whose paper is lighter
     than its ink, given the neighbourhoods' medians ``local`` (``_local_median``)."""
     rough = cv2.subtract(local, small)
-    spread = max(2.0, 1.4826 * float(np.median(rough)))
+    spread = max(2.0, 1.4826 * _median_of_levels(rough))
     stroke = stroke_width(((rough > max(5 * spread, 16)) * 255).astype(np.uint8))
     k = int(max(5, min(max(small.shape) // 3, 3 * stroke + 3))) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))

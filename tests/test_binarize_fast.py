@@ -152,3 +152,11 @@ def test_the_box_of_ink_of_any_type_is_opencvs_box_of_it(seed: int) -> None:
     rng = np.random.default_rng(seed)
     ink = (rng.random((int(rng.integers(1, 40)), int(rng.integers(1, 40)))) > rng.uniform(0.9, 1.0)).astype(np.uint8)
     assert binarize._box(ink.astype(np.float32) > 0) == cv2.boundingRect(ink)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1000, 196_608])
+def test_the_median_of_levels_is_numpys_median(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for levels in (rng.integers(0, 256, n).astype(np.uint8), np.abs(rng.normal(0, 9, n)).astype(np.int16),
+                   np.full(n, 7, np.uint8)):
+        assert binarize._median_of_levels(levels) == float(np.median(levels))
