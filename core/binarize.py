@@ -316,11 +316,11 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     fainter, level = _hysteresis(around, floor)
     # Only to join what was found: faint grain in a dark corner does not become ink.
     count, labels = cv2.connectedComponents(fainter, connectivity=8)
-    found = np.zeros(count, bool)
-    found[np.unique(labels[near > 0])] = True
-    found[0] = False
+    found = np.zeros(count, np.uint8)
+    found[labels[near > 0]] = 255
+    found[0] = 0
     mask = np.zeros_like(mask)
-    mask[y0:y1, x0:x1] = found[labels].astype(np.uint8) * 255
+    mask[y0:y1, x0:x1] = found[labels]
     return mask, level
 
 
@@ -366,10 +366,9 @@ def _hysteresis(contrast: np.ndarray, weak_at: float) -> tuple[np.ndarray, float
     strong[0] = False
     # Light falling off steeply at the picture's edge (a phone's vignetting) leaves a band of faint
     # "contrast" along the edge; writing that reaches the edge is as dark as the rest of the ink.
-    height, width = contrast.shape
-    row, column = np.divmod(at, width)
     edge = np.zeros(count, bool)
-    edge[label[(row == 0) | (column == 0) | (row == height - 1) | (column == width - 1)]] = True
+    for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+        edge[side] = True  # the paper's label 0 too: it is never strong
     mean = np.bincount(label, weights=values, minlength=count) / np.maximum(areas, 1)
     strong &= ~(edge & (mean < EDGE_SHARE * level))
     if strong.any():
