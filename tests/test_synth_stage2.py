@@ -84,7 +84,7 @@ def test_the_latin_set_is_the_coverage_latin_letters_and_marks_from_every_source
 
     latin = class_set("latin")
     assert latin == [c for c in coverage_classes() if c in set(LATIN + PUNCTUATION)] and len(latin) == 80
-    seen = {}
+    seen: dict[str, object] = {}
 
     def fake(classes: list[str], per_class: int, spec: Preprocessing, seed: int, out: Path,
              sources: tuple[str, ...], workers: int, merge: bool, options: SynthOptions, resume: bool) -> Path:
