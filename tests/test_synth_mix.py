@@ -131,6 +131,9 @@ def test_sources_must_be_generated_sets(tmp_path: Path, sources: tuple[Path, Pat
         mix([Take(base / "synth.npz", 2)], base, seed=1)
     with pytest.raises(DatasetError, match="at least one source"):
         mix([], tmp_path / "out", seed=1)
+    with pytest.raises(DatasetError, match="given once"):
+        mix([Take(base / "synth.npz", 2), Take(base / ".." / "base" / "synth.npz", 3)], tmp_path / "out", seed=1)
+    assert not (tmp_path / "out").exists()
 
 
 def test_take_parsing(tmp_path: Path, sources: tuple[Path, Path]) -> None:

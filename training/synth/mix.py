@@ -109,11 +109,17 @@ def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | No
     Raises:
         DatasetError: if there is no source, a source is not a generated dataset (no
             manifest with preprocessing, or pictures of another size), sources differ in
-            preprocessing, a class is outside the class list, or ``out`` holds a source.
+            preprocessing, a class is outside the class list, a source is given twice, or
+            ``out`` holds a source.
     """
     if not takes:
         raise DatasetError("A mix needs at least one source (--take). Received: 0")
     out = out.resolve()
+    named = [take.data.resolve() for take in takes]
+    if len(set(named)) < len(named):
+        twice = next(path for path in named if named.count(path) > 1)
+        raise DatasetError(f"Each source of a mix is given once (with its count per class): twice, its samples "
+                           f"would be taken twice. Received: {twice}")
     for take in takes:
         if take.data.resolve().parent == out:
             raise DatasetError(f"The output folder must not hold a source: the mix would replace it. "
