@@ -434,8 +434,8 @@ def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
     margin = int(pen) + 2
     big = cv2.copyMakeBorder(big, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0)
     width *= scale
-    if not (1 - EVEN) * pen <= width <= (1 + EVEN) * pen:
-        k = int(round(abs(width - pen))) | 1
+    k = int(round(abs(width - pen))) | 1
+    if k > 1 and not (1 - EVEN) * pen <= width <= (1 + EVEN) * pen:  # a 1-pixel disc changes nothing
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         evened = cv2.erode(big, disc) if width > pen else cv2.dilate(big, disc)
         # A dot or a sliver of a cut stroke may erode away: it is left as it was.
