@@ -36,6 +36,8 @@ _FORMAT_NAMES = "PNG, JPEG, BMP, GIF, TIFF, WebP, PBM/PGM/PPM, JPEG 2000, Sun ra
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: More chunks than any PNG of ``MAX_FILE_BYTES`` written by an encoder holds (8 KB each).
 _MAX_PNG_CHUNKS = 1_000_000
+#: The EXIF tag of a picture's orientation.
+_ORIENTATION = 0x0112
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
@@ -52,10 +54,12 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def decode_image(data: bytes, name: str = "the picture") -> np.ndarray:
-    """Decodes picture bytes (one of ``FORMATS``) to grey uint8.
+    """Decodes picture bytes (one of ``FORMATS``) to grey uint8, turned upright.
 
     Transparent pixels are laid on white paper. The size is read from the header and a
-    picture over ``MAX_PIXELS`` is refused before it is decoded.
+    picture over ``MAX_PIXELS`` is refused before it is decoded. A photo whose EXIF
+    orientation says the camera was turned (a phone held upright stores its pixels sideways)
+    is turned as every picture viewer shows it.
 
     Raises:
         InputError: if the bytes are not a picture, are corrupt, or the picture is too large.
@@ -75,7 +79,35 @@ def decode_image(data: bytes, name: str = "the picture") -> np.ndarray:
     if image is None or image.size == 0:
         raise InputError(f"{name} is not a picture that can be read, or it is corrupt "
                          f"(first bytes: {data[:8]!r}).")
-    return to_grey(image)
+    return upright(to_grey(image), exif_orientation(data))
+
+
+#: How to turn a picture upright for each EXIF orientation (2-8; 1 is upright): transposed
+#: first (swapping rows and columns), then turned by this many quarters counter-clockwise.
+_UPRIGHT = {2: (True, 3), 3: (False, 2), 4: (True, 1), 5: (True, 0), 6: (False, 3), 7: (True, 2), 8: (False, 1)}
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1-8) of a JPEG, PNG or WebP picture that OpenCV decodes as stored;
+    1 when it has none or it cannot be read, and for other formats (OpenCV turns TIFFs itself)."""
+    if not (data.startswith((b"\xff\xd8\xff", _PNG_SIGNATURE)) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")):
+        return 1
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as picture:  # the header only: no pixels are decoded
+                value = picture.getexif().get(_ORIENTATION, 1)
+    except Exception:  # a corrupt or odd EXIF block: the picture is read as stored, as OpenCV read it
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def upright(grey: np.ndarray, orientation: int) -> np.ndarray:
+    """A picture stored with EXIF ``orientation`` as it is meant to be seen."""
+    if orientation not in _UPRIGHT:
+        return grey
+    transpose, quarters = _UPRIGHT[orientation]
+    return np.ascontiguousarray(np.rot90(grey.T if transpose else grey, quarters))
 
 
 def picture_size(data: bytes, name: str = "the picture") -> tuple[int, int]:

@@ -225,7 +225,7 @@ def test_codec_complaints_go_to_the_log_not_stderr(tmp_path: Path, capfd: pytest
 def test_a_large_transparent_picture_is_made_grey_without_float_copies_of_it(dtype: type) -> None:
     import tracemalloc
 
-    rgba = np.full((2000, 2000, 4), np.iinfo(dtype).max // 2, dtype)
+    rgba: np.ndarray = np.full((2000, 2000, 4), np.iinfo(dtype).max // 2, dtype)
     rgba[:, :, 3] = np.iinfo(dtype).max
     rgba[:1000, :, 3] = 0  # transparent: white
     tracemalloc.start()
@@ -261,3 +261,36 @@ def test_clean_photo_keeps_thick_strokes_whole(pen: int) -> None:
     pieces = cv2.connectedComponents(ink.astype(np.uint8))[0] - 1
     assert pieces == 1
     assert ink.mean() == pytest.approx((picture < 128).mean(), rel=0.15)
+
+
+#: What a camera stores for each EXIF orientation, given the picture as it is meant to be seen (the
+#: inverse of the turn the orientation asks a viewer for; None: stored upright).
+STORED = {1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+          4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90,
+          7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_270}
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF"])
+def test_a_photo_the_camera_stored_turned_is_read_upright(tmp_path: Path, fmt: str, orientation: int) -> None:
+    """A phone held upright stores its pixels sideways and says so in EXIF: the picture is read as
+    every viewer shows it, not lying on its side or mirrored."""
+    _, seven = cv2.threshold(_photo_of_a_seven()[:, :200], 128, 255, cv2.THRESH_BINARY)  # taller than wide
+    turn = STORED[orientation]
+    stored = Image.fromarray(seven) if turn is None else Image.fromarray(seven).transpose(turn)
+    exif = stored.getexif()
+    exif[0x0112] = orientation
+    path = tmp_path / f"photo.{fmt.lower()}"
+    stored.save(path, fmt, exif=exif, **({"quality": 100} if fmt in ("JPEG", "WEBP") else {}))
+    grey = read_image(path)
+    assert grey.shape == seven.shape
+    assert float(np.mean(np.abs(grey.astype(int) - seven))) < 2
+    assert grey.flags.c_contiguous
+
+
+def test_a_photo_with_a_corrupt_exif_block_is_read_as_stored(tmp_path: Path) -> None:
+    encoded = cv2.imencode(".jpg", _photo_of_a_seven())[1].tobytes()
+    junk = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff" + bytes(40)
+    path = tmp_path / "odd.jpg"
+    path.write_bytes(encoded[:2] + b"\xff\xe1" + struct.pack(">H", len(junk) + 2) + junk + encoded[2:])
+    assert read_image(path).shape == (300, 240)
