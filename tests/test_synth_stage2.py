@@ -20,7 +20,7 @@ from core.inputs import to_model_input
 from core.preprocess import Preprocessing
 from tests.datagen import write_mnist_like
 from training.synth import generate as gen
-from training.synth import kanjivg, mnist
+from training.synth import kanjivg, mnist, samples
 from training.synth.generate import SynthOptions, class_set, generate
 
 SPEC = Preprocessing(size=16, box=12, stroke_ratio=0.07)
@@ -44,13 +44,13 @@ def test_a_digit_set_takes_each_mnist_digit_once_and_bends_the_ones_taken_again(
     pool = mnist.digits_by_class(fake_mnist)["4"]
     options = SynthOptions(sources=("mnist",), mnist_share=1.0, mnist_dir=fake_mnist)
     # As many samples as digits: those read as pictures (half) are each a different digit.
-    once = gen.render_class("4", len(pool), 1, SPEC, options)
+    once = samples.render_class("4", len(pool), 1, SPEC, options)
     readings = {to_model_input(d, SPEC).round().clip(0, 255).astype(np.uint8).tobytes(): i
                 for i, d in enumerate(pool)}
     matched = [readings[s.tobytes()] for s in once if s.tobytes() in readings]
     assert len(matched) >= len(pool) // 4 and len(set(matched)) == len(matched)
     # Twice as many: every digit is taken again, bent, so no two samples are the same picture.
-    twice = gen.render_class("4", 2 * len(pool), 1, SPEC, options)
+    twice = samples.render_class("4", 2 * len(pool), 1, SPEC, options)
     assert len({s.tobytes() for s in twice}) == 2 * len(pool)
     bent = mnist.bend(pool[0], np.random.default_rng(0), mnist.REUSE_BEND)
     assert bent.shape == pool[0].shape and not np.array_equal(bent, pool[0])
