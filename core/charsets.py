@@ -70,9 +70,15 @@ LOOKALIKES: tuple[frozenset[str], ...] = tuple(frozenset(group) for group in (
     "カヵ力", "エェ工", "オォ才", "ロ口囗□", "へヘ", "べベ", "ぺペ", "一ー-", "ニ二=", "ハ八", "タ夕", "ト卜",
     "りリ",
     # Latin, digits and marks.
-    "0Oo〇○。", "1lI", "Cc", "Ss", "Uu", "Vv", "Ww", "Xx×", "Zz", "Pp", "十+", "・.", "、丶", "ノ丿/",
-    # Level-2 kanji drawn like a katakana.
-    "ム厶", "ル儿", "ヒ匕",
+    # 乂 (level 2) is two crossing strokes of one length, as × and X are.
+    "0Oo〇○。", "1lI", "Cc", "Ss", "Uu", "Vv", "Ww", "Xx×乂", "Zz", "Pp", "十+", "・.", "、丶", "ノ丿/",
+    # Level-2 kanji drawn like a katakana. 冫 is ン's dot over a rising stroke (the coverage
+    # checkpoint read 3 of 10 synthetic 冫 as ン and 1 ン as 冫).
+    "ム厶", "ル儿", "ヒ匕", "ン冫",
+    # Not twins, since a reader tells them apart by a stroke the picture keeps: k K (the
+    # stem rises above the arms), g 9 q (the tail), 」 亅 J (a corner, a flick, a curve),
+    # ク 勹 and ウ 宀 (a sweep or a hook), ヌ 又, 己 已 巳, ) 丿; nor a dot and a circle (・ .
+    # are filled, 。 is not).
     # The jōyō/jinmeiyō forms outside JIS X 0208 and their JIS forms.
     *("".join(pair) for pair in EXTRA_KANJI)))
 

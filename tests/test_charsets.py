@@ -130,9 +130,22 @@ def test_display_form_is_full_width_by_default() -> None:
         display_form("A", "wide")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("group", ["0O〇○", "1lI", "一ー-", "ロ口□", "カ力", "っつ", "Xx×", "・.", "剝剥"])
+@pytest.mark.parametrize("group", ["0O〇○", "1lI", "一ー-", "ロ口□", "カ力", "っつ", "Xx×", "・.", "剝剥", "ン冫", "×乂"])
 def test_new_twins_are_one_group(group: str) -> None:
     assert set(group) <= lookalikes_of(group[0])
+
+
+@pytest.mark.parametrize("pair", ["kK", "g9", "q9", "」亅", "J亅", "ク勹", "ウ宀", "ヌ又", "已巳", ")丿", "・。", ".O"])
+def test_shapes_a_reader_tells_apart_are_not_twins(pair: str) -> None:
+    assert pair[1] not in lookalikes_of(pair[0])
+
+
+def test_level2_kanji_written_like_a_katakana_come_with_it() -> None:
+    from core.charsets import with_lookalikes
+
+    # The model's favourite 冫 brings ン (the decoder's neighbours then choose); 乂 brings × X x.
+    assert with_lookalikes(["冫", "ソ", "シ"], lambda c: True)[:2] == ["冫", "ン"]
+    assert set(with_lookalikes(["乂", "メ"], lambda c: True)[:4]) == set("乂×Xx")
 
 
 def test_lookalikes_come_in_the_models_order() -> None:
