@@ -17,7 +17,7 @@ from tests.datagen import drawn_digits
 from tests.test_bundle_safety import fake_bundle
 from training.checkpoint_bundle import Snapshot, checkpoint_bundle, find_backup, snapshot
 from training.config import TrainConfig
-from training.events import Event
+from training.events import BatchEvent, EpochEvent, Event
 from training.spec_check import adopt_spec
 from training.train import TrainResult, run_dir_for, train
 
@@ -80,7 +80,7 @@ def test_a_checkpoint_has_the_preprocessing_the_finished_bundle_would_have(tmp_p
         expected = spec  # the model's whole preprocessing, its render size and picture pen too
     else:
         (data.parent / "manifest.json").write_text(json.dumps({"preprocessing": spec.to_json()}))
-        expected = Preprocessing(size=28, box=22, stroke_ratio=0.12)  # what `mojiyomi train` adopts from the data
+        expected = spec  # the data's whole preprocessing: ink is drawn and pictures evened as its samples were
     config = TrainConfig.from_json(adopt_spec(values, set())[0])
     assert training.train.spec_for(config) == expected  # the spec `mojiyomi train` bundles
     run_dir = run_dir_for(config.out)
@@ -111,9 +111,9 @@ def test_a_running_runs_backup_becomes_a_bundle_that_says_so(tmp_path: Path) -> 
     finished: list[int] = []
 
     def crash_in_epoch_2(event: Event) -> None:
-        if event.event == "epoch":
+        if isinstance(event, EpochEvent):
             finished.append(event.epoch)
-        if event.event == "batch" and finished == [1] and event.batch == 3:
+        if isinstance(event, BatchEvent) and finished == [1] and event.batch == 3:
             raise KeyboardInterrupt("power cut")
 
     config = TrainConfig(data=str(data), out=str(out), epochs=3, batch_size=32, validation_size=100,

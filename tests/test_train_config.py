@@ -13,8 +13,10 @@ import pytest
 
 from core.bundle import load_bundle
 from core.errors import DatasetError, MojiyomiError
+from core.preprocess import Preprocessing
+from tests.test_bundle_safety import fake_bundle
 from training.config import ConfigError, TrainConfig
-from training.train import run_dir_for, train
+from training.train import run_dir_for, spec_for, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,14 +33,16 @@ def _config_from(*flags: str) -> TrainConfig:
     return config_from_args(_parse(*flags))
 
 
-def _generated(folder: Path, size: int = 40, box: int = 32, stroke_ratio: float = 0.07) -> Path:
+def _generated(folder: Path, size: int = 40, box: int = 32, stroke_ratio: float = 0.07,
+               render_size: int = 112, **more: float) -> Path:
     """A generator-style NPZ with its manifest recording the preprocessing it was made with."""
     folder.mkdir(parents=True, exist_ok=True)
     x = np.zeros((12, size, size, 1), np.uint8)
     x[:, 4:size - 4, size // 2] = 255
     np.savez(folder / "synth.npz", x=x, y=np.array(list("ab") * 6))
     manifest = {"per_class": 6, "preprocessing": {"id": "fit-v1", "size": size, "box": box,
-                                                  "stroke_ratio": stroke_ratio, "render_size": 112}}
+                                                  "stroke_ratio": stroke_ratio, "render_size": render_size,
+                                                  **more}}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder / "synth.npz"
 
@@ -194,6 +198,49 @@ def test_init_from_and_data_made_otherwise_is_refused(tiny_bundle: Path, tmp_pat
     data = _generated(tmp_path / "gen")
     with pytest.raises(DatasetError, match="the data was made with input_size=40"):
         _config_from("--data", str(data), "--out", "o", "--init-from", str(tiny_bundle))
+
+
+def test_init_from_and_data_drawn_at_another_render_size_is_refused(tmp_path: Path) -> None:
+    """The run keeps the model's render size: data drawn at another would train on ink the bundle never draws."""
+    spec = Preprocessing(size=40, box=32, stroke_ratio=0.07)
+    parent = str(fake_bundle(tmp_path / "parent", preprocessing=spec.to_json(), input_shape=[40, 40, 1]))
+    data = _generated(tmp_path / "gen", render_size=64)
+    message = "Received: render_size=64, the model's render_size=112"
+    with pytest.raises(DatasetError, match=message):
+        _config_from("--data", str(data), "--out", "o", "--init-from", parent)
+    out = tmp_path / "out"
+    with pytest.raises(DatasetError, match=message):
+        train(TrainConfig(data=str(data), out=str(out), init_from=parent, input_size=40, box=32, stroke_ratio=0.07))
+    assert not run_dir_for(out).exists()
+    _generated(tmp_path / "gen", render_size=112)
+    assert _config_from("--data", str(data), "--out", "o", "--init-from", parent).box == 32
+
+
+@pytest.mark.parametrize("source", ["manifest", "init_from"])
+def test_the_data_check_reads_with_the_preprocessing_the_run_bundles(
+        source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mojiyomi train` checks its data before a run with the spec the run trains with and bundles, not its own."""
+    import training.cli_train
+
+    made = Preprocessing(size=40, box=32, stroke_ratio=0.07, render_size=64, picture_stroke_ratio=0.16)
+    flags = ["--out", str(tmp_path / "out")]
+    if source == "manifest":  # the data was made at render size 64 with a broader picture pen
+        flags += ["--data", str(_generated(tmp_path / "gen", render_size=64, picture_stroke_ratio=0.16))]
+    else:
+        np.savez(tmp_path / "plain.npz", x=np.zeros((4, 40, 40, 1), np.uint8), y=np.array(list("abab")))
+        parent = fake_bundle(tmp_path / "parent", preprocessing=made.to_json(), input_shape=[40, 40, 1])
+        flags += ["--data", str(tmp_path / "plain.npz"), "--init-from", str(parent)]
+    seen: list[Preprocessing] = []
+
+    def check(path: str, spec: Preprocessing, *args: object) -> int:
+        seen.append(spec)
+        raise DatasetError("stop before the run")
+
+    monkeypatch.setattr(training.cli_train, "check_data", check)
+    with pytest.raises(DatasetError, match="stop before the run"):
+        training.cli_train.run_train_command(_parse(*flags), None)
+    assert seen == [made] == [spec_for(_config_from(*flags))]
+    assert not run_dir_for(tmp_path / "out").exists()
 
 
 def test_a_bad_dataset_is_one_line_before_the_run_starts(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -10,12 +10,12 @@ import time
 from typing import Any
 
 from core.bundle import load_bundle
-from core.preprocess import Preprocessing
 from training.config import ConfigError, TrainConfig, augment_from_json, config_fields, read_config_file
 from training.data import check_data
 from training.evaluate import bundle_verdict
 from training.events import BatchEvent, EpochEvent, Event, StageEvent, StartEvent, fraction_done, seconds_left
 from training.spec_check import SPEC_FIELDS, adopt_spec
+from training.train import run_dir_for, spec_for, train
 
 _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "learning_rate", "seed", "name",
                 "title", "init_from", "strategy", "optimizer", "input_size", "weights", "adapter", "head",
@@ -185,8 +185,6 @@ def _stage(event: BatchEvent | EpochEvent) -> str:
 def run_train_command(args: argparse.Namespace, command: str | None) -> int:
     """Runs ``mojiyomi train``; prints a JSON summary last with ``--json``."""
     if getattr(args, "resume", False):
-        from training.train import run_dir_for
-
         if not args.out:
             raise ConfigError("mojiyomi train --resume needs --out (the bundle folder of the interrupted run).")
         saved = run_dir_for(args.out) / "config.json"
@@ -195,11 +193,9 @@ def run_train_command(args: argparse.Namespace, command: str | None) -> int:
         config = TrainConfig.load(saved)
     else:
         config = config_from_args(args)
-        # A bad dataset is one line, before the run prints its first stage or imports TensorFlow.
-        spec = Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
-        check_data(config.data, spec, config.limit, config.data_format)
-    from training.train import train  # after the config and the data are checked: a bad one never starts a run
-
+        # A bad dataset is one line, before the run prints its first stage or imports TensorFlow;
+        # it is read with the preprocessing the run will use (training.train imports no TensorFlow).
+        check_data(config.data, spec_for(config), config.limit, config.data_format)
     progress = TerminalProgress()
     try:
         result = train(config, progress, command=command, resume=getattr(args, "resume", False))

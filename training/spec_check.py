@@ -104,11 +104,13 @@ def adopt_spec(values: dict[str, Any], given: set[str]) -> tuple[dict[str, Any],
         (None when nothing was).
 
     Raises:
-        ConfigError, DatasetError: if a given value conflicts with the model's or the data's.
+        ConfigError, DatasetError: if a given value conflicts with the model's or the data's, or
+            the data was drawn at another render size than the model's.
     """
     found = sources(str(values.get("data", "")), values.get("init_from"))
     if not found:
         return values, None
+    _check_render(found)
     values = dict(values)
     adopted = {key: getattr(found[0].spec, name) for key, name in SPEC_FIELDS.items() if key not in given}
     values.update(adopted)
@@ -125,9 +127,12 @@ def check_spec(config: TrainConfig) -> None:
 
     Raises:
         ConfigError: if it differs from the ``init_from`` model's.
-        DatasetError: if it differs from what the data's manifest records.
+        DatasetError: if it differs from what the data's manifest records, or the data was
+            drawn at another render size than the ``init_from`` model's.
     """
-    for source in sources(config.data, config.init_from):
+    found = sources(config.data, config.init_from)
+    _check_render(found)
+    for source in found:
         _check({key: getattr(config, key) for key in SPEC_FIELDS}, source)
 
 
@@ -149,6 +154,19 @@ def _check(run: dict[str, Any], source: SpecSource) -> None:
                            f"again. Received: {received}")
     raise ConfigError(f"A run from the model {source.where} (init_from) keeps that model's preprocessing: leave "
                       f"these settings out or give the model's. Received: {received}")
+
+
+def _check_render(found: list[SpecSource]) -> None:
+    # A run keeps its parent model's render size (no flag sets it), so data drawn at another
+    # would train the model on ink drawn unlike the bundle's.
+    if len(found) < 2:  # sources() lists the model first, then the data
+        return
+    model, data = found
+    if model.spec.render_size != data.spec.render_size:
+        raise DatasetError(f"The training data was drawn at another render size than the model {model.where} "
+                           f"(init_from) draws ink at (see {data.where}): make the data again with the model's. "
+                           f"Received: render_size={data.spec.render_size}, the model's "
+                           f"render_size={model.spec.render_size}")
 
 
 def _same(a: Any, b: Any) -> bool:

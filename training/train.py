@@ -10,7 +10,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from training.data import PreparedData, prepare_data
 from training.events import DoneEvent, Reporter, StageEvent
 from training.keras_io import load_keras_model
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
-from training.spec_check import check_spec, find_manifest, read_manifest
+from training.spec_check import check_spec, data_spec, find_manifest, read_manifest
 from training.stages import begin_stage, hardware, stage_reporter, update_stage
 
 __all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback",
@@ -55,12 +55,20 @@ def spec_for(config: TrainConfig) -> Preprocessing:
     """The preprocessing a config trains with, and its bundle records.
 
     A run from an ``init_from`` bundle keeps that bundle's whole preprocessing (its render size
-    and picture pen too); otherwise the config's, whose fields a dataset's manifest may have set
-    (``training.spec_check.adopt_spec``).
+    and picture pen too). Otherwise it is the config's size, box and pen (which a dataset's
+    manifest may have set: ``training.spec_check.adopt_spec``) with the rest of what the
+    manifest records (its render size and picture pen), so that the bundle draws ink and
+    evens pictures as its training samples were made. Reads no samples and imports no
+    TensorFlow: ``mojiyomi train`` checks its data with it before a run starts.
+
+    Raises:
+        DatasetError: if the data's manifest is unreadable or its preprocessing is not valid.
     """
     if config.init_from:
         return load_bundle(config.init_from).preprocessing
-    return Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
+    spec = Preprocessing(size=config.input_size, box=config.box, stroke_ratio=config.stroke_ratio)
+    made = data_spec(config.data)
+    return spec if made is None else replace(made.spec, size=spec.size, box=spec.box, stroke_ratio=spec.stroke_ratio)
 
 
 def build_for(config: TrainConfig, classes: int) -> Any:
