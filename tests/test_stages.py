@@ -18,7 +18,8 @@ from training.cli_train import TerminalProgress
 from training.config import TrainConfig
 from training.events import BatchEvent, EpochEvent, Event, StartEvent
 from training.resume import read_resume_point
-from training.stages import STAGES_FILE, begin_stage, read_stages, update_stage
+import training.stages
+from training.stages import STAGES_FILE, begin_stage, read_stages, stage_reporter
 from training.train import run_dir_for, train
 
 
@@ -33,11 +34,9 @@ def _old_run_folder(run_dir: Path, epoch: int = 2, batch: int = 499) -> Path:
 def test_every_start_and_resume_is_a_stage(tmp_path: Path) -> None:
     run_dir = tmp_path / ".x.run"
     run_dir.mkdir()
-    begin_stage(run_dir, "mojiyomi train --epochs 3", resumed=False)
-    update_stage(run_dir, 100.0, 1, 0)
-    begin_stage(run_dir, "mojiyomi train --epochs 3 --resume", resumed=True)
-    stages = update_stage(run_dir, 50.5, batches=7)
-    assert stages is not None and stages == read_stages(run_dir)
+    begin_stage(run_dir, "mojiyomi train --epochs 3", resumed=False).update(100.0, 1, 0)
+    stages = begin_stage(run_dir, "mojiyomi train --epochs 3 --resume", resumed=True).update(50.5, batches=7)
+    assert stages == read_stages(run_dir)
     assert [s.command for s in stages.stages] == ["mojiyomi train --epochs 3", "mojiyomi train --epochs 3 --resume"]
     assert [(s.seconds, s.resumed, s.epochs_done, s.batches) for s in stages.stages] == [
         (100.0, False, 1, 0), (50.5, True, 0, 7)]  # no backup in this folder: 0 epochs at the resume
@@ -45,9 +44,37 @@ def test_every_start_and_resume_is_a_stage(tmp_path: Path) -> None:
     assert all(s.hardware.endswith(tuple("0123456789")) and s.started.endswith("+00:00") for s in stages.stages)
 
 
+def test_a_run_keeps_its_stage_list_in_memory_and_rewrites_it_whole(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Updates never read stages.json back: a list damaged (or removed) during the run is written whole again."""
+    run_dir = tmp_path / ".x.run"
+    run_dir.mkdir()
+    begin_stage(run_dir, "first", resumed=False).update(30.0, 2, 0)
+    log = begin_stage(run_dir, "second", resumed=True)
+    reads: list[Path] = []
+    real = training.stages.load_json
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
+        reads.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(training.stages, "load_json", counted)
+    seen: list[Event] = []
+    report = stage_reporter(log, seen.append, start=0.0)
+    (run_dir / STAGES_FILE).write_text("{half a list")  # e.g. an editor or a sync tool touched it
+    report(EpochEvent(epoch=3, logs={}))
+    after_epoch = json.loads((run_dir / STAGES_FILE).read_text())
+    (run_dir / STAGES_FILE).unlink()  # removed: the next update writes it again
+    updated = log.update(90.0)
+    assert reads == [] and len(seen) == 1
+    assert [(s["command"], s["epochs_done"]) for s in after_epoch["stages"]] == [("first", 2), ("second", 3)]
+    assert updated == read_stages(run_dir) and updated.stages[-1].seconds == 90.0
+    assert updated.stages[0].seconds == 30.0
+
+
 def test_a_run_folder_from_before_stage_lists_says_what_is_unknown(tmp_path: Path) -> None:
     run_dir = _old_run_folder(tmp_path / ".coverage.run")
-    stages = begin_stage(run_dir, "mojiyomi train ... --resume", resumed=True)
+    stages = begin_stage(run_dir, "mojiyomi train ... --resume", resumed=True).stages
     assert stages.earlier is not None and "earlier stages not recorded" in stages.earlier
     assert len(stages.stages) == 1 and stages.stages[0].epochs_done == 2  # where its backup stood:
     assert stages.stages[0].batches == 500  # Keras' "batch" 499 is the index of the last batch done
@@ -65,7 +92,7 @@ def test_the_stage_list_reads_a_backup_as_the_resume_does(tmp_path: Path, metada
                                                           expected: tuple[int, int]) -> None:
     run_dir = _old_run_folder(tmp_path / ".x.run")
     (run_dir / "backup" / "training_metadata.json").write_text(metadata)
-    stage = begin_stage(run_dir, "mojiyomi train ... --resume", resumed=True).stages[-1]
+    stage = begin_stage(run_dir, "mojiyomi train ... --resume", resumed=True).stages.stages[-1]
     point = read_resume_point(run_dir / "backup", 7465, batch_backups=True, in_memory=False)
     assert (stage.epochs_done, stage.batches) == (point.epoch, point.batches_done) == expected
 

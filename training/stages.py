@@ -94,12 +94,40 @@ def read_stages(run_dir: Path) -> Stages | None:
         return None
 
 
-def begin_stage(run_dir: Path, command: str, resumed: bool) -> Stages:
+class StageLog:
+    """A run's stage list, kept in memory while the run trains.
+
+    Each update changes the running (last) stage and rewrites ``stages.json`` atomically;
+    the file is never read back during the run, so an update costs one write and a list
+    damaged meanwhile is written whole again.
+    """
+
+    def __init__(self, run_dir: Path, stages: Stages) -> None:
+        self.run_dir = run_dir
+        self.stages = stages
+
+    def update(self, seconds: float, epochs_done: int | None = None, batches: int | None = None) -> Stages:
+        """Records the running stage's seconds and progress (None: kept) and returns the list."""
+        if not self.stages.stages:
+            return self.stages
+        last = self.stages.stages[-1]
+        last = replace(last, seconds=round(seconds, 1),
+                       epochs_done=last.epochs_done if epochs_done is None else epochs_done,
+                       batches=last.batches if batches is None else batches)
+        self.stages = replace(self.stages, stages=self.stages.stages[:-1] + (last,))
+        _write(self.run_dir, self.stages)
+        return self.stages
+
+
+def begin_stage(run_dir: Path, command: str, resumed: bool) -> StageLog:
     """Appends this process's stage to the run's list (a fresh run's list starts with it).
 
     A resumed run folder without a list was made by a version that kept none: its earlier
     stages are noted as not recorded, with when its config was written and where its
     backup stood.
+
+    Returns:
+        The list, kept in memory for this process's updates.
     """
     known = read_stages(run_dir) if resumed else None
     if known is None:
@@ -109,38 +137,24 @@ def begin_stage(run_dir: Path, command: str, resumed: bool) -> Stages:
                   epochs, batches)
     stages = replace(known, stages=known.stages + (stage,))
     _write(run_dir, stages)
-    return stages
+    return StageLog(run_dir, stages)
 
 
-def update_stage(run_dir: Path, seconds: float, epochs_done: int | None = None,
-                 batches: int | None = None) -> Stages | None:
-    """Records the running (last) stage's seconds and progress (None: kept); None if the run has no list."""
-    stages = read_stages(run_dir)
-    if stages is None or not stages.stages:
-        return None
-    last = stages.stages[-1]
-    last = replace(last, seconds=round(seconds, 1), epochs_done=last.epochs_done if epochs_done is None else epochs_done,
-                   batches=last.batches if batches is None else batches)
-    stages = replace(stages, stages=stages.stages[:-1] + (last,))
-    _write(run_dir, stages)
-    return stages
-
-
-def stage_reporter(run_dir: Path, report: Reporter, start: float, stage: int = 1) -> Reporter:
+def stage_reporter(log: StageLog, report: Reporter, start: float, stage: int = 1) -> Reporter:
     """``report``, also recording the stage's time and progress at every epoch's end and once a minute.
 
     Only events of training stage ``stage`` count (the epochs of an ImageNet network's
     second stage count again from 1; its progress is recorded as the first's epochs plus its own).
     """
-    state = {"written": time.monotonic(), "epochs": _backup_position(run_dir)[0]}
+    state = {"written": time.monotonic(), "epochs": _backup_position(log.run_dir)[0]}
 
     def recording(event: Event) -> None:
         if isinstance(event, EpochEvent):
             state["epochs"] = event.epoch if (event.stage or 1) == stage else state["epochs"]
-            update_stage(run_dir, time.time() - start, int(state["epochs"]), 0)
+            log.update(time.time() - start, int(state["epochs"]), 0)
             state["written"] = time.monotonic()
         elif isinstance(event, BatchEvent) and time.monotonic() - state["written"] >= UPDATE_EVERY:
-            update_stage(run_dir, time.time() - start, int(state["epochs"]), event.batch)
+            log.update(time.time() - start, int(state["epochs"]), event.batch)
             state["written"] = time.monotonic()
         report(event)  # after recording: a report that raises (a killed run) leaves the record written
 

@@ -27,7 +27,7 @@ from training.events import DoneEvent, Reporter, StageEvent
 from training.keras_io import load_keras_model
 from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
 from training.spec_check import check_spec, data_spec, find_manifest, read_manifest
-from training.stages import begin_stage, hardware, stage_reporter, update_stage
+from training.stages import StageLog, begin_stage, hardware, stage_reporter
 
 __all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback",
            "open_run", "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
@@ -235,8 +235,8 @@ def train(config: TrainConfig, report: Reporter | None = None,
         check_spec(config)  # the data's and the parent model's preprocessing are the run's
     config, run_dir = open_run(config, resume)
     try:
-        begin_stage(run_dir, command or shlex.join(sys.argv), resume)
-        return _run(config, run_dir, report, should_stop, command, resume)
+        stage_log = begin_stage(run_dir, command or shlex.join(sys.argv), resume)
+        return _run(config, run_dir, stage_log, report, should_stop, command, resume)
     except BaseException:
         if resume_problem(run_dir) is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -246,11 +246,11 @@ def train(config: TrainConfig, report: Reporter | None = None,
         raise
 
 
-def _run(config: TrainConfig, run_dir: Path, report: Reporter, should_stop: Callable[[], bool],
-         command: str | None, resume: bool) -> TrainResult:
-    """``train`` in its opened run folder."""
+def _run(config: TrainConfig, run_dir: Path, stage_log: StageLog, report: Reporter,
+         should_stop: Callable[[], bool], command: str | None, resume: bool) -> TrainResult:
+    """``train`` in its opened run folder, recording this stage in ``stage_log``."""
     start = time.time()
-    report = stage_reporter(run_dir, report, start)
+    report = stage_reporter(stage_log, report, start)
     base = load_bundle(config.init_from) if config.init_from else None
     spec = spec_for(config)
     report(StageEvent("Reading data"))
@@ -268,8 +268,8 @@ def _run(config: TrainConfig, run_dir: Path, report: Reporter, should_stop: Call
         report(DoneEvent(None, time.time() - start))
         return TrainResult(None, float("nan"), None, time.time() - start, {})
     report(StageEvent("Exporting and evaluating"))
-    stages = update_stage(run_dir, time.time() - start)
-    origin = {"stages": stages.to_json(), "seconds": stages.total_seconds} if stages else None
+    stages = stage_log.update(time.time() - start)
+    origin = {"stages": stages.to_json(), "seconds": stages.total_seconds}
     result = write_trained_bundle(config, model, data, spec, time.time() - start, command, origin=origin)
     shutil.rmtree(run_dir, ignore_errors=True)
     report(DoneEvent(str(result.bundle), result.seconds, result.val_top1, result.test_top1))
