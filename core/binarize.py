@@ -391,14 +391,6 @@ def stroke_width(mask: np.ndarray) -> float:
 
 
 
-def _box(ink: np.ndarray) -> tuple[int, int, int, int]:
-    """(x, y, w, h) of the nonzero pixels of a 2-D array; w is 0 when there are none."""
-    ys, xs = np.nonzero(ink)
-    if not len(xs):
-        return 0, 0, 0, 0
-    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
-
-
 def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
     """One character's ink (white on black, cropped or not) as the model's input.
 
@@ -418,8 +410,10 @@ def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
     Raises:
         InputError: if the ink is not 2-D or holds none.
     """
+    if ink.ndim != 2:
+        raise InputError(f"Expected one character's ink as a 2-D picture. Received: shape={ink.shape}")
     # The box of the ink: OpenCV's takes a tenth of numpy's nonzero (a page asks a thousand times).
-    x, y, w, h = cv2.boundingRect(ink) if ink.dtype == np.uint8 and ink.ndim == 2 else _box(ink > 0)
+    x, y, w, h = cv2.boundingRect(ink if ink.dtype == np.uint8 else (ink > 0).astype(np.uint8))
     if not w:
         return preprocess_image(ink, spec)
     crop = ink[y:y + h, x:x + w]

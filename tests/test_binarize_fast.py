@@ -147,11 +147,10 @@ def test_model_input_of_a_view_into_a_picture_is_that_of_a_copy(seed: int) -> No
         model_input(np.zeros((30, 30), np.uint8), spec)
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_the_box_of_ink_of_any_type_is_opencvs_box_of_it(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    ink = (rng.random((int(rng.integers(1, 40)), int(rng.integers(1, 40)))) > rng.uniform(0.9, 1.0)).astype(np.uint8)
-    assert binarize._box(ink.astype(np.float32) > 0) == cv2.boundingRect(ink)
+def test_model_input_of_a_picture_that_is_not_2d_says_so() -> None:
+    spec = Preprocessing(size=40, box=32, stroke_ratio=0.07)
+    with pytest.raises(InputError, match="2-D"):
+        model_input(np.full((20, 20, 3), 255, np.uint8), spec)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 1000, 196_608])
