@@ -213,8 +213,10 @@ class WritingController(QObject):
         self._refresh()
 
     def text(self) -> str:
-        """The reading shown, with the characters picked by hand."""
-        return "".join(self._labels)
+        """The reading shown, with the characters picked by hand, in the width form in use: the text
+        Enter inserts (the reading bar shows it; the class labels would be ASCII where it shows Ａ１)."""
+        shown = self.window.text_line.shown
+        return "".join(shown(label) for label in self._labels)
 
     def select(self, index: int) -> None:
         """Shows the alternatives of the reading's character at ``index``."""
@@ -308,7 +310,7 @@ class WritingController(QObject):
             return False
         infos = [CharInfo(label, self.candidates_of(i), self._char_ink(i), c.label, self._kept.get(c.members))
                  for i, (label, c) in enumerate(zip(self._labels, self.reading.chars))]
-        text = "".join(self.window.text_line.shown(label) for label in self._labels)
+        text = self.text()
         self.window.text_line.insert_chars(infos)
         self.window.canvas.clear()
         self._show_reading(None)
