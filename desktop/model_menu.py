@@ -76,13 +76,13 @@ class ModelChooser(QObject):
             action.setCheckable(True)
             action.setData(str(bundle.path))
             action.setChecked(current is not None and bundle.path == current.path)
-            action.triggered.connect(lambda _=False, p=str(bundle.path): self.window.choose_model(p))
+            action.triggered.connect(lambda _=False, p=str(bundle.path): self.choose(p))
             self.group.addAction(action)
         if not bundles:
             menu.addAction(translate("MainWindow", "No models installed")).setEnabled(False)
         menu.addSeparator()
         menu.addAction(translate("MainWindow", "Open model &folder…")).triggered.connect(self._open_folder)
-        menu.addAction(translate("MainWindow", "&Refresh list")).triggered.connect(self.window.refresh_models)
+        menu.addAction(translate("MainWindow", "&Refresh list")).triggered.connect(self.refresh)
         menu.addAction(translate("MainWindow", "&Delete a trained model…")).triggered.connect(
             lambda: delete_trained_model(self.window))
 
@@ -90,7 +90,7 @@ class ModelChooser(QObject):
         folder = QFileDialog.getExistingDirectory(self.window, translate(
                 "MainWindow", "Open a model bundle folder"), str(user_models_dir()))
         if folder:
-            self.window.choose_model(folder)
+            self.choose(folder)
 
     def loaded(self, bundle: ModelBundle, ms: float) -> None:
         """A model is in use: it is remembered if the user chose it, and the menu and status bar say so."""
@@ -99,7 +99,7 @@ class ModelChooser(QObject):
             QSettings().setValue(MODEL_SETTING, self._choice)
             self._choice = None
         self.label.setText(translate("MainWindow", "Model: {title}").format(title=bundle.title))
-        self.window.refresh_models()
+        self.refresh()
         self.window.statusBar().showMessage(translate("MainWindow", "{title} ready ({ms} ms to load)").format(
             title=bundle.title, ms=f"{ms:.0f}"), 5000)
 
@@ -120,7 +120,7 @@ class ModelChooser(QObject):
             keep = translate("MainWindow", "No model is loaded: choose one in the Model menu.")
         self.label.setText(translate("MainWindow", "Model: {title}").format(title=current.title) if current
                            else translate("MainWindow", "No model"))
-        self.window.refresh_models()
+        self.refresh()
         if current is None and fallback is not None:
             self.switch(fallback)
         errors.show_error(self.window, translate("MainWindow", "Could not open the model"), message, keep)
