@@ -15,7 +15,7 @@ The picture path of ``DESIGN-reading.md``:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -189,10 +189,12 @@ def decode_picture(segmented: Segmented, recognizer: Recognizer, lm: CharLM | No
 
 
 def decode_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: CharLM | None = None,
-                config: DecodeConfig | None = None, context: str = "") -> Reading:
+                config: DecodeConfig | None = None, context: str = "",
+                allowed: Callable[[str], bool] | None = None) -> Reading:
     """Line ``index`` of a segmented picture read after the text ``context`` (the lines before
     it, without line breaks); boxes in the original picture. A picture of one character is
-    one run whatever its parts, read without the language model."""
+    one run whatever its parts, read without the language model. ``allowed`` filters the labels
+    the decoder chooses among (the app's View filter), as ``core.decode.decode`` takes it."""
     config = config or (PICTURE_CONFIG if lm is not None else PICTURE_CONFIG_WITHOUT_LM)
     if segmented.layout == "single":
         config, lm, context = replace(config, max_run=1), None, ""
@@ -204,5 +206,5 @@ def decode_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: Ch
 
     reading = decode(line.pieces, model_input, recognizer, lm,
                      "vertical" if segmented.layout == "vertical" else "horizontal", config,
-                     context=context, cache=RunCache(), line_size=line.size)
+                     context=context, cache=RunCache(), line_size=line.size, allowed=allowed)
     return replace(reading, chars=tuple(replace(c, box=segmented.to_original(c.box)) for c in reading.chars))

@@ -109,7 +109,8 @@ class PictureReading:
 def read_picture_chars(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | None = None,
                        layout: PictureLayout = "auto", config: DecodeConfig | None = None,
                        progress: Callable[[int, int], None] | None = None,
-                       cancelled: Callable[[], bool] | None = None) -> PictureReading:
+                       cancelled: Callable[[], bool] | None = None,
+                       allowed: Callable[[str], bool] | None = None) -> PictureReading:
     """Reads every character of a grey picture, line by line, keeping what mending needs.
 
     Args:
@@ -120,13 +121,18 @@ def read_picture_chars(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | No
         config: Decoder weights (``core.picture.PICTURE_CONFIG`` by default).
         progress: Called with (lines read, lines) before each line and at the end.
         cancelled: Asked before each line; True stops the reading.
+        allowed: Optional filter on labels (the app's View filter): the decoder chooses among
+            these only, so a picture is read as ink on the canvas is.
 
     Raises:
-        InputError: if the layout is unknown or no writing stands out.
+        InputError: if the layout is unknown, no writing stands out, or the filter allows none
+            of the model's characters.
         ReadingCancelled: if ``cancelled`` said so.
     """
     if cancelled is not None and cancelled():
         raise ReadingCancelled()
+    if allowed is not None and not any(allowed(label) for label in recognizer.bundle.labels):
+        raise InputError("None of this model's characters is allowed by the filter.")
     segmented = segment_picture(grey, layout)
     total = len(segmented.lines)
     chars: list[PictureChar] = []
@@ -136,7 +142,7 @@ def read_picture_chars(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | No
             raise ReadingCancelled()
         if progress is not None:
             progress(index, total)
-        reading = decode_line(segmented, index, recognizer, lm, config, context)
+        reading = decode_line(segmented, index, recognizer, lm, config, context, allowed)
         context += reading.text
         for char in reading.chars:
             chars.append(PictureChar(char.label, char.candidates, index, char.members,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.bundle import resolve_model
+from core.charclass import label_filter
 from core.errors import InputError
 from core.ink import Ink
 from core.lm import CharLM, bundled_lm_path, load_lm
@@ -22,6 +23,11 @@ from training.synth import paper
 @pytest.fixture(scope="module")
 def digits() -> TFLiteRecognizer:
     return TFLiteRecognizer(resolve_model("digits"))
+
+
+@pytest.fixture(scope="module")
+def japanese() -> TFLiteRecognizer:
+    return TFLiteRecognizer(resolve_model("japanese"))
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +115,31 @@ def test_progress_is_told_per_line_and_a_cancelled_reading_stops(digits: TFLiteR
     with pytest.raises(ReadingCancelled):
         read_picture_chars(page, digits, layout="horizontal", cancelled=cancelled)
     assert len(asked) == 3  # stopped before the second line
+
+
+@pytest.mark.parametrize("text", ["7777", "7"])
+def test_the_filter_makes_the_decoder_choose_among_the_characters_it_allows(japanese: TFLiteRecognizer,
+                                                                             text: str) -> None:
+    # The Japanese model reads these sevens as フ, even with the language model's help (a line)
+    # or without it (one character): with the Digits filter it must read them as sevens.
+    lm = load_lm(bundled_lm_path())
+    picture = digit_line(text)
+    assert not read_picture_chars(picture, japanese, lm).text.isdigit()
+    reading = read_picture_chars(picture, japanese, lm, allowed=label_filter("digits"))
+    assert reading.text == text
+    assert all(c.label.isdigit() for char in reading.chars for c in char.candidates)
+
+
+def test_the_filter_is_kept_whatever_the_picture_looks_like(japanese: TFLiteRecognizer) -> None:
+    reading = read_picture_chars(digit_line("4712"), japanese, allowed=label_filter("kana"))
+    assert len(reading.chars) == 4
+    kana = label_filter("kana")
+    assert kana is not None and all(kana(c.label) for char in reading.chars for c in char.candidates)
+
+
+def test_a_filter_that_allows_none_of_the_models_characters_is_refused(digits: TFLiteRecognizer) -> None:
+    with pytest.raises(InputError, match="None of this model's characters is allowed by the filter"):
+        read_picture_chars(digit_line("47"), digits, allowed=label_filter("kanji"))
 
 
 def test_in_a_column_merge_and_split_work_top_to_bottom(digits: TFLiteRecognizer) -> None:
