@@ -261,6 +261,7 @@ class MainWindow(AppWindow):
         check_choice(self.filter_actions, name)
         self._show_filter()
         self.recognize_canvas()
+        self.pictures.filter_changed()
 
     def filter_note(self) -> str | None:
         """Says so when the View filter leaves none of the current model's characters (None when it fits)."""

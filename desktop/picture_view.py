@@ -14,6 +14,9 @@ line with a progress bar, so a large photo never freezes the window. Then:
   ``mojiyomi recognize`` prints them), Copy puts it on the clipboard with its line breaks;
   Back returns to the canvas.
 
+It is read with the View filter (``filter_name``; the decoder chooses among the characters it
+allows), and read again when the filter changes, as the canvas's ink is.
+
 Its text and candidates are in the text line's width form (Ａ or A; ``desktop.text_form``).
 """
 
@@ -217,6 +220,14 @@ class PictureView(QWidget):
     def read_again(self) -> None:
         """Reads the shown picture again (another layout); picks made in it are lost."""
         if self.grey is not None and self._request is None:
+            self._start(self.source, self.grey)
+
+    def filter_changed(self) -> None:
+        """Reads the open picture again with the View filter just chosen, as the canvas's ink is.
+
+        A reading under way stops and starts over (it used the old filter); picks made are lost.
+        """
+        if self.grey is not None or self._request is not None:
             self._start(self.source, self.grey)
 
     def open_next(self) -> None:

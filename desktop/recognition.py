@@ -219,7 +219,7 @@ class _Worker(QObject):
         grey = item.grey if item.grey is not None else read_image(item.source)
         reading = read_picture_chars(grey, recognizer, self._language_model() if item.use_lm else None, item.layout,
                                      progress=lambda done, total: self.progress.emit(request, done, total),
-                                     cancelled=lambda: request <= self.cancel_through)
+                                     cancelled=lambda: request <= self.cancel_through, allowed=allowed)
         return Recognition(request, reading.chars[0].candidates, source=item.source, picture=reading, grey=grey)
 
     def _read_line(self, request: int, line: InkLine, filter_name: str, recognizer: Recognizer) -> Recognition:

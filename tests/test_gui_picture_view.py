@@ -19,9 +19,12 @@ from core.picture_edit import char_model_input
 from core.samples import DB_NAME, SampleStore
 from desktop.picture_view import PictureView
 from desktop.samples_window import SamplesWindow
+from tests.conftest import REPO
 from tests.test_picture import digit_line
 
 pytestmark = pytest.mark.usefixtures("settings_in_tmp")
+
+JAPANESE_BUNDLE = REPO / "resources" / "models" / "japanese"
 
 
 def open_window(qtbot: QtBot, model: str | Path) -> MainWindow:
@@ -38,6 +41,11 @@ def read(qtbot: QtBot, window: MainWindow, grey: np.ndarray) -> PictureView:
     with qtbot.waitSignal(view.readingShown, timeout=20000):
         view.open_grey(grey)
     return view
+
+
+def read_text(view: PictureView) -> str:
+    """The text read, as the recognizer gave it (the view shows it in the text line's width form)."""
+    return view.reading.text if view.reading is not None else ""
 
 
 def click_box(view: PictureView, index: int) -> None:
@@ -156,6 +164,46 @@ def test_layout_choice_reads_the_picture_again(qtbot: QtBot, digits_bundle: Path
     with qtbot.waitSignal(view.readingShown, timeout=10000):
         view.set_layout("single")
     assert len(view.labels()) == 1
+
+
+def test_a_picture_is_read_with_the_view_filter_and_again_when_it_changes(qtbot: QtBot) -> None:
+    # The Japanese model reads Hershey sevens as フ; under View > Digits it offers digits only for
+    # ink written on the canvas, and so it must for a picture.
+    window = open_window(qtbot, JAPANESE_BUNDLE)
+    window.set_filter("digits")
+    view = read(qtbot, window, digit_line("7777"))
+    assert read_text(view) == "7777"
+    assert all(c.label.isdigit() for c in view.candidates.candidates())
+    with qtbot.waitSignal(view.readingShown, timeout=20000):
+        window.set_filter("all")
+    assert not read_text(view).isdigit()
+    with qtbot.waitSignal(view.readingShown, timeout=20000):
+        window.set_filter("digits")
+    assert read_text(view) == "7777" and view.selected() == 0
+
+
+def test_a_filter_chosen_while_a_picture_is_read_starts_the_reading_over(qtbot: QtBot) -> None:
+    window = open_window(qtbot, JAPANESE_BUNDLE)
+    view = window.pictures
+    with qtbot.waitSignal(view.readingShown, timeout=20000):
+        view.open_grey(digit_line("7777"))
+        window.set_filter("digits")  # the reading asked for with the old filter is not shown
+    assert read_text(view) == "7777"
+    qtbot.wait(200)
+    assert read_text(view) == "7777" and not view.busy()
+
+
+def test_a_filter_that_leaves_none_of_the_models_characters_says_so(qtbot: QtBot, digits_bundle: Path,
+                                                                    shown_errors: list[str]) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("47"))
+    window.set_filter("kanji")
+    qtbot.waitUntil(lambda: bool(shown_errors), timeout=10000)
+    assert "allowed by the filter" in shown_errors[0] and "allowed by the filter" in view.text_label.text()
+    assert window.pages.currentWidget() is view and view.labels() == []
+    with qtbot.waitSignal(view.readingShown, timeout=10000):
+        window.set_filter("digits")
+    assert view.text() == "47"
 
 
 def test_a_picture_without_writing_says_so_and_a_bad_file_returns_to_the_canvas(
