@@ -32,8 +32,6 @@ SEAM_STEP = 0.3
 #: How far (line sizes) a seam may stray from its cut, and what straying that far costs per row.
 SEAM_BAND = 0.15
 SEAM_STRAY = 0.5
-#: Seams crossing more strokes than this are not cuts.
-SEAM_CROSSINGS = 3
 #: Cuts in a component at least ``FINE_LENGTH`` line sizes long (several touching characters) are
 #: only ``FINE_SPACING`` apart (bench_pictures, tuning half, 60 lines a style, touching lines:
 #: 64.6 -> 69.9%, all lines 79.4 -> 81.5%; 0.1 apart everywhere read photos 2.7 points worse:
@@ -142,8 +140,13 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
     ``CUT_END`` from the component's ends. Each becomes the cheapest
     seam within ``SEAM_BAND`` line sizes of it: a seam pays ``SEAM_INK`` per ink pixel it
     crosses, moves at most one column per row, paying ``SEAM_STEP`` a column, and pays more the
-    further it strays from its cut. A seam that crosses more than ``SEAM_CROSSINGS`` strokes is
-    no cut. Seams are kept in order (one never crosses the one before). Seams free to stray
+    further it strays from its cut. A seam may cross any number of strokes: where touching
+    characters meet, a seam crosses every stroke reaching from one into the other (に beside は:
+    three or more), and a cut through the middle of a character is undone by the decoder
+    (tuning half, 60 lines a style: seams crossing more than 3 strokes left out read 84.3 /
+    84.1% of the characters on seeds 1 / 2, none left out 84.7 / 84.8%, touching lines of JPEG
+    and photos +1.6 to +7 points, natural and tight lines unchanged; no limit reads as a limit
+    of 5 or 8). Seams are kept in order (one never crosses the one before). Seams free to stray
     further (0.25 line sizes) read touching lines worse (tuning half, 30 lines a style, clean
     touching lines: 68% -> 53%): they wander through characters.
     """
@@ -174,9 +177,6 @@ def _seams(own: np.ndarray, size: float) -> list[np.ndarray]:
         seam[-1] = int(np.argmin(cost[-1]))
         _trace(cost, seam, range(h - 2, -1, -1))
         seam += lo
-        path = own[np.arange(h), seam]
-        if int(path[0]) + int(np.count_nonzero(path[1:] & ~path[:-1])) > SEAM_CROSSINGS:
-            continue  # through the middle of a character, not between two
         seams.append(np.maximum(seam, seams[-1]) if seams else seam)
     return seams
 

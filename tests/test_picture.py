@@ -276,6 +276,22 @@ def test_a_narrow_character_tucked_between_touching_neighbours_is_cut_out_on_bot
     assert part[20, 59] != part[20, 70] != part[20, 81]
 
 
+def test_a_seam_crosses_every_stroke_that_reaches_into_a_touching_neighbour() -> None:
+    """Where touching characters meet, the cut crosses each stroke of one that touches the other
+    (four arms of a comb against a bar here): no limit on the strokes a seam crosses."""
+    own = np.zeros((100, 140), np.uint8)
+    cv2.line(own, (5, 20), (5, 80), 1, 3)  # a comb of four arms
+    for y in (20, 40, 60, 80):
+        cv2.line(own, (5, y), (60, y), 1, 3)
+        cv2.line(own, (60, y), (66, y), 1, 1)  # each arm's thin end touches the next character
+    cv2.line(own, (66, 5), (66, 95), 1, 3)  # which is a bar and a box
+    cv2.rectangle(own, (80, 10), (135, 90), 1, 3)
+    cv2.line(own, (66, 50), (80, 50), 1, 3)
+    seams = _seams(own.astype(bool), 100.0)
+    part = (np.arange(140)[None, :] >= np.stack(seams)[:, :, None]).sum(axis=0)
+    assert all(part[y, 60] != part[y, 66] for y in (20, 40, 60, 80))
+
+
 def test_touching_parts_shorter_than_a_character_are_cut_beside_a_neighbour() -> None:
     picture = np.full((140, 260), PAPER, np.uint8)
     cv2.rectangle(picture, (20, 20), (80, 120), 30, 6)  # a character
