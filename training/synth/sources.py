@@ -12,6 +12,7 @@ pen width, normalization).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -37,7 +38,13 @@ SOLID_SLACK = 0.02
 
 
 def stroke_sources(char: str, sources: Sequence[str]) -> tuple[str, ...]:
-    """The stroke sources among ``sources`` that draw ``char``."""
+    """The stroke sources among ``sources`` that draw ``char``.
+
+    A small mark ``symbols`` draws as writers do (``symbols.HAND_MARKS``) comes from it
+    alone: KanjiVG's and Hershey's drawings of it become rings and 9s in the model's box.
+    """
+    if "symbols" in sources and symbols.has_hand_strokes(char):
+        return ("symbols",)
     return tuple(s for s in STROKE_SOURCES if s in sources and _HAS[s](char))
 
 
@@ -68,7 +75,11 @@ def stroke_sample(char: str, sources: tuple[str, ...], rng: np.random.Generator,
     rendering only when ``picture_share`` > 0, so a KanjiVG-only set stays what it was.
     """
     source = sources[0] if len(sources) == 1 else sources[rng.integers(len(sources))]
-    ink = perturb(clean_strokes(char, source, rng, kaisho_share), rng, perturbation)
+    if source == "symbols" and symbols.has_hand_strokes(char):
+        # A writer lifts the pen between a mark's dots: running them together would draw a bar.
+        ink = perturb(symbols.hand_strokes(char, rng), rng, replace(perturbation, join=0.0))
+    else:
+        ink = perturb(clean_strokes(char, source, rng, kaisho_share), rng, perturbation)
     canvas = preprocess_ink(ink, spec)
     if picture_share and rng.random() < picture_share:
         try:
