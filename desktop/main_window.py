@@ -252,6 +252,7 @@ class MainWindow(AppWindow):
         self._show_filter()
         write_e2e_report(self, None, 0.0)
         self.recognize_canvas()
+        self.pictures.model_changed()
 
     # -- recognition -------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ line with a progress bar, so a large photo never freezes the window. Then:
   Back returns to the canvas.
 
 It is read with the View filter (``filter_name``; the decoder chooses among the characters it
-allows), and read again when the filter changes, as the canvas's ink is.
+allows) and the model in use, and read again when either changes, as the canvas's ink is.
 
 Its text and candidates are in the text line's width form (Ａ or A; ``desktop.text_form``).
 """
@@ -228,6 +228,18 @@ class PictureView(QWidget):
         A reading under way stops and starts over (it used the old filter); picks made are lost.
         """
         if self.grey is not None or self._request is not None:
+            self._start(self.source, self.grey)
+
+    def model_changed(self) -> None:
+        """Reads the open picture again with the model just loaded, as the canvas's ink is.
+
+        The worker does one thing at a time, in order: a reading shown, or a merge or split under
+        way (it mends a reading of the old model), was the old model's, and starts over; a reading
+        under way when the model is ready was asked for after the load and uses the new model, so
+        it goes on (a picture opened with the app is not read twice). Picks made are lost; the
+        samples they kept stay kept.
+        """
+        if self.grey is not None and (self._request is None or self.reading is not None):
             self._start(self.source, self.grey)
 
     def open_next(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -204,6 +205,69 @@ def test_a_filter_that_leaves_none_of_the_models_characters_says_so(qtbot: QtBot
     with qtbot.waitSignal(view.readingShown, timeout=10000):
         window.set_filter("digits")
     assert view.text() == "47"
+
+
+def japanese_reading(view: PictureView) -> bool:
+    """True when the shown reading is the Japanese model's: it reads Hershey sevens as フ, the digits model as 7."""
+    text = read_text(view)
+    return bool(text) and not any(ch.isdigit() for ch in text) and not view.busy()
+
+
+def test_a_model_chosen_reads_the_open_picture_again_with_it(qtbot: QtBot, digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = read(qtbot, window, digit_line("7777"))
+    assert read_text(view) == "7777"
+    other = next(i for i, c in enumerate(view.candidates.candidates()) if c.label != "7")
+    view.candidates.choose(other)  # a correction, kept as a sample
+    kept = view.kept_samples()
+    assert len(kept) == 1
+    with qtbot.waitSignal(view.readingShown, timeout=20000):
+        window.choose_model(str(JAPANESE_BUNDLE))
+    bundle = window.current_bundle()
+    assert bundle is not None and bundle.path.resolve() == JAPANESE_BUNDLE.resolve()
+    assert japanese_reading(view) and len(view.labels()) == 4 and view.selected() == 0  # the pick is gone
+    shown = view.candidates.candidates()
+    assert all(c.label in bundle.labels for c in shown) and shown[0].label == "フ"  # the digits model has 0-9 only
+    store = view.store()
+    assert store is not None and len(store.get(kept)) == 1 and view.kept_samples() == kept  # the sample stays
+
+
+def test_a_model_chosen_while_a_picture_is_read_or_mended_reads_it_with_the_new_model(
+        qtbot: QtBot, digits_bundle: Path) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = window.pictures
+    view.open_grey(digit_line("7777"))  # read by the digits model: the worker takes it before the load
+    window.switch_model(str(JAPANESE_BUNDLE))
+    qtbot.waitUntil(lambda: japanese_reading(view), timeout=20000)
+    window.switch_model(str(digits_bundle))
+    qtbot.waitUntil(lambda: read_text(view) == "7777" and not view.busy(), timeout=20000)
+    # A merge asked for while the model loads mends the old model's reading: all of it is read again.
+    window.switch_model(str(JAPANESE_BUNDLE))
+    view.merge_button.click()
+    qtbot.waitUntil(lambda: japanese_reading(view), timeout=20000)
+    assert len(view.labels()) == 4
+    qtbot.wait(200)
+    assert japanese_reading(view) and len(view.labels()) == 4
+
+
+def test_a_picture_opened_while_a_model_loads_is_read_once_with_it(qtbot: QtBot, digits_bundle: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_window(qtbot, digits_bundle)
+    view = window.pictures
+    asked: list[object] = []
+    request = window.service.request
+
+    def counted(item: Any, filter_name: str = "all") -> int:
+        asked.append(item)
+        return request(item, filter_name)
+
+    monkeypatch.setattr(window.service, "request", counted)
+    window.switch_model(str(JAPANESE_BUNDLE))  # as at start-up with a picture named on the command line
+    with qtbot.waitSignal(view.readingShown, timeout=20000):
+        view.open_grey(digit_line("7777"))
+    assert japanese_reading(view)
+    qtbot.wait(200)
+    assert len(asked) == 1 and japanese_reading(view)
 
 
 def test_a_picture_without_writing_says_so_and_a_bad_file_returns_to_the_canvas(
