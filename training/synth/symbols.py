@@ -82,9 +82,10 @@ def load_template(char: str, step: float = 2.0) -> tuple[np.ndarray, ...]:
 HAND_MARKS = frozenset("・.、,。:")
 #: The middle of KanjiVG's 109 box.
 BOX_CENTRE = 54.5
-#: A dot's forms and their shares: a tap, a tiny scribble, a dab of two or three points.
+#: A dot's forms and their shares: a tap, a tiny scribble, a dab of three points. A dab of
+#: two is left out: through the canvas path it is a straight line, the picture of 、 and -.
 DOT_FORMS = ("tap", "scribble", "dab")
-DOT_SHARES = (0.55, 0.3, 0.15)
+DOT_SHARES = (0.6, 0.3, 0.1)
 
 
 def has_hand_strokes(char: str) -> bool:
@@ -96,7 +97,7 @@ def hand_strokes(char: str, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """One writer's strokes of a small mark, in the 109 box, before the perturbation.
 
     ・ and . (twins): a tap (one point, the canvas's round pen mark; most of them), a tiny
-    scribble, or a two- or three-point dab. 。: a small circle, sometimes left open or
+    scribble, or a three-point dab. 。: a small circle, sometimes left open or
     overlapping. 、: a short tick down to the right, straight or bent, sometimes pressed at
     its start. ,: a tick down to the left, mostly curved, often with a pressed head.
     :: two dots one over the other.
@@ -127,7 +128,7 @@ def _dot(centre: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if form == "tap":  # press and lift without moving: one point, a round pen mark
         return centre[None, :].copy()
     if form == "dab":
-        return centre + rng.normal(0.0, rng.uniform(0.4, 1.2), (int(rng.integers(2, 4)), 2))
+        return centre + rng.normal(0.0, rng.uniform(0.4, 1.2), (3, 2))
     # Filling the dot: two to four small turns, tightening, never a clean ring.
     turns = rng.uniform(1.5, 4.0)
     t = np.linspace(0.0, 1.0, max(8, int(turns * 9)))
@@ -175,7 +176,7 @@ def _tick(centre: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _comma(centre: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     length = rng.uniform(8.0, 20.0)
     curved = rng.random() < 0.75
-    heading, turn = (rng.uniform(80.0, 105.0), rng.uniform(30.0, 70.0)) if curved else (rng.uniform(100.0, 120.0), 0.0)
+    heading, turn = (rng.uniform(80.0, 105.0), rng.uniform(15.0, 70.0)) if curved else (rng.uniform(100.0, 120.0), 0.0)
     line = _bent_line(centre, heading, length, turn)
     line = line - (line[-1] - line[0]) / 2
     return np.vstack([_press(line[0], rng), line]) if not curved or rng.random() < 0.6 else line
