@@ -201,3 +201,19 @@ def test_augment_flag_presets_and_pairs() -> None:
         parse_augment("spin=3")
     with pytest.raises(ValueError, match="too strong"):
         parse_augment("rotation_deg=120")
+
+
+def test_lineage_keeps_the_base_s_stages_and_checkpoint(tmp_path: Path) -> None:
+    """A model continued from a checkpoint of an unfinished run says how that run was made."""
+    from tests.test_bundle_safety import fake_bundle
+    from training.train import lineage
+
+    stages = [{"command": "mojiyomi train --data d --out o", "seconds": 3600.0, "hardware": "x86_64 CPU x2"},
+              {"command": "mojiyomi train --resume --out o", "seconds": 7200.0, "hardware": "x86_64 CPU x2"}]
+    checkpoint = {"unfinished": True, "optimizer_steps": 25000, "epochs_done": 3.349}
+    base = fake_bundle(tmp_path / "ckpt", version="1.0.0", training={
+        "command": "python -m training.checkpoint_bundle --run r", "seconds": 10800.0, "stages": stages,
+        "checkpoint": checkpoint, "train_samples": 955400, "history": {"loss": [1.0, 0.5]}})
+    made = lineage(load_bundle(base))
+    assert made["training"]["stages"] == stages and made["training"]["checkpoint"] == checkpoint
+    assert made["training"]["train_samples"] == 955400 and "history" not in made["training"]

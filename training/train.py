@@ -357,9 +357,11 @@ def lineage(base: ModelBundle) -> dict[str, Any]:
     """What a model trained on from ``base`` needs to say about it to be reproducible.
 
     The base's name and version and how it was trained, including its own ``init_from``:
-    a model continued from a continued model lists the whole chain.
+    a model continued from a continued model lists the whole chain, with each base's
+    stages (every start and resume: command, seconds, hardware) and, for a bundle made from
+    an unfinished run's backup (``training.checkpoint_bundle``), where that run stood.
     """
-    keep = ("command", "hardware", "seconds", "train_samples", "init_from")
+    keep = ("command", "hardware", "seconds", "train_samples", "stages", "checkpoint", "accelerated", "init_from")
     made = base.metadata.get("training")
     made = made if isinstance(made, dict) else {}
     return {"name": base.name, "version": base.metadata.get("version"),
