@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from core.charsets import LATIN, PUNCTUATION
+from core.charsets import LATIN, PUNCTUATION, lookalikes_of
 from core.errors import DatasetError, InputError
 from core.ink import Ink
-from core.preprocess import Preprocessing
+from core.preprocess import Preprocessing, preprocess_ink
 from training.synth import hershey, kanjivg, symbols
 from training.synth.samples import SynthOptions, render_class
 from training.synth.sources import STROKE_SOURCES, picture_sample, solid_share, stroke_sources
@@ -142,3 +142,29 @@ def test_hand_strokes_are_seeded_and_refuse_other_marks() -> None:
         assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
     with pytest.raises(DatasetError, match="Received"):
         symbols.hand_strokes("A", np.random.default_rng(0))
+
+
+def _canvas(*strokes: list[tuple[float, float]]) -> np.ndarray:
+    """Marks as a mouse writes them on a 300-pixel canvas (whole pixels, no pressure)."""
+    ink = Ink(tuple(np.array([[x, y, 8.0 * i, np.nan] for i, (x, y) in enumerate(s)]) for s in strokes), 300.0, 300.0)
+    return preprocess_ink(ink, SPEC)[..., 0]
+
+
+def test_canvas_written_marks_are_nearest_their_own_class() -> None:
+    """A tap, a ticked 、 and , a small 。 and a : written with a mouse: the nearest generated
+    sample among the six marks' (lightly blurred) is of the same class or a twin."""
+    circle = [(150 + round(6 * np.cos(a)), 150 + round(6 * np.sin(a))) for a in np.linspace(-1.6, 4.6, 24)]
+    written = {"・": _canvas([(150, 150)]), "。": _canvas(circle),
+               "、": _canvas([(150, 150), (152, 152), (154, 155), (156, 158), (157, 160)]),
+               ",": _canvas([(153, 148), (154, 150), (153, 152), (152, 155), (150, 158), (147, 161)]),
+               ":": _canvas([(150, 140)], [(150, 158)])}
+    pool = {c: _samples(c, 60) for c in symbols.HAND_MARKS}
+    labels = np.concatenate([[c] * len(x) for c, x in pool.items()])
+
+    def flat(x: np.ndarray) -> np.ndarray:
+        return np.stack([cv2.GaussianBlur(s.astype(np.float32), (5, 5), 1.0) for s in x]).reshape(len(x), -1)
+
+    every = flat(np.concatenate(list(pool.values())))
+    for char, sample in written.items():
+        nearest = labels[np.argmin(((every - flat(sample[None])) ** 2).sum(axis=1))]
+        assert nearest in lookalikes_of(char), f"a canvas-written {char} is nearest a sample of {nearest}"
