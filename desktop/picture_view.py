@@ -5,8 +5,7 @@ line with a progress bar, so a large photo never freezes the window. Then:
 
 - a click on a box (or Left/Right) selects its character: the candidate panel shows its
   alternatives, and a pick (or 1-9, 0) replaces it in the reading; a pick that corrects what was
-  read keeps the character as a picture sample in the samples database (the model input the
-  recognizer saw; listed in My samples, used by a fine-tune), said in a notice with Undo;
+  read keeps the character as a picture sample, said in a notice with Undo (``desktop.picture_samples``);
 - Merge (M) makes one character of the selected box and the next one on its line; Split (S)
   cuts the selected box in two where both halves read best; both are read again in the worker;
 - Insert (Enter) puts the reading into the text line (each character keeping its
@@ -33,18 +32,16 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPus
     QVBoxLayout, QWidget
 
 from core.decode import Box
-from core.errors import MojiyomiError
 from core.picture import PictureLayout
-from core.picture_edit import PictureChar, PictureReading, char_model_input
+from core.picture_edit import PictureReading
 from core.recognizer import Candidate
 from core.samples import SampleStore
 from desktop import errors
 from desktop.candidates import CandidatePanel
-from desktop.picture_canvas import PictureCanvas
 from desktop.i18n import translate, translate_error
+from desktop.picture_canvas import PictureCanvas
+from desktop.picture_samples import PictureSamples
 from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
-from desktop.sample_notice import SampleNotice
-from desktop.samples_window import open_store
 from desktop.testhooks import E2E_REPORT_ENV, write_picture_report
 from desktop.textline import CharInfo, TextLine
 
@@ -84,12 +81,8 @@ class PictureView(QWidget):
         self._waiting: list[tuple[str, np.ndarray | None]] = []
         self._selected = -1
         self._read_as: dict[Box, str] = {}  # what the recognizer read in each box (a pick is a correction)
-        self._kept: list[int] = []  # ids of the picture samples kept (and not undone)
-        self._kept_in: dict[Box, int] = {}
-        # The samples database (the training UI's, where the window shares it); opened on first use.
-        self.store: Callable[[], SampleStore | None] = self._own_store
-        self._store: SampleStore | None = None
-        self._store_failed = False
+        self.samples = PictureSamples(self)
+        self.samples.sampleSaved.connect(self.sampleSaved)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # its keys (M, S, Enter, 1-9) work once it is shown
         self._build()
         service.recognized.connect(self._on_recognized)
@@ -157,8 +150,7 @@ class PictureView(QWidget):
         splitter.setStretchFactor(0, 4)  # room goes to the picture first
         splitter.setStretchFactor(1, 1)
         outer.addWidget(splitter, 1)
-        self.notice = SampleNotice(self)
-        self.notice.undoRequested.connect(self._forget_sample)
+        self.notice = self.samples.notice
         outer.addWidget(self.notice)
         for key, slot in [("M", self.merge), ("S", self.split), ("Return", self.insert), ("Enter", self.insert),
                           ("Left", lambda: self.select(max(0, self._selected - 1))),
@@ -176,6 +168,15 @@ class PictureView(QWidget):
         button.clicked.connect(lambda _=False: slot())
         layout.addWidget(button)
         return button
+
+    @property
+    def store(self) -> Callable[[], SampleStore | None]:
+        """Gives the samples database picks are kept in (the window hands in the training UI's)."""
+        return self.samples.store
+
+    @store.setter
+    def store(self, store: Callable[[], SampleStore | None]) -> None:
+        self.samples.store = store
 
     # -- opening and reading ----------------------------------------------------------------------
 
@@ -197,7 +198,8 @@ class PictureView(QWidget):
     def _start(self, source: str, grey: np.ndarray | None) -> None:
         self.service.cancel_pictures()
         self.source, self.grey, self.reading = source, grey, None
-        self._read_as, self._kept_in, self._selected = {}, {}, -1
+        self._read_as, self._selected = {}, -1
+        self.samples.new_picture()
         self.canvas.set_picture(grey)
         self._show_reading()
         name = Path(source).name if source != "picture" else translate("PictureView", "Pasted picture")
@@ -377,72 +379,17 @@ class PictureView(QWidget):
         """Replaces the selected character with ``candidate``; a correction is kept as a sample."""
         if self.reading is None or not 0 <= self._selected < len(self.reading.chars) or self._request is not None:
             return
-        reading, char = self.reading, self.reading.chars[self._selected]
+        reading, box = self.reading, self.reading.chars[self._selected].box
         self.reading = self.reading.with_label(self._selected, candidate.label)
-        self._keep_sample(reading, self._selected, char, candidate.label)
+        self.samples.keep(reading, self._selected, candidate.label, self._read_as.get(box, candidate.label),
+                          self.service.bundle, self.source)
         if self._selected + 1 < len(self.reading.chars):
             self._selected += 1  # on to the next character, as reading on does
         self._show_reading()
 
-    def _keep_sample(self, reading: PictureReading, index: int, char: PictureChar, label: str) -> None:
-        box = char.box
-        earlier = self._kept_in.pop(box, None)
-        if earlier is not None:
-            self._forget_sample(earlier, quiet=True)
-        read_as = self._read_as.get(box, label)
-        bundle = self.service.bundle
-        if label == read_as or bundle is None:
-            return
-        store = self.store()
-        if store is None:
-            return
-        # The model's candidates as read: what it read first, so the sample counts as a correction.
-        candidates = sorted(char.candidates, key=lambda c: c.label != read_as)
-        x0, y0, x1, y1 = (round(v) for v in box)
-        name = Path(self.source).name if self.source != "picture" else "pasted"
-        try:
-            image = char_model_input(reading, index, bundle.preprocessing)
-            sample = store.add_picture(image, label, bundle.name, [(c.label, c.score) for c in candidates],
-                                       f"{name} x={x0} y={y0} w={x1 - x0} h={y1 - y0}")
-        except MojiyomiError as exc:
-            self.notice.label.setText(translate("PictureView", "Not kept as a sample: {error}").format(
-                error=translate_error(exc)))
-            self.notice.undo_button.setEnabled(False)
-            self.notice.show()
-            return
-        self._kept.append(sample)
-        self._kept_in[box] = sample
-        self.notice.show_kept(sample, label, translate("PictureView", "from the picture; see My samples"))
-        self.sampleSaved.emit(sample)
-
-    def _own_store(self) -> SampleStore | None:
-        """The samples database, opened on first use (None, said once, if it cannot be)."""
-        if self._store is None and not self._store_failed:
-            self._store = open_store(self)  # offers to move a damaged database aside
-            self._store_failed = self._store is None
-        return self._store
-
-    @Slot(int)
-    def _forget_sample(self, sample: int, quiet: bool = False) -> None:
-        if sample in self._kept:
-            self._kept.remove(sample)
-        self._kept_in = {box: s for box, s in self._kept_in.items() if s != sample}
-        if self.notice.sample_id == sample:
-            self.notice.hide()
-        store = self.store()
-        if store is None:
-            return
-        try:
-            store.delete([sample])
-        except MojiyomiError as exc:
-            if not quiet:
-                errors.show_error(self, translate("PictureView", "Could not remove the sample"), exc)
-            return
-        self.sampleSaved.emit(sample)
-
     def kept_samples(self) -> list[int]:
         """The ids of the picture samples kept (and not undone) since the app started."""
-        return list(self._kept)
+        return self.samples.kept()
 
     # -- mending the cuts ---------------------------------------------------------------------------
 
