@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
 
 from core.decode import Box
 from core.picture import PictureLayout
@@ -39,19 +38,12 @@ from core.samples import SampleStore
 from desktop import errors
 from desktop.candidates import CandidatePanel
 from desktop.i18n import translate, translate_error
+from desktop.picture_bar import PictureBar, add_button
 from desktop.picture_canvas import PictureCanvas
 from desktop.picture_samples import PictureSamples
 from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
 from desktop.testhooks import E2E_REPORT_ENV, write_picture_report
 from desktop.textline import CharInfo, TextLine
-
-
-def layout_titles() -> dict[PictureLayout, str]:
-    """The layouts offered, as the layout box shows them."""
-    return {"auto": translate("PictureView", "Layout: automatic"),
-            "horizontal": translate("PictureView", "Lines (left to right)"),
-            "vertical": translate("PictureView", "Columns (right to left)"),
-            "single": translate("PictureView", "One character")}
 
 
 class PictureView(QWidget):
@@ -94,27 +86,13 @@ class PictureView(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        self.title = QLabel(self)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long name is cut
-        bar.addWidget(self.title, 1)
-        self.layout_box = QComboBox(self)
-        for name, title in layout_titles().items():
-            self.layout_box.addItem(title, name)
-        self.layout_box.setMinimumContentsLength(12)
-        self.layout_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.layout_box.setToolTip(translate("PictureView", "How the writing runs; the picture is read again"))
-        self.layout_box.activated.connect(lambda _index: self.read_again())
-        bar.addWidget(self.layout_box)
-        self.merge_button = self._button(bar, translate("PictureView", "Merge"), translate(
-            "PictureView", "Make one character of the selected box and its neighbour on the line (M)"), self.merge)
-        self.split_button = self._button(bar, translate("PictureView", "Split"), translate(
-            "PictureView", "Cut the selected box in two (S)"), self.split)
-        self.next_button = self._button(bar, translate("PictureView", "Next picture"), translate(
-            "PictureView", "Read the next picture opened"), self.open_next)
-        self.back_button = self._button(bar, translate("PictureView", "Back to writing"), translate(
-            "PictureView", "Close the picture and write on the canvas again"), self.close_picture)
-        outer.addLayout(bar)
+        self.bar = PictureBar(self, layout_chosen=self.read_again, merge=self.merge, split=self.split,
+                              open_next=self.open_next, back=self.close_picture)
+        # The bar's widgets under the names the window and the tests know.
+        self.title, self.layout_box = self.bar.title, self.bar.layout_box
+        self.merge_button, self.split_button = self.bar.merge_button, self.bar.split_button
+        self.next_button, self.back_button = self.bar.next_button, self.bar.back_button
+        outer.addWidget(self.bar)
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(True)
         self.progress.hide()
@@ -134,9 +112,9 @@ class PictureView(QWidget):
         self.text_label.setAccessibleName(translate("PictureView", "The text read from the picture"))
         column.addWidget(self.text_label)
         row = QHBoxLayout()
-        self.insert_button = self._button(row, translate("PictureView", "Insert"), translate(
+        self.insert_button = add_button(self, row, translate("PictureView", "Insert"), translate(
             "PictureView", "Insert the text read into the text line (Enter)"), self.insert)
-        self.copy_button = self._button(row, translate("PictureView", "Copy text"), translate(
+        self.copy_button = add_button(self, row, translate("PictureView", "Copy text"), translate(
             "PictureView", "Copy the text read from the picture"), self.copy)
         row.addStretch(1)
         column.addLayout(row)
@@ -159,15 +137,6 @@ class PictureView(QWidget):
             shortcut = QShortcut(QKeySequence(key), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
         self._update_controls()
-
-    def _button(self, layout: QHBoxLayout, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setToolTip(tip)
-        button.setMinimumWidth(40)  # below its text's width: the window's 480 px minimum must fit the bar
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.clicked.connect(lambda _=False: slot())
-        layout.addWidget(button)
-        return button
 
     @property
     def store(self) -> Callable[[], SampleStore | None]:
@@ -212,11 +181,11 @@ class PictureView(QWidget):
 
     def picture_layout(self) -> PictureLayout:
         """The layout chosen in the layout box."""
-        return self.layout_box.currentData()
+        return self.bar.picture_layout()
 
     def set_layout(self, layout: PictureLayout) -> None:
         """Chooses a layout and reads the picture again with it."""
-        self.layout_box.setCurrentIndex(max(0, self.layout_box.findData(layout)))
+        self.bar.choose_layout(layout)
         self.read_again()
 
     def read_again(self) -> None:
@@ -365,14 +334,11 @@ class PictureView(QWidget):
         chars = self.reading.chars if self.reading is not None else ()
         idle = self._request is None
         index = self._selected
-        self.merge_button.setEnabled(idle and 0 <= index < len(chars) and self._merge_partner(index) is not None)
-        self.split_button.setEnabled(idle and 0 <= index < len(chars))
+        chosen = 0 <= index < len(chars)
+        self.bar.set_state(idle, chosen and self._merge_partner(index) is not None, chosen, self.grey is not None,
+                           len(self._waiting))
         self.insert_button.setEnabled(idle and bool(chars))
         self.copy_button.setEnabled(idle and bool(chars))
-        self.layout_box.setEnabled(idle and self.grey is not None)
-        self.next_button.setVisible(bool(self._waiting))
-        self.next_button.setEnabled(idle)
-        self.next_button.setText(translate("PictureView", "Next picture ({n} more)").format(n=len(self._waiting)))
 
     @Slot(int, object)
     def pick(self, rank: int, candidate: Candidate) -> None:
