@@ -7,7 +7,8 @@ line with a progress bar, so a large photo never freezes the window. Then:
   alternatives, and a pick (or 1-9, 0) replaces it in the reading; a pick that corrects what was
   read keeps the character as a picture sample, said in a notice with Undo (``desktop.picture_samples``);
 - Merge (M) makes one character of the selected box and the next one on its line; Split (S)
-  cuts the selected box in two where both halves read best; both are read again in the worker;
+  cuts the selected box in two where both halves read best; both are read again in the worker
+  (``desktop.picture_mending``);
 - Insert (Enter) puts the reading into the text line (each character keeping its
   alternatives; the text line holds one line, so a space parts the picture's lines, as
   ``mojiyomi recognize`` prints them), Copy puts it on the clipboard with its line breaks;
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSplitter, QVBo
 
 from core.decode import Box
 from core.picture import PictureLayout
-from core.picture_edit import PictureReading
+from core.picture_edit import PictureChar, PictureReading
 from core.recognizer import Candidate
 from core.samples import SampleStore
 from desktop import errors
@@ -40,6 +41,7 @@ from desktop.candidates import CandidatePanel
 from desktop.i18n import translate, translate_error
 from desktop.picture_bar import PictureBar, add_button
 from desktop.picture_canvas import PictureCanvas
+from desktop.picture_mending import merge_partner, read_as_after, selection_after
 from desktop.picture_samples import PictureSamples
 from desktop.recognition import PictureEdit, PictureJob, Recognition, RecognitionService
 from desktop.testhooks import E2E_REPORT_ENV, write_picture_report
@@ -256,20 +258,13 @@ class PictureView(QWidget):
             return
         self._request = None
         self.progress.hide()
-        before = self.reading
+        before = self.reading.chars if self.reading is not None else None
         self.reading = result.picture
-        known = {c.box for c in before.chars} if before is not None else set()
-        for char in self.reading.chars:
-            if char.box not in known or char.box not in self._read_as:
-                self._read_as[char.box] = char.label
+        self._read_as = read_as_after(before, self.reading.chars, self._read_as)
         if result.grey is not None:
             self.grey = result.grey
             self.canvas.set_picture(result.grey)
-        if before is None:
-            self._selected = 0
-        else:  # the first character that changed (a merge or split) is selected
-            self._selected = next((i for i, c in enumerate(self.reading.chars) if c.box not in known),
-                                  min(self._selected, len(self.reading.chars) - 1))
+        self._selected = selection_after(before, self.reading.chars, self._selected)
         self._show_reading()
         self.readingShown.emit()
 
@@ -296,7 +291,10 @@ class PictureView(QWidget):
 
     def labels(self) -> list[str]:
         """The characters read, in reading order."""
-        return [c.label for c in self.reading.chars] if self.reading is not None else []
+        return [c.label for c in self._chars()]
+
+    def _chars(self) -> tuple[PictureChar, ...]:
+        return self.reading.chars if self.reading is not None else ()
 
     def text(self) -> str:
         """The text read (a line break between lines), in the text line's width form."""
@@ -317,7 +315,7 @@ class PictureView(QWidget):
         self._show_reading()
 
     def _show_reading(self) -> None:
-        chars = self.reading.chars if self.reading is not None else ()
+        chars = self._chars()
         self.canvas.set_boxes([c.box for c in chars], self._selected)
         self.text_label.setText(self.text())
         if 0 <= self._selected < len(chars):
@@ -331,11 +329,11 @@ class PictureView(QWidget):
         self._report()
 
     def _update_controls(self) -> None:
-        chars = self.reading.chars if self.reading is not None else ()
+        chars = self._chars()
         idle = self._request is None
         index = self._selected
         chosen = 0 <= index < len(chars)
-        self.bar.set_state(idle, chosen and self._merge_partner(index) is not None, chosen, self.grey is not None,
+        self.bar.set_state(idle, chosen and merge_partner(chars, index) is not None, chosen, self.grey is not None,
                            len(self._waiting))
         self.insert_button.setEnabled(idle and bool(chars))
         self.copy_button.setEnabled(idle and bool(chars))
@@ -359,20 +357,11 @@ class PictureView(QWidget):
 
     # -- mending the cuts ---------------------------------------------------------------------------
 
-    def _merge_partner(self, index: int) -> int | None:
-        """The index merged with ``index``: the next character on its line, else the one before."""
-        chars = self.reading.chars if self.reading is not None else ()
-        if index + 1 < len(chars) and chars[index + 1].line == chars[index].line:
-            return index
-        if index >= 1 and chars[index - 1].line == chars[index].line:
-            return index - 1
-        return None
-
     def merge(self) -> None:
         """Makes one character of the selected box and its neighbour; it is read again in the worker."""
         if self.reading is None or self._request is not None or self._selected < 0:
             return
-        first = self._merge_partner(self._selected)
+        first = merge_partner(self.reading.chars, self._selected)
         if first is not None:
             self._ask(PictureEdit(self.reading, "merge", first))
 
