@@ -204,6 +204,7 @@ class Sample:
     pen: str
     picture: paper.Picture
     ink: Ink
+    placed: paper.Placed | None = None  # the characters' strokes in the picture's pixels (before a camera)
 
 
 def make_samples(style: str, phrases: Sequence[str], chars: Sequence[str], inks: dict[str, Ink], count: int,
@@ -235,7 +236,7 @@ def _sample(style: str, char_inks: list[Ink], layout: str, spacing: str, rng: np
     placed = paper.layout_lines([char_inks], "vertical" if layout == "vertical" else "horizontal",
                                 spacing, rng, cell, pen.width, margin=rng.uniform(0.4, 1.5))  # type: ignore[arg-type]
     picture = paper.render(placed, pen, look, rng)
-    return Sample(style, layout, spacing, pen.kind, picture, _as_ink(placed))
+    return Sample(style, layout, spacing, pen.kind, picture, _as_ink(placed), placed)
 
 
 def _as_ink(placed: paper.Placed) -> Ink:

@@ -6,28 +6,47 @@ A run counts as one character when its box, mapped back to the picture, overlaps
 character's box at IoU >= 0.6. Also printed: how often every character of a line has such a run
 (the segmentation's ceiling: the decoder cannot read a character no run holds).
 
-Usage: python bench/fit_picture_segmentation.py [--count 100] [--styles clean,...] [--seed 2]
+``--purity`` measures instead where touching lines lose characters (styles without a camera:
+clean, uneven, jpeg, whose pictures keep the strokes' pixels). Each ink pixel is owned by the
+character whose stroke (drawn 1.4 pens wide) covers it; each piece goes to the character owning
+most of its ink. Per spacing: pieces holding another character's ink (> 10% of theirs), that
+foreign ink's share, and top-1 without the language model of the characters cut out three ways:
+the decoder's pieces grouped by their owners (``grouped``), every ink pixel a character owns
+(``owned``, where strokes overlap both characters keep the ink), and the decoder's own reading
+(``decoded``, character accuracy with the language model) beside the grouped pieces decoded with
+the language model (``forced``). When ``owned`` reads far better than ``grouped``, the pieces
+mix characters (the cuts); when ``grouped`` is near ``owned``, the recognizer is what misreads.
+
+Usage: python bench/fit_picture_segmentation.py [--count 100] [--styles clean,...] [--seed 2] [--purity]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.bundle import resolve_model  # noqa: E402
-from core.decode import DecodeConfig, _runs  # noqa: E402
+from core.binarize import model_input  # noqa: E402
+from core.decode import DecodeConfig, Piece, _runs  # noqa: E402
 from core.errors import MojiyomiError  # noqa: E402
-from core.picture import segment_picture  # noqa: E402
-from core.recognizer import TFLiteRecognizer  # noqa: E402
+from core.lm import bundled_lm_path, load_lm  # noqa: E402
+from core.picture import PICTURE_CONFIG, Segmented, decode_picture, segment_picture  # noqa: E402
+from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
 from training.synth import paper  # noqa: E402
 
-from bench_pictures import _iou, make_samples  # noqa: E402
-from bench_words import fit_logistic, manpage_phrases, split_of, tomoe_inks  # noqa: E402
+from bench_pictures import Sample, _iou, make_samples  # noqa: E402
+from bench_words import edit_distance, fit_logistic, manpage_phrases, split_of, tomoe_inks  # noqa: E402
+
+#: Styles whose pictures keep the laid-out strokes' pixels (no turn, no perspective).
+FLAT_STYLES = ("clean", "uneven", "jpeg")
 
 
 def main() -> int:
@@ -35,10 +54,19 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--styles", default=",".join(paper.STYLES))
     parser.add_argument("--seed", type=int, default=2, help="not the benchmark's seed 1, so its lines stay unseen")
+    parser.add_argument("--purity", action="store_true", help="where touching lines lose characters (see above)")
     args = parser.parse_args()
-    inks = tomoe_inks(set(TFLiteRecognizer(resolve_model("japanese")).bundle.labels))
+    recognizer = TFLiteRecognizer(resolve_model("japanese"))
+    inks = tomoe_inks(set(recognizer.bundle.labels))
     pool = [p for p in manpage_phrases(set(inks)) if split_of(p) == "tune" and len(p) >= 3]
     phrases = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))[:args.count]]
+    if args.purity:
+        styles = [s for s in args.styles.split(",") if s in FLAT_STYLES]
+        samples = [line for style in styles for line in make_samples(style, phrases, phrases[0], inks, args.count,
+                                                                      args.seed)[0]]
+        for spacing, figures in purity(samples, recognizer).items():
+            print(spacing, figures)
+        return 0
     config = DecodeConfig()
     rows, truth, reachable, total = [], [], 0, 0
     for style in args.styles.split(","):
@@ -68,6 +96,101 @@ def main() -> int:
           f"{reachable / max(total, 1):.1%} of lines; run classification accuracy {accuracy:.3f}")
     print("PICTURE_SEGMENT_WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
     return 0
+
+
+def purity(samples: list[Sample], recognizer: Recognizer) -> dict[str, dict[str, float]]:
+    """Per spacing: how pure the pieces are, and how the characters read cut out three ways (module doc)."""
+    lm = load_lm(bundled_lm_path())
+    spec = recognizer.bundle.preprocessing
+    counts: dict[str, Counter[str]] = {}
+    for sample in samples:
+        if sample.placed is None:
+            continue
+        try:
+            segmented = segment_picture(sample.picture.image, sample.layout)  # type: ignore[arg-type]
+        except MojiyomiError:
+            continue
+        count = counts.setdefault(sample.spacing, Counter())
+        covers = _covers(sample.placed)
+        owner = np.where(covers.sum(axis=0) == 1, covers.argmax(axis=0), -1)
+        text = sample.picture.text
+        grouped, owned, truth, lines = [], [], [], []
+        for line in segmented.lines:
+            ys, xs = np.nonzero(line.labels)
+            ids = line.labels[ys, xs]
+            where = _original(segmented, xs, ys, owner.shape)
+            owners = owner[where]
+            groups: dict[int, list[Piece]] = {}
+            for piece in line.pieces:
+                mine = owners[np.isin(ids, piece.members)]
+                votes = Counter(mine[mine >= 0].tolist())
+                top, most = votes.most_common(1)[0] if votes else (-1, 0)
+                count["pieces"] += 1
+                count["impure"] += most < 0.9 * sum(votes.values())
+                count["foreign"] += sum(votes.values()) - most
+                count["ink"] += sum(votes.values())
+                groups.setdefault(top, []).append(piece)
+            for char, pieces in groups.items():
+                if char < 0:
+                    continue
+                members = tuple(sorted(m for p in pieces for m in p.members))
+                grouped.append(segmented.model_input(line, members, spec))
+                cover = covers[char][where] > 0
+                canvas = np.zeros(segmented.ink.shape, np.uint8)
+                canvas[ys[cover], xs[cover]] = segmented.ink[ys[cover], xs[cover]]
+                owned.append(model_input(canvas, spec))
+                truth.append(text[char])
+            joined = tuple(_joined(pieces) for char, pieces in groups.items() if char >= 0)
+            if joined:
+                lines.append(replace(line, pieces=joined))
+        for name, batch in (("grouped", grouped), ("owned", owned)):
+            if batch:
+                labels = [recognizer.rank(p, 1)[0].label for p in recognizer.predict_many(np.stack(batch))]
+                count[name] += sum(a == b for a, b in zip(labels, truth))
+        count["lines"] += 1
+        count["chars"] += len(text)
+        count["found"] += len(truth)
+        count["decoded"] += len(text) - edit_distance(text, decode_picture(segmented, recognizer, lm).text.replace("\n", ""))
+        forced = replace(segmented, lines=tuple(lines))
+        config = replace(PICTURE_CONFIG, max_run=1)
+        try:
+            read = decode_picture(forced, recognizer, lm, config).text.replace("\n", "")
+        except MojiyomiError:
+            read = ""
+        count["forced"] += len(text) - edit_distance(text, read)
+    return {spacing: {"lines": c["lines"],
+                      "impure_pieces": round(c["impure"] / max(c["pieces"], 1), 3),
+                      "foreign_ink": round(c["foreign"] / max(c["ink"], 1), 3),
+                      "grouped": round(c["grouped"] / max(c["found"], 1), 3),
+                      "owned": round(c["owned"] / max(c["found"], 1), 3),
+                      "decoded": round(c["decoded"] / max(c["chars"], 1), 3),
+                      "forced": round(c["forced"] / max(c["chars"], 1), 3)} for spacing, c in counts.items()}
+
+
+def _covers(placed: paper.Placed) -> np.ndarray:
+    """Per character, the pixels its strokes cover, drawn 1.4 pens wide (and 2 pixels for the edge)."""
+    covers = np.zeros((len(placed.chars), placed.height, placed.width), np.uint8)
+    width = max(1, round(1.4 * placed.pen_width * placed.cell + 2))
+    for cover, char in zip(covers, placed.chars):
+        for stroke in char:
+            cv2.polylines(cover, [np.round(stroke * 16).astype(np.int32).reshape(-1, 1, 2)], False, 1, width,
+                          cv2.LINE_8, 4)
+    return covers
+
+
+def _original(segmented: Segmented, xs: np.ndarray, ys: np.ndarray, shape: tuple[int, ...]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Working pixels' places in the original picture (row and column indices)."""
+    m = segmented.inverse
+    x = np.clip(np.round(m[0, 0] * xs + m[0, 1] * ys + m[0, 2]).astype(np.int64), 0, shape[1] - 1)
+    y = np.clip(np.round(m[1, 0] * xs + m[1, 1] * ys + m[1, 2]).astype(np.int64), 0, shape[0] - 1)
+    return y, x
+
+
+def _joined(pieces: list[Piece]) -> Piece:
+    boxes = np.array([p.box for p in pieces])
+    return Piece(tuple(sorted(m for p in pieces for m in p.members)),
+                 (float(boxes[:, 0].min()), float(boxes[:, 1].min()), float(boxes[:, 2].max()), float(boxes[:, 3].max())))
 
 
 if __name__ == "__main__":
