@@ -5,7 +5,7 @@
     <name>CandidatePanel</name>
     <message>
         <source>Candidate {i}: none</source>
-        <extracomment>The key that chooses this candidate, drawn in the button&apos;s corner. The character&apos;s kind (ひ, カ, 漢…), drawn in the other corner when a lookalike is also shown.</extracomment>
+        <extracomment>How many candidates are shown. The key that chooses this candidate, drawn in the button&apos;s corner. The character&apos;s kind (ひ, カ, 漢…), drawn in the other corner when a lookalike is also shown.</extracomment>
         <translation>候補 {i}: なし</translation>
     </message>
     <message>
@@ -1094,6 +1094,7 @@
     <name>TextForm</name>
     <message>
         <source>Automatic (full-width with a Japanese model)</source>
+        <extracomment>The choices, with their titles in the menu.</extracomment>
         <translation>自動（日本語のモデルでは全角）</translation>
     </message>
     <message>
