@@ -194,6 +194,16 @@ class _Hyp:
     choice: int
 
 
+def check_allowed(recognizer: Recognizer, allowed: Callable[[str], bool] | None) -> None:
+    """Refuses a filter (the app's View filter) that allows none of the model's characters.
+
+    Raises:
+        InputError: if ``allowed`` is given and rejects every label of the model.
+    """
+    if allowed is not None and not any(allowed(label) for label in recognizer.bundle.labels):
+        raise InputError("None of this model's characters is allowed by the filter.")
+
+
 def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.ndarray],
            recognizer: Recognizer, lm: CharLM | None = None, layout: Layout = "horizontal",
            config: DecodeConfig | None = None, context: str = "", cache: RunCache | None = None,
@@ -214,10 +224,11 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
         allowed: Optional filter on labels.
 
     Raises:
-        InputError: if there are no pieces.
+        InputError: if there are no pieces, or the filter allows none of the model's characters.
     """
     if not pieces:
         raise InputError("There is nothing to read. Received: 0 pieces")
+    check_allowed(recognizer, allowed)
     config = config or DecodeConfig()
     cache = cache if cache is not None else RunCache()
     axis = 0 if layout == "horizontal" else 1

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from core.binarize import model_input as ink_input
-from core.decode import Box, DecodeConfig
+from core.decode import Box, DecodeConfig, check_allowed
 from core.errors import InputError
 from core.lm import CharLM
 from core.preprocess import Preprocessing
@@ -131,8 +131,7 @@ def read_picture_chars(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | No
     """
     if cancelled is not None and cancelled():
         raise ReadingCancelled()
-    if allowed is not None and not any(allowed(label) for label in recognizer.bundle.labels):
-        raise InputError("None of this model's characters is allowed by the filter.")
+    check_allowed(recognizer, allowed)
     segmented = segment_picture(grey, layout)
     total = len(segmented.lines)
     chars: list[PictureChar] = []

@@ -11,6 +11,7 @@ from core.decode import DecodeConfig, Piece, RunCache, decode, ink_pieces, read_
 from core.errors import InputError
 from core.ink import Ink, make_stroke
 from core.lm import bundled_lm_path, load_lm
+from core.preprocess import Preprocessing
 from core.recognizer import Recognizer
 
 LABELS = ("二", "ニ", "月", "日", "明", "1", "7", "フ", "0", "2")
@@ -209,3 +210,17 @@ def test_each_character_offers_as_many_alternatives_as_asked_with_the_reading_fi
     assert first.label == "二" and first.candidates[0].label == "二"
     assert first.candidates[0].score == pytest.approx(0.45, abs=1e-6)
     assert len(first.candidates) == 8 and "ニ" in [c.label for c in first.candidates]
+
+
+def test_a_filter_that_allows_none_of_the_model_s_characters_is_one_line() -> None:
+    # The canvas with View > Show kanji under the digits model: a ValueError (empty max) before.
+    pieces = pieces_in_a_row([60, 60], [40])
+    with pytest.raises(InputError, match="None of this model's characters is allowed"):
+        run_decoder({(0,): {"1": 0.9}, (1,): {"7": 0.9}}, pieces, allowed=lambda label: False)
+    ink = Ink((_stroke(0, 50, 100, 50), _stroke(230, 0, 230, 100)), 300, 100)
+    recognizer = TableRecognizer({})
+    recognizer.bundle = SimpleNamespace(labels=LABELS, preprocessing=Preprocessing())  # type: ignore[assignment]
+    with pytest.raises(InputError, match="None of this model's characters is allowed"):
+        read_ink(ink, recognizer, allowed=lambda label: False)
+    reading, _ = run_decoder({(0,): {"1": 0.9}, (1,): {"7": 0.9}}, pieces, allowed=lambda label: label.isdigit())
+    assert reading.text == "17"
