@@ -341,8 +341,8 @@ def _write_manifest(out: Path, usable: Sequence[str], missing: Sequence[str], co
               "purity_mean": round(total["purity"] / 1e6 / max(total["pure_n"], 1), 4),
               "purity_samples": total["pure_n"]}
     manifest = {"classes": "".join(usable), "missing": "".join(missing), "per_class": per_class,
-                "samples": sum(counts.values()), "counts_below_per_class": {c: n for c, n in counts.items()
-                                                                           if n < per_class},
+                "samples": sum(counts.values()), "counts_below_per_class": {c: counts[c] for c in usable
+                                                                           if counts[c] < per_class},
                 "seed": seed, "preprocessing": spec.to_json(), "sources": ["kanjivg"], "kind": "cutouts",
                 "options": asdict(opts), "cutouts": report, "kanjivg": kanjivg_version, "fonts": [],
                 "command": command, "attribution": ATTRIBUTION}
