@@ -12,7 +12,7 @@ import pytest
 from core.char_input import model_input
 from core.preprocess import Preprocessing
 from training.synth import cutouts, kanjivg
-from training.synth.cutouts import CutoutOptions, Line, class_cutouts, cut_line, generate_cutouts, write_line
+from training.synth.cutouts import CutoutOptions, Line, cut_line, generate_cutouts, make_cutouts, write_line
 from training.synth.mix import Take, mix
 
 pytestmark = pytest.mark.skipif(not kanjivg.has_strokes("木"), reason="KanjiVG is not installed")
@@ -71,13 +71,16 @@ def test_a_character_whose_pieces_miss_its_box_is_skipped() -> None:
     assert cut_line(replace(line, picture=moved), SPEC)[1] is None
 
 
-def test_class_cutouts_are_seeded_and_counted() -> None:
-    x, counts = class_cutouts("林", 3, POOL, 5, SPEC, CutoutOptions())
-    again, _ = class_cutouts("林", 3, POOL, 5, SPEC, CutoutOptions())
-    other, _ = class_cutouts("林", 3, POOL, 6, SPEC, CutoutOptions())
-    assert x.shape == (3 - counts["short"], 40, 40, 1) and x.dtype == np.uint8
-    assert np.array_equal(x, again) and not np.array_equal(x, other)
-    assert counts["lines"] == len(x) + counts["skipped"] + counts["unread"] + counts["solid"]
+def test_cutouts_are_seeded_counted_and_every_class_gets_its_samples() -> None:
+    classes = POOL[:7]
+    x, y, counts = make_cutouts(classes, 2, 5, SPEC, CutoutOptions())
+    again, y_again, _ = make_cutouts(classes, 2, 5, SPEC, CutoutOptions())
+    other, _, _ = make_cutouts(classes, 2, 6, SPEC, CutoutOptions())
+    assert x.shape == (14, 40, 40, 1) and x.dtype == np.uint8 and counts["short"] == 0
+    assert y.tolist() == [c for c in classes for _ in range(2)]
+    assert np.array_equal(x, again) and y.tolist() == y_again.tolist() and not np.array_equal(x, other)
+    # 7 classes a round in lines of 3-6: at least two lines a round, padded to 3 when short.
+    assert counts["lines"] >= 4
 
 
 def test_generated_set_has_right_labels_and_mixes(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -100,3 +103,10 @@ def test_options_are_checked() -> None:
     with pytest.raises(ValueError, match="length"):
         CutoutOptions(length=(4, 2))
     assert cutouts.MATCH_IOU > 0
+
+
+@pytest.mark.slow
+def test_workers_make_the_same_samples() -> None:
+    one = make_cutouts(POOL[:5], 1, 3, SPEC, CutoutOptions())
+    two = make_cutouts(POOL[:5], 1, 3, SPEC, CutoutOptions(workers=2))
+    assert np.array_equal(one[0], two[0]) and one[1].tolist() == two[1].tolist()

@@ -4,15 +4,18 @@
 A picture of touching characters reads worse than the same characters given their own
 pixels (``bench/fit_picture_segmentation.py --purity``): the cuts between them give or take
 bits of ink, and the model never learnt such inputs. Each sample here is made as the app
-makes one: a short line (3-6 characters) of perturbed KanjiVG strokes (the target and random
-neighbours from the class list) is laid out with tight or touching spacing and written on
-paper (``training.synth.paper``: a sampled pen, one of the benchmark's looks), then read by
-the app's picture path (``core.picture.segment_picture``: cleaning, layout, pieces). The
-pieces are grouped by the character owning most of their ink, as the purity benchmark groups
-them; the target's group becomes the model input the decoder would make of that run
-(``Segmented.model_input``), labelled with the target. A target whose pieces do not match its
-true box (IoU below ``MATCH_IOU``), or that no piece is given to, is skipped and another line
-is written (counted in the manifest's ``cutouts``).
+makes one: a short line (3-6 characters) of perturbed KanjiVG strokes is laid out with tight
+or touching spacing and written on paper (``training.synth.paper``: a sampled pen, one of the
+benchmark's looks), then read by the app's picture path (``core.picture.segment_picture``:
+cleaning, layout, pieces). The pieces are grouped by the character owning most of their ink,
+as the purity benchmark groups them; each character's group becomes the model input the
+decoder would make of that run (``Segmented.model_input``), labelled with the character. A
+character whose pieces do not match its true box (IoU below ``MATCH_IOU``), that no piece is
+given to, or whose cut-out is a blob, is skipped (counted in the manifest's ``cutouts``).
+
+Every class gets its samples: each round shuffles the classes still short and cuts that order
+into lines, so a line holds classes of the list side by side and each of its characters gives
+a sample; rounds go on (``tries`` beyond ``per_class``) until no class is short.
 
 Who owns an ink pixel: on flat looks (no turn, no perspective) the character whose strokes,
 drawn 1.4 pens wide, cover it; on turned and photographed looks the character whose true box
@@ -20,8 +23,8 @@ alone holds it. ``purity`` (flat looks only) is the share of a sample's ink its 
 
 The output is the generator's format (``synth.npz``, ``manifest.json`` with preprocessing,
 classes, counts, the command and the credits), which ``training.synth.mix --take`` reads.
-Each class draws from its own generator seeded by ``seed`` and the character (its neighbours
-come from the class list), so the same arguments give the same files for any ``--workers``.
+Each line draws from its own generator seeded by ``seed``, the round and the line, so the same
+arguments (the class list included) give the same files for any ``--workers``.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ import shlex
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 import cv2
@@ -48,13 +52,15 @@ from core.safeio import read_text
 from training.synth import kanjivg, paper
 from training.synth.generate import ATTRIBUTION, class_set
 from training.synth.perturb import BOX, Perturbation, perturb
-from training.synth.shards import merge_shards, write_shard
+from training.synth.shards import write_shard
 from training.synth.sources import PICTURE_STYLES, SOLID_SLACK, clean_strokes, solid_share
 
 #: Spacings a line is written with, and their weights (natural lines cut cleanly already).
 SPACING_WEIGHTS = {"touching": 0.6, "tight": 0.4}
 #: A group of pieces stands for its character when its box and the true box overlap this much.
 MATCH_IOU = 0.5
+#: What one line gives: per character its cut-out or None, and counts.
+_Made = tuple[list[np.ndarray | None], Counter[str]]
 #: Pieces of ink no character owns (grain, specks) are given to nobody.
 NOBODY = -1
 
@@ -69,9 +75,8 @@ class CutoutOptions:
         cell: Smallest and largest character cell in pixels.
         kaisho_share: Chance of KanjiVG's handwritten (kaisho) form where it has one.
         perturbation: Stroke perturbation strengths.
-        tries: Lines written for one sample before it is given up.
+        tries: Rounds written beyond ``per_class`` for classes still short (module docstring).
         workers: Processes making classes in parallel.
-        shard_samples: About how many samples go in one shard.
     """
 
     length: tuple[int, int] = (3, 6)
@@ -81,7 +86,6 @@ class CutoutOptions:
     perturbation: Perturbation = field(default_factory=Perturbation)
     tries: int = 4
     workers: int = 1
-    shard_samples: int = 20000
 
     def __post_init__(self) -> None:
         if not 1 <= self.length[0] <= self.length[1] or self.tries < 1 or self.workers < 1 \
@@ -216,66 +220,103 @@ def _iou(a: Sequence[float], b: Sequence[float]) -> float:
     return w * h / union if union > 0 else 0.0
 
 
-def class_cutouts(char: str, count: int, pool: Sequence[str], seed: int, spec: Preprocessing,
-                  opts: CutoutOptions) -> tuple[np.ndarray, Counter[str]]:
-    """Up to ``count`` cut-outs of ``char`` (N, s, s, 1) uint8, each from its own line among
-    neighbours drawn from ``pool``, and counts: ``lines`` written, ``skipped`` (the target's
-    pieces did not match it; another line is written, up to ``opts.tries`` a sample),
-    ``unread`` (no writing found), ``solid`` (the cleaning kept a patch of shaded paper with the
-    ink, a blob the model must not learn as the character: ``sources.solid_share`` beyond the
-    same ink's on the canvas), ``short`` (samples given up), ``purity`` sum (x 1e6) and
-    ``pure_n`` (samples with a purity)."""
-    rng = np.random.default_rng([seed, ord(char)])
-    out: list[np.ndarray] = []
-    counts: Counter[str] = Counter()
-    for _ in range(count):
-        for _ in range(opts.tries):
-            length = int(rng.integers(opts.length[0], opts.length[1] + 1))
-            chars = [pool[int(i)] for i in rng.integers(len(pool), size=length)]
-            at = int(rng.integers(length))
-            chars[at] = char
-            counts["lines"] += 1
-            try:
-                line = write_line(chars, rng, opts)
-                cutout = cut_line(line, spec)[at]
-            except InputError:
-                counts["unread"] += 1
-                continue
-            if cutout is None:
-                counts["skipped"] += 1
-                continue
-            if solid_share(cutout.sample) > solid_share(preprocess_ink(line.inks[at], spec)) + SOLID_SLACK:
-                counts["solid"] += 1
-                continue
-            out.append(np.clip(np.round(cutout.sample), 0, 255).astype(np.uint8))
-            if cutout.purity is not None:
-                counts["purity"] += round(cutout.purity * 1e6)
-                counts["pure_n"] += 1
-            break
-        else:
-            counts["short"] += 1
-    x = np.stack(out) if out else np.zeros((0, spec.size, spec.size, 1), np.uint8)
-    return x, counts
-
-
 @dataclass(frozen=True)
-class _Job:
+class _LineJob:
     chars: tuple[str, ...]
-    per_class: int
-    pool: tuple[str, ...]
-    seed: int
+    keep: tuple[bool, ...]  # whose cut-outs are wanted (not the neighbours padding a short line)
+    seed: tuple[int, int, int]  # the run's seed, the round, the line
     spec: Preprocessing
     opts: CutoutOptions
 
 
-def _run_job(job: _Job) -> tuple[np.ndarray, np.ndarray, Counter[str]]:
-    xs, ys, total = [], [], Counter[str]()
-    for char in job.chars:
-        x, counts = class_cutouts(char, job.per_class, job.pool, job.seed, job.spec, job.opts)
-        xs.append(x)
-        ys.append(np.full(len(x), char))
-        total.update(counts)
-    return np.concatenate(xs), np.concatenate(ys).astype(str), total
+def line_cutouts(job: _LineJob) -> tuple[list[np.ndarray | None], Counter[str]]:
+    """The wanted characters' cut-outs of one line (uint8 (s, s, 1); None where there is none) and
+    counts: ``lines``, ``skipped`` (no group of pieces matches the character), ``unread`` (the app
+    found no writing), ``solid`` (the cleaning kept a patch of shaded paper with the ink, a blob
+    the model must not learn as the character: ``sources.solid_share`` beyond the same ink's on
+    the canvas, as ``sources.stroke_sample`` drops), ``purity`` (sum, x 1e6) and ``pure_n``."""
+    counts: Counter[str] = Counter(lines=1)
+    line = write_line(job.chars, np.random.default_rng(job.seed), job.opts)
+    try:
+        found = cut_line(line, job.spec)
+    except InputError:
+        counts["unread"] += sum(job.keep)
+        return [None] * len(job.chars), counts
+    out: list[np.ndarray | None] = []
+    for cutout, ink, keep in zip(found, line.inks, job.keep):
+        if keep and cutout is None:
+            counts["skipped"] += 1
+        elif keep and cutout is not None and solid_share(cutout.sample) > \
+                solid_share(preprocess_ink(ink, job.spec)) + SOLID_SLACK:
+            counts["solid"] += 1
+            cutout = None
+        if not keep or cutout is None:
+            out.append(None)
+            continue
+        out.append(np.clip(np.round(cutout.sample), 0, 255).astype(np.uint8))
+        if cutout.purity is not None:
+            counts["purity"] += round(cutout.purity * 1e6)
+            counts["pure_n"] += 1
+    return out, counts
+
+
+def make_cutouts(classes: Sequence[str], per_class: int, seed: int, spec: Preprocessing,
+                 opts: CutoutOptions) -> tuple[np.ndarray, np.ndarray, Counter[str]]:
+    """``per_class`` cut-outs of each class (fewer where ``opts.tries`` extra rounds could not
+    make them): x (N, s, s, 1) uint8 and labels y, in class order, and the counts of ``line_cutouts``.
+
+    Each round writes every class still short once, in a shuffled order cut into lines of
+    ``opts.length`` characters (a line shorter than that is padded with neighbours from
+    ``classes``, not kept), so every character of a line gives a sample. A line draws from its
+    own generator (the seed, the round, the line), whatever ``opts.workers``.
+    """
+    need = dict.fromkeys(classes, per_class)
+    made: dict[str, list[np.ndarray]] = {c: [] for c in need}
+    total: Counter[str] = Counter()
+    with _mapper(opts.workers) as run:
+        for round_ in range(per_class + opts.tries):
+            short = [c for c, n in need.items() if n > 0]
+            if not short:
+                break
+            jobs = _round_jobs(short, list(need), (seed, round_), spec, opts)
+            for job, (samples, counts) in zip(jobs, run(line_cutouts, jobs)):
+                total.update(counts)
+                for char, sample in zip(job.chars, samples):
+                    if sample is not None and need[char] > 0:
+                        made[char].append(sample)
+                        need[char] -= 1
+    total["short"] = sum(need.values())
+    kept = [(c, x) for c, xs in made.items() for x in xs]
+    x = np.stack([x for _, x in kept]) if kept else np.zeros((0, spec.size, spec.size, 1), np.uint8)
+    return x, np.asarray([c for c, _ in kept], dtype=str), total
+
+
+def _round_jobs(short: Sequence[str], pool: Sequence[str], seed: tuple[int, int], spec: Preprocessing,
+                opts: CutoutOptions) -> list[_LineJob]:
+    rng = np.random.default_rng(seed)
+    order = [short[int(i)] for i in rng.permutation(len(short))]
+    jobs: list[_LineJob] = []
+    at = 0
+    while at < len(order):
+        chars = order[at:at + int(rng.integers(opts.length[0], opts.length[1] + 1))]
+        at += len(chars)
+        keep = [True] * len(chars)
+        while len(chars) < opts.length[0]:
+            where = int(rng.integers(len(chars) + 1))
+            chars.insert(where, pool[int(rng.integers(len(pool)))])
+            keep.insert(where, False)
+        jobs.append(_LineJob(tuple(chars), tuple(keep), (*seed, len(jobs)), spec, opts))
+    return jobs
+
+
+@contextmanager
+def _mapper(workers: int) -> Iterator[Callable[[Callable[[_LineJob], _Made], list[_LineJob]], Iterable[_Made]]]:
+    """``map`` in this process, or ``imap`` over a pool of ``workers`` processes (in order either way)."""
+    if workers == 1:
+        yield lambda f, jobs: map(f, jobs)
+        return
+    with mp.get_context("spawn").Pool(workers) as pool:
+        yield lambda f, jobs: pool.imap(f, jobs, chunksize=8)
 
 
 def generate_cutouts(classes: Sequence[str], per_class: int, spec: Preprocessing, seed: int, out: Path,
@@ -283,7 +324,7 @@ def generate_cutouts(classes: Sequence[str], per_class: int, spec: Preprocessing
     """Writes ``out/synth.npz`` and ``out/manifest.json`` (module docstring); returns the NPZ.
 
     Raises:
-        DatasetError: if ``per_class`` < 1 or KanjiVG draws none of the classes.
+        DatasetError: if ``per_class`` < 1, KanjiVG draws none of the classes or no cut-out was made.
     """
     opts = opts or CutoutOptions()
     if per_class < 1:
@@ -292,38 +333,15 @@ def generate_cutouts(classes: Sequence[str], per_class: int, spec: Preprocessing
     usable = tuple(c for c in wanted if kanjivg.has_strokes(c))
     if not usable:
         raise DatasetError(f"KanjiVG draws none of the {len(wanted)} classes. Received: {''.join(wanted)[:40]!r}")
-    step = max(1, min(opts.shard_samples // per_class, -(-len(usable) // (8 * opts.workers))))
-    jobs = [_Job(usable[i:i + step], per_class, usable, seed, spec, opts) for i in range(0, len(usable), step)]
-    folder = out / "shards"
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("part-*.npz"):
-        stale.unlink()
-    if opts.workers == 1:
-        shards, total = _write_shards(map(_run_job, jobs), folder)
-    else:
-        with mp.get_context("spawn").Pool(opts.workers) as pool:
-            shards, total = _write_shards(pool.imap(_run_job, jobs), folder)
-    path = merge_shards(shards, out / "synth.npz")
-    counts: Counter[str] = Counter()
-    for shard in shards:
-        with np.load(shard) as data:
-            counts.update(Counter(data["y"].tolist()))
-    _write_manifest(out, usable, [c for c in wanted if c not in usable], counts, per_class, spec, seed, opts,
-                    total, command)
+    x, y, total = make_cutouts(usable, per_class, seed, spec, opts)
+    if not len(y):
+        raise DatasetError(f"No cut-out matched its character in any line written. Received: {total['lines']} lines")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "synth.npz"
+    write_shard(path, x, y)
+    _write_manifest(out, usable, [c for c in wanted if c not in usable], Counter(y.tolist()), per_class, spec, seed,
+                    opts, total, command)
     return path
-
-
-def _write_shards(results: Iterator[tuple[np.ndarray, np.ndarray, Counter[str]]], folder: Path) -> tuple[list[Path], Counter[str]]:
-    paths: list[Path] = []
-    total: Counter[str] = Counter()
-    for x, y, counts in results:
-        total.update(counts)
-        if len(y):
-            paths.append(folder / f"part-{len(paths):05d}.npz")
-            write_shard(paths[-1], x, y)
-    if not paths:
-        raise DatasetError("No cut-out matched its character in any line written. Received: 0 samples")
-    return paths, total
 
 
 def _write_manifest(out: Path, usable: Sequence[str], missing: Sequence[str], counts: Counter[str],
