@@ -81,6 +81,7 @@ def test_cutouts_are_seeded_counted_and_every_class_gets_its_samples() -> None:
     assert np.array_equal(x, again) and y.tolist() == y_again.tolist() and not np.array_equal(x, other)
     # 7 classes a round in lines of 3-6: at least two lines a round, padded to 3 when short.
     assert counts["lines"] >= 4
+    assert counts["chars"] == len(y) + counts["skipped"] + counts["unread"] + counts["solid"]
 
 
 def test_generated_set_has_right_labels_and_mixes(tmp_path) -> None:  # type: ignore[no-untyped-def]

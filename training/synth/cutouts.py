@@ -231,11 +231,11 @@ class _LineJob:
 
 def line_cutouts(job: _LineJob) -> tuple[list[np.ndarray | None], Counter[str]]:
     """The wanted characters' cut-outs of one line (uint8 (s, s, 1); None where there is none) and
-    counts: ``lines``, ``skipped`` (no group of pieces matches the character), ``unread`` (the app
+    counts: ``lines``, ``chars`` (wanted), ``skipped`` (no group of pieces matches the character), ``unread`` (the app
     found no writing), ``solid`` (the cleaning kept a patch of shaded paper with the ink, a blob
     the model must not learn as the character: ``sources.solid_share`` beyond the same ink's on
     the canvas, as ``sources.stroke_sample`` drops), ``purity`` (sum, x 1e6) and ``pure_n``."""
-    counts: Counter[str] = Counter(lines=1)
+    counts: Counter[str] = Counter(lines=1, chars=sum(job.keep))
     line = write_line(job.chars, np.random.default_rng(job.seed), job.opts)
     try:
         found = cut_line(line, job.spec)
@@ -355,7 +355,8 @@ def _write_manifest(out: Path, usable: Sequence[str], missing: Sequence[str], co
         kanjivg_version = None
     written = total["lines"]
     report = {"lines": written, "skipped": total["skipped"], "unread": total["unread"], "solid": total["solid"],
-              "short": total["short"], "skipped_share": round(total["skipped"] / max(written, 1), 4),
+              "chars": total["chars"], "short": total["short"],
+              "skipped_share": round((total["skipped"] + total["unread"] + total["solid"]) / max(total["chars"], 1), 4),
               "purity_mean": round(total["purity"] / 1e6 / max(total["pure_n"], 1), 4),
               "purity_samples": total["pure_n"]}
     manifest = {"classes": "".join(usable), "missing": "".join(missing), "per_class": per_class,
@@ -398,9 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     report = manifest["cutouts"]
     print(f"wrote {path}: {manifest['samples']} samples of {len(manifest['classes'])} classes in {seconds:.0f} s "
           f"({1000 * seconds / max(manifest['samples'], 1):.1f} ms a sample); missing: {manifest['missing'] or 'none'}")
-    print(f"{report['lines']} lines written: target skipped in {report['skipped']} (pieces not matching it), "
-          f"unread {report['unread']}, a blob {report['solid']}, samples given up {report['short']}; purity {report['purity_mean']:.3f} "
-          f"over {report['purity_samples']} flat-look samples")
+    print(f"{report['lines']} lines written, {report['chars']} characters cut out: skipped {report['skipped']} "
+          f"(no pieces matching it), unread {report['unread']}, a blob {report['solid']}, samples given up "
+          f"{report['short']}; purity {report['purity_mean']:.3f} over {report['purity_samples']} flat-look samples")
     return 0
 
 
