@@ -359,3 +359,16 @@ def test_generate_resumes_an_interrupted_run(tmp_path: Path, strokes_available: 
         assert np.array_equal(a["x"], b["x"])
     with pytest.raises(DatasetError, match="other arguments"):
         generate(chars, 4, SPEC, seed=8, out=tmp_path / "cut", sources=("kanjivg",), workers=1, options=options, resume=True)
+
+
+def test_coverage_japanese_is_the_coverage_set_less_digits_latin_and_marks() -> None:
+    """The class set the picture and cut-out sets of stage 2 are drawn for, named in their commands."""
+    from core.charsets import DIGITS, LATIN, PUNCTUATION, coverage_classes
+    from training.synth.generate import class_set
+
+    japanese = class_set("coverage-japanese")
+    rest = [c for c in coverage_classes() if c not in japanese]
+    assert len(japanese) == 6549 and japanese == [c for c in coverage_classes() if c in set(japanese)]
+    # 〆 and 〇 are kanji and ・ katakana to char_kind, though core.charsets lists them with the marks.
+    assert set(rest) == (set(DIGITS) | set(LATIN) | set(PUNCTUATION)) - set("〆〇・")
+    assert {"ー", "々", "〆", "〇", "・"} <= set(japanese)

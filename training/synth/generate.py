@@ -200,17 +200,23 @@ def _write_manifest(out: Path, usable: list[tuple[str, tuple[FontFace, ...]]], m
 
 
 def class_set(name: str) -> list[str]:
-    """Classes by name: ``coverage``, ``latin``, ``japanese``, ``kana``, ``digits``, or the characters of a string.
+    """Classes by name: ``coverage``, ``coverage-japanese``, ``latin``, ``japanese``, ``kana``, ``digits``,
+    or the characters of a string.
 
     ``latin`` is the coverage model's Latin letters and marks (A-Z a-z, then
     ``core.charsets.PUNCTUATION``), in the coverage order: the set a stage-2 boost of
-    them is made from (docs/COVERAGE_MODEL.md).
+    them is made from (docs/COVERAGE_MODEL.md). ``coverage-japanese`` is the rest but the
+    digits: its kanji, hiragana and katakana (``core.charclass.char_kind``: ー, 々, 〆, 〇
+    and ・ included), in the coverage order: the classes the picture and cut-out sets are drawn for.
     """
     from core.charsets import (DIGITS, HIRAGANA_ROW, KATAKANA_ROW, LATIN, PUNCTUATION, coverage_classes,
                                japanese_classes, jis_row)
+    from core.charclass import char_kind
 
     named = {"japanese": lambda: list(japanese_classes()), "digits": lambda: list(DIGITS),
              "coverage": lambda: list(coverage_classes()),
+             "coverage-japanese": lambda: [c for c in coverage_classes()
+                                           if char_kind(c) in ("kanji", "hiragana", "katakana")],
              "latin": lambda: [c for c in coverage_classes() if c in LATIN or c in PUNCTUATION],
              "kana": lambda: list(jis_row(HIRAGANA_ROW) + jis_row(KATAKANA_ROW)) + ["ー"]}
     return named[name]() if name in named else list(dict.fromkeys(name))
