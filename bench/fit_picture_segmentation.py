@@ -41,6 +41,7 @@ from core.lm import bundled_lm_path, load_lm  # noqa: E402
 from core.picture import PICTURE_CONFIG, Segmented, decode_picture, segment_picture  # noqa: E402
 from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
 from training.synth import paper  # noqa: E402
+from training.synth.cutouts import original_pixels, stroke_covers  # noqa: E402
 
 from bench_pictures import Sample, _iou, make_samples  # noqa: E402
 from bench_words import edit_distance, fit_logistic, manpage_phrases, split_of, tomoe_inks  # noqa: E402
@@ -111,14 +112,14 @@ def purity(samples: list[Sample], recognizer: Recognizer) -> dict[str, dict[str,
         except MojiyomiError:
             continue
         count = counts.setdefault(sample.spacing, Counter())
-        covers = _covers(sample.placed)
+        covers = stroke_covers(sample.placed)
         owner = np.where(covers.sum(axis=0) == 1, covers.argmax(axis=0), -1)
         text = sample.picture.text
         grouped, owned, truth, lines = [], [], [], []
         for line in segmented.lines:
             ys, xs = np.nonzero(line.labels)
             ids = line.labels[ys, xs]
-            where = _original(segmented, xs, ys, owner.shape)
+            where = original_pixels(segmented, xs, ys, owner.shape)
             owners = owner[where]
             groups: dict[int, list[Piece]] = {}
             for piece in line.pieces:
@@ -165,26 +166,6 @@ def purity(samples: list[Sample], recognizer: Recognizer) -> dict[str, dict[str,
                       "owned": round(c["owned"] / max(c["found"], 1), 3),
                       "decoded": round(c["decoded"] / max(c["chars"], 1), 3),
                       "forced": round(c["forced"] / max(c["chars"], 1), 3)} for spacing, c in counts.items()}
-
-
-def _covers(placed: paper.Placed) -> np.ndarray:
-    """Per character, the pixels its strokes cover, drawn 1.4 pens wide (and 2 pixels for the edge)."""
-    covers = np.zeros((len(placed.chars), placed.height, placed.width), np.uint8)
-    width = max(1, round(1.4 * placed.pen_width * placed.cell + 2))
-    for cover, char in zip(covers, placed.chars):
-        for stroke in char:
-            cv2.polylines(cover, [np.round(stroke * 16).astype(np.int32).reshape(-1, 1, 2)], False, 1, width,
-                          cv2.LINE_8, 4)
-    return covers
-
-
-def _original(segmented: Segmented, xs: np.ndarray, ys: np.ndarray, shape: tuple[int, ...]
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Working pixels' places in the original picture (row and column indices)."""
-    m = segmented.inverse
-    x = np.clip(np.round(m[0, 0] * xs + m[0, 1] * ys + m[0, 2]).astype(np.int64), 0, shape[1] - 1)
-    y = np.clip(np.round(m[1, 0] * xs + m[1, 1] * ys + m[1, 2]).astype(np.int64), 0, shape[0] - 1)
-    return y, x
 
 
 def _joined(pieces: list[Piece]) -> Piece:

@@ -144,12 +144,12 @@ def cut_line(line: Line, spec: Preprocessing) -> list[Cutout | None]:
         InputError: if the app finds no writing in the picture.
     """
     segmented = segment_picture(line.picture.image, line.layout)
-    covers = _covers(line.placed) if _flat(line) else None
+    covers = stroke_covers(line.placed) if _flat(line) else None
     owner = _owners(line, covers)
     best: dict[int, tuple[int, Cutout | None]] = {}  # per character: its group's ink, the cut-out
     for piece_line in segmented.lines:
         ys, xs = np.nonzero(piece_line.labels)
-        where = _original(segmented, xs, ys, owner.shape)
+        where = original_pixels(segmented, xs, ys, owner.shape)
         ids, owners = piece_line.labels[ys, xs], owner[where]
         groups: dict[int, list[int]] = {}
         for piece in piece_line.pieces:
@@ -176,7 +176,7 @@ def _flat(line: Line) -> bool:
     return line.style not in ("rotated", "photo")
 
 
-def _covers(placed: paper.Placed) -> np.ndarray:
+def stroke_covers(placed: paper.Placed) -> np.ndarray:
     """Per character, the pixels its strokes cover, drawn 1.4 pens wide (and 2 pixels for the edge)."""
     covers = np.zeros((len(placed.chars), placed.height, placed.width), np.uint8)
     width = max(1, round(1.4 * placed.pen_width * placed.cell + 2))
@@ -198,7 +198,7 @@ def _owners(line: Line, covers: np.ndarray | None) -> np.ndarray:
     return np.where(inside.sum(axis=0) == 1, inside.argmax(axis=0), NOBODY)
 
 
-def _original(segmented: Segmented, xs: np.ndarray, ys: np.ndarray, shape: tuple[int, ...]
+def original_pixels(segmented: Segmented, xs: np.ndarray, ys: np.ndarray, shape: tuple[int, ...]
               ) -> tuple[np.ndarray, np.ndarray]:
     """Working pixels' places in the original picture (row and column indices)."""
     m = segmented.inverse

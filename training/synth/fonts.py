@@ -197,13 +197,18 @@ def glyph_sample(face: FontFace, char: str, rng: np.random.Generator, spec: Prep
     return normalize_image(pen_width(bent, rng, spec, aug), spec)
 
 
-def _affine(image: np.ndarray, rng: np.random.Generator, aug: GlyphAugment) -> np.ndarray:
-    h, w = image.shape
+def random_linear(rng: np.random.Generator, aug: GlyphAugment) -> np.ndarray:
+    """A 2x2 map that turns, stretches (area kept) and slants, drawn within ``aug``'s bounds."""
     angle = math.radians(rng.uniform(-aug.rotation, aug.rotation))
     aspect = math.exp(rng.uniform(-aug.aspect, aug.aspect))
     shear = rng.uniform(-aug.shear, aug.shear)
-    linear = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) @ \
+    return np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) @ \
         np.array([[aspect, shear], [0.0, 1 / aspect]])
+
+
+def _affine(image: np.ndarray, rng: np.random.Generator, aug: GlyphAugment) -> np.ndarray:
+    h, w = image.shape
+    linear = random_linear(rng, aug)
     side = int(math.ceil(math.hypot(h, w) * 1.3))
     centre_in, centre_out = np.array([w / 2, h / 2]), np.array([side / 2, side / 2])
     matrix = np.hstack([linear, (centre_out - linear @ centre_in)[:, None]])

@@ -18,7 +18,6 @@ samples are the same picture; ``training.synth.generate`` records and says how m
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import cv2
@@ -27,7 +26,7 @@ import numpy as np
 from core.errors import DatasetError
 from core.inputs import to_model_input
 from core.preprocess import Preprocessing, normalize_image
-from training.synth.fonts import GlyphAugment, pen_width
+from training.synth.fonts import GlyphAugment, pen_width, random_linear
 
 #: Where the shared MNIST files are, from the repository root.
 DEFAULT_DIR = "../shared/data/mnist"
@@ -82,11 +81,7 @@ def digit_order(available: int, count: int, rng: np.random.Generator) -> np.ndar
 def bend(image: np.ndarray, rng: np.random.Generator, aug: GlyphAugment) -> np.ndarray:
     """A digit picture turned, slanted and stretched about its centre (same size, black border)."""
     h, w = image.shape
-    angle = math.radians(rng.uniform(-aug.rotation, aug.rotation))
-    aspect = math.exp(rng.uniform(-aug.aspect, aug.aspect))
-    shear = rng.uniform(-aug.shear, aug.shear)
-    linear = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]]) @ \
-        np.array([[aspect, shear], [0.0, 1 / aspect]])
+    linear = random_linear(rng, aug)
     centre = np.array([w / 2, h / 2])
     matrix = np.hstack([linear, (centre - linear @ centre)[:, None]])
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
