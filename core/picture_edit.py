@@ -254,6 +254,7 @@ def char_model_input(reading: PictureReading, index: int, spec: Preprocessing) -
 def _read(segmented: Segmented, recognizer: Recognizer, line: int, members: tuple[int, ...], window: Box,
           allowed: Callable[[str], bool] | None) -> PictureChar:
     """Reads one character made by hand; its window shrinks to its ink."""
+    check_allowed(recognizer, allowed)
     own = _own_ink(segmented, line, members, window)
     if own is None:
         raise InputError(f"There is no ink in this box. Received: window={tuple(round(v) for v in window)}")
@@ -262,8 +263,6 @@ def _read(segmented: Segmented, recognizer: Recognizer, line: int, members: tupl
     tight = (float(x0 + xs.min()), float(y0 + ys.min()), float(x0 + xs.max() + 1), float(y0 + ys.max() + 1))
     probs = recognizer.predict(ink_input(own, recognizer.bundle.preprocessing)[None])[0]
     ranked = recognizer.rank(probs, SHOWN, allowed)
-    if not ranked:
-        raise InputError("None of this model's characters is allowed by the filter.")
     return PictureChar(ranked[0].label, tuple(ranked), line, members, tight, segmented.to_original(tight))
 
 

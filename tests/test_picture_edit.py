@@ -140,6 +140,11 @@ def test_the_filter_is_kept_whatever_the_picture_looks_like(japanese: TFLiteReco
 def test_a_filter_that_allows_none_of_the_models_characters_is_refused(digits: TFLiteRecognizer) -> None:
     with pytest.raises(InputError, match="None of this model's characters is allowed by the filter"):
         read_picture_chars(digit_line("47"), digits, allowed=label_filter("kanji"))
+    reading = read_picture_chars(digit_line("47"), digits)
+    with pytest.raises(InputError, match="None of this model's characters is allowed by the filter"):
+        merge_chars(reading, 0, digits, allowed=label_filter("kanji"))
+    with pytest.raises(InputError, match="None of this model's characters is allowed by the filter"):
+        split_char(reading, 0, digits, allowed=label_filter("kanji"))
 
 
 def test_in_a_column_merge_and_split_work_top_to_bottom(digits: TFLiteRecognizer) -> None:
