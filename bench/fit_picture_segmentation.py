@@ -28,7 +28,6 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,7 +37,7 @@ from core.binarize import model_input  # noqa: E402
 from core.decode import DecodeConfig, Piece, _runs  # noqa: E402
 from core.errors import MojiyomiError  # noqa: E402
 from core.lm import bundled_lm_path, load_lm  # noqa: E402
-from core.picture import PICTURE_CONFIG, Segmented, decode_picture, segment_picture  # noqa: E402
+from core.picture import PICTURE_CONFIG, decode_picture, segment_picture  # noqa: E402
 from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
 from training.synth import paper  # noqa: E402
 from training.synth.cutouts import original_pixels, stroke_covers  # noqa: E402
