@@ -18,18 +18,30 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """
     path = _regular_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = temporary_beside(path)
     try:
-        # mkstemp creates the file 0600; give it the mode a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        _silently_remove(Path(tmp))
+        _silently_remove(tmp)
         raise
+
+
+def temporary_beside(target: Path) -> Path:
+    """A new empty file ``.<name>.<random>.tmp`` in ``target``'s folder, to be renamed over it.
+
+    It has the mode a plain ``open()`` would give (``mkstemp`` makes it 0600, which would hide
+    the file from other users once renamed). The caller removes it if it is never renamed.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+    finally:
+        os.close(fd)
+    return Path(tmp)
 
 
 def _regular_target(path: Path) -> Path:

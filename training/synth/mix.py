@@ -29,7 +29,6 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -39,11 +38,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from core.atomic import temporary_beside
 from core.bundle import load_bundle
 from core.errors import DatasetError, MojiyomiError
 from core.preprocess import Preprocessing
 from training.datasets.npz import npz_labels, read_headers
 from training.spec_check import MANIFEST, read_manifest
+from training.synth.shards import write_samples
 
 #: The merged file of a generated set, and of a mix.
 DATA_FILE = "synth.npz"
@@ -230,10 +231,7 @@ def _write(out: Path, sources: Sequence[_Source], manifest: dict[str, Any]) -> P
     temporaries: list[str] = []
     try:
         for target in targets:
-            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out)
-            os.close(handle)
-            os.chmod(name, 0o666 & ~_umask())
-            temporaries.append(name)
+            temporaries.append(str(temporary_beside(target)))
         _write_npz(Path(temporaries[0]), sources)
         Path(temporaries[1]).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         for name, target in zip(temporaries, targets):
@@ -247,16 +245,9 @@ def _write(out: Path, sources: Sequence[_Source], manifest: dict[str, Any]) -> P
 
 def _write_npz(path: Path, sources: Sequence[_Source]) -> None:
     side = sources[0].spec.size
-    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False,
-              "shape": (sum(len(s.rows) for s in sources), side, side, 1)}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        with archive.open("x.npy", "w", force_zip64=True) as out:
-            np.lib.format.write_array_header_2_0(out, header)
-            for source in sources:
-                for rows in _stream_rows(source):
-                    out.write(np.ascontiguousarray(rows).tobytes())
-        with archive.open("y.npy", "w", force_zip64=True) as out:
-            np.lib.format.write_array(out, np.concatenate([s.labels[s.rows] for s in sources]).astype(str))
+    write_samples(path, (sum(len(s.rows) for s in sources), side, side, 1),
+                  (rows for source in sources for rows in _stream_rows(source)),
+                  np.concatenate([s.labels[s.rows] for s in sources]))
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
 
@@ -290,12 +281,6 @@ def _skip_header(member: IO[bytes]) -> None:
         np.lib.format.read_array_header_1_0(member)
     else:
         np.lib.format.read_array_header_2_0(member)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from core.atomic import atomic_write_bytes
+from core.atomic import atomic_write_bytes, temporary_beside
 from core.errors import DatasetError
 
 
@@ -56,20 +55,10 @@ def merge_shards(shards: Sequence[Path], target: Path) -> Path:
             labels.append(data["y"])
     if len({s[1:] for s in shapes}) != 1:
         raise DatasetError(f"Shards hold pictures of different sizes. Received: {sorted({s[1:] for s in shapes})}")
-    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False,
-              "shape": (sum(s[0] for s in shapes), *shapes[0][1:])}
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide the set from other users
+    temporary = temporary_beside(target)
     try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            with archive.open("x.npy", "w", force_zip64=True) as out:
-                np.lib.format.write_array_header_2_0(out, header)
-                for shard in shards:
-                    with np.load(shard) as data:
-                        out.write(np.ascontiguousarray(data["x"]).tobytes())
-            with archive.open("y.npy", "w", force_zip64=True) as out:
-                np.lib.format.write_array(out, np.concatenate(labels).astype(str))
+        write_samples(temporary, (sum(s[0] for s in shapes), *shapes[0][1:]), _shard_pictures(shards),
+                      np.concatenate(labels))
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
@@ -77,7 +66,23 @@ def merge_shards(shards: Sequence[Path], target: Path) -> Path:
     return target
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _shard_pictures(shards: Sequence[Path]) -> Iterator[np.ndarray]:
+    for shard in shards:
+        with np.load(shard) as data:
+            yield data["x"]
+
+
+def write_samples(path: Path, shape: tuple[int, ...], pictures: Iterable[np.ndarray], labels: np.ndarray) -> None:
+    """Writes an uncompressed NPZ of ``x`` (``shape``, uint8) streamed from ``pictures`` and ``y`` = ``labels``.
+
+    The format of a generated set's ``synth.npz``: ``x``'s rows are written as they come, so a
+    set larger than memory is written without holding it (a shard or a chunk at a time).
+    """
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.uint8)), "fortran_order": False, "shape": shape}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        with archive.open("x.npy", "w", force_zip64=True) as out:
+            np.lib.format.write_array_header_2_0(out, header)
+            for rows in pictures:
+                out.write(np.ascontiguousarray(rows).tobytes())
+        with archive.open("y.npy", "w", force_zip64=True) as out:
+            np.lib.format.write_array(out, np.asarray(labels).astype(str))
