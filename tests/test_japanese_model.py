@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from core.bundle import load_bundle
-from core.charsets import japanese_classes
+from core.charsets import japanese_classes, lookalikes_of
 from core.ink import Ink, make_stroke
 from core.recognizer import TFLiteRecognizer
 from tests.conftest import REPO
@@ -47,9 +47,9 @@ def tomoe_module() -> Path:
 
 def test_the_bundle_covers_the_class_set_and_credits_its_sources(recognizer: TFLiteRecognizer) -> None:
     bundle = recognizer.bundle
-    assert set(bundle.labels) == set(japanese_classes())
+    assert set(japanese_classes()) <= set(bundle.labels)  # the coverage model knows more
     assert "KanjiVG" in bundle.metadata["attribution"]
-    assert (bundle.path / "model.tflite").stat().st_size < 8 * 1024 * 1024
+    assert (bundle.path / "model.tflite").stat().st_size <= 12 * 1024 * 1024  # issue 15's budget
     tomoe = bundle.metrics["tomoe"]
     # The figures the README quotes: a bundle recorded below them is a regression.
     assert tomoe["n"] > 2900
@@ -116,7 +116,9 @@ def test_small_kana_follow_the_size_written(recognizer: TFLiteRecognizer, large:
 def test_same_shape_classes_show_up_together(recognizer: TFLiteRecognizer, written: str, twin: str) -> None:
     _need_kanjivg()
     labels = [c.label for c in recognizer.recognize(_kanjivg_ink(written, 0.8), 10)]
-    assert {written, twin} <= set(labels[:3])
+    # The ranking brings a group of twins together (口 ロ 囗 □ in a model that knows all four).
+    group = lookalikes_of(written) & set(recognizer.bundle.labels)
+    assert {written, twin} <= set(labels[:max(3, len(group) + 1)])
 
 
 #: Tomoe top-1 and top-10 the bundled model must keep (README: 98.29% / 99.90% by evaluate).

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from core import strokeorder
 from core.binarize import Cleaned, clean, model_input
 from core.bundle import resolve_model
 from core.errors import InputError
@@ -30,6 +31,16 @@ def digit_line(text: str, height: int = 120, gap: int = 80, ink: int = 30, thick
     for i, char in enumerate(text):
         cv2.putText(picture, char, (40 + i * (height // 2 + gap), int(height * 1.5)), cv2.FONT_HERSHEY_SIMPLEX,
                     height / 30, ink, thick, cv2.LINE_AA)
+    return picture
+
+
+def kana_line(text: str, height: int = 120, gap: int = 80, ink: int = 30, thick: int = 9) -> np.ndarray:
+    """Characters KanjiVG draws (フ, 口...) written on paper in a row with the pen of ``digit_line``."""
+    picture = np.full((height * 2, 80 + len(text) * (height + gap)), PAPER, np.uint8)
+    for i, char in enumerate(text):
+        for stroke in strokeorder.strokes(char) or ():
+            points = np.asarray(stroke) * height + (40 + i * (height + gap), height // 2)
+            cv2.polylines(picture, [points.astype(np.int32)], False, ink, thick, cv2.LINE_AA)
     return picture
 
 

@@ -56,11 +56,15 @@ def test_characters_kanjivg_does_not_draw_give_none(char: str) -> None:
     assert strokeorder.strokes(char) is None
 
 
+#: Classes of the coverage model that KanjiVG has no drawing of (marks; 〇 is a kanji it lacks).
+NOT_IN_KANJIVG = frozenset("%()+-/=×※□△○〇「」『』〒〜")
+
+
 def test_every_character_of_the_bundled_models_is_there() -> None:
     data = strokeorder.bundled()
     for labels in (REPO / "resources" / "models").glob("*/labels.txt"):
         chars = [c for c in labels.read_text(encoding="utf-8").split() if len(c) == 1]
-        assert [c for c in chars if c not in data] == [], labels
+        assert [c for c in chars if c not in data and c not in NOT_IN_KANJIVG] == [], labels
     assert len(data) > 6500
     assert "CC BY-SA 3.0" in data.metadata["licence"] and data.metadata["source"].startswith("KanjiVG")
 
