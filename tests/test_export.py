@@ -120,6 +120,19 @@ def test_export_of_a_bundle_without_samples_says_what_is_missing(tiny_bundle: Pa
     assert not (tmp_path / "x.tflite").exists()
 
 
+@pytest.mark.parametrize("marked", [False, True])
+def test_export_checks_on_replay_samples_none_of_which_is_marked_for_validation(tiny_model: tuple, tmp_path: Path,
+                                                                                marked: bool) -> None:
+    # A checkpoint's bundle of a run with thousands of classes keeps one replay sample a class, and
+    # make_replay marks every second one of a class for validation: none. The check uses them all.
+    model, x, y = tiny_model
+    bundle = _bundle_of(model, tmp_path / "tiny")
+    val = np.arange(len(y[400:])) % 2 == 1 if marked else np.zeros(len(y[400:]), bool)
+    np.savez_compressed(bundle / "replay.npz", x=x[400:].astype(np.uint8), y=y[400:], val=val)
+    _, check = export_bundle(load_bundle(bundle), "tflite-float16", tmp_path / "x.tflite")
+    assert check is not None and check.n == (int(val.sum()) if marked else len(val)) and check.agreement >= 0.99
+
+
 @pytest.mark.parametrize("damage", ["truncated", "not-a-model", "bit-flip"])
 def test_a_damaged_keras_file_is_said_in_one_line_before_tensorflow_starts(digits_bundle: Path, tmp_path: Path,
                                                                         damage: str) -> None:

@@ -283,12 +283,19 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _check_samples(bundle: Any, data: str | None, limit: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x, y) to check an export on and x to calibrate int8 with."""
+    from core.errors import DatasetError
+
     if data is None:
         from training.adapt import load_replay
 
         x, y, is_val = load_replay(bundle)
-        return x[is_val], y[is_val], x[~is_val] if (~is_val).any() else x
-    from core.errors import DatasetError
+        if not len(x):
+            raise DatasetError(f"The replay samples of the model {bundle.name} are empty: pass --data to check "
+                               f"the export on a dataset.")
+        # Every replay sample was held out of training; with one per class (a checkpoint's bundle of a
+        # run with thousands of classes) none is marked for validation: check on them all.
+        check = is_val if is_val.any() else np.ones_like(is_val)
+        return x[check], y[check], x[~is_val] if (~is_val).any() else x
     from training.datasets import read_samples
 
     index = {label: i for i, label in enumerate(bundle.labels)}
