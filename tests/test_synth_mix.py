@@ -115,6 +115,25 @@ def test_a_class_outside_the_list_is_refused(sources: tuple[Path, Path], tmp_pat
     assert not (tmp_path / "out").exists()
 
 
+def test_only_model_classes_leaves_the_others_out(sources: tuple[Path, Path], tmp_path: Path) -> None:
+    base, extra = sources
+    path = mix([Take(base / "synth.npz", 4), Take(extra / "synth.npz")], tmp_path / "out", seed=1,
+               classes=("b", "a", "z"), only_classes=True)
+    x, y = _read(path)
+    assert sorted(set(y)) == ["a", "b"] and y.count("a") == 4 + 7 and y.count("b") == 4 + 5
+    assert [chr(v) for v in x[:, 0, 3, 0]] == y
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["classes"] == "ba" and manifest["missing"] == "z"
+    assert [m["taken"] for m in manifest["mixed_from"]] == [8, 12]
+    # The same caps draw the same samples of a kept class as without the filter.
+    whole, labels = _read(mix([Take(base / "synth.npz", 4)], tmp_path / "whole", seed=1))
+    kept, _ = _read(mix([Take(base / "synth.npz", 4)], tmp_path / "kept", seed=1, classes=("a", "b"),
+                        only_classes=True))
+    assert np.array_equal(kept, whole[[label in "ab" for label in labels]])
+    with pytest.raises(DatasetError, match=r"needs that model \(--model\)"):
+        mix([Take(base / "synth.npz")], tmp_path / "none", seed=1, only_classes=True)
+
+
 def test_sources_must_be_generated_sets(tmp_path: Path, sources: tuple[Path, Path]) -> None:
     base, _ = sources
     bare = tmp_path / "bare"

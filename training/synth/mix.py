@@ -15,8 +15,10 @@ checks its preprocessing and records its provenance as for a generated set.
   of them without N). A class with fewer samples gives all it has.
 - The class list and its order are the first source's (its manifest's ``classes``) or,
   with ``--model``, the labels of the bundle the second stage starts from, so that
-  ``--init-from`` keeps every output in place. A class outside that list is refused, as
-  is a source made with other preprocessing (input size, box, pen, render size).
+  ``--init-from`` keeps every output in place. A class outside that list is refused (or,
+  with ``--only-model-classes``, its samples are left out: a picture set made for every
+  class can then serve a model of fewer), as is a source made with other preprocessing
+  (input size, box, pen, render size).
 - Sources are read as a stream (rows in chunks), never whole; nothing is written outside
   the output folder, and both files appear at once: they are written under temporary
   names there and renamed at the end.
@@ -94,7 +96,7 @@ class _Source:
 
 
 def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | None = None,
-        command: str | None = None) -> Path:
+        command: str | None = None, only_classes: bool = False) -> Path:
     """Writes the mix of ``takes`` to ``out/synth.npz`` and ``out/manifest.json``.
 
     Args:
@@ -103,6 +105,7 @@ def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | No
         seed: Seeds which samples of a class are taken when a source gives fewer than it has.
         classes: The class list and order (a model's labels); default the first source's.
         command: The command line, recorded in the manifest.
+        only_classes: Leave out the samples of classes outside ``classes`` instead of refusing them.
 
     Returns:
         ``out/synth.npz``.
@@ -110,9 +113,11 @@ def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | No
     Raises:
         DatasetError: if there is no source, a source is not a generated dataset (no
             manifest with preprocessing, or pictures of another size), sources differ in
-            preprocessing, a class is outside the class list, a source is given twice, or
-            ``out`` holds a source.
+            preprocessing, a class is outside the class list (unless ``only_classes``), a
+            source is given twice, or ``out`` holds a source.
     """
+    if only_classes and classes is None:
+        raise DatasetError("Leaving out the classes a model lacks needs that model (--model).")
     if not takes:
         raise DatasetError("A mix needs at least one source (--take). Received: 0")
     out = out.resolve()
@@ -125,7 +130,7 @@ def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | No
         if take.data.resolve().parent == out:
             raise DatasetError(f"The output folder must not hold a source: the mix would replace it. "
                                f"Received: --out {out}, source {take.data}")
-    sources = [_open(take, seed) for take in takes]
+    sources = [_open(take, seed, set(classes) if only_classes and classes is not None else None) for take in takes]
     _check_specs(sources)
     order = list(classes) if classes is not None else _manifest_classes(sources[0])
     _check_classes(sources, order, classes is not None)
@@ -137,7 +142,7 @@ def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | No
     return _write(out, sources, manifest)
 
 
-def _open(take: Take, seed: int) -> _Source:
+def _open(take: Take, seed: int, keep: set[str] | None = None) -> _Source:
     manifest = read_manifest(take.data) if take.data.is_file() else None
     if manifest is None or not isinstance(manifest.get("preprocessing"), dict):
         raise DatasetError(f"A source of a mix must be a generated dataset: a synth.npz with the {MANIFEST} "
@@ -151,7 +156,10 @@ def _open(take: Take, seed: int) -> _Source:
         raise DatasetError(f"A source of a mix must hold model inputs (N, {spec.size}, {spec.size}, 1) uint8, "
                            f"as its preprocessing says. Received: {take.data} x {x.shape} {x.dtype}")
     labels = np.asarray(list(npz_labels(take.data)), dtype=str)
-    return _Source(take, manifest, spec, labels, _pick(labels, take.per_class, seed))
+    rows = _pick(labels, take.per_class, seed)
+    if keep is not None:
+        rows = rows[np.isin(labels[rows], np.asarray(sorted(keep), dtype=str))]
+    return _Source(take, manifest, spec, labels, rows)
 
 
 def _pick(labels: np.ndarray, per_class: int | None, seed: int) -> np.ndarray:
@@ -195,7 +203,7 @@ def _check_classes(sources: Sequence[_Source], order: Sequence[str], from_model:
     known = set(order)
     whose = "the model's labels (--model)" if from_model else f"the classes of {sources[0].take.data}"
     for source in sources:
-        unknown = sorted(set(source.labels.tolist()) - known)
+        unknown = sorted(set(source.labels[source.rows].tolist()) - known)
         if unknown:
             shown = "".join(unknown[:20]) + ("..." if len(unknown) > 20 else "")
             raise DatasetError(f"Every class of a mix must be one of {whose}, so that a run from that model "
@@ -292,13 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None,
                         help="the bundle a run on the mix starts from (--init-from): its labels are the class "
                              "list and order, and every class of the mix must be one of them")
+    parser.add_argument("--only-model-classes", action="store_true",
+                        help="with --model: leave out the samples of classes the model lacks instead of refusing them")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     command = shlex.join(["python", "-m", "training.synth.mix", *(sys.argv[1:] if argv is None else argv)])
     try:
         classes = load_bundle(args.model).labels if args.model else None
-        path = mix([Take.parse(t) for t in args.take], Path(args.out), args.seed, classes, command)
+        path = mix([Take.parse(t) for t in args.take], Path(args.out), args.seed, classes, command,
+                   args.only_model_classes)
     except (MojiyomiError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
