@@ -230,3 +230,6 @@ def test_command_line(sources: tuple[Path, Path], tmp_path: Path, capsys: pytest
     assert err.count("\n") == 1 and err.startswith("error: Cannot mix") and "size=10" in err
     assert main(["--take", str(base), "--model", str(tmp_path / "no-model"), "--out", str(tmp_path / "o3")]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+    assert main(["--take", str(base), "--only-model-classes", "--out", str(tmp_path / "o4")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs that model (--model)" in err and not (tmp_path / "o4").exists()

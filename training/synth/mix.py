@@ -130,7 +130,7 @@ def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | No
         if take.data.resolve().parent == out:
             raise DatasetError(f"The output folder must not hold a source: the mix would replace it. "
                                f"Received: --out {out}, source {take.data}")
-    sources = [_open(take, seed, set(classes) if only_classes and classes is not None else None) for take in takes]
+    sources = [_open(take, seed, classes if only_classes else None) for take in takes]
     _check_specs(sources)
     order = list(classes) if classes is not None else _manifest_classes(sources[0])
     _check_classes(sources, order, classes is not None)
@@ -142,7 +142,7 @@ def mix(takes: Sequence[Take], out: Path, seed: int, classes: Sequence[str] | No
     return _write(out, sources, manifest)
 
 
-def _open(take: Take, seed: int, keep: set[str] | None = None) -> _Source:
+def _open(take: Take, seed: int, keep: Sequence[str] | None = None) -> _Source:
     manifest = read_manifest(take.data) if take.data.is_file() else None
     if manifest is None or not isinstance(manifest.get("preprocessing"), dict):
         raise DatasetError(f"A source of a mix must be a generated dataset: a synth.npz with the {MANIFEST} "
@@ -158,7 +158,7 @@ def _open(take: Take, seed: int, keep: set[str] | None = None) -> _Source:
     labels = np.asarray(list(npz_labels(take.data)), dtype=str)
     rows = _pick(labels, take.per_class, seed)
     if keep is not None:
-        rows = rows[np.isin(labels[rows], np.asarray(sorted(keep), dtype=str))]
+        rows = rows[np.isin(labels[rows], np.asarray(keep, dtype=str))]
     return _Source(take, manifest, spec, labels, rows)
 
 
