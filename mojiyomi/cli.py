@@ -179,6 +179,8 @@ def _add_train_options(tr: argparse.ArgumentParser) -> None:
                        "mobilenet-v3-large, mobilenet-v2, densenet121, efficientnet-b0, inception-v3 or vgg16")
     model.add_argument("--init-from", metavar="BUNDLE", help="bundle to start from (fine-tuning) instead of fresh "
                        "weights")
+    model.add_argument("--only-data-classes", action="store_true", help="with --init-from: keep only the model's "
+                       "classes that the data holds (e.g. the Japanese model's classes of a larger model)")
     model.add_argument("--name", help="bundle name (default: the --out folder's name)")
     model.add_argument("--title", help="title shown in the app's Model menu (default: the name)")
     model.add_argument("--width", type=int, metavar="N", help="simple-cnn: filters of the first block (default 32)")

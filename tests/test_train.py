@@ -136,6 +136,41 @@ def test_init_from_keeps_the_label_order_and_grows_for_new_labels(tiny_bundle: P
     assert TFLiteRecognizer(bundle).predict(np.zeros((1, 28, 28, 1), np.float32)).shape == (1, 12)
 
 
+def test_only_data_classes_keeps_the_models_rows_of_the_datas_classes(tiny_bundle: Path, tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from core.recognizer import TFLiteRecognizer
+    from tests.datagen import drawn_digits
+    from training.keras_io import load_keras_model
+    from training.train import build_for
+
+    x, y = drawn_digits(300, seed=5)
+    folder = tmp_path / "folder"
+    for i, (image, label) in enumerate(zip(x, y)):
+        name = {3: "3", 7: "7", 1: "1"}.get(int(label), "X")  # "X": a label the model does not know
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(folder / name / f"{i}.png"), 255 - image)
+    config = _config(folder, tmp_path / "out", epochs=1, init_from=str(tiny_bundle), validation_size=60,
+                     only_data_classes=True)
+    parent = load_bundle(tiny_bundle)
+    model = build_for(config, ("1", "3", "7", "X"))
+    kernel, bias = model.layers[-1].get_weights()
+    old_kernel, old_bias = load_keras_model(parent).layers[-1].get_weights()
+    assert kernel.shape[1] == 4
+    assert np.array_equal(kernel[:, :3], old_kernel[:, [1, 3, 7]]) and np.array_equal(bias[:3], old_bias[[1, 3, 7]])
+    assert bias[3] < old_bias.min()  # the new class starts quiet
+    result = train(config)
+    bundle = load_bundle(result.bundle)
+    assert bundle.labels == ("1", "3", "7", "X")
+    assert TFLiteRecognizer(bundle).predict(np.zeros((1, 28, 28, 1), np.float32)).shape == (1, 4)
+
+
+def test_only_data_classes_needs_a_model_to_start_from(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="only_data_classes"):
+        _config(tmp_path, tmp_path / "o", only_data_classes=True)
+
+
 @pytest.mark.slow  # trains a model: tens of seconds on 2 cores
 def test_a_dataset_larger_than_memory_trains_from_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import training.datasets.stream as stream

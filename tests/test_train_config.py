@@ -194,6 +194,14 @@ def test_init_from_uses_the_parent_preprocessing_and_refuses_another(tiny_bundle
     assert not run_dir_for(out).exists()
 
 
+def test_only_data_classes_flag_needs_init_from(tiny_bundle: Path) -> None:
+    flags = ("--data", "d", "--out", "o", "--init-from", str(tiny_bundle))
+    assert _config_from(*flags, "--only-data-classes").only_data_classes
+    assert not _config_from(*flags).only_data_classes
+    with pytest.raises(ConfigError, match="only_data_classes keeps some of an init_from model's classes"):
+        _config_from("--data", "d", "--out", "o", "--only-data-classes")
+
+
 def test_init_from_and_data_made_otherwise_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
     data = _generated(tmp_path / "gen")
     with pytest.raises(DatasetError, match="the data was made with input_size=40"):

@@ -118,7 +118,9 @@ def run_labels(config: TrainConfig) -> tuple[tuple[str, ...], int]:
     if config.init_from:
         from core.bundle import load_bundle
 
-        known = load_bundle(config.init_from).labels
+        from training.train import init_labels
+
+        known = init_labels(load_bundle(config.init_from).labels, labels, config.only_data_classes)
         labels = tuple(known) + tuple(sorted(set(labels) - set(known)))
     return labels, len(read)
 
@@ -141,7 +143,7 @@ def load_trained(config: TrainConfig, labels: tuple[str, ...], samples: int,
     batch = short_run_batch_size(config.batch_size, train_samples, config.epochs)
     config = config.replace(batch_size=batch)
     keras.utils.set_random_seed(config.seed)
-    model = build_for(config, len(labels))
+    model = build_for(config, labels)
     trainer = build_trainer(config, model, train_samples, config.epochs, config.learning_rate)
     trainer.optimizer.build(trainer.trainable_variables)
     trainer.load_weights(str(weights))

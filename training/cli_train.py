@@ -21,7 +21,7 @@ _FLAG_FIELDS = ("data", "backbone", "out", "epochs", "limit", "batch_size", "lea
                 "title", "init_from", "strategy", "optimizer", "input_size", "weights", "adapter", "head",
                 "stage2_epochs", "unfreeze_layers", "stage2_learning_rate", "early_stopping", "dropout",
                 "validation_size", "box", "stroke_ratio", "width", "data_format")
-_SWITCHES = ("bottleneck", "head_batchnorm", "split_by_writer")
+_SWITCHES = ("bottleneck", "head_batchnorm", "split_by_writer", "only_data_classes")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

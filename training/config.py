@@ -22,7 +22,7 @@ _TYPES = {"data": "str", "out": "str", "data_format": "str?", "backbone": "str",
           "stroke_ratio": "float", "augment": "augment", "early_stopping": "int", "init_from": "str?",
           "dropout": "float", "width": "int", "strategy": "str", "split_by_writer": "bool", "weights": "str",
           "adapter": "str", "head": "str", "head_batchnorm": "bool", "bottleneck": "bool", "stage2_epochs": "int",
-          "unfreeze_layers": "int", "stage2_learning_rate": "float"}
+          "unfreeze_layers": "int", "stage2_learning_rate": "float", "only_data_classes": "bool"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class TrainConfig:
         stage2_epochs: Epochs of fine-tuning with the top of the backbone unfrozen (0: none).
         unfreeze_layers: Weighted backbone layers unfrozen in stage 2 (-1: all).
         stage2_learning_rate: Peak learning rate of stage 2 (lower than stage 1's).
+        only_data_classes: With ``init_from``: keep only the model's outputs for the classes
+            the data holds (in the model's order); its other classes are left out.
     """
 
     data: str
@@ -98,6 +100,7 @@ class TrainConfig:
     stage2_epochs: int = 0
     unfreeze_layers: int = -1
     stage2_learning_rate: float = 1e-4
+    only_data_classes: bool = False
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -150,6 +153,8 @@ class TrainConfig:
                             "with weights=none the whole network trains from scratch in one stage")
         if self.backbone == "simple-cnn" and (self.bottleneck or self.stage2_epochs or self.weights != "none"):
             problems.append("bottleneck, stage2_epochs and weights apply to ImageNet backbones, not simple-cnn")
+        if self.only_data_classes and not self.init_from:
+            problems.append("only_data_classes keeps some of an init_from model's classes: it needs init_from")
         return problems
 
     @property

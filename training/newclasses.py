@@ -46,6 +46,29 @@ def grow_classifier(model: Any, old: int, new: int) -> Any:
     return result
 
 
+def narrow_classifier(model: Any, keep: Sequence[int]) -> Any:
+    """A copy of ``model`` whose last Dense layer has only the outputs ``keep``, in that order.
+
+    Raises:
+        ValueError: if ``keep`` is empty, repeats an output or names one the layer lacks.
+    """
+    import keras
+
+    dense = model.layers[-1]
+    kernel, bias = dense.get_weights()
+    rows = np.asarray(keep, dtype=np.int64)
+    if not len(rows) or len(set(rows.tolist())) != len(rows) or rows.min() < 0 or rows.max() >= len(bias):
+        raise ValueError(f"keep must name distinct outputs of the {len(bias)} the classifier has. "
+                         f"Received: {len(rows)} outputs, from {rows.min() if len(rows) else None} "
+                         f"to {rows.max() if len(rows) else None}")
+    if len(rows) == len(bias) and np.array_equal(rows, np.arange(len(bias))):
+        return model
+    narrowed = keras.layers.Dense(len(rows), activation="softmax", name=f"{dense.name}_narrowed")
+    result = keras.Model(model.inputs[0], narrowed(model.layers[-2].output), name=model.name)
+    narrowed.set_weights([kernel[:, rows], bias[rows]])
+    return result
+
+
 def penultimate(model: Any, x: np.ndarray) -> np.ndarray:
     """The features the classifier (the last layer) sees, in inference mode."""
     import keras

@@ -9,7 +9,7 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,9 @@ from training.recipe import STAGE1_DONE, make_progress_callback, run_stages
 from training.spec_check import check_spec, data_spec, find_manifest, read_manifest
 from training.stages import StageLog, begin_stage, hardware, stage_reporter
 
-__all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "make_progress_callback",
-           "open_run", "resume_problem", "run_dir_for", "spec_for", "train", "trained_model", "write_trained_bundle"]
+__all__ = ["Cancelled", "TrainResult", "abandoned_run", "align_labels", "build_for", "fit", "init_labels",
+           "make_progress_callback", "open_run", "resume_problem", "run_dir_for", "spec_for", "train", "trained_model",
+           "write_trained_bundle"]
 
 #: The run folder's weights of a finished training, saved before the export.
 TRAINED = "trained.weights.h5"
@@ -71,21 +72,32 @@ def spec_for(config: TrainConfig) -> Preprocessing:
     return spec if made is None else replace(made.spec, size=spec.size, box=spec.box, stroke_ratio=spec.stroke_ratio)
 
 
-def build_for(config: TrainConfig, classes: int) -> Any:
-    """A fresh model for the config, or the ``init_from`` bundle's model to fine-tune."""
+def build_for(config: TrainConfig, labels: Sequence[str]) -> Any:
+    """A fresh model for the config, or the ``init_from`` bundle's model to fine-tune.
+
+    Args:
+        config: The run's config.
+        labels: The run's output labels in order (``align_labels``: the init_from model's first).
+    """
     import keras
 
     from training.backbones import build_model, is_transfer
 
+    classes = len(labels)
     if config.init_from:
         from training.adapt import grow_classifier
+        from training.newclasses import narrow_classifier
 
         bundle = load_bundle(config.init_from)
         model = load_keras_model(bundle)
+        known = init_labels(bundle.labels, labels, config.only_data_classes)
         if classes != len(bundle.labels) and not isinstance(model.layers[-1], keras.layers.Dense):
-            raise DatasetError(f"The dataset has {classes - len(bundle.labels)} labels the model "
-                               f"{bundle.name} does not know, and its head cannot grow.")
-        return grow_classifier(model, len(bundle.labels), classes)
+            raise DatasetError(f"The run needs {classes} outputs ({classes - len(known)} of them new) and the model "
+                               f"{bundle.name} has {len(bundle.labels)}, but its head cannot change.")
+        if len(known) != len(bundle.labels):
+            index = {label: i for i, label in enumerate(bundle.labels)}
+            model = narrow_classifier(model, [index[label] for label in known])
+        return grow_classifier(model, len(known), classes)
     shape = (config.input_size, config.input_size, 1)
     if is_transfer(config.backbone):
         return build_model(config.backbone, shape, classes, weights=config.weights, adapter=config.adapter,
@@ -115,11 +127,25 @@ def fit(config: TrainConfig, data: PreparedData, report: Reporter,
     if note:
         report(StageEvent(note))
     with strategy_scope(config.strategy):
-        model = build_for(config, len(data.labels))
+        model = build_for(config, data.labels)
     run_stages(config, model, data, report, should_stop, run_dir)
     if should_stop():
         raise Cancelled("Training was cancelled by the user; no model was written or replaced.")
     return model
+
+
+def init_labels(known: Sequence[str], labels: Sequence[str], only_data_classes: bool = False) -> tuple[str, ...]:
+    """The classes of a fine-tune's model that come from its ``init_from`` model, in that model's order.
+
+    Args:
+        known: The ``init_from`` model's labels.
+        labels: The data's labels (or the run's, which start with the result).
+        only_data_classes: Keep only those of ``known`` that ``labels`` holds.
+    """
+    if not only_data_classes:
+        return tuple(known)
+    present = set(labels)
+    return tuple(label for label in known if label in present)
 
 
 def align_labels(data: PreparedData, known: tuple[str, ...]) -> PreparedData:
@@ -258,7 +284,7 @@ def _run(config: TrainConfig, run_dir: Path, stage_log: StageLog, report: Report
                         config.split_by_writer, cache_dir=run_dir / "data", format=config.data_format)
     skipped = f" ({data.skipped} unreadable samples left out)" if data.skipped else ""
     if base is not None:
-        data = align_labels(data, base.labels)
+        data = align_labels(data, init_labels(base.labels, data.labels, config.only_data_classes))
     report(StageEvent(f"Training on {len(data.train)} samples, {len(data.labels)} classes{skipped}"))
     model = trained_model(config, data, report, should_stop, run_dir, resume)
     from training.distribute import is_chief
@@ -292,7 +318,7 @@ def trained_model(config: TrainConfig, data: PreparedData, report: Reporter, sho
         report(StageEvent("The training had finished: resuming at the export"))
         keras.utils.set_random_seed(config.seed)
         with strategy_scope(config.strategy):
-            model = build_for(config, len(data.labels))
+            model = build_for(config, data.labels)
         model.load_weights(str(trained))
         return model
     model = fit(config, data, report, should_stop, run_dir)
