@@ -17,7 +17,7 @@ the decoder's pieces grouped by their owners (``grouped``), every ink pixel a ch
 the language model (``forced``). When ``owned`` reads far better than ``grouped``, the pieces
 mix characters (the cuts); when ``grouped`` is near ``owned``, the recognizer is what misreads.
 
-Usage: python bench/fit_picture_segmentation.py [--count 100] [--styles clean,...] [--seed 2] [--purity]
+Usage: python bench/fit_picture_segmentation.py [--count 100] [--styles clean,...] [--seed 2] [--purity] [--model M]
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def main() -> int:
     parser.add_argument("--styles", default=",".join(paper.STYLES))
     parser.add_argument("--seed", type=int, default=2, help="not the benchmark's seed 1, so its lines stay unseen")
     parser.add_argument("--purity", action="store_true", help="where touching lines lose characters (see above)")
+    parser.add_argument("--model", default="japanese", help="a bundle folder or an installed model's name")
     args = parser.parse_args()
-    recognizer = TFLiteRecognizer(resolve_model("japanese"))
+    recognizer = TFLiteRecognizer(resolve_model(args.model))
     inks = tomoe_inks(set(recognizer.bundle.labels))
     pool = [p for p in manpage_phrases(set(inks)) if split_of(p) == "tune" and len(p) >= 3]
     phrases = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))[:args.count]]
