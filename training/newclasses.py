@@ -29,21 +29,13 @@ def grow_classifier(model: Any, old: int, new: int) -> Any:
     The new rows start at zero with a bias far below the old ones', so until they are set
     (``init_new_classes``) or trained they take no probability from the old classes.
     """
-    import keras
-
     if new == old:
         return model
-    dense = model.layers[-1]
-    features = model.layers[-2].output
-    grown = keras.layers.Dense(new, activation="softmax", name=f"{dense.name}_grown")
-    outputs = grown(features)
-    result = keras.Model(model.inputs[0], outputs, name=model.name)
-    kernel, bias = dense.get_weights()
+    kernel, bias = model.layers[-1].get_weights()
     new_kernel, new_bias = np.zeros((kernel.shape[0], new), kernel.dtype), np.zeros(new, bias.dtype)
     new_kernel[:, :old], new_bias[:old] = kernel, bias
     new_bias[old:] = bias.min() - 20.0
-    grown.set_weights([new_kernel, new_bias])
-    return result
+    return _with_classifier(model, new_kernel, new_bias, "grown")
 
 
 def narrow_classifier(model: Any, keep: Sequence[int]) -> Any:
@@ -52,10 +44,7 @@ def narrow_classifier(model: Any, keep: Sequence[int]) -> Any:
     Raises:
         ValueError: if ``keep`` is empty, repeats an output or names one the layer lacks.
     """
-    import keras
-
-    dense = model.layers[-1]
-    kernel, bias = dense.get_weights()
+    kernel, bias = model.layers[-1].get_weights()
     rows = np.asarray(keep, dtype=np.int64)
     if not len(rows) or len(set(rows.tolist())) != len(rows) or rows.min() < 0 or rows.max() >= len(bias):
         raise ValueError(f"keep must name distinct outputs of the {len(bias)} the classifier has. "
@@ -63,9 +52,16 @@ def narrow_classifier(model: Any, keep: Sequence[int]) -> Any:
                          f"to {rows.max() if len(rows) else None}")
     if len(rows) == len(bias) and np.array_equal(rows, np.arange(len(bias))):
         return model
-    narrowed = keras.layers.Dense(len(rows), activation="softmax", name=f"{dense.name}_narrowed")
-    result = keras.Model(model.inputs[0], narrowed(model.layers[-2].output), name=model.name)
-    narrowed.set_weights([kernel[:, rows], bias[rows]])
+    return _with_classifier(model, kernel[:, rows], bias[rows], "narrowed")
+
+
+def _with_classifier(model: Any, kernel: np.ndarray, bias: np.ndarray, suffix: str) -> Any:
+    """A copy of ``model`` whose last Dense layer is replaced by a softmax one with these weights."""
+    import keras
+
+    dense = keras.layers.Dense(len(bias), activation="softmax", name=f"{model.layers[-1].name}_{suffix}")
+    result = keras.Model(model.inputs[0], dense(model.layers[-2].output), name=model.name)
+    dense.set_weights([kernel, bias])
     return result
 
 

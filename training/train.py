@@ -85,8 +85,7 @@ def build_for(config: TrainConfig, labels: Sequence[str]) -> Any:
 
     classes = len(labels)
     if config.init_from:
-        from training.adapt import grow_classifier
-        from training.newclasses import narrow_classifier
+        from training.newclasses import grow_classifier, narrow_classifier
 
         bundle = load_bundle(config.init_from)
         model = load_keras_model(bundle)
