@@ -33,6 +33,8 @@ VARIANTS: dict[str, tuple[str, int, int, int]] = {
     "simple-cnn w32 @40 (today)": ("simple-cnn", 32, 40, 32),
     "simple-cnn w48 @40": ("simple-cnn", 48, 40, 32),
     "simple-cnn w32 @48": ("simple-cnn", 32, 48, 38),
+    "simple-cnn w64 @40": ("simple-cnn", 64, 40, 32),
+    "simple-cnn w48 @48": ("simple-cnn", 48, 48, 38),
     "separable-cnn w32 @48": ("separable-cnn", 32, 48, 38),
     "separable-cnn w48 @48": ("separable-cnn", 48, 48, 38),
 }
@@ -91,8 +93,8 @@ def latency_only(repeats: int) -> list[dict[str, Any]]:
     return results
 
 
-def run(classes: int, per_class: int, epochs: int) -> list[dict[str, Any]]:
-    """Trains and measures every variant; returns one result per variant."""
+def run(classes: int, per_class: int, epochs: int, only: list[str] | None = None) -> list[dict[str, Any]]:
+    """Trains and measures every variant (or those named in ``only``); returns one result per variant."""
     from core.charsets import coverage_classes
     from training.augment import AugmentConfig
     from training.backbones import build_model
@@ -111,6 +113,8 @@ def run(classes: int, per_class: int, epochs: int) -> list[dict[str, Any]]:
     cache: dict[tuple[int, int], tuple[Any, ...]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, (backbone, width, size, box) in VARIANTS.items():
+            if only and name not in only:
+                continue
             if (size, box) not in cache:
                 start = time.perf_counter()
                 x, y = _data(chars, per_class, size, box, 1, Path(tmp) / f"train{size}")
@@ -145,13 +149,18 @@ def main() -> int:
     parser.add_argument("--per-class", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--out", default="")
+    parser.add_argument("--variants", default="", help="comma-separated names of VARIANTS to run (default: all)")
     parser.add_argument("--latency-only", type=int, default=0, metavar="REPEATS",
                         help="only time each variant's TFLite, REPEATS passes of 300 calls (lowest p50/p95 kept)")
     args = parser.parse_args()
     if args.latency_only:
         latency_only(args.latency_only)
         return 0
-    results = run(args.classes, args.per_class, args.epochs)
+    only = [name.strip() for name in args.variants.split(",") if name.strip()]
+    unknown = [name for name in only if name not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant {unknown[0]!r}; known: {', '.join(VARIANTS)}")
+    results = run(args.classes, args.per_class, args.epochs, only)
     print("| variant | top-1 | top-5 | params (6,636 classes) | TFLite float32 | LiteRT p50 | p95 | train |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:

@@ -16,7 +16,10 @@ A character's ink becomes the model's input in ``core.char_input`` (``model_inpu
 4. **Threshold**: hysteresis on the contrast: a pixel is ink if it stands clear of the
    paper's noise and is connected to pixels that stand out strongly, so pale pencil strokes
    joined to their darker parts stay, grain does not, and a stroke is never hollowed where
-   strokes cross or where a marker is wide (no local window decides inside the ink).
+   strokes cross or where a marker is wide (no local window decides inside the ink). The
+   paper's printed lines (ruled or squared paper) are taken out of the candidate ink first
+   (``core.rules``), where no stroke crosses them: they would join a line's characters into one
+   component, and a component reaching the picture's edge is judged as a shadow's would be.
 
    Measured against the local thresholds of well-kept libraries on the raw picture, each
    followed by the same reading (``bench/bench_pictures.py``, tuning half, 40 lines per
@@ -37,6 +40,7 @@ import numpy as np
 from core.char_input import model_input, stroke_width
 from core.errors import InputError
 from core.preprocess import Preprocessing
+from core.rules import Rule, erase_rules, remove_rules
 
 #: Pictures over this many pixels are shrunk to it before cleaning (a 12-megapixel photo: 0.7x).
 WORK_PIXELS = 2_400_000
@@ -139,7 +143,7 @@ def clean(grey: np.ndarray) -> Cleaned:
                        dark_ink=enlarged.dark_ink and not light)
     small = _resized(grey, min(1.0, SMALL_SIDE / max(grey.shape)))
     local = _local_median(small)  # polarity and background share it (it is a third of their time)
-    dark = _darker(small, local)
+    dark = _dark_ink(small, local)
     if not dark:
         # The median of the inverted picture is the inverted median (odd windows, replicated border).
         grey, small, local = 255 - grey, 255 - small, 255 - local
@@ -202,12 +206,30 @@ def ink_is_dark(grey: np.ndarray) -> bool:
     is the ink's, so vignetting, a shadow or a gradient (which move the median with the
     pixel) do not decide it, as a border-against-middle comparison would.
     """
-    return _darker(grey, _local_median(grey))
+    return _dark_ink(grey, _local_median(grey))
 
 
-def _local_median(grey: np.ndarray) -> np.ndarray:
-    """The median of each pixel's neighbourhood, half the picture's longer side wide."""
-    return cv2.medianBlur(grey, max(3, min(255, max(grey.shape) // 2)) | 1)
+def _dark_ink(grey: np.ndarray, local: np.ndarray) -> bool:
+    """``ink_is_dark`` given the neighbourhoods' medians ``local``; light ink is checked again
+    with the picture mirrored beyond its edges (a printed line along an edge)."""
+    return _darker(grey, local) or _darker(grey, _local_median(grey, mirrored=True))
+
+
+def _local_median(grey: np.ndarray, mirrored: bool = False) -> np.ndarray:
+    """The median of each pixel's neighbourhood, half the picture's longer side wide.
+
+    OpenCV's median repeats the edge pixels beyond the picture; ``mirrored`` mirrors the picture
+    there instead (twice the time), so that a printed line along the edge of a picture shorter
+    than the window does not fill a third of the windows near it (the paper beside it would
+    look light on dark: pencil on squared paper, tuning half). The paper's background keeps the
+    repeated edge: with the mirrored one, photos of the tuning half read 7 points worse.
+    """
+    size = max(3, min(255, max(grey.shape) // 2)) | 1
+    if not mirrored:
+        return cv2.medianBlur(grey, size)
+    pad = size // 2
+    padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    return cv2.medianBlur(padded, size)[pad:pad + grey.shape[0], pad:pad + grey.shape[1]]
 
 
 def _darker(grey: np.ndarray, local: np.ndarray) -> bool:
@@ -302,7 +324,7 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     centre = float(np.median(paper))
     sigma = 1.4826 * float(np.median(np.abs(paper - centre)))
     noise = centre + WEAK_SIGMAS * sigma
-    mask, level = _hysteresis(contrast, max(MIN_CONTRAST, noise))
+    mask, level, rules = _hysteresis(contrast, max(MIN_CONTRAST, noise))
     if noise >= MIN_CONTRAST:
         return mask, level
     # The second look is only around the ink found (a line on a page: a small part of it).
@@ -311,7 +333,9 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     floor = max(noise, float(np.clip(RING_SHARE * _ring_level(around, near), FAINT_CONTRAST, MIN_CONTRAST)))
     if floor >= MIN_CONTRAST:
         return mask, level
-    fainter, level = _hysteresis(around, floor)
+    # The paper's lines found at the first bar are its lines at this one too (in the window, a
+    # line's stub beside the writing is too short to tell from a stroke).
+    fainter, level, _ = _hysteresis(around, floor, tuple(rule.moved(x0, y0) for rule in rules))
     # Only to join what was found: faint grain in a dark corner does not become ink.
     count, labels = cv2.connectedComponents(fainter, connectivity=8)
     found = np.zeros(count, np.uint8)
@@ -337,9 +361,17 @@ def _ring_level(contrast: np.ndarray, mask: np.ndarray) -> float:
     return float(np.percentile(contrast[ring], 90)) if ring.any() else MIN_CONTRAST
 
 
-def _hysteresis(contrast: np.ndarray, weak_at: float) -> tuple[np.ndarray, float]:
-    """The ink above ``weak_at`` connected to strong ink, and the ink's typical contrast."""
-    above = contrast > weak_at
+def _hysteresis(contrast: np.ndarray, weak_at: float, rules: tuple[Rule, ...] | None = None,
+                ) -> tuple[np.ndarray, float, tuple[Rule, ...]]:
+    """The ink above ``weak_at`` connected to strong ink, the ink's typical contrast, and the
+    paper's printed lines taken out of it (``core.rules``: found, or the ``rules`` given)."""
+    # The paper's own lines (ruled or squared paper) are not writing, nor do they join it up.
+    candidates = (contrast > weak_at).view(np.uint8)
+    if rules is None:
+        candidates, rules = remove_rules(candidates)
+    else:
+        candidates = erase_rules(candidates, rules)
+    above = candidates > 0
     values = contrast[above]
     if values.size < 4:
         raise InputError("No writing stands out from the background in this picture.")
@@ -375,7 +407,7 @@ def _hysteresis(contrast: np.ndarray, weak_at: float) -> tuple[np.ndarray, float
         raise InputError("No writing stands out from the background in this picture.")
     mask = np.zeros(contrast.shape, np.uint8)
     mask.ravel()[at[strong[label]]] = 255
-    return mask, level
+    return mask, level, rules
 
 
 def picture_input(grey: np.ndarray, spec: Preprocessing) -> np.ndarray:

@@ -80,9 +80,10 @@ def test_hysteresis_keeps_the_ink_the_plain_labelling_kept(seed: int, weak_at: f
         expected, expected_level = reference_hysteresis(contrast, weak_at)
     except InputError:
         with pytest.raises(InputError, match="No writing stands out"):
-            binarize._hysteresis(contrast, weak_at)
+            binarize._hysteresis(contrast, weak_at, ())
         return
-    mask, level = binarize._hysteresis(contrast, weak_at)
+    # No printed lines (``core.rules``) taken out: the labelling alone is compared.
+    mask, level, _ = binarize._hysteresis(contrast, weak_at, ())
     assert level == expected_level
     np.testing.assert_array_equal(mask, expected)
 
@@ -91,7 +92,7 @@ def test_hysteresis_of_a_window_of_a_larger_picture() -> None:
     """The faint pass gives it a view into the picture (not contiguous): the same ink as a copy."""
     contrast = field(7, (200, 260))
     window = contrast[30:170, 20:240]
-    np.testing.assert_array_equal(binarize._hysteresis(window, 0.04)[0],
+    np.testing.assert_array_equal(binarize._hysteresis(window, 0.04, ())[0],
                                   reference_hysteresis(np.ascontiguousarray(window), 0.04)[0])
 
 

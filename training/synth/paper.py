@@ -3,8 +3,8 @@
 ``layout_lines`` places characters' ink (``core.ink.Ink``, e.g. Tomoe's) along lines or
 columns (right to left) with natural, tight or touching spacing; ``render`` draws them
 with a ``Pen`` (ballpoint, pencil, felt pen or marker, brush) on paper seen under a
-``Look`` (paper colour and grain, uneven light, rotation and perspective, blur, noise,
-JPEG) and returns the picture, grey like a decoded photo (or RGB), with each character's
+``Look`` (paper colour and grain, ruled or squared paper, uneven light, rotation and
+perspective, blur, noise, JPEG) and returns the picture, grey like a decoded photo (or RGB), with each character's
 true box. Everything is drawn from a seeded ``numpy`` Generator: the same seed gives the
 same picture. ``sample_pen`` and ``sample_look`` draw the benchmark's styles (``STYLES``),
 which the training-data generator can reuse.
@@ -28,7 +28,8 @@ Spacing = Literal["natural", "tight", "touching"]
 PEN_KINDS: tuple[PenKind, ...] = ("ballpoint", "pencil", "marker", "brush")
 SPACINGS: tuple[Spacing, ...] = ("natural", "tight", "touching")
 #: Picture styles of the benchmark (issue 12): see ``sample_look``.
-STYLES = ("clean", "uneven", "rotated", "jpeg", "photo")
+STYLES = ("clean", "uneven", "rotated", "jpeg", "photo", "ruled")
+Rules = Literal["", "ruled", "grid"]
 #: Side of the box the ink's coordinates are written in (Tomoe's 300 units); one character cell.
 CELL = 300.0
 RGB = tuple[int, int, int]
@@ -74,6 +75,14 @@ class Look:
         blur: Gaussian blur (defocus) as a fraction of the character cell.
         noise: Sensor noise, standard deviation in grey levels.
         jpeg_quality: JPEG quality the picture is saved at (0: not compressed).
+        rules: Printed lines on the paper: ``ruled`` (a notebook's lines along the writing, one
+            line of writing between two), ``grid`` (squares both ways, as on genkō yōshi or
+            squared paper) or none.
+        rule_colour: Their colour (RGB).
+        rule_width: Their width as a fraction of the character cell.
+        rule_pitch: Their spacing in character cells.
+        rule_offset: Where they fall: for ``ruled``, how far (-1..1, a quarter cell at most) the
+            writing sits off the middle between two lines; for ``grid``, the squares' phase (0..1).
     """
 
     paper: RGB = (246, 245, 240)
@@ -86,6 +95,11 @@ class Look:
     blur: float = 0.0
     noise: float = 1.0
     jpeg_quality: int = 0
+    rules: Rules = ""
+    rule_colour: RGB = (150, 175, 220)
+    rule_width: float = 0.02
+    rule_pitch: float = 1.4
+    rule_offset: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.jpeg_quality <= 100:
@@ -240,7 +254,9 @@ def sample_look(style: str, rng: np.random.Generator) -> Look:
     ``clean``: white paper, a flat scan. ``uneven``: coloured paper under a light gradient,
     vignetting and often a shadow. ``rotated``: clean, turned 2-5 degrees either way. ``jpeg``:
     clean, saved at JPEG quality 25-50. ``photo``: a phone photo: perspective, a small turn,
-    defocus blur, vignetting, a gradient, noise and JPEG 70-90.
+    defocus blur, vignetting, a gradient, noise and JPEG 70-90. ``ruled``: clean, on a notebook's
+    ruled paper (60%) or on squared paper (40%), its lines light blue, grey, green or red, thinner
+    than most pens, crossing the writing where it reaches them.
 
     Raises:
         ValueError: if ``style`` is not one of ``STYLES``.
@@ -267,6 +283,12 @@ def sample_look(style: str, rng: np.random.Generator) -> Look:
                     shadow=rng.uniform(0.1, 0.3) if rng.random() < 0.3 else 0.0,
                     rotation=rng.uniform(-3.0, 3.0), perspective=rng.uniform(0.02, 0.05),
                     blur=rng.uniform(0.008, 0.02), noise=rng.uniform(2.0, 5.0), jpeg_quality=int(rng.integers(70, 91)))
+    if style == "ruled":
+        colours: list[RGB] = [(150, 175, 220), (165, 165, 165), (135, 185, 150), (215, 150, 150)]
+        grid = rng.random() < 0.4
+        return replace(clean, rules="grid" if grid else "ruled", rule_colour=colours[int(rng.integers(len(colours)))],
+                       rule_width=rng.uniform(0.012, 0.035), rule_pitch=rng.uniform(1.1, 1.5) if grid else
+                       rng.uniform(1.25, 1.7), rule_offset=rng.uniform(0.0, 1.0) if grid else rng.uniform(-1.0, 1.0))
     raise ValueError(f"Unknown picture style. Received: style={style!r}, expected one of {STYLES}")
 
 
@@ -288,6 +310,9 @@ def render(placed: Placed, pen: Pen, look: Look, rng: np.random.Generator, colou
     width_px = max(1.0, pen.width * placed.cell)
     cover = _coverage(placed, pen, width_px, rng)
     paper = np.asarray(look.paper, np.float32) / 255.0 * _grain(h, w, look.texture, rng)[:, :, None]
+    if look.rules:
+        lines = _rules(placed, look)[:, :, None]
+        paper = paper * (1.0 - lines * (1.0 - np.asarray(look.rule_colour, np.float32) / 255.0))
     ink = np.asarray(pen.colour, np.float32) / 255.0
     image = paper * (1.0 - cover[:, :, None] * pen.darkness * (1.0 - ink))
     matrix, size = _camera(w, h, look, rng, placed.cell)
@@ -309,6 +334,36 @@ def render(placed: Placed, pen: Pen, look: Look, rng: np.random.Generator, colou
     pad = max(1, round(width_px)) * (0.7 if pen.kind == "brush" else 0.5) + 1.5 + look.blur * placed.cell
     boxes = tuple(_box(char, matrix, pad, out.shape[1], out.shape[0]) for char in placed.chars)
     return Picture(out, boxes, placed.text)
+
+
+def _rules(placed: Placed, look: Look) -> np.ndarray:
+    """How much of each pixel the paper's printed lines cover (0..1), across the whole page.
+
+    Ruled lines run along the writing (rows for a line, columns for a column, the longer way
+    of the ink), the writing between two of them; a grid's squares run both ways.
+    """
+    h, w = placed.height, placed.width
+    points = np.concatenate([s for char in placed.chars for s in char])
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    pitch = max(2.0, look.rule_pitch * placed.cell)
+    thick = max(1, int(round(look.rule_width * placed.cell)))
+    mask = np.zeros((h, w), np.uint8)
+    rows, columns = [], []
+    if look.rules == "grid":
+        rows = list(np.arange(look.rule_offset * pitch, h, pitch))
+        columns = list(np.arange(look.rule_offset * pitch, w, pitch))
+    else:
+        across = (y0 + y1) / 2 if x1 - x0 >= y1 - y0 else (x0 + x1) / 2
+        first = across + 0.25 * look.rule_offset * placed.cell - pitch / 2
+        extent = h if x1 - x0 >= y1 - y0 else w
+        positions = [first - k * pitch for k in range(int(first // pitch) + 1)] + \
+            [first + k * pitch for k in range(1, int((extent - first) // pitch) + 2)]
+        (rows if x1 - x0 >= y1 - y0 else columns).extend(positions)
+    for y in rows:
+        cv2.line(mask, (0, int(round(y * 16))), (w * 16, int(round(y * 16))), 255, thick, cv2.LINE_AA, 4)
+    for x in columns:
+        cv2.line(mask, (int(round(x * 16)), 0), (int(round(x * 16)), h * 16), 255, thick, cv2.LINE_AA, 4)
+    return mask.astype(np.float32) / 255.0
 
 
 def _coverage(placed: Placed, pen: Pen, width_px: float, rng: np.random.Generator) -> np.ndarray:

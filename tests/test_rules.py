@@ -1,0 +1,135 @@
+"""The paper's printed lines (core.rules): writing on ruled and squared paper reads as on plain
+paper, strokes that cross a line stay whole, and handwriting is never taken for a printed line."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+
+from core.binarize import clean
+from core.bundle import resolve_model
+from core.images import to_grey
+from core.picture import read_picture
+from core.recognizer import TFLiteRecognizer
+from core.rules import Rule, erase_rules, remove_rules
+from tests.strokefont import write_digit
+from training.synth import paper
+
+WHITE = paper.Look(paper=(246, 245, 240), texture=0.01, noise=1.0)
+RULED = replace(WHITE, rules="ruled", rule_colour=(150, 175, 220), rule_width=0.03, rule_pitch=1.4)
+GRID = replace(WHITE, rules="grid", rule_colour=(165, 165, 165), rule_width=0.025, rule_pitch=1.3, rule_offset=0.4)
+BALLPOINT = paper.Pen("ballpoint", 0.045, 0.95, (20, 20, 28))
+PENCIL = paper.Pen("pencil", 0.05, 0.5, (70, 70, 78))
+
+
+@pytest.fixture(scope="module")
+def digits() -> TFLiteRecognizer:
+    return TFLiteRecognizer(resolve_model("digits"))
+
+
+def written(text: str, pen: paper.Pen, look: paper.Look, seed: int, layout: paper.Layout = "horizontal",
+            ) -> np.ndarray:
+    """Digits written with ``pen`` on the paper of ``look``, decoded to grey as a file would be."""
+    rng = np.random.default_rng(seed)
+    placed = paper.layout_lines([[write_digit(c, rng) for c in text]], layout, "natural", rng, 90.0, pen.width,
+                                margin=1.0)
+    rgb = paper.render(placed, pen, look, rng, colour=True).image
+    return to_grey(np.ascontiguousarray(rgb[:, :, ::-1]))
+
+
+@pytest.mark.parametrize("look", [RULED, GRID, replace(GRID, rotation=4.0)], ids=["ruled", "squared", "turned"])
+@pytest.mark.parametrize("pen", [BALLPOINT, PENCIL], ids=["ballpoint", "pencil"])
+def test_a_line_written_on_ruled_or_squared_paper_is_read(digits: TFLiteRecognizer, look: paper.Look,
+                                                         pen: paper.Pen) -> None:
+    assert read_picture(written("4712", pen, WHITE, 1), digits, layout="horizontal").text == "4712"
+    assert read_picture(written("4712", pen, look, 1), digits, layout="horizontal").text == "4712"
+
+
+def test_the_paper_lines_are_what_broke_the_reading(digits: TFLiteRecognizer, monkeypatch: pytest.MonkeyPatch,
+                                                    ) -> None:
+    picture = written("4712", BALLPOINT, GRID, 1)
+    monkeypatch.setattr("core.binarize.remove_rules", lambda mask: (mask, ()))
+    assert read_picture(picture, digits, layout="horizontal").text != "4712"
+
+
+@pytest.mark.parametrize("look", [RULED, GRID], ids=["ruled", "squared"])
+@pytest.mark.parametrize("pen", [BALLPOINT, PENCIL], ids=["ballpoint", "pencil"])
+def test_a_column_on_ruled_or_squared_paper_leaves_the_ink_of_plain_paper(look: paper.Look, pen: paper.Pen) -> None:
+    plain = clean(written("3859", pen, WHITE, 2, layout="vertical")).whole() > 0
+    lined = clean(written("3859", pen, look, 2, layout="vertical")).whole() > 0
+    assert (plain & lined).sum() / (plain | lined).sum() > 0.9
+
+
+def test_single_digits_on_squared_paper_are_read(digits: TFLiteRecognizer) -> None:
+    right = sum(digits.recognize(written(str(i), BALLPOINT, GRID, i), 1)[0].label == str(i) for i in range(10))
+    assert right >= 9
+
+
+def test_a_stroke_crossing_a_printed_line_stays_whole() -> None:
+    mask = np.zeros((200, 600), np.uint8)
+    for y in (50, 150):
+        cv2.line(mask, (0, y), (599, y), 255, 3)
+    stroke = np.zeros_like(mask)
+    cv2.line(stroke, (300, 20), (310, 180), 255, 9)  # a stroke across both lines
+    out, rules = remove_rules(mask | stroke)
+    assert len(rules) == 2
+    assert not out[:, :280].any() and not out[:, 330:].any()  # the lines are gone
+    assert out[stroke > 0].all()  # and every pixel of the stroke is left, where it crossed them too
+    count, _ = cv2.connectedComponents(out)
+    assert count == 2
+
+
+def test_where_the_lines_of_a_grid_cross_no_dot_is_left() -> None:
+    mask = np.zeros((400, 400), np.uint8)
+    for at in range(30, 400, 90):
+        cv2.line(mask, (0, at), (399, at), 255, 2)
+        cv2.line(mask, (at, 0), (at, 399), 255, 2)
+    cv2.circle(mask, (120, 120), 30, 255, 6)  # a 0 written in a square
+    out, rules = remove_rules(mask)
+    assert len(rules) == 10
+    count, _ = cv2.connectedComponents(out)
+    assert count == 2
+
+
+def wobbly_stroke(rng: np.random.Generator, length: int, width: int) -> np.ndarray:
+    """A tight crop of one long handwritten stroke: a gentle bend and a tremor."""
+    t = np.linspace(0, 1, 60)
+    y = rng.uniform(0.02, 0.06) * length * np.sin(np.pi * t) + np.cumsum(rng.normal(0, 0.15, 60))
+    points = np.column_stack([t * length, y - y.min() + width])
+    mask = np.zeros((int(y.max() - y.min()) + 2 * width + 1, length + 1), np.uint8)
+    cv2.polylines(mask, [np.round(points).astype(np.int32)], False, 255, width)
+    return mask
+
+
+def test_handwriting_is_never_taken_for_printed_lines() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        assert remove_rules(wobbly_stroke(rng, int(rng.integers(150, 600)), int(rng.integers(3, 8))))[1] == ()
+    for label in "14579":  # tight crops of digits with long straight strokes
+        for seed in range(5):
+            picture = written(label, BALLPOINT, WHITE, seed)
+            mask = (picture < 128).astype(np.uint8) * 255
+            ys, xs = np.nonzero(mask)
+            assert remove_rules(mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1])[1] == ()
+    thick_bar = np.zeros((30, 400), np.uint8)
+    thick_bar[5:25] = 255  # straight, but as thick as a marker's 一: not a printed line
+    assert remove_rules(thick_bar)[1] == ()
+
+
+def test_plain_paper_pictures_are_cleaned_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    picture = written("4712", BALLPOINT, WHITE, 3)
+    found = clean(picture).mask
+    monkeypatch.setattr("core.binarize.remove_rules", lambda mask: (mask, ()))
+    assert np.array_equal(clean(picture).mask, found)
+
+
+def test_lines_found_once_are_erased_in_a_window_of_the_picture() -> None:
+    mask = np.zeros((200, 600), np.uint8)
+    cv2.line(mask, (0, 100), (599, 103), 255, 3)
+    _, rules = remove_rules(mask)
+    window = mask[60:140, 200:400]  # a stub of the same line
+    assert not erase_rules(window, tuple(rule.moved(200, 60) for rule in rules)).any()
+    assert Rule(True, 0.0, 10.0, (0.0, 50.0)).moved(5, 3) == Rule(True, 0.0, 7.0, (-5.0, 45.0))
