@@ -41,6 +41,7 @@ from core.char_input import model_input, stroke_width
 from core.errors import InputError
 from core.preprocess import Preprocessing
 from core.rules import Rule, erase_rules, remove_rules
+from core.sheet import find_sheet, paint_desk
 
 #: Pictures over this many pixels are shrunk to it before cleaning (a 12-megapixel photo: 0.7x).
 WORK_PIXELS = 2_400_000
@@ -142,6 +143,10 @@ def clean(grey: np.ndarray) -> Cleaned:
         return replace(enlarged, scale=enlarged.scale * bigger.shape[1] / grey.shape[1],
                        dark_ink=enlarged.dark_ink and not light)
     small = _resized(grey, min(1.0, SMALL_SIDE / max(grey.shape)))
+    # A sheet photographed on a desk: the desk is painted like the paper (``core.sheet``).
+    sheet = find_sheet(small)
+    if sheet is not None:
+        grey, small = paint_desk(grey, small, sheet)
     local = _local_median(small)  # polarity and background share it (it is a third of their time)
     dark = _dark_ink(small, local)
     if not dark:

@@ -28,7 +28,7 @@ Spacing = Literal["natural", "tight", "touching"]
 PEN_KINDS: tuple[PenKind, ...] = ("ballpoint", "pencil", "marker", "brush")
 SPACINGS: tuple[Spacing, ...] = ("natural", "tight", "touching")
 #: Picture styles of the benchmark (issue 12): see ``sample_look``.
-STYLES = ("clean", "uneven", "rotated", "jpeg", "photo", "ruled")
+STYLES = ("clean", "uneven", "rotated", "jpeg", "photo", "ruled", "desk")
 Rules = Literal["", "ruled", "grid"]
 #: Side of the box the ink's coordinates are written in (Tomoe's 300 units); one character cell.
 CELL = 300.0
@@ -83,6 +83,9 @@ class Look:
         rule_pitch: Their spacing in character cells.
         rule_offset: Where they fall: for ``ruled``, how far (-1..1, a quarter cell at most) the
             writing sits off the middle between two lines; for ``grid``, the squares' phase (0..1).
+        sheet: Share of the picture's width and height the sheet of paper takes, the rest a desk
+            it lies on (1: the paper fills the picture).
+        desk: The desk's colour (RGB).
     """
 
     paper: RGB = (246, 245, 240)
@@ -100,6 +103,8 @@ class Look:
     rule_width: float = 0.02
     rule_pitch: float = 1.4
     rule_offset: float = 0.0
+    sheet: float = 1.0
+    desk: RGB = (90, 62, 42)
 
     def __post_init__(self) -> None:
         if not 0 <= self.jpeg_quality <= 100:
@@ -289,6 +294,10 @@ def sample_look(style: str, rng: np.random.Generator) -> Look:
         return replace(clean, rules="grid" if grid else "ruled", rule_colour=colours[int(rng.integers(len(colours)))],
                        rule_width=rng.uniform(0.012, 0.035), rule_pitch=rng.uniform(1.1, 1.5) if grid else
                        rng.uniform(1.25, 1.7), rule_offset=rng.uniform(0.0, 1.0) if grid else rng.uniform(-1.0, 1.0))
+    if style == "desk":
+        desks: list[RGB] = [(90, 62, 42), (150, 112, 74), (105, 105, 110), (60, 62, 70), (170, 60, 50), (40, 40, 42)]
+        photo = sample_look("photo", rng)
+        return replace(photo, sheet=rng.uniform(0.45, 0.85), desk=desks[int(rng.integers(len(desks)))])
     raise ValueError(f"Unknown picture style. Received: style={style!r}, expected one of {STYLES}")
 
 
@@ -306,6 +315,9 @@ def render(placed: Placed, pen: Pen, look: Look, rng: np.random.Generator, colou
         The picture (uint8; grey converted with OpenCV as a decoded photo would be, or RGB)
         and each character's box: the box of its ink after rotation and perspective.
     """
+    sheet = None
+    if look.sheet < 1.0:
+        placed, sheet = _on_desk(placed, look.sheet, rng)
     h, w = placed.height, placed.width
     width_px = max(1.0, pen.width * placed.cell)
     cover = _coverage(placed, pen, width_px, rng)
@@ -313,6 +325,9 @@ def render(placed: Placed, pen: Pen, look: Look, rng: np.random.Generator, colou
     if look.rules:
         lines = _rules(placed, look)[:, :, None]
         paper = paper * (1.0 - lines * (1.0 - np.asarray(look.rule_colour, np.float32) / 255.0))
+    if sheet is not None:
+        desk = np.asarray(look.desk, np.float32) / 255.0 * _grain(h, w, 0.06, rng)[:, :, None]
+        paper = np.where(sheet[:, :, None], paper, desk)
     ink = np.asarray(pen.colour, np.float32) / 255.0
     image = paper * (1.0 - cover[:, :, None] * pen.darkness * (1.0 - ink))
     matrix, size = _camera(w, h, look, rng, placed.cell)
@@ -334,6 +349,18 @@ def render(placed: Placed, pen: Pen, look: Look, rng: np.random.Generator, colou
     pad = max(1, round(width_px)) * (0.7 if pen.kind == "brush" else 0.5) + 1.5 + look.blur * placed.cell
     boxes = tuple(_box(char, matrix, pad, out.shape[1], out.shape[0]) for char in placed.chars)
     return Picture(out, boxes, placed.text)
+
+
+def _on_desk(placed: Placed, share: float, rng: np.random.Generator) -> tuple[Placed, np.ndarray]:
+    """The page enlarged into a desk around it (the page ``share`` of the picture's sides, at a
+    random place), and where the sheet lies (bool)."""
+    h, w = placed.height, placed.width
+    big_h, big_w = int(round(h / share)), int(round(w / share))
+    dy, dx = int(rng.integers(0, big_h - h + 1)), int(rng.integers(0, big_w - w + 1))
+    sheet = np.zeros((big_h, big_w), bool)
+    sheet[dy:dy + h, dx:dx + w] = True
+    chars = tuple(tuple(stroke + [dx, dy] for stroke in char) for char in placed.chars)
+    return replace(placed, chars=chars, width=big_w, height=big_h), sheet
 
 
 def _rules(placed: Placed, look: Look) -> np.ndarray:

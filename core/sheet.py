@@ -1,0 +1,128 @@
+"""The sheet of paper in a photo of it lying on a desk, a table or a book.
+
+People photograph their notes on whatever they lie on, and rarely fill the frame with the
+paper. Around the sheet, a darker desk is most of the picture's edge: the polarity test would
+take the bright sheet for light ink on a dark ground, and the sheet's edge would be a band of
+ink. ``find_sheet`` finds a sheet, and ``core.binarize.clean`` paints everything outside it
+with the paper's own grey before it looks for ink:
+
+1. On the small copy: the bright part of the picture (Otsu's threshold on a blurred copy),
+   its dark writing filled by a closing, and its largest component.
+2. The desk is what is left that reaches the picture's border (the writing inside the sheet,
+   however dense, is the sheet's). It is a sheet when it is between ``MIN_SHARE`` and
+   ``MAX_SHARE`` of the picture, clearly brighter than the desk (``MIN_STEP`` grey levels between
+   their medians), mostly paper inside (at most ``MAX_INK`` of it dark), the desk holds neither
+   paper nor writing (``MAX_DESK_INK``: paper in a shadow, written on, has ink darker than
+   itself), and the sheet's edge is sharp: the grey changes by much of that step within a few
+   pixels (``SHARP_EDGE``). A shadow's edge or light falling off towards the corners changes the
+   grey over a tenth of the picture; a light character on a dark ground is mostly dark inside
+   once its gaps are filled.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Share of the picture a sheet covers (less: a scrap or a bright object; more: paper fills the frame).
+MIN_SHARE = 0.08
+MAX_SHARE = 0.95
+#: Grey levels between the median of the sheet and of the rest of the picture.
+MIN_STEP = 35
+#: Share of the sheet's pixels darker than halfway to the desk (writing) at most, and share of the
+#: desk's pixels as much darker than the desk (writing in a shadow is not a desk).
+MAX_INK = 0.25
+MAX_DESK_INK = 0.01
+#: Across the sheet's edge, the grey changes by at least this share of the step per pixel (median).
+SHARP_EDGE = 0.15
+#: The sheet's edge is moved this share of the picture's longer side inwards (its shadow and rim).
+RIM = 0.025
+#: The desk is painted with the brightness of the paper's pixels (those within ``PAPER_BAND`` grey
+#: levels below its median, so that the writing does not darken it) carried outwards.
+PAPER_BAND = 30
+
+
+def paint_desk(grey: np.ndarray, small: np.ndarray, sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``grey`` and its small copy with everything outside the sheet painted as the paper would
+    look there: the paper's brightness carried outwards from its edge (``_extended``), so that
+    light falling off across the sheet goes on across the desk and the paper by the edge does not
+    look dark beside it; without grain (grain there would be read as specks of ink once the
+    light is divided out)."""
+    level = float(np.median(small[sheet]))
+    paper = sheet & (small > level - PAPER_BAND)  # the paper's own pixels, not its writing
+    fill_small = np.clip(np.round(_extended(small.astype(np.float32), paper)), 0, 255).astype(np.uint8)
+    size = (grey.shape[1], grey.shape[0])
+    full = cv2.resize(sheet.view(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    fill_full = cv2.resize(fill_small, size, interpolation=cv2.INTER_LINEAR)
+    return np.where(full, grey, fill_full), np.where(sheet, small, fill_small)
+
+
+def _extended(values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``values`` where ``known``, elsewhere the known values carried smoothly outwards (push-pull:
+    averages of the known pixels over a pyramid, each level filling what the finer one lacks)."""
+    weight = known.astype(np.float32)
+    pyramid: list[tuple[np.ndarray, np.ndarray]] = [(values * weight, weight)]
+    while min(pyramid[-1][1].shape) > 4:
+        sums, weights = pyramid[-1]
+        pyramid.append((cv2.pyrDown(sums), cv2.pyrDown(weights)))
+    sums, weights = pyramid[-1]
+    mean = float(sums.sum() / max(float(weights.sum()), 1e-6))
+    estimate = np.where(weights > 1e-6, sums / np.maximum(weights, 1e-6), mean).astype(np.float32)
+    for sums, weights in reversed(pyramid[:-1]):
+        coarse = cv2.pyrUp(estimate, dstsize=(sums.shape[1], sums.shape[0]))
+        trust = np.clip(2.0 * weights, 0.0, 1.0)
+        estimate = trust * (sums / np.maximum(weights, 1e-6)) + (1.0 - trust) * coarse
+    return np.where(known, values, estimate)
+
+
+def find_sheet(small: np.ndarray) -> np.ndarray | None:
+    """The sheet's pixels (bool, the shape of ``small``) in a grey picture, or None if it has none."""
+    h, w = small.shape
+    if min(h, w) < 64:
+        return None
+    side = max(h, w)
+    blurred = cv2.GaussianBlur(small, (0, 0), max(1.0, side / 200))
+    _, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    k = max(3, int(side * 0.04)) | 1
+    # Dark beyond the picture's border: a strip of desk between the sheet and the border stays desk.
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)),
+                              borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    # The desk: what is not the sheet and reaches the picture's border; dark parts inside the
+    # sheet (its writing, however dense) are the sheet's.
+    count, around = cv2.connectedComponents((labels != largest).view(np.uint8), connectivity=4)
+    border = np.unique(np.concatenate([around[0], around[-1], around[:, 0], around[:, -1]]))
+    desk = np.isin(around, border[border > 0])
+    sheet = ~desk
+    share = float(sheet.mean())
+    if not MIN_SHARE <= share <= MAX_SHARE:
+        return None
+    paper, ground = float(np.median(small[sheet])), float(np.median(small[desk]))
+    step = paper - ground
+    if step < MIN_STEP:
+        return None
+    # Mostly paper inside; a desk without paper in it (dense writing along the border is dark
+    # strokes on bright paper) nor writing (paper in a shadow, written on, is darker than the lit
+    # paper too, but its ink is darker still).
+    outside = small[desk]
+    if float(np.mean(small[sheet] < paper - step / 2)) > MAX_INK or \
+            float(np.mean(outside > ground + step / 2)) > MAX_INK / 2 or \
+            float(np.mean(outside < ground - step / 2)) > MAX_DESK_INK:
+        return None
+    # The grey's slope across the edge (pixels just outside the sheet, against the sheet's edge).
+    edge = sheet & ~cv2.erode(sheet.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    smooth = cv2.GaussianBlur(small, (0, 0), 1.0).astype(np.float32)
+    slope = np.hypot(cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)) / 8
+    # The picture's own border is not an edge of the sheet (the paper runs on beyond the frame).
+    inner = np.zeros_like(edge)
+    inner[2:-2, 2:-2] = True
+    edge &= inner
+    # The steepest slope near each edge pixel: the sheet found may lie a pixel or two off its edge.
+    steepest = cv2.dilate(slope, np.ones((5, 5), np.uint8))
+    if edge.sum() < 0.05 * side or float(np.median(steepest[edge])) < SHARP_EDGE * step:
+        return None
+    rim = max(1, int(RIM * side))
+    return cv2.erode(sheet.view(np.uint8), np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)).astype(bool)

@@ -1,0 +1,87 @@
+"""A sheet photographed on a desk (core.sheet): found and read as if the paper filled the picture;
+pictures that are all paper (shadows, vignetting, dense writing, light ink on dark) have no sheet."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from core.binarize import SMALL_SIDE, _resized, clean
+from core.bundle import resolve_model
+from core.images import to_grey
+from core.picture import read_picture
+from core.recognizer import TFLiteRecognizer
+from core.sheet import find_sheet, paint_desk
+from tests.strokefont import write_digit
+from training.synth import paper
+
+WHITE = paper.Look(paper=(246, 245, 240), texture=0.01, noise=1.0)
+PHOTO = replace(WHITE, vignette=0.2, gradient=0.15, perspective=0.03, rotation=2.0, blur=0.01, noise=3.0,
+                jpeg_quality=80)
+BALLPOINT = paper.Pen("ballpoint", 0.045, 0.95, (20, 20, 28))
+DESKS = {"dark wood": (90, 62, 42), "grey table": (105, 105, 110), "red cover": (170, 60, 50)}
+
+
+@pytest.fixture(scope="module")
+def digits() -> TFLiteRecognizer:
+    return TFLiteRecognizer(resolve_model("digits"))
+
+
+def written(text: str, look: paper.Look, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    placed = paper.layout_lines([[write_digit(c, rng) for c in text]], "horizontal", "natural", rng, 90.0,
+                                BALLPOINT.width, margin=1.0)
+    rgb = paper.render(placed, BALLPOINT, look, rng, colour=True).image
+    return to_grey(np.ascontiguousarray(rgb[:, :, ::-1]))
+
+
+def small_of(grey: np.ndarray) -> np.ndarray:
+    return _resized(grey, min(1.0, SMALL_SIDE / max(grey.shape)))
+
+
+@pytest.mark.parametrize("desk", sorted(DESKS))
+@pytest.mark.parametrize("share", [0.5, 0.8])
+def test_a_line_on_a_sheet_lying_on_a_desk_is_read(digits: TFLiteRecognizer, desk: str, share: float) -> None:
+    picture = written("4712", replace(PHOTO, sheet=share, desk=DESKS[desk]), 1)
+    assert find_sheet(small_of(picture)) is not None
+    assert read_picture(picture, digits, layout="horizontal").text == "4712"
+
+
+def test_without_the_sheet_found_the_desk_is_taken_for_the_ground(digits: TFLiteRecognizer,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    picture = written("4712", replace(PHOTO, sheet=0.5, desk=DESKS["dark wood"]), 1)
+    monkeypatch.setattr("core.binarize.find_sheet", lambda small: None)
+    assert not clean(picture).dark_ink  # the bright sheet looked like light ink on a dark ground
+
+
+def test_the_desk_is_painted_like_the_paper_beside_it() -> None:
+    picture = written("58", replace(WHITE, sheet=0.5, desk=DESKS["grey table"]), 2)
+    small = small_of(picture)
+    sheet = find_sheet(small)
+    assert sheet is not None and 0.15 < sheet.mean() < 0.5
+    grey, painted = paint_desk(picture, small, sheet)
+    assert grey.shape == picture.shape and painted.shape == small.shape
+    assert abs(float(np.median(painted[~sheet])) - float(np.median(small[sheet]))) <= 3
+    assert np.array_equal(painted[sheet], small[sheet]) and float(np.std(painted[~sheet])) < 3
+
+
+@pytest.mark.parametrize("case", ["clean", "shadow and vignetting", "dense writing to the edges", "light ink on dark",
+                                  "uneven light"])
+def test_pictures_that_are_all_paper_have_no_sheet(case: str) -> None:
+    if case == "clean":
+        picture = written("4712", WHITE, 3)
+    elif case == "shadow and vignetting":
+        picture = written("4712", replace(WHITE, shadow=0.35, vignette=0.3, gradient=0.3), 3)
+    elif case == "uneven light":
+        looks = [paper.sample_look("uneven", np.random.default_rng(seed)) for seed in range(12)]
+        assert all(find_sheet(small_of(written("365", look, seed))) is None for seed, look in enumerate(looks))
+        return
+    elif case == "dense writing to the edges":
+        full = written("88888888", replace(WHITE, rules="ruled", rule_width=0.03, rule_pitch=1.2), 4)
+        ys, xs = np.nonzero(full < 128)
+        picture = full[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    else:
+        picture = 255 - written("4712", WHITE, 5)
+    assert find_sheet(small_of(picture)) is None
