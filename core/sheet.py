@@ -34,7 +34,7 @@ MIN_STEP = 35
 MAX_INK = 0.25
 MAX_DESK_INK = 0.01
 #: Across the sheet's edge, the grey changes by at least this share of the step per pixel (median).
-SHARP_EDGE = 0.15
+SHARP_EDGE = 0.1
 #: The sheet's edge is moved this share of the picture's longer side inwards (its shadow and rim).
 RIM = 0.025
 #: The desk is painted with the brightness of the paper's pixels (those within ``PAPER_BAND`` grey
@@ -44,9 +44,9 @@ PAPER_BAND = 30
 
 def paint_desk(grey: np.ndarray, small: np.ndarray, sheet: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``grey`` and its small copy with everything outside the sheet painted as the paper would
-    look there: the paper's brightness carried outwards from its edge (``_extended``), so that
-    light falling off across the sheet goes on across the desk and the paper by the edge does not
-    look dark beside it; without grain (grain there would be read as specks of ink once the
+    look there: the brightness of the nearest paper (``_extended``), so that light falling off
+    across the sheet goes on across the desk and the paper by the edge does not look dark beside
+    it; without grain (grain there would be read as specks of ink once the
     light is divided out)."""
     level = float(np.median(small[sheet]))
     paper = sheet & (small > level - PAPER_BAND)  # the paper's own pixels, not its writing
@@ -58,21 +58,16 @@ def paint_desk(grey: np.ndarray, small: np.ndarray, sheet: np.ndarray) -> tuple[
 
 
 def _extended(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """``values`` where ``known``, elsewhere the known values carried smoothly outwards (push-pull:
-    averages of the known pixels over a pyramid, each level filling what the finer one lacks)."""
-    weight = known.astype(np.float32)
-    pyramid: list[tuple[np.ndarray, np.ndarray]] = [(values * weight, weight)]
-    while min(pyramid[-1][1].shape) > 4:
-        sums, weights = pyramid[-1]
-        pyramid.append((cv2.pyrDown(sums), cv2.pyrDown(weights)))
-    sums, weights = pyramid[-1]
-    mean = float(sums.sum() / max(float(weights.sum()), 1e-6))
-    estimate = np.where(weights > 1e-6, sums / np.maximum(weights, 1e-6), mean).astype(np.float32)
-    for sums, weights in reversed(pyramid[:-1]):
-        coarse = cv2.pyrUp(estimate, dstsize=(sums.shape[1], sums.shape[0]))
-        trust = np.clip(2.0 * weights, 0.0, 1.0)
-        estimate = trust * (sums / np.maximum(weights, 1e-6)) + (1.0 - trust) * coarse
-    return np.where(known, values, estimate)
+    """``values`` where ``known``, elsewhere the value of the nearest known pixel, smoothed a little
+    (the paper by the sheet's edge, however shaded, is then as bright as the desk beside it)."""
+    if not known.any():
+        return values
+    _, nearest = cv2.distanceTransformWithLabels((~known).view(np.uint8), cv2.DIST_L2, 5,
+                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    value_of = np.zeros(int(nearest.max()) + 1, np.float32)
+    value_of[nearest[known]] = values[known]
+    spread = cv2.GaussianBlur(value_of[nearest], (0, 0), 2.0)
+    return np.where(known, values, spread)
 
 
 def find_sheet(small: np.ndarray) -> np.ndarray | None:
