@@ -41,7 +41,7 @@ from core.char_input import model_input, stroke_width
 from core.errors import InputError
 from core.preprocess import Preprocessing
 from core.rules import Rule, erase_rules, remove_rules
-from core.sheet import find_sheet, paint_desk
+from core.sheet import MIN_PICTURE, find_sheet, paint_desk
 
 #: Pictures over this many pixels are shrunk to it before cleaning (a 12-megapixel photo: 0.7x).
 WORK_PIXELS = 2_400_000
@@ -144,11 +144,12 @@ def clean(grey: np.ndarray) -> Cleaned:
                        dark_ink=enlarged.dark_ink and not light)
     small = _resized(grey, min(1.0, SMALL_SIDE / max(grey.shape)))
     # A sheet photographed on a desk: the desk is painted like the paper (``core.sheet``).
-    sheet = find_sheet(small)
+    sheet = find_sheet(small) if min(grey.shape) >= MIN_PICTURE else None
     if sheet is not None:
         grey, small = paint_desk(grey, small, sheet)
     local = _local_median(small)  # polarity and background share it (it is a third of their time)
-    dark = _dark_ink(small, local)
+    # On a bright sheet with little dark inside it, the writing is dark.
+    dark = sheet is not None or _dark_ink(small, local)
     if not dark:
         # The median of the inverted picture is the inverted median (odd windows, replicated border).
         grey, small, local = 255 - grey, 255 - small, 255 - local
@@ -330,6 +331,7 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     sigma = 1.4826 * float(np.median(np.abs(paper - centre)))
     noise = centre + WEAK_SIGMAS * sigma
     mask, level, rules = _hysteresis(contrast, max(MIN_CONTRAST, noise))
+    first_level = level
     if noise >= MIN_CONTRAST:
         return mask, level
     # The second look is only around the ink found (a line on a page: a small part of it).
@@ -346,6 +348,10 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     found = np.zeros(count, np.uint8)
     found[labels[near > 0]] = 255
     found[0] = 0
+    if not found.any():
+        # What the first look found was not kept at the lower bar (a speck at the window's edge,
+        # judged as a shadow's edge there): the first look stands.
+        return mask, first_level
     mask = np.zeros_like(mask)
     mask[y0:y1, x0:x1] = found[labels]
     return mask, level

@@ -33,6 +33,13 @@ MIN_STEP = 35
 #: desk's pixels as much darker than the desk (writing in a shadow is not a desk).
 MAX_INK = 0.25
 MAX_DESK_INK = 0.01
+#: At least this share of the sheet is writing (a tight crop of one thick stroke touching the
+#: border leaves paper with nothing on it), and the sheet fills this share of its convex hull.
+MIN_WRITING = 0.001
+MIN_SOLIDITY = 0.9
+#: Pictures whose shorter side is under this many pixels (a scan of one character, a tiny
+#: scan enlarged) are never looked at: photos of a sheet on a desk are larger.
+MIN_PICTURE = 192
 #: Across the sheet's edge, the grey changes by at least this share of the step per pixel (median).
 SHARP_EDGE = 0.1
 #: The sheet's edge is moved this share of the picture's longer side inwards (its shadow and rim).
@@ -103,7 +110,8 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
     # strokes on bright paper) nor writing (paper in a shadow, written on, is darker than the lit
     # paper too, but its ink is darker still).
     outside = small[desk]
-    if float(np.mean(small[sheet] < paper - step / 2)) > MAX_INK or \
+    inked = float(np.mean(small[sheet] < paper - step / 2))
+    if not MIN_WRITING <= inked <= MAX_INK or \
             float(np.mean(outside > ground + step / 2)) > MAX_INK / 2 or \
             float(np.mean(outside < ground - step / 2)) > MAX_DESK_INK:
         return None
@@ -118,6 +126,12 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
     # The steepest slope near each edge pixel: the sheet found may lie a pixel or two off its edge.
     steepest = cv2.dilate(slope, np.ones((5, 5), np.uint8))
     if edge.sum() < 0.05 * side or float(np.median(steepest[edge])) < SHARP_EDGE * step:
+        return None
+    # A sheet is a convex four-sided shape (cut by the picture's border, perhaps); what a thick
+    # stroke reaching the border of a tight crop leaves of the paper has the stroke cut into it.
+    contours, _ = cv2.findContours(sheet.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.contourArea(cv2.convexHull(max(contours, key=cv2.contourArea)))
+    if float(sheet.sum()) < MIN_SOLIDITY * hull:
         return None
     rim = max(1, int(RIM * side))
     return cv2.erode(sheet.view(np.uint8), np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)).astype(bool)

@@ -160,3 +160,26 @@ def test_the_median_of_levels_is_numpys_median(n: int) -> None:
     for levels in (rng.integers(0, 256, n).astype(np.uint8), np.abs(rng.normal(0, 9, n)).astype(np.int16),
                    np.full(n, 7, np.uint8)):
         assert binarize._median_of_levels(levels) == float(np.median(levels))
+
+
+def test_when_the_fainter_look_keeps_nothing_found_first_the_first_look_stands(monkeypatch: pytest.MonkeyPatch,
+                                                                               ) -> None:
+    """The faint pass may drop what the first found (a speck at the window's edge judged as a
+    shadow's edge there); the picture then keeps the first look's ink instead of an empty mask."""
+    contrast = np.zeros((120, 160), np.float32)
+    contrast[40:80, 60:64] = 0.8  # a stroke on quiet paper: the faint pass runs
+    first = binarize._hysteresis
+    calls = []
+
+    def elsewhere(values: np.ndarray, weak_at: float, rules: tuple | None = None) -> tuple:
+        mask, level, found = first(values, weak_at, rules)
+        calls.append(weak_at)
+        if len(calls) == 2:  # the faint pass: keeps ink only away from the stroke
+            mask = np.zeros_like(mask)
+            mask[0, 0] = 255
+        return mask, level, found
+
+    monkeypatch.setattr(binarize, "_hysteresis", elsewhere)
+    mask, _ = binarize._threshold(contrast)
+    assert len(calls) == 2
+    assert mask[40:80, 60:64].all() and mask.sum() // 255 == 160

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -46,6 +47,7 @@ def small_of(grey: np.ndarray) -> np.ndarray:
 def test_a_line_on_a_sheet_lying_on_a_desk_is_read(digits: TFLiteRecognizer, desk: str, share: float) -> None:
     picture = written("4712", replace(PHOTO, sheet=share, desk=DESKS[desk]), 1)
     assert find_sheet(small_of(picture)) is not None
+    assert clean(picture).dark_ink  # writing on a bright sheet is dark, however the desk's fill looks
     assert read_picture(picture, digits, layout="horizontal").text == "4712"
 
 
@@ -68,7 +70,7 @@ def test_the_desk_is_painted_like_the_paper_beside_it() -> None:
 
 
 @pytest.mark.parametrize("case", ["clean", "shadow and vignetting", "dense writing to the edges", "light ink on dark",
-                                  "uneven light"])
+                                  "uneven light", "thick strokes reaching the border"])
 def test_pictures_that_are_all_paper_have_no_sheet(case: str) -> None:
     if case == "clean":
         picture = written("4712", WHITE, 3)
@@ -82,6 +84,14 @@ def test_pictures_that_are_all_paper_have_no_sheet(case: str) -> None:
         full = written("88888888", replace(WHITE, rules="ruled", rule_width=0.03, rule_pitch=1.2), 4)
         ys, xs = np.nonzero(full < 128)
         picture = full[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    elif case == "thick strokes reaching the border":  # tight crops of a brush's 1, 十 and 口
+        for strokes in ([(0, 60, 400, 60)], [(0, 60, 400, 60), (200, 0, 200, 400)],
+                        [(0, 60, 400, 60), (0, 340, 400, 340), (60, 0, 60, 400), (340, 0, 340, 400)]):
+            picture = np.full((400, 400), 240, np.uint8)
+            for x0, y0, x1, y1 in strokes:
+                picture = cv2.line(picture, (x0, y0), (x1, y1), 15, 70)
+            assert find_sheet(small_of(picture)) is None, strokes
+        return
     else:
         picture = 255 - written("4712", WHITE, 5)
     assert find_sheet(small_of(picture)) is None
