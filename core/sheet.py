@@ -37,9 +37,11 @@ MAX_DESK_INK = 0.01
 #: border leaves paper with nothing on it), and the sheet fills this share of its convex hull.
 MIN_WRITING = 0.001
 MIN_SOLIDITY = 0.9
-#: Pictures whose shorter side is under this many pixels (a scan of one character, a tiny
-#: scan enlarged) are never looked at: photos of a sheet on a desk are larger.
-MIN_PICTURE = 192
+#: Writing is this many grey levels darker than the paper (or half the step to the desk, if less).
+WRITING_STEP = 30
+#: Pictures whose shorter side is under this many pixels (a tiny scan, enlarged to 96 pixels
+#: before it is cleaned) are never looked at.
+MIN_PICTURE = 100
 #: Across the sheet's edge, the grey changes by at least this share of the step per pixel (median).
 SHARP_EDGE = 0.1
 #: The sheet's edge is moved this share of the picture's longer side inwards (its shadow and rim).
@@ -110,8 +112,9 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
     # strokes on bright paper) nor writing (paper in a shadow, written on, is darker than the lit
     # paper too, but its ink is darker still).
     outside = small[desk]
-    inked = float(np.mean(small[sheet] < paper - step / 2))
-    if not MIN_WRITING <= inked <= MAX_INK or \
+    inside = small[sheet]
+    written = float(np.mean(inside < paper - min(step / 2, WRITING_STEP)))  # pencil too
+    if float(np.mean(inside < paper - step / 2)) > MAX_INK or written < MIN_WRITING or \
             float(np.mean(outside > ground + step / 2)) > MAX_INK / 2 or \
             float(np.mean(outside < ground - step / 2)) > MAX_DESK_INK:
         return None
