@@ -3,20 +3,22 @@
 People photograph their notes on whatever they lie on, and rarely fill the frame with the
 paper. Around the sheet, a darker desk is most of the picture's edge: the polarity test would
 take the bright sheet for light ink on a dark ground, and the sheet's edge would be a band of
-ink. ``find_sheet`` finds a sheet, and ``core.binarize.clean`` paints everything outside it
-with the paper's own grey before it looks for ink:
+ink. ``find_sheet`` finds a sheet; ``core.binarize.clean`` then paints everything outside it
+as the nearest paper looks (``paint_desk``) and takes the writing for dark:
 
 1. On the small copy: the bright part of the picture (Otsu's threshold on a blurred copy),
    its dark writing filled by a closing, and its largest component.
 2. The desk is what is left that reaches the picture's border (the writing inside the sheet,
    however dense, is the sheet's). It is a sheet when it is between ``MIN_SHARE`` and
    ``MAX_SHARE`` of the picture, clearly brighter than the desk (``MIN_STEP`` grey levels between
-   their medians), mostly paper inside (at most ``MAX_INK`` of it dark), the desk holds neither
-   paper nor writing (``MAX_DESK_INK``: paper in a shadow, written on, has ink darker than
-   itself), and the sheet's edge is sharp: the grey changes by much of that step within a few
-   pixels (``SHARP_EDGE``). A shadow's edge or light falling off towards the corners changes the
-   grey over a tenth of the picture; a light character on a dark ground is mostly dark inside
-   once its gaps are filled.
+   their medians), written on (``MIN_WRITING``) but mostly paper (at most ``MAX_INK`` of it
+   dark), a convex shape (``MIN_SOLIDITY``), the desk holds neither paper nor writing
+   (``MAX_DESK_INK``: paper in a shadow, written on, has ink darker than itself), and the
+   sheet's edge is sharp: the grey changes by much of that step within a few pixels
+   (``SHARP_EDGE``). A shadow's edge or light falling off towards the corners changes the grey
+   over a tenth of the picture; a light character on a dark ground is mostly dark inside once
+   its gaps are filled; a tight crop of thick strokes reaching the border leaves paper that is
+   either blank or has the strokes cut into it.
 """
 
 from __future__ import annotations
