@@ -14,8 +14,9 @@ brush), in each style of ``paper.STYLES``:
 - ``jpeg``: clean, saved at JPEG quality 25-50;
 - ``photo``: a phone photo: perspective, a small turn, blur, vignetting, noise, JPEG 70-90;
 - ``ruled``: clean, on a notebook's ruled paper or on squared paper (genkō yōshi), its printed
-  lines crossing the writing where it reaches them (added 2026-12-01: figures before then
-  have five styles).
+  lines crossing the writing where it reaches them;
+- ``desk``: a phone photo of the sheet lying on a desk, 45-85% of the picture's sides
+  (``ruled`` and ``desk`` were added 2026-12-01: figures before then have five styles).
 
 The same phrases and characters appear in every style. Printed per style: character accuracy
 of lines and columns (1 - edit distance / length, summed over the lines), the rate of lines

@@ -331,7 +331,6 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     sigma = 1.4826 * float(np.median(np.abs(paper - centre)))
     noise = centre + WEAK_SIGMAS * sigma
     mask, level, rules = _hysteresis(contrast, max(MIN_CONTRAST, noise))
-    first_level = level
     if noise >= MIN_CONTRAST:
         return mask, level
     # The second look is only around the ink found (a line on a page: a small part of it).
@@ -342,7 +341,7 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
         return mask, level
     # The paper's lines found at the first bar are its lines at this one too (in the window, a
     # line's stub beside the writing is too short to tell from a stroke).
-    fainter, level, _ = _hysteresis(around, floor, tuple(rule.moved(x0, y0) for rule in rules))
+    fainter, faint_level, _ = _hysteresis(around, floor, tuple(rule.moved(x0, y0) for rule in rules))
     # Only to join what was found: faint grain in a dark corner does not become ink.
     count, labels = cv2.connectedComponents(fainter, connectivity=8)
     found = np.zeros(count, np.uint8)
@@ -351,10 +350,10 @@ def _threshold(contrast: np.ndarray) -> tuple[np.ndarray, float]:
     if not found.any():
         # What the first look found was not kept at the lower bar (a speck at the window's edge,
         # judged as a shadow's edge there): the first look stands.
-        return mask, first_level
+        return mask, level
     mask = np.zeros_like(mask)
     mask[y0:y1, x0:x1] = found[labels]
-    return mask, level
+    return mask, faint_level
 
 
 def _ink_window(mask: np.ndarray, margin: int) -> tuple[int, int, int, int]:

@@ -57,8 +57,7 @@ def paint_desk(grey: np.ndarray, small: np.ndarray, sheet: np.ndarray) -> tuple[
     """``grey`` and its small copy with everything outside the sheet painted as the paper would
     look there: the brightness of the nearest paper (``_extended``), so that light falling off
     across the sheet goes on across the desk and the paper by the edge does not look dark beside
-    it; without grain (grain there would be read as specks of ink once the
-    light is divided out)."""
+    it; without grain (grain there would be read as specks of ink once the light is divided out)."""
     level = float(np.median(small[sheet]))
     paper = sheet & (small > level - PAPER_BAND)  # the paper's own pixels, not its writing
     fill_small = np.clip(np.round(_extended(small.astype(np.float32), paper)), 0, 255).astype(np.uint8)
@@ -99,7 +98,7 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     # The desk: what is not the sheet and reaches the picture's border; dark parts inside the
     # sheet (its writing, however dense) are the sheet's.
-    count, around = cv2.connectedComponents((labels != largest).view(np.uint8), connectivity=4)
+    _, around = cv2.connectedComponents((labels != largest).view(np.uint8), connectivity=4)
     border = np.unique(np.concatenate([around[0], around[-1], around[:, 0], around[:, -1]]))
     desk = np.isin(around, border[border > 0])
     sheet = ~desk
@@ -120,7 +119,7 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
             float(np.mean(outside > ground + step / 2)) > MAX_INK / 2 or \
             float(np.mean(outside < ground - step / 2)) > MAX_DESK_INK:
         return None
-    # The grey's slope across the edge (pixels just outside the sheet, against the sheet's edge).
+    # The grey's slope across the edge (the sheet's outermost pixels).
     edge = sheet & ~cv2.erode(sheet.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     smooth = cv2.GaussianBlur(small, (0, 0), 1.0).astype(np.float32)
     slope = np.hypot(cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)) / 8

@@ -3,9 +3,9 @@
 ``layout_lines`` places characters' ink (``core.ink.Ink``, e.g. Tomoe's) along lines or
 columns (right to left) with natural, tight or touching spacing; ``render`` draws them
 with a ``Pen`` (ballpoint, pencil, felt pen or marker, brush) on paper seen under a
-``Look`` (paper colour and grain, ruled or squared paper, uneven light, rotation and
-perspective, blur, noise, JPEG) and returns the picture, grey like a decoded photo (or RGB), with each character's
-true box. Everything is drawn from a seeded ``numpy`` Generator: the same seed gives the
+``Look`` (paper colour and grain, ruled or squared paper, a desk around the sheet, uneven
+light, rotation and perspective, blur, noise, JPEG) and returns the picture, grey like a
+decoded photo (or RGB), with each character's true box. Everything is drawn from a seeded ``numpy`` Generator: the same seed gives the
 same picture. ``sample_pen`` and ``sample_look`` draw the benchmark's styles (``STYLES``),
 which the training-data generator can reuse.
 """
@@ -261,7 +261,9 @@ def sample_look(style: str, rng: np.random.Generator) -> Look:
     clean, saved at JPEG quality 25-50. ``photo``: a phone photo: perspective, a small turn,
     defocus blur, vignetting, a gradient, noise and JPEG 70-90. ``ruled``: clean, on a notebook's
     ruled paper (60%) or on squared paper (40%), its lines light blue, grey, green or red, thinner
-    than most pens, crossing the writing where it reaches them.
+    than most pens, crossing the writing where it reaches them. ``desk``: a phone photo (as
+    ``photo``) of the sheet lying on a desk, a table or a book cover, the sheet 45-85% of the
+    picture's width and height.
 
     Raises:
         ValueError: if ``style`` is not one of ``STYLES``.
@@ -380,12 +382,12 @@ def _rules(placed: Placed, look: Look) -> np.ndarray:
         rows = list(np.arange(look.rule_offset * pitch, h, pitch))
         columns = list(np.arange(look.rule_offset * pitch, w, pitch))
     else:
-        across = (y0 + y1) / 2 if x1 - x0 >= y1 - y0 else (x0 + x1) / 2
+        along_rows = x1 - x0 >= y1 - y0  # a line of writing: rows; a column: columns
+        across, extent = ((y0 + y1) / 2, h) if along_rows else ((x0 + x1) / 2, w)
         first = across + 0.25 * look.rule_offset * placed.cell - pitch / 2
-        extent = h if x1 - x0 >= y1 - y0 else w
         positions = [first - k * pitch for k in range(int(first // pitch) + 1)] + \
             [first + k * pitch for k in range(1, int((extent - first) // pitch) + 2)]
-        (rows if x1 - x0 >= y1 - y0 else columns).extend(positions)
+        (rows if along_rows else columns).extend(positions)
     for y in rows:
         cv2.line(mask, (0, int(round(y * 16))), (w * 16, int(round(y * 16))), 255, thick, cv2.LINE_AA, 4)
     for x in columns:
