@@ -95,3 +95,21 @@ def test_pictures_that_are_all_paper_have_no_sheet(case: str) -> None:
     else:
         picture = 255 - written("4712", WHITE, 5)
     assert find_sheet(small_of(picture)) is None
+
+
+def test_a_shadow_along_the_sheets_edge_is_paper_not_ink() -> None:
+    # The sheet's left part lies in a shadow that deepens towards its edge, 90 grey levels below
+    # the lit paper: the desk beside it is painted as the shaded paper looks, and only the
+    # writing in the middle is ink (painted as bright as the lit paper, the shadow was a band of ink).
+    picture = np.full((400, 400), 80, np.uint8)
+    sheet = np.full((260, 240), 235.0)
+    sheet[:, :100] -= np.linspace(90, 0, 100)[None, :]
+    picture[70:330, 80:320] = np.round(sheet).astype(np.uint8)
+    cv2.line(picture, (170, 150), (250, 150), 20, 9)
+    cv2.line(picture, (210, 110), (210, 250), 20, 9)
+    picture = cv2.GaussianBlur(picture, (0, 0), 1.5)
+    assert find_sheet(small_of(picture)) is not None
+    cleaned = clean(picture)
+    ys, xs = np.nonzero(cleaned.whole())
+    x, y = xs / cleaned.scale, ys / cleaned.scale
+    assert x.min() > 155 and x.max() < 265 and y.min() > 95 and y.max() < 265
