@@ -204,6 +204,12 @@ def check_allowed(recognizer: Recognizer, allowed: Callable[[str], bool] | None)
         raise InputError("None of this model's characters is allowed by the filter.")
 
 
+def char_bonus(config: DecodeConfig, lm: CharLM | None) -> float:
+    """What a reading's score gains per character: ``config.char_bonus``, less the language model's
+    average cost per character when there is none (it is not paid either)."""
+    return config.char_bonus - (0.0 if lm is not None and config.lm_weight != 0 else config.lm_weight * LM_COST_PER_CHAR)
+
+
 def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.ndarray],
            recognizer: Recognizer, lm: CharLM | None = None, layout: Layout = "horizontal",
            config: DecodeConfig | None = None, context: str = "", cache: RunCache | None = None,
@@ -257,8 +263,7 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     for run in runs:
         by_start.setdefault(run.start, []).append(run)
     context_lm = lm if config.lm_weight != 0 else None
-    # Without the language model its average cost per character is not paid either.
-    bonus = config.char_bonus - (0.0 if context_lm is not None else config.lm_weight * LM_COST_PER_CHAR)
+    bonus = char_bonus(config, lm)
     # The run's score of each candidate without the language model (it does not depend on the path).
     base: dict[tuple[int, ...], np.ndarray] = {}
     for run in runs:

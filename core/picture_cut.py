@@ -41,14 +41,44 @@ SEAM_STRAY = 0.5
 #: lines alike within 0.3 points; 0.05 read 82.8% on seed 1: wide characters fall apart).
 FINE_SPACING = 0.07
 FINE_LENGTH = 1.3
+#: A column may hold characters longer than it is wide (digits or Latin letters written one under
+#: another): cut as square characters, each is two or three pieces, read as two or three confident
+#: characters. Such a column is cut a second time (``tall_size``) when its components that span
+#: ``SPAN`` of it across, at least ``MIN_TALL`` of them, are ``TALL`` of its width long or longer
+#: (median). That is only a gate (most columns of kanji pass it too; the recognizer decides which
+#: cut reads better, ``core.picture.read_line``): in the second cut a character fills ``FILL`` of
+#: the line's size along it, as a line's height holds its characters, at most ``MAX_TALL`` widths.
+SPAN = 0.6
+MIN_TALL = 3
+TALL = 0.9
+FILL = 0.8
+MAX_TALL = 2.5
 
 
-def cut_pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
-            ) -> tuple[list[Piece], np.ndarray, dict[int, Box], float]:
-    """The pieces of one line, the label image they index, their boxes and the line's size."""
-    a0, a_len, c0, c_len = (0, 2, 1, 3) if along == 0 else (1, 3, 0, 2)
-    size = float((line[:, c0] + line[:, c_len]).max() - line[:, c0].min())
-    size = max(size, 1.0)
+def line_size(line: np.ndarray, along: int) -> float:
+    """A line's size: its extent across the line (a horizontal line's height), from its
+    components' stats rows."""
+    c0, c_len = (1, 3) if along == 0 else (0, 2)
+    return max(float((line[:, c0] + line[:, c_len]).max() - line[:, c0].min()), 1.0)
+
+
+def tall_size(line: np.ndarray, along: int) -> float | None:
+    """The size of a line whose characters may be longer along it than it is wide (see ``TALL``),
+    or None."""
+    a_len, c_len = (2, 3) if along == 0 else (3, 2)
+    size = line_size(line, along)
+    lengths = line[line[:, c_len] >= SPAN * size, a_len].astype(np.float64)
+    if len(lengths) < MIN_TALL or float(np.median(lengths)) < TALL * size:
+        return None
+    return min(float(np.median(lengths)) / FILL, MAX_TALL * size)
+
+
+def cut_pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int, size: float | None = None,
+               ) -> tuple[list[Piece], np.ndarray, dict[int, Box], float]:
+    """The pieces of one line, the label image they index, their boxes and the line's size
+    (``line_size`` unless ``size`` is given)."""
+    a0, a_len = (0, 2) if along == 0 else (1, 3)
+    size = size or line_size(line, along)
     boxes: dict[int, Box] = {}
     units: list[tuple[float, float, int]] = []  # (start, end, id) along the line
     source: dict[int, int] = {}  # the component each part was cut from

@@ -1,7 +1,7 @@
 """A picture read character by character, and its cuts mended by hand: merge two boxes, split one.
 
 ``read_picture_chars`` reads a picture through the one picture path (``core.picture``'s
-``segment_picture`` and ``decode_line``, as ``decode_picture`` reads) one line at a time, so that a long read can say
+``segment_picture`` and ``read_line``, as ``decode_picture`` reads) one line at a time, so that a long read can say
 how far it is and stop when asked, and keeps, per character, what is needed to read it again
 after a hand-made change: its line, its members (component ids of the line's label image) and
 the window of the straightened working picture its ink lies in.
@@ -30,7 +30,7 @@ from core.decode import Box, DecodeConfig, check_allowed
 from core.errors import InputError
 from core.lm import CharLM
 from core.preprocess import Preprocessing
-from core.picture import PictureLayout, Segmented, decode_line, segment_picture
+from core.picture import PictureLayout, Segmented, read_line, segment_picture
 from core.recognizer import Candidate, Recognizer
 
 #: Candidates kept per character (as the decoder shows).
@@ -141,7 +141,9 @@ def read_picture_chars(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | No
             raise ReadingCancelled()
         if progress is not None:
             progress(index, total)
-        reading = decode_line(segmented, index, recognizer, lm, config, context, allowed)
+        reading, line = read_line(segmented, index, recognizer, lm, config, context, allowed)
+        if line is not segmented.lines[index]:
+            segmented = segmented.with_line(index, line)  # mended as it was read
         context += reading.text
         for char in reading.chars:
             chars.append(PictureChar(char.label, char.candidates, index, char.members,

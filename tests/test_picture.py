@@ -16,6 +16,8 @@ from core.picture import detect_layout, read_picture, segment_picture, skew_angl
 from core.picture_cut import _seams
 from core.preprocess import Preprocessing
 from core.recognizer import TFLiteRecognizer
+from tests.strokefont import write_digit
+from training.synth import paper
 
 PAPER = 245
 
@@ -237,6 +239,21 @@ def test_touching_neighbours_are_cut_into_pieces(digits: TFLiteRecognizer) -> No
     assert len(line.pieces) >= 4
     text = read_picture(picture, digits, layout="horizontal").text
     assert len(text) == 4 and sum(a == b for a, b in zip(text, "4725")) >= 3
+
+
+@pytest.mark.parametrize("spacing", ["natural", "tight"])
+def test_handwritten_digits_one_under_another_are_read(digits: TFLiteRecognizer, spacing: str) -> None:
+    # Digits are longer than a column of them is wide: as the pieces of square characters they
+    # were read two or three to a digit (a third of them right). The column's other cut is read.
+    rng = np.random.default_rng(3)
+    pen = paper.Pen("ballpoint", 0.045, 0.95, (20, 20, 28))
+    for text in ("3859", "4712", "906", "271828"):
+        inks = [write_digit(c, rng, slant=0.1, squash=0.8) for c in text]
+        placed = paper.layout_lines([inks], "vertical", spacing, rng, 90.0, pen.width, margin=1.0)
+        picture = paper.render(placed, pen, paper.Look(paper=(246, 245, 240), noise=1.0), rng).image
+        segmented = segment_picture(picture, "vertical")
+        assert segmented.lines[0].tall is not None and segmented.lines[0].tall.size > segmented.lines[0].size
+        assert read_picture(picture, digits, layout="vertical").text == text
 
 
 def test_a_seam_bends_between_slanted_strokes_that_no_straight_cut_separates() -> None:

@@ -13,7 +13,7 @@ from core.charclass import label_filter
 from core.errors import InputError
 from core.ink import Ink
 from core.lm import CharLM, bundled_lm_path, load_lm
-from core.picture import read_picture
+from core.picture import read_picture, segment_picture
 from core.picture_edit import PictureReading, ReadingCancelled, merge_chars, read_picture_chars, split_char
 from core.recognizer import TFLiteRecognizer
 from tests.test_picture import digit_line, kana_line
@@ -160,6 +160,33 @@ def test_in_a_column_merge_and_split_work_top_to_bottom(digits: TFLiteRecognizer
     assert merged.chars[1].box[3] == reading.chars[2].box[3]
     split = split_char(merged, 1, digits)
     assert split.text == "4712" and [c.box for c in split.chars] == [c.box for c in reading.chars]
+
+
+@pytest.mark.parametrize("text", ["4712", "3859"])
+def test_digits_one_under_another_are_read_and_mended_in_the_cut_they_were_read_from(digits: TFLiteRecognizer,
+                                                                                      text: str) -> None:
+    # Each digit is longer than the column is wide: cut as a column of square characters is, each
+    # read as two or three digits ("22705004" for 3859). The column's other cut is read; merging and
+    # splitting work on the members of the cut the characters came from.
+    column = np.concatenate([digit_line(d)[40:220, :160] for d in text], axis=0)
+    reading = read_picture_chars(column, digits, layout="vertical")
+    assert reading.text == text
+    assert reading.segmented.lines[0].tall is None  # the column is the cut read, not the one left
+    merged = merge_chars(reading, 1, digits)
+    assert len(merged.chars) == 3 and merged.chars[1].box[3] == reading.chars[2].box[3]
+    split = split_char(merged, 1, digits)
+    assert split.text == text and [c.box for c in split.chars] == [c.box for c in reading.chars]
+
+
+@pytest.mark.parametrize("text", ["口田目日", "国語日記"])
+def test_a_column_of_kanji_some_longer_than_wide_is_read_in_its_own_cut(japanese: TFLiteRecognizer, text: str) -> None:
+    # 目 and 日 are longer than the column is wide, so the column has another cut too; the
+    # recognizer and the language model find the kanji in the column's own cut.
+    column = np.concatenate([kana_line(c)[:, 20:200] for c in text], axis=0)
+    assert segment_picture(column, "vertical").lines[0].tall is not None
+    for lm in (load_lm(bundled_lm_path()), None):
+        reading = read_picture_chars(column, japanese, lm, layout="vertical")
+        assert reading.text == text and len({c.line for c in reading.chars}) == 1
 
 
 def test_each_line_is_read_after_the_text_of_the_lines_before_it(digits: TFLiteRecognizer,
