@@ -91,7 +91,7 @@ def test_cancel_stops_quickly_and_keeps_the_old_model(small_mnist: Path, tiny_bu
     assert time.monotonic() - asked < 15
     assert "cancelled" in (job.error or "").lower()
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    job.process.join(5)
+    job.process.join(30)  # the cancel was seen in time (above); exiting may wait for a loaded CPU
     assert job.process.exitcode == 0  # it stopped by itself, cleanly
     assert not run_dir_for(out).exists()  # and left no checkpoints behind
 
