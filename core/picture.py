@@ -225,8 +225,8 @@ def read_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: Char
     """``decode_line``'s reading and the cut of the line it was read from: the line's own, or
     its ``tall`` cut when the recognizer and the language model find that one's characters more
     likely on average. The bonus per character is left out of that average: a 3 cut in two reads
-    as two confident 2s, and with a bonus each, two characters outscore the 3 (digit columns of
-    a stroke font, 60 a spacing: natural 32.5 -> 100%, tight 37.5 -> 99.2% of the digits with
+    as two confident 2s, and with a bonus each, two characters outscore the 3 (digit columns,
+    ``bench/bench_digit_lines.py``: natural 32.5 -> 100%, tight 37.5 -> 99.2% of the digits with
     the digits model; bench_pictures' tuning half, 60 lines a style, within -0.5..+1.6 points)."""
     config = config or (PICTURE_CONFIG if lm is not None else PICTURE_CONFIG_WITHOUT_LM)
     if segmented.layout == "single":
