@@ -171,7 +171,7 @@ def test_digits_one_under_another_are_read_and_mended_in_the_cut_they_were_read_
     column = np.concatenate([digit_line(d)[40:220, :160] for d in text], axis=0)
     reading = read_picture_chars(column, digits, layout="vertical")
     assert reading.text == text
-    assert reading.segmented.lines[0].tall is None  # the column is the cut read, not the one left
+    assert reading.segmented.lines[0].other is None  # the column is the cut read, not the one left
     merged = merge_chars(reading, 1, digits)
     assert len(merged.chars) == 3 and merged.chars[1].box[3] == reading.chars[2].box[3]
     split = split_char(merged, 1, digits)
@@ -183,7 +183,7 @@ def test_a_column_of_kanji_some_longer_than_wide_is_read_in_its_own_cut(japanese
     # 目 and 日 are longer than the column is wide, so the column has another cut too; the
     # recognizer and the language model find the kanji in the column's own cut.
     column = np.concatenate([kana_line(c)[:, 20:200] for c in text], axis=0)
-    assert segment_picture(column, "vertical").lines[0].tall is not None
+    assert segment_picture(column, "vertical").lines[0].other is not None
     for lm in (load_lm(bundled_lm_path()), None):
         reading = read_picture_chars(column, japanese, lm, layout="vertical")
         assert reading.text == text and len({c.line for c in reading.chars}) == 1
