@@ -26,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_words import edit_distance  # noqa: E402  (folder on sys.path)
 from core.bundle import resolve_model  # noqa: E402
 from core.images import to_grey  # noqa: E402
 from core.picture import read_picture  # noqa: E402
@@ -35,15 +36,6 @@ from training.synth import paper  # noqa: E402
 
 PEN = paper.Pen("ballpoint", 0.045, 0.95, (20, 20, 28))
 LOOK = paper.Look(paper=(246, 245, 240), texture=0.01, noise=1.0)
-
-
-def edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        before, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            before, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, before + (ca != cb))
-    return row[-1]
 
 
 def main() -> int:
