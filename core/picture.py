@@ -25,7 +25,8 @@ from typing import Literal
 import numpy as np
 
 from core.binarize import clean, model_input as ink_input
-from core.decode import Box, CharReading, DecodeConfig, Piece, Reading, RunCache, char_bonus, decode
+from core.decode import (NARROW_SHARE, Box, CharReading, DecodeConfig, Piece, Reading, RunCache, char_bonus, decode,
+                         narrow_share, per_char_score)
 from core.errors import InputError
 from core.lm import CharLM
 from core.picture_cut import cut_pieces, other_size
@@ -59,9 +60,6 @@ PICTURE_CONFIG = DecodeConfig(max_width=1.25, lm_weight=0.6)
 #: Without a language model its weight only lowers the bonus per character (``core.decode``):
 #: the ink's weight keeps a reading without one (the digits model's) as it was tuned.
 PICTURE_CONFIG_WITHOUT_LM = replace(PICTURE_CONFIG, lm_weight=DecodeConfig().lm_weight)
-#: A row is read in its other cut only if this share of its reading is digits or Latin letters
-#: (at 0.5 a photo of kana misread as この1827ま was read again, worse: desk, tuning half -0.8 points).
-NARROW_SHARE = 0.75
 
 @dataclass(frozen=True)
 class PictureLine:
@@ -242,8 +240,8 @@ def read_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: Char
     likely on average. The bonus per character is left out of that average: a 3 cut in two reads
     as two confident 2s, and with a bonus each, two characters outscore the 3.
 
-    A column's other cut is always read (digit columns, ``bench/bench_digit_lines.py``: 32.5 ->
-    100% natural, 37.5 -> 99.2% tight with the digits model; bench_pictures' Japanese lines, tuning
+    A column's other cut is always read (digit columns, ``bench/bench_digit_lines.py --no-context``:
+    32.5 -> 100% natural, 37.5 -> 99.2% tight with the digits model; bench_pictures' Japanese lines, tuning
     half, 60 a style, within -0.5..+1.6 points). A row's is read only when the row reads as digits
     or Latin letters for the most part (``NARROW_SHARE``), and kept only if it reads so too: kana
     are narrow as well, and read every row again, the short cut won on some rows of kana
@@ -256,23 +254,14 @@ def read_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: Char
     line = segmented.lines[index]
     reading = _decode_cut(segmented, line, recognizer, lm, config, context, allowed)
     column = segmented.layout == "vertical"
-    if line.other is not None and (column or _narrow_share(reading.text) >= NARROW_SHARE):
+    if line.other is not None and (column or narrow_share(reading.text) >= NARROW_SHARE):
         other_line = line.other()
         other = _decode_cut(segmented, other_line, recognizer, lm, config, context, allowed)
         bonus = char_bonus(config, lm)
-        if (column or _narrow_share(other.text) >= NARROW_SHARE) and _per_char(other, bonus) > _per_char(reading, bonus):
+        if (column or narrow_share(other.text) >= NARROW_SHARE) and \
+                per_char_score(other, bonus) > per_char_score(reading, bonus):
             reading, line = other, other_line
     return replace(reading, chars=tuple(replace(c, box=segmented.to_original(c.box)) for c in reading.chars)), line
-
-
-def _narrow_share(text: str) -> float:
-    """The share of ``text`` that is digits or Latin letters (half-width, or full-width digits)."""
-    return sum((c.isascii() and c.isalnum()) or "０" <= c <= "９" for c in text) / max(1, len(text))
-
-
-def _per_char(reading: Reading, bonus: float) -> float:
-    """A reading's score per character, without the bonus per character."""
-    return (reading.score - bonus * len(reading.chars)) / max(1, len(reading.chars))
 
 
 def _decode_cut(segmented: Segmented, line: PictureLine, recognizer: Recognizer, lm: CharLM | None,

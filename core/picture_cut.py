@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.decode import Box, Piece
+from core.decode import Box, Piece, other_line_size
 
 #: A component this many line sizes long (along the line) may hold touching neighbours; one
 #: that stands apart (no other component within ``NEAR`` line sizes along the line) only when
@@ -41,23 +41,6 @@ SEAM_STRAY = 0.5
 #: lines alike within 0.3 points; 0.05 read 82.8% on seed 1: wide characters fall apart).
 FINE_SPACING = 0.07
 FINE_LENGTH = 1.3
-#: Digits or Latin letters written one under another are longer than their column is wide: cut
-#: as square characters, each is two or three pieces, read as two or three confident characters.
-#: Written in a row, touching, two of them are as wide as one kanji and read as one digit. Such a
-#: line is cut a second time (``other_size``) when its components that span ``SPAN`` of it across,
-#: at least ``MIN_OTHER`` of them, are ``TALL`` of a column's width long or longer, or ``SHORT``
-#: of a row's height or shorter (median). That is only a gate (most columns of kanji pass it, and
-#: many rows of kana): ``core.picture.read_line`` decides which cut reads better. In the second cut
-#: a character fills ``FILL`` of the line's size along it, as a line's height holds its
-#: characters, at most ``MAX_TALL`` widths.
-SPAN = 0.6
-MIN_OTHER = 3
-TALL = 0.9
-SHORT = 0.7
-FILL = 0.8
-MAX_TALL = 2.5
-
-
 def line_size(line: np.ndarray, along: int) -> float:
     """A line's size: its extent across the line (a horizontal line's height), from its
     components' stats rows."""
@@ -66,17 +49,11 @@ def line_size(line: np.ndarray, along: int) -> float:
 
 
 def other_size(line: np.ndarray, along: int) -> float | None:
-    """The size of a line whose characters may be longer along it than a square's (a column) or
-    shorter (a row) than its size, for a second cut (see ``TALL``), or None."""
+    """The size of a line's second cut (``core.decode.other_line_size``) from its components'
+    stats rows, or None."""
     a_len, c_len = (2, 3) if along == 0 else (3, 2)
     size = line_size(line, along)
-    lengths = line[line[:, c_len] >= SPAN * size, a_len].astype(np.float64)
-    if len(lengths) < MIN_OTHER:
-        return None
-    typical = float(np.median(lengths))
-    if typical >= TALL * size if along == 1 else typical <= SHORT * size:
-        return min(typical / FILL, MAX_TALL * size)
-    return None
+    return other_line_size(line[:, a_len].astype(np.float64), line[:, c_len].astype(np.float64), size, along)
 
 
 def cut_pieces(line: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int, size: float | None = None,
