@@ -35,28 +35,13 @@ from core.bundle import resolve_model  # noqa: E402
 from core.decode import read_ink  # noqa: E402
 from core.images import to_grey  # noqa: E402
 from core.lm import bundled_lm_path, load_lm  # noqa: E402
-from core.ink import Ink  # noqa: E402
 from core.picture import read_picture  # noqa: E402
 from core.recognizer import TFLiteRecognizer  # noqa: E402
-from tests.strokefont import write_digit  # noqa: E402
+from tests.strokefont import ink_row, write_digit  # noqa: E402
 from training.synth import paper  # noqa: E402
 
 PEN = paper.Pen("ballpoint", 0.045, 0.95, (20, 20, 28))
 LOOK = paper.Look(paper=(246, 245, 240), texture=0.01, noise=1.0)
-
-
-def canvas_row(inks: list[Ink], gap: float) -> Ink:
-    """Characters' ink written one after another in a row, ``gap`` units between their ink."""
-    strokes, at = [], 0.0
-    for ink in inks:
-        every = np.concatenate(ink.strokes)
-        for stroke in ink.strokes:
-            moved = stroke.copy()
-            moved[:, 0] += at - every[:, 0].min()
-            strokes.append(moved)
-        at += float(np.ptp(every[:, 0])) + gap
-    every = np.concatenate(strokes)
-    return Ink(tuple(strokes), float(every[:, 0].max()) + 10, float(every[:, 1].max()) + 10)
 
 
 def main() -> int:
@@ -71,6 +56,14 @@ def main() -> int:
     lm = None if args.no_context else load_lm(bundled_lm_path())
     rng = np.random.default_rng(args.seed)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # errors, length, exact, strings
+
+    def count(key: str, read: str, text: str) -> None:
+        counts = tally[key]
+        counts[0] += edit_distance(read, text)
+        counts[1] += len(text)
+        counts[2] += read == text
+        counts[3] += 1
+
     for _ in range(args.count):
         text = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(3, 9))))
         slant, squash = rng.uniform(-0.25, 0.25), rng.uniform(0.6, 1.1)
@@ -81,21 +74,11 @@ def main() -> int:
                 rgb = paper.render(placed, PEN, LOOK, rng, colour=True).image
                 grey = to_grey(np.ascontiguousarray(rgb[:, :, ::-1]))
                 for name, recognizer in models.items():
-                    read = read_picture(grey, recognizer, lm, layout=layout).text
-                    counts = tally[f"{name} {layout} {spacing}"]
-                    counts[0] += edit_distance(read, text)
-                    counts[1] += len(text)
-                    counts[2] += read == text
-                    counts[3] += 1
+                    count(f"{name} {layout} {spacing}", read_picture(grey, recognizer, lm, layout=layout).text, text)
         for spacing, gap in (("natural", 30.0), ("tight", 0.0)):
-            row = canvas_row(inks, gap)
+            row = ink_row(inks, gap)
             for name, recognizer in models.items():
-                read = read_ink(row, recognizer, lm).text
-                counts = tally[f"{name} canvas {spacing}"]
-                counts[0] += edit_distance(read, text)
-                counts[1] += len(text)
-                counts[2] += read == text
-                counts[3] += 1
+                count(f"{name} canvas {spacing}", read_ink(row, recognizer, lm).text, text)
     results = {key: {"char_acc": round(1 - e / n, 4), "exact": round(x / s, 4)}
                for key, (e, n, x, s) in sorted(tally.items())}
     for key, r in results.items():

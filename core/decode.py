@@ -248,10 +248,23 @@ def per_char_score(reading: Reading, bonus: float) -> float:
     return (reading.score - bonus * len(reading.chars)) / max(1, len(reading.chars))
 
 
+def reads_again(reading: Reading, row: bool) -> bool:
+    """Whether a line with another size (``other_line_size``) is read at it too, given its first
+    reading: a column always, a row only when it reads as digits or Latin letters for the most part."""
+    return not row or narrow_share(reading.text) >= NARROW_SHARE
+
+
+def keeps_other(reading: Reading, other: Reading, bonus: float, row: bool) -> bool:
+    """Whether a line's reading at its other size (``other``) is kept over its first: likelier per
+    character (``per_char_score``) and, for a row, digits or Latin letters for the most part too."""
+    return reads_again(other, row) and per_char_score(other, bonus) > per_char_score(reading, bonus)
+
+
 def char_bonus(config: DecodeConfig, lm: CharLM | None) -> float:
     """What a reading's score gains per character: ``config.char_bonus``, less the language model's
     average cost per character when there is none (it is not paid either)."""
-    return config.char_bonus - (0.0 if lm is not None and config.lm_weight != 0 else config.lm_weight * LM_COST_PER_CHAR)
+    without = config.lm_weight * LM_COST_PER_CHAR
+    return config.char_bonus - (0.0 if lm is not None and config.lm_weight != 0 else without)
 
 
 def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.ndarray],
@@ -282,7 +295,7 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     config = config or DecodeConfig()
     cache = cache if cache is not None else RunCache()
     axis = 0 if layout == "horizontal" else 1
-    size = line_size or max(max(p.box[3 - axis] for p in pieces) - min(p.box[1 - axis] for p in pieces), 1e-6)
+    size = line_size or _extent_across(pieces, axis)
     runs = _runs(pieces, axis, size, config)
     missing = [run.members for run in runs if run.members not in cache.probs]
     if missing:
@@ -341,6 +354,11 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
                                  step.run.members, step.run.box))
         step = step.parent
     return Reading(best_hyp.text, tuple(reversed(chars)), best_hyp.score)
+
+
+def _extent_across(pieces: Sequence[Piece], axis: int) -> float:
+    """The pieces' extent across the line (their height in a horizontal line): its size by default."""
+    return max(max(p.box[3 - axis] for p in pieces) - min(p.box[1 - axis] for p in pieces), 1e-6)
 
 
 def _runs(pieces: Sequence[Piece], axis: int, size: float, config: DecodeConfig) -> list[_Run]:
@@ -493,14 +511,12 @@ def read_ink(ink: Ink, recognizer: Recognizer, lm: CharLM | None = None, layout:
     # language model, read 29 of 40 rows of stroke-font digits written with no gap right, now 38).
     # Its pieces are the same; the other size changes how wide a character may be. Columns of ink
     # read well as they are.
-    if layout == "horizontal" and narrow_share(reading.text) >= NARROW_SHARE:
-        size = max(max(p.box[3] for p in pieces) - min(p.box[1] for p in pieces), 1e-6)
+    if layout == "horizontal" and reads_again(reading, row=True):
         other_size = other_line_size(np.array([p.box[2] - p.box[0] for p in pieces]),
-                                     np.array([p.box[3] - p.box[1] for p in pieces]), size, 0)
+                                     np.array([p.box[3] - p.box[1] for p in pieces]), _extent_across(pieces, 0), 0)
         if other_size is not None:
             other = decode(pieces, model_input, recognizer, lm, layout, config, context, cache,
                            line_size=other_size, allowed=allowed)
-            bonus = char_bonus(config or DecodeConfig(), lm)
-            if narrow_share(other.text) >= NARROW_SHARE and per_char_score(other, bonus) > per_char_score(reading, bonus):
+            if keeps_other(reading, other, char_bonus(config or DecodeConfig(), lm), row=True):
                 reading = other
     return reading

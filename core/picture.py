@@ -18,6 +18,7 @@ The picture path of ``DESIGN-reading.md``:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -25,8 +26,8 @@ from typing import Literal
 import numpy as np
 
 from core.binarize import clean, model_input as ink_input
-from core.decode import (NARROW_SHARE, Box, CharReading, DecodeConfig, Piece, Reading, RunCache, char_bonus, decode,
-                         narrow_share, per_char_score)
+from core.decode import (Box, CharReading, DecodeConfig, Piece, Reading, RunCache, char_bonus, decode, keeps_other,
+                         reads_again)
 from core.errors import InputError
 from core.lm import CharLM
 from core.picture_cut import cut_pieces, other_size
@@ -160,23 +161,16 @@ def segment_picture(grey: np.ndarray, layout: PictureLayout = "auto") -> Segment
         if not pieces:
             continue
         other = other_size(members, along)
-        lines.append(PictureLine(tuple(pieces), size, piece_labels, boxes,
-                                 None if other is None else _cut_when_asked(members, labels, stats, along, other)))
+        # The other cut is made the first time it is asked for (``cut_pieces`` cuts a copy of ``labels``).
+        lines.append(PictureLine(tuple(pieces), size, piece_labels, boxes, None if other is None else
+                                 functools.cache(functools.partial(_other_cut, members, labels, stats, along, other))))
     return Segmented(layout, tuple(lines), page.ink, page.inverse, shape)
 
 
-def _cut_when_asked(members: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int,
-                    size: float) -> Callable[[], PictureLine]:
-    """A line's other cut (at ``size``), made the first time it is asked for (``cut_pieces`` leaves
-    ``labels`` as it was: it cuts a copy)."""
-    made: list[PictureLine] = []
-
-    def cut() -> PictureLine:
-        if not made:
-            pieces, piece_labels, boxes, _ = cut_pieces(members, labels, stats, along, size)
-            made.append(PictureLine(tuple(pieces), size, piece_labels, boxes))
-        return made[0]
-    return cut
+def _other_cut(members: np.ndarray, labels: np.ndarray, stats: np.ndarray, along: int, size: float) -> PictureLine:
+    """A line cut at its other ``size`` (``core.picture_cut.other_size``)."""
+    pieces, piece_labels, boxes, _ = cut_pieces(members, labels, stats, along, size)
+    return PictureLine(tuple(pieces), size, piece_labels, boxes)
 
 
 def read_picture(grey: np.ndarray, recognizer: Recognizer, lm: CharLM | None = None,
@@ -243,7 +237,7 @@ def read_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: Char
     A column's other cut is always read (digit columns, ``bench/bench_digit_lines.py --no-context``:
     32.5 -> 100% natural, 37.5 -> 99.2% tight with the digits model; bench_pictures' Japanese lines, tuning
     half, 60 a style, within -0.5..+1.6 points). A row's is read only when the row reads as digits
-    or Latin letters for the most part (``NARROW_SHARE``), and kept only if it reads so too: kana
+    or Latin letters for the most part (``core.decode.NARROW_SHARE``), and kept only if it reads so too: kana
     are narrow as well, and read every row again, the short cut won on some rows of kana
     (clean -0.8, desk -1.6 points) and a 12-megapixel page took 1.3 times as long. Rows of digits,
     tight: 92.7 -> 96.9% with the digits model.
@@ -253,13 +247,11 @@ def read_line(segmented: Segmented, index: int, recognizer: Recognizer, lm: Char
         config, lm, context = replace(config, max_run=1), None, ""
     line = segmented.lines[index]
     reading = _decode_cut(segmented, line, recognizer, lm, config, context, allowed)
-    column = segmented.layout == "vertical"
-    if line.other is not None and (column or narrow_share(reading.text) >= NARROW_SHARE):
+    row = segmented.layout != "vertical"
+    if line.other is not None and reads_again(reading, row):
         other_line = line.other()
         other = _decode_cut(segmented, other_line, recognizer, lm, config, context, allowed)
-        bonus = char_bonus(config, lm)
-        if (column or narrow_share(other.text) >= NARROW_SHARE) and \
-                per_char_score(other, bonus) > per_char_score(reading, bonus):
+        if keeps_other(reading, other, char_bonus(config, lm), row):
             reading, line = other, other_line
     return replace(reading, chars=tuple(replace(c, box=segmented.to_original(c.box)) for c in reading.chars)), line
 

@@ -41,6 +41,8 @@ SEAM_STRAY = 0.5
 #: lines alike within 0.3 points; 0.05 read 82.8% on seed 1: wide characters fall apart).
 FINE_SPACING = 0.07
 FINE_LENGTH = 1.3
+
+
 def line_size(line: np.ndarray, along: int) -> float:
     """A line's size: its extent across the line (a horizontal line's height), from its
     components' stats rows."""

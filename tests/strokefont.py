@@ -47,6 +47,20 @@ def write_digit(label: str, rng: np.random.Generator, slant: float = 0.0, squash
     return Ink(tuple(strokes), 300, 300, label)
 
 
+def ink_row(inks: list[Ink], gap: float) -> Ink:
+    """Characters' ink written one after another in a row on the canvas, ``gap`` units between their ink."""
+    strokes, at = [], 0.0
+    for ink in inks:
+        every = np.concatenate(ink.strokes)
+        for stroke in ink.strokes:
+            moved = stroke.copy()
+            moved[:, 0] += at - every[:, 0].min()
+            strokes.append(moved)
+        at += float(np.ptp(every[:, 0])) + gap
+    every = np.concatenate(strokes)
+    return Ink(tuple(strokes), float(every[:, 0].max()) + 10, float(every[:, 1].max()) + 10)
+
+
 def writer_samples(per_digit: int, seed: int, slant: float, squash: float) -> list[Ink]:
     """``per_digit`` inks of each digit by one writer."""
     rng = np.random.default_rng(seed)

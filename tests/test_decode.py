@@ -14,7 +14,7 @@ from core.ink import Ink, make_stroke
 from core.lm import bundled_lm_path, load_lm
 from core.preprocess import Preprocessing
 from core.recognizer import Recognizer, TFLiteRecognizer
-from tests.strokefont import write_digit
+from tests.strokefont import ink_row, write_digit
 
 LABELS = ("二", "ニ", "月", "日", "明", "1", "7", "フ", "0", "2")
 
@@ -235,16 +235,6 @@ def test_digits_written_close_on_the_canvas_are_not_read_as_fewer() -> None:
     rng = np.random.default_rng(4)
     right = 0
     for text in ("1637", "00248", "121379", "358187", "985999"):
-        strokes, at = [], 0.0
-        for char in text:
-            ink = write_digit(char, rng, slant=0.1, squash=0.8)
-            every = np.concatenate(ink.strokes)
-            for stroke in ink.strokes:
-                moved = stroke.copy()
-                moved[:, 0] += at - every[:, 0].min()
-                strokes.append(moved)
-            at += float(np.ptp(every[:, 0]))
-        every = np.concatenate(strokes)
-        row = Ink(tuple(strokes), float(every[:, 0].max()) + 10, float(every[:, 1].max()) + 10)
+        row = ink_row([write_digit(char, rng, slant=0.1, squash=0.8) for char in text], 0.0)
         right += read_ink(row, digits).text == text
     assert right >= 4
