@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from core.bundle import ModelBundle
+from core.contacts import contacts_credit
 from core.strokeorder import strokes_credit
 from desktop.i18n import translate
 
@@ -40,6 +41,9 @@ def about_text(bundle: ModelBundle | None) -> str:
     credit = strokes_credit()
     if credit:
         lines += ["", translate("MainWindow", "Stroke order: {credit}").format(credit=credit)]
+    credit = contacts_credit()
+    if credit:
+        lines += ["", translate("MainWindow", "Touching characters in pictures: {credit}").format(credit=credit)]
     return "\n".join(lines)
 
 

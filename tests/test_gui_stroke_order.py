@@ -149,6 +149,7 @@ def test_the_about_box_credits_kanjivg_whatever_the_model(tiny_bundle: Path) -> 
 
     text = about_text(load_bundle(tiny_bundle))  # a digits model: no KanjiVG in its own attribution
     assert "KanjiVG" in text and "CC BY-SA 3.0" in text and "Ulrich Apel" in text
+    assert "Touching characters in pictures: Stroke data: KanjiVG" in text  # the contact network's data
 
 
 def test_the_view_speaks_japanese(qtbot: QtBot) -> None:

@@ -523,6 +523,10 @@
         <translation>読みと意味: {credit}</translation>
     </message>
     <message>
+        <source>Touching characters in pictures: {credit}</source>
+        <translation>画像の接した文字の切り分け: {credit}</translation>
+    </message>
+    <message>
         <source>{n} min</source>
         <translation>{n} 分</translation>
     </message>

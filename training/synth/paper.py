@@ -137,11 +137,22 @@ class Placed:
 
 @dataclass(frozen=True)
 class Picture:
-    """A rendered picture and where each character is in it."""
+    """A rendered picture and where each character is in it.
+
+    Attributes:
+        image: The picture (uint8, grey or RGB).
+        boxes: Each character's box in the picture.
+        text: The characters.
+        chars: Each character's strokes on the paper as drawn (before the camera, on the desk
+            where there is one), in pixels.
+        matrix: The camera's 3x3 homography from those pixels to the picture's, or None (a flat scan).
+    """
 
     image: np.ndarray
     boxes: tuple[PixelBox, ...]
     text: str
+    chars: tuple[tuple[np.ndarray, ...], ...] = ()
+    matrix: np.ndarray | None = None
 
 
 def layout_lines(lines: Sequence[Sequence[Ink]], layout: Layout, spacing: Spacing, rng: np.random.Generator,
@@ -350,7 +361,7 @@ def render(placed: Placed, pen: Pen, look: Look, rng: np.random.Generator, colou
     # Half the pen (a brush swells to 0.7 of its width), the anti-aliased edge and the blur.
     pad = max(1, round(width_px)) * (0.7 if pen.kind == "brush" else 0.5) + 1.5 + look.blur * placed.cell
     boxes = tuple(_box(char, matrix, pad, out.shape[1], out.shape[0]) for char in placed.chars)
-    return Picture(out, boxes, placed.text)
+    return Picture(out, boxes, placed.text, placed.chars, matrix)
 
 
 def _on_desk(placed: Placed, share: float, rng: np.random.Generator) -> tuple[Placed, np.ndarray]:

@@ -1,0 +1,302 @@
+"""The contact network of ``core.contacts``: its training data, its training and its export.
+
+    python -m training.contacts generate --lines 16000 --workers 2 --out data/contacts
+    python -m training.contacts train --data data/contacts --epochs 8 --out runs/contacts
+    cp runs/contacts/contacts.tflite resources/contacts/
+
+``generate`` writes lines of perturbed KanjiVG characters (never Tomoe, the benchmark's writer)
+touching or tight on paper, in the picture styles of ``training.synth.sources.PICTURE_STYLES``
+(``training.synth.cutouts.write_line``), and reads each with the app's picture path
+(``core.picture.segment_picture``, without the network, so the data do not depend on it). Every
+line of the working picture is put in the network's frame (``core.contacts.line_frame``) with
+its target: working ink next to another character's ink, each pixel owned by the character
+whose strokes pass nearest on the paper (``meetings``, carried through the camera's
+homography). Windows ``WINDOW`` frame pixels long are cut from each line, several a line; 15% of
+the lines are digits alone (``DIGIT_LINES``). ``train`` marks the frame pixels at least
+``TARGET_SHARE`` meeting ink, fits the network (``contact_model``) on them with a loss weighted
+to the ink, keeps the epoch with the lowest loss on a held-out tenth, and writes
+``contacts.tflite``, ``contacts.keras`` and ``metadata.json`` (the commands, the data's counts,
+the held-out scores and the data's credit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from core.atomic import atomic_write_bytes, atomic_write_text
+from core.contacts import FRAME_ACROSS, Frame, line_frame, window
+from core.errors import InputError
+from core.picture import segment_picture
+from training.synth import kanjivg, paper
+from training.synth.cutouts import CutoutOptions, write_line
+from training.synth.generate import ATTRIBUTION
+
+#: Length of a training window along the line (frame pixels: three characters).
+WINDOW = 96
+#: A window is cut every this many frame pixels of a line (at random places).
+WINDOW_EVERY = 48
+#: Weight of paper pixels in the loss (ink pixels weigh 1).
+PAPER_WEIGHT = 0.05
+#: Weight of the meeting pixels' term in the loss: they are 2% of the ink, and a thin line that
+#: the network can place only roughly.
+POSITIVE_WEIGHT = 4.0
+#: A frame pixel is a meeting when at least this share of it is meeting ink (the working
+#: picture is about three times finer than the frame: a meeting one working pixel either side
+#: of the boundary covers about a third of a frame pixel).
+TARGET_SHARE = 0.3
+#: Characters a line is written with: kana and the model's kanji, by share.
+KANA_SHARE = 0.5
+#: Share of the lines written in digits alone (a phone number, a date): digits meet each other
+#: in their own ways (without them, the network's marks moved the cuts of touching digits, and
+#: tight columns of digits read 99.2 -> 94.1%, ``bench/bench_digit_lines.py``).
+DIGIT_LINES = 0.15
+
+
+@dataclass(frozen=True)
+class _Job:
+    seed: tuple[int, int]
+    kana: tuple[str, ...]
+    kanji: tuple[str, ...]
+    digits: tuple[str, ...]
+
+
+def line_windows(job: _Job) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One line's windows: ink (N, ``FRAME_ACROSS``, ``WINDOW``) uint8, target and weight (same, uint8 0..255)."""
+    rng = np.random.default_rng(job.seed)
+    length = int(rng.integers(3, 9))
+    digits = rng.random() < DIGIT_LINES
+    chars = []
+    for _ in range(length):
+        pool = job.digits if digits else job.kana if rng.random() < KANA_SHARE else job.kanji
+        chars.append(pool[int(rng.integers(len(pool)))])
+    line = write_line(chars, rng, CutoutOptions(length=(3, 8)))
+    try:
+        segmented = segment_picture(line.picture.image, line.layout, meetings=False)
+    except InputError:
+        return _empty()
+    ink = segmented.ink
+    target = meetings(line.picture, segmented.inverse, ink > 0)
+    if target is None:
+        return _empty()
+    weight = np.where(ink > 0, 1.0, PAPER_WEIGHT).astype(np.float32)
+    out: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    for piece_line in segmented.lines:
+        if len(piece_line.pieces) < 2:
+            continue
+        boxes = [p.box for p in piece_line.pieces]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        along = 1 if segmented.layout == "vertical" else 0
+        frame = line_frame(ink, box, piece_line.size, along)
+        planes = [frame.patch, _in_frame(target, frame), _in_frame(weight, frame)]
+        long = frame.patch.shape[1]
+        for _ in range(max(1, long // WINDOW_EVERY)):
+            start = int(rng.integers(0, max(1, long - WINDOW + 1)))
+            for store, plane in zip(out, planes):
+                window = np.zeros((FRAME_ACROSS, WINDOW), np.float32)
+                part = plane[:, start:start + WINDOW]
+                window[:, :part.shape[1]] = part
+                store.append(np.clip(np.round(window * 255), 0, 255).astype(np.uint8))
+    if not out[0]:
+        return _empty()
+    return np.stack(out[0]), np.stack(out[1]), np.stack(out[2])
+
+
+def meetings(picture: paper.Picture, inverse: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
+    """Working ink pixels (``ink``, bool) where two characters meet (float32 0/1): ink whose
+    neighbour (8-connected) belongs to another character. A pixel belongs to the character whose
+    strokes' centre lines pass nearest, on the paper as drawn (``picture.chars``), reached from the
+    working pixels through ``inverse`` (working to picture) and the camera's homography."""
+    if not picture.chars:
+        return None
+    h, w = picture.image.shape[:2]
+    ys, xs = np.nonzero(ink)
+    places = np.column_stack([xs + 0.5, ys + 0.5]) @ inverse[:, :2].T + inverse[:, 2]
+    if picture.matrix is not None:
+        places = cv2.perspectiveTransform(places[None].astype(np.float64), np.linalg.inv(picture.matrix))[0]
+    # The paper's extent: the strokes' own, with room for the pen.
+    every = np.concatenate([st[:, :2] for char in picture.chars for st in char])
+    pw, ph = int(every[:, 0].max()) + 8, int(every[:, 1].max()) + 8
+    distances = []
+    for char in picture.chars:
+        canvas = np.full((ph, pw), 255, np.uint8)
+        for stroke in char:
+            cv2.polylines(canvas, [np.round(stroke[:, :2]).astype(np.int32).reshape(-1, 1, 2)], False, 0, 1)
+        distances.append(cv2.distanceTransform(canvas, cv2.DIST_L2, 3))
+    nearest = np.argmin(np.stack(distances), axis=0)
+    px = np.clip(np.round(places[:, 0] - 0.5).astype(np.int64), 0, pw - 1)
+    py = np.clip(np.round(places[:, 1] - 0.5).astype(np.int64), 0, ph - 1)
+    owner = np.full(ink.shape, -1, np.int32)
+    owner[ys, xs] = nearest[py, px]
+    meets = np.zeros(ink.shape, bool)
+    for k in range(len(picture.chars)):
+        others = ((owner >= 0) & (owner != k)).astype(np.uint8)
+        meets |= (owner == k) & (cv2.dilate(others, np.ones((3, 3), np.uint8)) > 0)
+    return meets.astype(np.float32)
+
+
+def _in_frame(values: np.ndarray, frame: Frame) -> np.ndarray:
+    """Working-pixel values (float32) in ``frame``'s pixels, as ``line_frame`` puts the ink."""
+    crop = window(values, frame.box)
+    crop = crop if frame.along == 0 else crop.T
+    return cv2.resize(crop, (frame.patch.shape[1], FRAME_ACROSS), interpolation=cv2.INTER_AREA)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    empty = np.zeros((0, FRAME_ACROSS, WINDOW), np.uint8)
+    return empty, empty, empty
+
+
+def generate(lines: int, seed: int, workers: int, out: Path, command: str) -> dict[str, Any]:
+    """Writes ``out/contacts.npz`` (x, target, weight) and ``out/manifest.json``; returns the manifest."""
+    from core.charclass import char_kind
+    from core.charsets import japanese_classes
+
+    classes = [c for c in japanese_classes() if kanjivg.has_strokes(c)]
+    kana = tuple(c for c in classes if char_kind(c) in ("hiragana", "katakana"))
+    kanji = tuple(c for c in classes if char_kind(c) == "kanji")
+    digits = tuple(c for c in classes if char_kind(c) == "digit")
+    jobs = [_Job((seed, i), kana, kanji, digits) for i in range(lines)]
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    if workers == 1:
+        parts = [line_windows(job) for job in jobs]
+    else:
+        with mp.get_context("spawn").Pool(workers) as pool:
+            parts = list(pool.imap(line_windows, jobs, chunksize=16))
+    x, t, w = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out / "contacts.npz", x=x, target=t, weight=w)
+    ink = w == 255
+    share = float((t[ink] >= round(TARGET_SHARE * 255)).mean()) if ink.any() else 0.0
+    manifest = {"lines": lines, "seed": seed, "windows": int(len(x)), "kana": len(kana), "kanji": len(kanji),
+                "digits": len(digits), "digit_lines": DIGIT_LINES,
+                "contact_share_of_ink": round(share, 4),
+                "frame_across": FRAME_ACROSS, "window": WINDOW, "command": command}
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+def contact_model() -> Any:
+    """The network: a small U-Net (full, half and quarter resolution; dilated convolutions at the
+    quarter see about three characters), a sigmoid per pixel. Frames are a multiple of
+    ``core.contacts.STEP`` pixels each way."""
+    import keras
+    from keras import layers
+
+    def conv(x: Any, filters: int, dilation: int = 1) -> Any:
+        return layers.Conv2D(filters, 3, padding="same", dilation_rate=dilation, activation="relu")(x)
+
+    inputs = keras.Input((None, None, 1))
+    full = conv(conv(inputs, 12), 12)
+    half = conv(conv(layers.MaxPooling2D(2)(full), 24), 24)
+    quarter = layers.MaxPooling2D(2)(half)
+    for dilation in (1, 2, 4, 8):
+        quarter = conv(quarter, 32, dilation)
+    up = conv(layers.Add()([layers.Conv2DTranspose(24, 2, strides=2)(quarter), half]), 24)
+    up = conv(layers.Add()([layers.Conv2DTranspose(12, 2, strides=2)(up), full]), 12)
+    outputs = layers.Conv2D(1, 1, activation="sigmoid")(up)
+    return keras.Model(inputs, outputs, name="contacts")
+
+
+def _weighted_bce(y_true: Any, y_pred: Any) -> Any:
+    """Binary cross-entropy per pixel, weighted by the target's second channel."""
+    from keras import ops
+
+    target, weight = y_true[..., :1], y_true[..., 1:]
+    p = ops.clip(y_pred, 1e-6, 1 - 1e-6)
+    loss = -(POSITIVE_WEIGHT * target * ops.log(p) + (1 - target) * ops.log(1 - p))
+    return ops.sum(loss * weight) / (ops.sum(weight) + 1e-6)
+
+
+def scores(prob: np.ndarray, target: np.ndarray, weight: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 of the contact marks (at 0.5) on ink pixels."""
+    ink = weight >= 0.99
+    pred, true = prob[ink] >= 0.5, target[ink] >= 0.5
+    tp = float((pred & true).sum())
+    precision = tp / max(1.0, float(pred.sum()))
+    recall = tp / max(1.0, float(true.sum()))
+    return {"precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(2 * precision * recall / max(1e-9, precision + recall), 4)}
+
+
+def train(data: Path, out: Path, epochs: int, seed: int, command: str) -> dict[str, Any]:
+    """Fits the network on ``data/contacts.npz`` and writes the bundle to ``out``; returns its metadata."""
+    import keras
+
+    from training.export import to_tflite
+
+    keras.utils.set_random_seed(seed)
+    with np.load(data / "contacts.npz") as f:
+        x = f["x"].astype(np.float32)[..., None] / 255.0
+        target = (f["target"] >= round(TARGET_SHARE * 255)).astype(np.float32)
+        y = np.stack([target, f["weight"].astype(np.float32) / 255.0], axis=-1)
+    order = np.random.default_rng(seed).permutation(len(x))
+    held = order[:len(x) // 10]
+    fit = order[len(x) // 10:]
+    model = contact_model()
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=_weighted_bce)
+    best = out / "contacts.keras"
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    history = model.fit(x[fit], y[fit], validation_data=(x[held], y[held]), epochs=epochs, batch_size=64,
+                        callbacks=[keras.callbacks.ModelCheckpoint(str(best), save_best_only=True),
+                                   keras.callbacks.ReduceLROnPlateau(patience=1, factor=0.5)], verbose=2)
+    model = keras.models.load_model(str(best), compile=False)
+    prob = model.predict(x[held], batch_size=256, verbose=0)[..., 0]
+    held_scores = scores(prob, y[held][..., 0], y[held][..., 1])
+    atomic_write_bytes(out / "contacts.tflite", to_tflite(model))
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+    metadata = {"kind": "contacts", "frame_across": FRAME_ACROSS, "epochs": epochs, "seed": seed,
+                "train_windows": int(len(fit)), "held_out_windows": int(len(held)),
+                "val_loss": [round(float(v), 5) for v in history.history["val_loss"]],
+                "held_out": held_scores, "train_seconds": round(time.perf_counter() - start),
+                "data_command": manifest.get("command", ""), "train_command": command,
+                "params": int(model.count_params()), "attribution": ATTRIBUTION}
+    atomic_write_text(out / "metadata.json", json.dumps(metadata, ensure_ascii=False, indent=1))
+    return metadata
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The contact network of core.contacts: data, training, export.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate")
+    gen.add_argument("--lines", type=int, default=16000)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--workers", type=int, default=1)
+    gen.add_argument("--out", required=True)
+    fit = sub.add_parser("train")
+    fit.add_argument("--data", required=True)
+    fit.add_argument("--epochs", type=int, default=8)
+    fit.add_argument("--seed", type=int, default=1)
+    fit.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    command = shlex.join(["python", "-m", "training.contacts", *(sys.argv[1:] if argv is None else argv)])
+    start = time.perf_counter()
+    if args.command == "generate":
+        if args.lines < 1 or args.workers < 1:
+            print(f"error: need --lines >= 1 and --workers >= 1. Received: {args.lines}, {args.workers}",
+                  file=sys.stderr)
+            return 2
+        report = generate(args.lines, args.seed, args.workers, Path(args.out), command)
+    else:
+        if not (Path(args.data) / "contacts.npz").is_file() or args.epochs < 1:
+            print(f"error: need {Path(args.data) / 'contacts.npz'} (training.contacts generate) and --epochs >= 1",
+                  file=sys.stderr)
+            return 2
+        report = train(Path(args.data), Path(args.out), args.epochs, args.seed, command)
+    print(json.dumps(report, ensure_ascii=False), f"({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
