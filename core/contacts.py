@@ -72,11 +72,17 @@ def line_frame(ink: np.ndarray, box: tuple[float, float, float, float], size: fl
     else:
         centre = (box[0] + box[2]) / 2
         shown = (int(np.floor(centre - half)), int(np.floor(box[1])), int(np.ceil(centre + half)), int(np.ceil(box[3])))
-    crop = window(ink, shown)
-    crop = crop if along == 0 else crop.T
-    length = max(1, int(round(crop.shape[1] * FRAME / size)))
-    patch = cv2.resize(crop, (length, FRAME_ACROSS), interpolation=cv2.INTER_AREA)
+    long = max(1, shown[2] - shown[0]) if along == 0 else max(1, shown[3] - shown[1])
+    patch = in_frame(ink, shown, along, max(1, int(round(long * FRAME / size))))
     return Frame(patch.astype(np.float32) / 255.0, shown, along)
+
+
+def in_frame(values: np.ndarray, box: tuple[int, int, int, int], along: int, length: int) -> np.ndarray:
+    """Values over working pixels in ``box`` (``window``) resampled into a frame ``length`` pixels
+    along the line and ``FRAME_ACROSS`` across it (a column turned), as ``line_frame`` puts the ink."""
+    crop = window(values, box)
+    crop = crop if along == 0 else crop.T
+    return cv2.resize(crop, (length, FRAME_ACROSS), interpolation=cv2.INTER_AREA)
 
 
 def to_working(frame: Frame, values: np.ndarray) -> np.ndarray:

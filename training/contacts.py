@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 
 from core.atomic import atomic_write_bytes, atomic_write_text
-from core.contacts import FRAME_ACROSS, Frame, line_frame, window
+from core.contacts import FRAME_ACROSS, in_frame, line_frame
 from core.errors import InputError
 from core.picture import segment_picture
 from training.synth import kanjivg, paper
@@ -98,7 +98,7 @@ def line_windows(job: _Job) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
         along = 1 if segmented.layout == "vertical" else 0
         frame = line_frame(ink, box, piece_line.size, along)
-        planes = [frame.patch, _in_frame(target, frame), _in_frame(weight, frame)]
+        planes = [frame.patch] + [in_frame(v, frame.box, along, frame.patch.shape[1]) for v in (target, weight)]
         long = frame.patch.shape[1]
         for _ in range(max(1, long // WINDOW_EVERY)):
             start = int(rng.integers(0, max(1, long - WINDOW + 1)))
@@ -119,7 +119,6 @@ def meetings(picture: paper.Picture, inverse: np.ndarray, ink: np.ndarray) -> np
     working pixels through ``inverse`` (working to picture) and the camera's homography."""
     if not picture.chars:
         return None
-    h, w = picture.image.shape[:2]
     ys, xs = np.nonzero(ink)
     places = np.column_stack([xs + 0.5, ys + 0.5]) @ inverse[:, :2].T + inverse[:, 2]
     if picture.matrix is not None:
@@ -143,13 +142,6 @@ def meetings(picture: paper.Picture, inverse: np.ndarray, ink: np.ndarray) -> np
         others = ((owner >= 0) & (owner != k)).astype(np.uint8)
         meets |= (owner == k) & (cv2.dilate(others, np.ones((3, 3), np.uint8)) > 0)
     return meets.astype(np.float32)
-
-
-def _in_frame(values: np.ndarray, frame: Frame) -> np.ndarray:
-    """Working-pixel values (float32) in ``frame``'s pixels, as ``line_frame`` puts the ink."""
-    crop = window(values, frame.box)
-    crop = crop if frame.along == 0 else crop.T
-    return cv2.resize(crop, (frame.patch.shape[1], FRAME_ACROSS), interpolation=cv2.INTER_AREA)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
