@@ -136,3 +136,15 @@ def test_the_network_credits_its_data_and_a_broken_file_credits_nothing(tmp_path
     broken = tmp_path / "metadata.json"
     broken.write_text("{not json", encoding="utf-8")
     assert contacts.contacts_credit(broken) == "" and contacts.contacts_credit(tmp_path / "absent.json") == ""
+
+
+def test_the_training_commands_refuse_bad_input_in_one_line_and_write_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from training import contacts as training
+
+    out = tmp_path / "out"
+    assert training.main(["generate", "--lines", "0", "--out", str(out)]) == 2
+    assert training.main(["train", "--data", str(tmp_path / "absent"), "--out", str(out)]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and all(line.startswith("error: need") for line in errors)
+    assert not out.exists()
