@@ -86,10 +86,9 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
     shortest = MIN_SPAN * min(h, w) * factor
     segments = cv2.HoughLinesP(small, 1, math.pi / 360, threshold=max(10, int(0.5 * shortest)),
                                minLineLength=max(10, int(shortest)), maxLineGap=max(4, int(0.02 * max(h, w) * factor)))
-    if segments is None:
-        return mask, ()
     candidates: dict[tuple[int, int, int], Rule] = {}
-    for x1, y1, x2, y2 in segments.reshape(-1, 4).astype(np.float64) / factor:
+    found = () if segments is None else segments.reshape(-1, 4).astype(np.float64) / factor
+    for x1, y1, x2, y2 in found:
         angle = math.degrees(math.atan2(y2 - y1, x2 - x1)) % 180
         rows = min(angle, 180 - angle) <= MAX_TILT
         if not rows and abs(angle - 90) > MAX_TILT:
@@ -101,6 +100,10 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
         offset = (y1 - slope * x1) if rows else (x1 - slope * y1)
         key = (int(rows), int(round(offset / 3)), int(round(slope * 50)))
         candidates.setdefault(key, Rule(rows, slope, offset, (x1, x2) if rows else (y1, y2)))
+    for rule in _straight_across(mask):
+        candidates.setdefault((int(rule.rows), int(round(rule.offset / 3)), 0), rule)
+    if not candidates:
+        return mask, ()
     lines = [(rule, _thin_runs(mask, rule)) for rule in candidates.values()]
     if not any(line is not None and _printed(line, False) for _, line in lines):
         return mask, ()
@@ -118,6 +121,29 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
                 out[line.pixels] = 0
                 found.append(rule)
     return out, tuple(found)
+
+
+def _straight_across(mask: np.ndarray) -> list[Rule]:
+    """Rows and columns with ink at ``MIN_FOUND`` of their positions: a scan's printed lines.
+
+    The Hough transform above misses some of them: where a line runs through the middle of a
+    character, the thick strokes around it vote for other angles, and the segments found there
+    take its pixels, leaving it in pieces shorter than ``MIN_SPAN`` (squared paper's column
+    through two characters of a line). A straight line along the picture's rows or columns is
+    found by counting instead; whether it is printed is decided as for every other candidate.
+    """
+    rules = []
+    h, w = mask.shape
+    for rows in (True, False):
+        share = (mask > 0).mean(axis=1 if rows else 0)
+        full = np.flatnonzero(share >= MIN_FOUND)
+        if not len(full):
+            continue
+        # One candidate per run of neighbouring rows (a line a few pixels wide): its fullest.
+        for run in np.split(full, np.flatnonzero(np.diff(full) > 1) + 1):
+            at = int(run[np.argmax(share[run])])
+            rules.append(Rule(rows, 0.0, float(at), (0.0, float((w if rows else h) - 1))))
+    return rules
 
 
 def erase_rules(mask: np.ndarray, rules: tuple[Rule, ...]) -> np.ndarray:

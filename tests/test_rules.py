@@ -94,6 +94,29 @@ def test_where_the_lines_of_a_grid_cross_no_dot_is_left() -> None:
     assert count == 2
 
 
+def test_a_scans_lines_are_found_where_the_hough_transform_misses_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Squared paper's column through two characters written in marker: the strokes around it
+    # vote for other angles and the Hough transform can leave it in short pieces (a picture of
+    # the benchmark's ruled style read 検索は画面の第 as 3 characters). Straight rows and columns
+    # are also found by counting their ink.
+    mask = np.zeros((181, 549), np.uint8)
+    for y in (43, 140):
+        cv2.line(mask, (0, y), (548, y), 255, 2)
+    for x in (44, 140, 236, 333, 429, 525):
+        cv2.line(mask, (x, 0), (x, 180), 255, 2)
+    for x0 in (270, 340):  # two square characters, one each side of the column at 333
+        cv2.rectangle(mask, (x0, 62), (x0 + 50, 118), 255, 9)
+        cv2.line(mask, (x0, 90), (x0 + 50, 90), 255, 9)
+    monkeypatch.setattr("core.rules.cv2.HoughLinesP", lambda *args, **kwargs: None)
+    out, rules = remove_rules(mask)
+    found = sorted((rule.rows, rule.offset) for rule in rules)
+    expected = [(False, 44), (False, 140), (False, 236), (False, 333), (False, 429), (False, 525), (True, 43), (True, 140)]
+    assert len(found) == len(expected)
+    assert all(rows == want_rows and abs(at - want) <= 1 for (rows, at), (want_rows, want) in zip(found, expected))
+    count, _ = cv2.connectedComponents(out)
+    assert count == 3  # the two characters, apart
+
+
 def wobbly_stroke(rng: np.random.Generator, length: int, width: int) -> np.ndarray:
     """A tight crop of one long handwritten stroke: a gentle bend and a tremor."""
     t = np.linspace(0, 1, 60)
