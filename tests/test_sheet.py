@@ -113,3 +113,21 @@ def test_a_shadow_along_the_sheets_edge_is_paper_not_ink() -> None:
     ys, xs = np.nonzero(cleaned.whole())
     x, y = xs / cleaned.scale, ys / cleaned.scale
     assert x.min() > 155 and x.max() < 265 and y.min() > 95 and y.max() < 265
+
+
+def test_writing_near_the_edge_of_a_long_narrow_sheet_is_kept() -> None:
+    # A column written on a strip of paper: its first character starts 14 pixels below the
+    # sheet's top edge. The rim taken off the sheet (its edge's shadow) was a share of the
+    # picture's longer side, 21 pixels here, and took that character's top stroke off with it.
+    picture = np.full((900, 220), 80, np.uint8)
+    picture[110:830, 40:180] = 235
+    cv2.line(picture, (85, 128), (135, 128), 20, 8)  # the first character, near the top edge
+    cv2.line(picture, (110, 128), (110, 175), 20, 8)
+    for top in (300, 500):  # and two more down the column
+        cv2.circle(picture, (110, top), 25, 20, 8)
+    picture = cv2.GaussianBlur(picture, (0, 0), 1.5)
+    assert find_sheet(small_of(picture)) is not None
+    cleaned = clean(picture)
+    ys, xs = np.nonzero(cleaned.whole())
+    y = ys / cleaned.scale
+    assert y.min() < 126 and y.max() < 540  # the first character's top stroke is ink; the sheet's edge is not
