@@ -73,4 +73,9 @@ def model_input(ink: np.ndarray, spec: Preprocessing) -> np.ndarray:
         evened = cv2.erode(big, disc) if width > pen else cv2.dilate(big, disc)
         # A dot or a sliver of a cut stroke may erode away: it is left as it was.
         big = evened if int(evened.max()) > INK_THRESHOLD else big
+    if 0 < int(big.max()) <= INK_THRESHOLD:
+        # Ink the picture's mask holds but too faint to count (a one-pixel sliver a seam left at
+        # the threshold, a pale stroke thinned by the resize) is stretched, not refused: refused,
+        # it failed the reading of the whole picture (a sheet on a desk, "No ink was found").
+        big = np.round(big.astype(np.float32) * (255.0 / float(big.max()))).astype(np.uint8)
     return normalize_image(big, spec)
