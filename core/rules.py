@@ -87,8 +87,8 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
     segments = cv2.HoughLinesP(small, 1, math.pi / 360, threshold=max(10, int(0.5 * shortest)),
                                minLineLength=max(10, int(shortest)), maxLineGap=max(4, int(0.02 * max(h, w) * factor)))
     candidates: dict[tuple[int, int, int], Rule] = {}
-    found = () if segments is None else segments.reshape(-1, 4).astype(np.float64) / factor
-    for x1, y1, x2, y2 in found:
+    ends = () if segments is None else segments.reshape(-1, 4).astype(np.float64) / factor
+    for x1, y1, x2, y2 in ends:
         angle = math.degrees(math.atan2(y2 - y1, x2 - x1)) % 180
         rows = min(angle, 180 - angle) <= MAX_TILT
         if not rows and abs(angle - 90) > MAX_TILT:
@@ -98,10 +98,10 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
         # Segments of one printed line (a thick line gives several) are looked at once.
         slope = (y2 - y1) / (x2 - x1) if rows else (x2 - x1) / (y2 - y1)
         offset = (y1 - slope * x1) if rows else (x1 - slope * y1)
-        key = (int(rows), int(round(offset / 3)), int(round(slope * 50)))
-        candidates.setdefault(key, Rule(rows, slope, offset, (x1, x2) if rows else (y1, y2)))
+        rule = Rule(rows, slope, offset, (x1, x2) if rows else (y1, y2))
+        candidates.setdefault(_same_line(rule), rule)
     for rule in _straight_across(mask):
-        candidates.setdefault((int(rule.rows), int(round(rule.offset / 3)), 0), rule)
+        candidates.setdefault(_same_line(rule), rule)
     if not candidates:
         return mask, ()
     lines = [(rule, _thin_runs(mask, rule)) for rule in candidates.values()]
@@ -121,6 +121,11 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
                 out[line.pixels] = 0
                 found.append(rule)
     return out, tuple(found)
+
+
+def _same_line(rule: Rule) -> tuple[int, int, int]:
+    """A key shared by the candidates of one printed line (a thick line gives several)."""
+    return int(rule.rows), int(round(rule.offset / 3)), int(round(rule.slope * 50))
 
 
 def _straight_across(mask: np.ndarray) -> list[Rule]:
