@@ -323,6 +323,9 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     bonus = char_bonus(config, lm)
     # The run's score of each candidate without the language model (it does not depend on the path).
     base: dict[tuple[int, ...], np.ndarray] = {}
+    # The language model's token of each candidate, once per run (a run is scored after every hypothesis).
+    tokens = {run.members: context_lm.token_ids(candidates[run.members][0]) for run in runs} \
+        if context_lm is not None else {}
     for run in runs:
         labels, logp = candidates[run.members]
         narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels)) & run.isolated
@@ -330,17 +333,26 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     beams: list[list[_Hyp]] = [[] for _ in range(len(pieces) + 1)]
     beams[0] = [_Hyp(0.0, "", None, None, 0)]
     for i in range(len(pieces)):
-        beams[i] = sorted(beams[i], key=lambda h: -h.score)[:config.beam]
-        for hyp in beams[i]:
-            for run in by_start.get(i, ()):
-                labels = candidates[run.members][0]
-                scores: np.ndarray = base[run.members]
-                if context_lm is not None:
-                    scores = scores + config.lm_weight * context_lm.log_probs(context + hyp.text, labels)
-                best = np.argpartition(-scores, config.beam)[:config.beam] if len(scores) > config.beam \
-                    else range(len(scores))
-                for k in best:
-                    beams[run.stop].append(_Hyp(hyp.score + float(scores[k]), hyp.text + labels[k], hyp, run, int(k)))
+        hyps = beams[i] = sorted(beams[i], key=lambda h: -h.score)[:config.beam]
+        starting = by_start.get(i, ())
+        if not hyps or not starting:
+            continue
+        so_far = np.array([h.score for h in hyps])[:, None]
+        # Each hypothesis's language model row, looked up once for every run that starts here.
+        rows = np.stack([context_lm.log_distribution(context + h.text) for h in hyps]) \
+            if context_lm is not None else None
+        for run in starting:
+            labels = candidates[run.members][0]
+            # Hypotheses by candidates; only the best ``beam`` of them can survive at ``run.stop``.
+            scores: np.ndarray = so_far + base[run.members][None, :]
+            if rows is not None:
+                scores = scores + config.lm_weight * rows[:, tokens[run.members]]
+            flat = scores.ravel()
+            best = np.argpartition(-flat, config.beam)[:config.beam] if len(flat) > config.beam \
+                else range(len(flat))
+            for f in best:
+                h, k = divmod(int(f), len(labels))
+                beams[run.stop].append(_Hyp(float(flat[f]), hyps[h].text + labels[k], hyps[h], run, k))
     final = beams[len(pieces)]
     if context_lm is not None:
         final = [_Hyp(h.score + config.lm_weight * context_lm.end_log_prob(context + h.text), h.text,

@@ -84,6 +84,7 @@ class CharLM:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_ids", {token: i for i, token in enumerate(self.vocab)})
         object.__setattr__(self, "_cache", OrderedDict())
+        object.__setattr__(self, "_log_cache", OrderedDict())
         object.__setattr__(self, "_word_cache", OrderedDict())
 
     @property
@@ -113,11 +114,36 @@ class CharLM:
 
     def log_probs(self, context: str, chars: Sequence[str]) -> np.ndarray:
         """``log_prob(context, c)`` for each of ``chars`` at once (one distribution lookup)."""
-        dist = self.distribution(context)
-        ids = np.fromiter((self.token_id(c) for c in chars), np.intp, len(chars))
-        p = dist[ids] / np.where(ids == DIGIT_ID, 10.0, 1.0)
-        known = (ids != UNKNOWN_ID) & (p > 0)
-        return np.where(known, np.log(np.where(known, p, 1.0)), UNKNOWN_LOG_PROB)
+        return self.log_probs_of(context, self.token_ids(chars))
+
+    def token_ids(self, chars: Sequence[str]) -> np.ndarray:
+        """``token_id`` of each of ``chars``, for ``log_probs_of`` (a decoder asks of the same
+        candidates in many contexts)."""
+        return np.fromiter((self.token_id(c) for c in chars), np.intp, len(chars))
+
+    def log_probs_of(self, context: str, ids: np.ndarray) -> np.ndarray:
+        """``log_probs`` of characters given by their ``token_ids``."""
+        return self.log_distribution(context)[ids]
+
+    def log_distribution(self, context: str) -> np.ndarray:
+        """log P(token | context) of every token id, each digit a tenth of the digits' token and
+        ``UNKNOWN_LOG_PROB`` for what the model has not seen (``log_probs_of`` indexes it); cached
+        per context. Read only."""
+        key = tuple(self.token_id(c) for c in context[-3:])
+        cache: OrderedDict[tuple[int, ...], np.ndarray] = self.__dict__["_log_cache"]
+        found = cache.get(key)
+        if found is None:
+            p = self.distribution(context).copy()
+            p[DIGIT_ID] /= 10.0  # each digit a tenth of the token
+            p[UNKNOWN_ID] = 0.0
+            with np.errstate(divide="ignore"):
+                found = cache[key] = np.where(p > 0, np.log(p), UNKNOWN_LOG_PROB)
+            found.flags.writeable = False
+            if len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        return found
 
     def score(self, text: str, context: str = "", final: bool = False) -> float:
         """log P of ``text`` following ``context``: the sum of each character's ``log_prob``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -238,3 +239,19 @@ def test_digits_written_close_on_the_canvas_are_not_read_as_fewer() -> None:
         row = ink_row([write_digit(char, rng, slant=0.1, squash=0.8) for char in text], 0.0)
         right += read_ink(row, digits).text == text
     assert right >= 4
+
+
+def test_pictures_consider_a_character_the_model_ranks_seventh_when_the_text_calls_for_it() -> None:
+    """A finely cut picture's true character is often one the model ranks below sixth on its
+    cut (場 at 2.6% in この場合には): pictures keep twelve candidates a run, the ink six."""
+    from core.picture import PICTURE_CONFIG
+
+    lm = load_lm(bundled_lm_path())
+    ahead = {c: 0.15 for c in ("二", "ニ", "明", "1", "7", "フ")}
+    table = {(0,): {**ahead, "月": 0.05, "日": 0.001}}  # 月 seventh; after 毎, 月 is a word (毎月)
+    six = replace(PICTURE_CONFIG, top_k=6, beam=6)
+    narrow, _ = run_decoder(table, pieces_in_a_row([80], []), lm=lm, config=six, context="毎")
+    wide, _ = run_decoder(table, pieces_in_a_row([80], []), lm=lm, config=PICTURE_CONFIG, context="毎")
+    assert narrow.text in ahead
+    assert wide.text == "月"
+    assert PICTURE_CONFIG.top_k >= 12 and PICTURE_CONFIG.beam >= 12

@@ -32,6 +32,23 @@ def test_every_context_gives_a_distribution(tiny_lm, context: str) -> None:  # n
     assert (dist >= 0).all()
 
 
+@pytest.mark.parametrize("context", ["", "カ", "カメ", "二", "20", "の月", "知らない"])
+def test_the_decoders_rows_are_the_characters_log_probabilities(tiny_lm, context: str) -> None:  # noqa: ANN001
+    """The decoder reads whole rows (``log_distribution``) by token id: each digit a tenth of the
+    digits' token, full-width as ASCII, a character never seen at ``UNKNOWN_LOG_PROB``."""
+    chars = list("カメラ月の口0７鷗") + ["\u9fff"]
+    dist = tiny_lm.distribution(context)
+    expected = []
+    for char in chars:
+        token = tiny_lm.token_id(char)
+        p = dist[token] / (10.0 if char in "0７" else 1.0)
+        expected.append(math.log(p) if char not in "鷗\u9fff" else UNKNOWN_LOG_PROB)
+    assert tiny_lm.log_probs_of(context, tiny_lm.token_ids(chars)) == pytest.approx(expected)
+    assert [tiny_lm.log_prob(context, c) for c in chars] == pytest.approx(expected)
+    row = tiny_lm.log_distribution(context)
+    assert not row.flags.writeable  # cached and shared: a caller cannot change it
+
+
 def test_seen_continuations_win_and_unseen_characters_still_have_a_chance(tiny_lm) -> None:  # noqa: ANN001
     assert tiny_lm.log_prob("カメ", "ラ") > tiny_lm.log_prob("カメ", "ス") > UNKNOWN_LOG_PROB
     assert tiny_lm.log_prob("ニュ", "ー") > tiny_lm.log_prob("ニュ", "一")

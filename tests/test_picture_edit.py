@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -193,13 +192,13 @@ def test_each_line_is_read_after_the_text_of_the_lines_before_it(digits: TFLiteR
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     lm = load_lm(bundled_lm_path())
     asked: list[str] = []
-    log_probs = CharLM.log_probs
+    log_distribution = CharLM.log_distribution
 
-    def spy(self: CharLM, context: str, chars: Sequence[str]) -> np.ndarray:
+    def spy(self: CharLM, context: str) -> np.ndarray:
         asked.append(context)
-        return log_probs(self, context, chars)
+        return log_distribution(self, context)
 
-    monkeypatch.setattr(CharLM, "log_probs", spy)
+    monkeypatch.setattr(CharLM, "log_distribution", spy)
     page = np.concatenate([digit_line("47"), digit_line("12")], axis=0)
     reading = read_picture_chars(page, digits, lm, layout="horizontal")
     assert reading.text == "47\n12"
