@@ -23,7 +23,7 @@ import os
 import unicodedata
 import zipfile
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,36 +114,18 @@ class CharLM:
 
     def log_probs(self, context: str, chars: Sequence[str]) -> np.ndarray:
         """``log_prob(context, c)`` for each of ``chars`` at once (one distribution lookup)."""
-        return self.log_probs_of(context, self.token_ids(chars))
+        return self.log_distribution(context)[self.token_ids(chars)]
 
     def token_ids(self, chars: Sequence[str]) -> np.ndarray:
-        """``token_id`` of each of ``chars``, for ``log_probs_of`` (a decoder asks of the same
-        candidates in many contexts)."""
+        """``token_id`` of each of ``chars``, to index ``log_distribution`` (a decoder asks of the
+        same candidates in many contexts)."""
         return np.fromiter((self.token_id(c) for c in chars), np.intp, len(chars))
-
-    def log_probs_of(self, context: str, ids: np.ndarray) -> np.ndarray:
-        """``log_probs`` of characters given by their ``token_ids``."""
-        return self.log_distribution(context)[ids]
 
     def log_distribution(self, context: str) -> np.ndarray:
         """log P(token | context) of every token id, each digit a tenth of the digits' token and
-        ``UNKNOWN_LOG_PROB`` for what the model has not seen (``log_probs_of`` indexes it); cached
-        per context. Read only."""
-        key = tuple(self.token_id(c) for c in context[-3:])
-        cache: OrderedDict[tuple[int, ...], np.ndarray] = self.__dict__["_log_cache"]
-        found = cache.get(key)
-        if found is None:
-            p = self.distribution(context).copy()
-            p[DIGIT_ID] /= 10.0  # each digit a tenth of the token
-            p[UNKNOWN_ID] = 0.0
-            with np.errstate(divide="ignore"):
-                found = cache[key] = np.where(p > 0, np.log(p), UNKNOWN_LOG_PROB)
-            found.flags.writeable = False
-            if len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
-        return found
+        ``UNKNOWN_LOG_PROB`` for what the model has not seen; cached per context. Read only."""
+        return _remembered(self.__dict__["_log_cache"], self._context_key(context),
+                           lambda: _logs(self.distribution(context)))
 
     def score(self, text: str, context: str = "", final: bool = False) -> float:
         """log P of ``text`` following ``context``: the sum of each character's ``log_prob``.
@@ -172,21 +154,20 @@ class CharLM:
         The last character of the context either continues the word of the one before it or
         begins a new word; both are weighed by how likely the model finds them.
         """
-        key = tuple(self.token_id(c) for c in context[-3:])
-        cache: OrderedDict[tuple[int, ...], np.ndarray] = self.__dict__["_cache"]
-        found = cache.get(key)
-        if found is not None:
-            cache.move_to_end(key)
-            return found
+        return _remembered(self.__dict__["_cache"], self._context_key(context),
+                           lambda: self._compute_distribution(context))
+
+    def _context_key(self, context: str) -> tuple[int, ...]:
+        """What a distribution depends on: the tokens of the context's last three characters."""
+        return tuple(self.token_id(c) for c in context[-3:])
+
+    def _compute_distribution(self, context: str) -> np.ndarray:
         (a, b), (cont, new) = self._states(context)
         p = cont * self._text_distribution(a, b)
         if new:
             p = p + new * self._text_distribution(BOW_ID, b)
         p[EOW_ID] = p[BOW_ID] = 0.0
         p /= p.sum()
-        cache[key] = p
-        if len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
         return p
 
     def _states(self, context: str) -> tuple[tuple[int, int], tuple[float, float]]:
@@ -210,13 +191,7 @@ class CharLM:
 
     def _word_distribution(self, a: int, b: int) -> np.ndarray:
         """P_w(token | a b) inside a word, interpolated down to the unigram (cached)."""
-        cache: OrderedDict[tuple[int, ...], np.ndarray] = self.__dict__["_word_cache"]
-        found = cache.get((a, b))
-        if found is None:
-            found = cache[(a, b)] = self._compute_word_distribution(a, b)
-            if len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
-        return found
+        return _remembered(self.__dict__["_word_cache"], (a, b), lambda: self._compute_word_distribution(a, b))
 
     def _compute_word_distribution(self, a: int, b: int) -> np.ndarray:
         p1 = np.exp(self.unigram.astype(np.float64))
@@ -226,6 +201,31 @@ class CharLM:
         p3 = gamma * p2
         _scatter(p3, self.keys3, self.alpha3, _key(a, b), 1)
         return p3
+
+
+def _remembered(cache: OrderedDict[tuple[int, ...], np.ndarray], key: tuple[int, ...],
+                make: Callable[[], np.ndarray]) -> np.ndarray:
+    """``cache[key]``, made by ``make`` the first time; the least recently used of more than
+    ``CACHE_SIZE`` entries is forgotten."""
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = make()
+        if len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return found
+
+
+def _logs(p: np.ndarray) -> np.ndarray:
+    """A distribution's log-probabilities as ``log_distribution`` gives them (read only)."""
+    p = p.copy()
+    p[DIGIT_ID] /= 10.0  # each digit a tenth of the token
+    p[UNKNOWN_ID] = 0.0
+    with np.errstate(divide="ignore"):
+        out = np.where(p > 0, np.log(p), UNKNOWN_LOG_PROB)
+    out.flags.writeable = False
+    return out
 
 
 def _key(*ids: int) -> int:

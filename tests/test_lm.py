@@ -43,7 +43,7 @@ def test_the_decoders_rows_are_the_characters_log_probabilities(tiny_lm, context
         token = tiny_lm.token_id(char)
         p = dist[token] / (10.0 if char in "0７" else 1.0)
         expected.append(math.log(p) if char not in "鷗\u9fff" else UNKNOWN_LOG_PROB)
-    assert tiny_lm.log_probs_of(context, tiny_lm.token_ids(chars)) == pytest.approx(expected)
+    assert tiny_lm.log_distribution(context)[tiny_lm.token_ids(chars)] == pytest.approx(expected)
     assert [tiny_lm.log_prob(context, c) for c in chars] == pytest.approx(expected)
     row = tiny_lm.log_distribution(context)
     assert not row.flags.writeable  # cached and shared: a caller cannot change it
