@@ -50,6 +50,14 @@ THICK_SLACK = 1.5
 MIN_ASPECT = 60.0
 MIN_ASPECT_RULED = 25.0
 EDGE_TO_EDGE = 0.9
+#: A grid's lines across a picture cropped close to one line of writing are short (the line's
+#: height: 19 times as long as wide in a crop of squared paper with 5-pixel lines): on paper known
+#: to be ruled, a line across the whole picture is one of them when it is straight (``wobble``
+#: at most ``MAX_WOBBLE_GRID``), no wider than the lines found (``THICK_SLACK``) and at least
+#: ``MIN_ASPECT_GRID`` times as long as wide. A stroke from one edge of the picture to the other
+#: that is as thin and straight as a printed line is rarer than a grid.
+MIN_ASPECT_GRID = 8.0
+MAX_WOBBLE_GRID = 1.5
 #: A printed line is straight: the spread (standard deviation) of its middle about a straight
 #: line is at most ``MAX_WOBBLE`` pixels plus ``WOBBLE_SHARE`` of its width. A hand never draws
 #: so straight (the strokes of 二, 正, 五 in tight crops spread 2-4 times as much), so on paper not
@@ -105,8 +113,10 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
     if not candidates:
         return mask, ()
     lines = [(rule, _thin_runs(mask, rule)) for rule in candidates.values()]
-    if not any(line is not None and _printed(line, False) for _, line in lines):
+    printed = [line.width for _, line in lines if line is not None and _printed(line, False)]
+    if not printed:
         return mask, ()
+    width = float(np.median(printed))
     # The paper is ruled. Rows are taken out first, then columns: each line is looked at again
     # on what is left (where a row and a column cross, the run across the column is then its
     # own width, and no dot is left; a second segment of a line taken out finds nothing).
@@ -117,7 +127,7 @@ def remove_rules(mask: np.ndarray) -> tuple[np.ndarray, tuple[Rule, ...]]:
             if rule.rows != rows:
                 continue
             line = _thin_runs(out, rule)
-            if line is not None and _printed(line, True):
+            if line is not None and _printed(line, True, width):
                 out[line.pixels] = 0
                 found.append(rule)
     return out, tuple(found)
@@ -167,17 +177,21 @@ def erase_rules(mask: np.ndarray, rules: tuple[Rule, ...]) -> np.ndarray:
 
 class _Line(NamedTuple):
     aspect: float  # length over width
+    width: float  # pixels across where it is alone
     across: bool  # whether it runs across the whole picture
     thin: float  # share of its positions where it is thin (the line alone)
     wobble: float  # spread (pixels) of its middle about a straight line where it is thin, over what a printed one has
     pixels: tuple[np.ndarray, np.ndarray]  # rows and columns of its thin runs
 
 
-def _printed(line: _Line, ruled: bool) -> bool:
-    """Whether a line's figures make it a printed line, on paper known to be ruled or not."""
+def _printed(line: _Line, ruled: bool, width: float = 0.0) -> bool:
+    """Whether a line's figures make it a printed line, on paper known to be ruled (whose lines
+    are ``width`` pixels wide) or not."""
     if ruled:
         return (line.aspect >= MIN_ASPECT and line.thin >= MIN_THIN) or \
-            (line.across and line.aspect >= MIN_ASPECT_RULED and line.thin >= MIN_THIN_RULED)
+            (line.across and line.aspect >= MIN_ASPECT_RULED and line.thin >= MIN_THIN_RULED) or \
+            (line.across and line.wobble <= MAX_WOBBLE_GRID and line.thin >= MIN_THIN_RULED
+             and line.width <= THICK_SLACK * width + 1 and line.aspect >= MIN_ASPECT_GRID)
     return line.wobble <= 1.0 and line.thin >= MIN_THIN and \
         (line.aspect >= MIN_ASPECT or (line.across and line.aspect >= MIN_ASPECT_RULED))
 
@@ -241,5 +255,5 @@ def _thin_runs(mask: np.ndarray, rule: Rule, check: bool = True) -> _Line | None
     cols, cells = np.nonzero(thin[:, None] & (offsets[None, :] >= first[:, None] - reach)
                              & (offsets[None, :] <= last[:, None] - reach))
     ys, xs = centre[cols] + offsets[cells], along[cols]
-    return _Line(length / max(width, 1.0), length >= EDGE_TO_EDGE * w, float(thin[segment].mean()), wobble,
+    return _Line(length / max(width, 1.0), width, length >= EDGE_TO_EDGE * w, float(thin[segment].mean()), wobble,
                  (ys, xs) if rule.rows else (xs, ys))

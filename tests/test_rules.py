@@ -63,6 +63,23 @@ def test_a_column_on_ruled_or_squared_paper_leaves_the_ink_of_plain_paper(look: 
     assert (plain & lined).sum() / (plain | lined).sum() > 0.9
 
 
+def test_a_line_cropped_close_on_squared_paper_loses_the_short_grid_lines(digits: TFLiteRecognizer,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cropped to the line, the grid's columns are only the line's height long: 20 times their width.
+    look = replace(GRID, rule_width=0.04, rule_pitch=1.1, rule_offset=0.0)
+
+    def picture(seed: int, margin: float) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        placed = paper.layout_lines([[write_digit(c, rng) for c in "4712"]], "horizontal", "natural", rng, 90.0,
+                                    BALLPOINT.width, margin=margin)
+        return to_grey(np.ascontiguousarray(paper.render(placed, BALLPOINT, look, rng, colour=True).image[:, :, ::-1]))
+
+    pictures = [picture(seed, margin) for margin in (0.2, 0.35) for seed in range(4)]
+    assert sum(read_picture(p, digits, layout="horizontal").text == "4712" for p in pictures) >= 7
+    monkeypatch.setattr("core.rules.MIN_ASPECT_GRID", np.inf)
+    assert sum(read_picture(p, digits, layout="horizontal").text == "4712" for p in pictures) <= 3
+
+
 def test_single_digits_on_squared_paper_are_read(digits: TFLiteRecognizer) -> None:
     right = sum(digits.recognize(written(str(i), BALLPOINT, GRID, i), 1)[0].label == str(i) for i in range(10))
     assert right >= 9
