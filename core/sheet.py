@@ -95,11 +95,16 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
         return None
     side = max(h, w)
     blurred = cv2.GaussianBlur(small, (0, 0), max(1.0, side / 200))
-    _, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _, raw = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     k = max(3, int(side * 0.04)) | 1
     # Dark beyond the picture's border: a strip of desk between the sheet and the border stays desk.
-    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)),
+    bright = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)),
                               borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    # ... but paper that runs on beyond the frame is the sheet's right up to the border (the closing
+    # took a strip of it off, and that strip of bright "desk" refused the sheet).
+    rim = np.ones_like(raw, dtype=bool)
+    rim[k:-k, k:-k] = False
+    bright[rim & (raw > 0)] = 255
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
     if count < 2:
         return None

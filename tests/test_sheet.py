@@ -131,3 +131,13 @@ def test_writing_near_the_edge_of_a_long_narrow_sheet_is_kept() -> None:
     ys, xs = np.nonzero(cleaned.whole())
     y = ys / cleaned.scale
     assert y.min() < 126 and y.max() < 540  # the first character's top stroke is ink; the sheet's edge is not
+
+
+@pytest.mark.parametrize("desk", sorted(DESKS))
+def test_a_sheet_running_off_the_top_and_bottom_of_the_frame_is_found(digits: TFLiteRecognizer, desk: str) -> None:
+    # Only the desk beside it shows: the paper reaches the picture's border above and below.
+    picture = written("4712", replace(PHOTO, sheet=0.6, desk=DESKS[desk]), 1)
+    rows = np.flatnonzero((picture > 170).mean(axis=1) > 0.3)
+    cut = picture[rows[0] + 8:rows[-1] - 8]
+    assert find_sheet(small_of(cut)) is not None
+    assert read_picture(cut, digits, layout="horizontal").text == "4712"
