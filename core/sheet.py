@@ -102,9 +102,9 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
                               borderType=cv2.BORDER_CONSTANT, borderValue=0)
     # ... but paper that runs on beyond the frame is the sheet's right up to the border (the closing
     # took a strip of it off, and that strip of bright "desk" refused the sheet).
-    rim = np.ones_like(raw, dtype=bool)
-    rim[k:-k, k:-k] = False
-    bright[rim & (raw > 0)] = 255
+    frame = np.ones_like(raw, dtype=bool)
+    frame[k:-k, k:-k] = False
+    bright[frame & (raw > 0)] = 255
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
     if count < 2:
         return None
@@ -114,6 +114,10 @@ def find_sheet(small: np.ndarray) -> np.ndarray | None:
     _, around = cv2.connectedComponents((labels != largest).view(np.uint8), connectivity=4)
     border = np.unique(np.concatenate([around[0], around[-1], around[:, 0], around[:, -1]]))
     desk = np.isin(around, border[border > 0])
+    # A desk reaches at least the kernel's width into the picture somewhere: a printed line
+    # along the border of a picture cropped close on squared paper is not one (4 pixels of 11).
+    if not desk.any() or float(cv2.distanceTransform(desk.view(np.uint8), cv2.DIST_L2, 3).max()) < k:
+        return None
     sheet = ~desk
     share = float(sheet.mean())
     if not MIN_SHARE <= share <= MAX_SHARE:
