@@ -67,6 +67,10 @@ class DecodeConfig:
         segment_weight: Weight of the log-odds that a run is one character (its geometry).
         segment_weights: The geometry model's weights, one per ``RUN_FEATURES``.
         char_bonus: Added per character (against the language model's cost per character).
+        wide_bonus: Added besides per character that is not a digit or a Latin letter (kana, kanji,
+            marks). Pictures set it: their touching neighbours merged into one confident character
+            (自動的に read 自動的), and a larger ``char_bonus`` cut digits in two; a digit is never
+            split into two kana or kanji that confidently.
         small_prior: Factor on a small kana read at full size, or a full-size one read small.
         shown: Alternatives given per character of the reading (the search keeps ``top_k``).
         max_width: Runs wider than this many line sizes are not considered at all.
@@ -79,6 +83,7 @@ class DecodeConfig:
     segment_weight: float = 0.3
     segment_weights: tuple[float, ...] = SEGMENT_WEIGHTS
     char_bonus: float = 2.5
+    wide_bonus: float = 0.0
     small_prior: float = 0.2
     max_width: float = 1.9
     shown: int = 10
@@ -90,7 +95,7 @@ class DecodeConfig:
                              f"max_run={self.max_run}, top_k={self.top_k}, beam={self.beam}")
         if len(self.segment_weights) != len(RUN_FEATURES):
             raise ValueError(f"Need {len(RUN_FEATURES)} segment weights. Received: {len(self.segment_weights)}")
-        if not all(math.isfinite(v) for v in (self.lm_weight, self.segment_weight, self.char_bonus,
+        if not all(math.isfinite(v) for v in (self.lm_weight, self.segment_weight, self.char_bonus, self.wide_bonus,
                                               *self.segment_weights)):
             raise ValueError("Decoder weights must be finite numbers.")
 
@@ -243,9 +248,16 @@ def narrow_share(text: str) -> float:
     return sum((c.isascii() and c.isalnum()) or "０" <= c <= "９" for c in text) / max(1, len(text))
 
 
-def per_char_score(reading: Reading, bonus: float) -> float:
-    """A reading's score per character, without the bonus per character (``char_bonus``)."""
-    return (reading.score - bonus * len(reading.chars)) / max(1, len(reading.chars))
+def is_wide(label: str) -> bool:
+    """Whether a label earns ``DecodeConfig.wide_bonus``: not a digit or a Latin letter."""
+    return not narrow_share(label)
+
+
+def per_char_score(reading: Reading, bonus: float, wide: float = 0.0) -> float:
+    """A reading's score per character, without the bonus per character (``char_bonus``, and
+    ``wide`` more for each character ``is_wide``)."""
+    paid = bonus * len(reading.chars) + wide * sum(is_wide(c) for c in reading.text)
+    return (reading.score - paid) / max(1, len(reading.chars))
 
 
 def reads_again(reading: Reading, row: bool) -> bool:
@@ -254,10 +266,10 @@ def reads_again(reading: Reading, row: bool) -> bool:
     return not row or narrow_share(reading.text) >= NARROW_SHARE
 
 
-def keeps_other(reading: Reading, other: Reading, bonus: float, row: bool) -> bool:
+def keeps_other(reading: Reading, other: Reading, bonus: float, row: bool, wide: float = 0.0) -> bool:
     """Whether a line's reading at its other size (``other``) is kept over its first: likelier per
     character (``per_char_score``) and, for a row, digits or Latin letters for the most part too."""
-    return reads_again(other, row) and per_char_score(other, bonus) > per_char_score(reading, bonus)
+    return reads_again(other, row) and per_char_score(other, bonus, wide) > per_char_score(reading, bonus, wide)
 
 
 def char_bonus(config: DecodeConfig, lm: CharLM | None) -> float:
@@ -330,6 +342,8 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
         labels, logp = candidates[run.members]
         narrow = np.fromiter((label in NARROW for label in labels), bool, len(labels)) & run.isolated
         base[run.members] = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) + bonus
+        if config.wide_bonus:
+            base[run.members] += config.wide_bonus * np.fromiter(map(is_wide, labels), bool, len(labels))
     beams: list[list[_Hyp]] = [[] for _ in range(len(pieces) + 1)]
     beams[0] = [_Hyp(0.0, "", None, None, 0)]
     for i in range(len(pieces)):
@@ -529,6 +543,7 @@ def read_ink(ink: Ink, recognizer: Recognizer, lm: CharLM | None = None, layout:
         if other_size is not None:
             other = decode(pieces, model_input, recognizer, lm, layout, config, context, cache,
                            line_size=other_size, allowed=allowed)
-            if keeps_other(reading, other, char_bonus(config or DecodeConfig(), lm), row=True):
+            config = config or DecodeConfig()
+            if keeps_other(reading, other, char_bonus(config, lm), row=True, wide=config.wide_bonus):
                 reading = other
     return reading

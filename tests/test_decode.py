@@ -255,3 +255,28 @@ def test_pictures_consider_a_character_the_model_ranks_seventh_when_the_text_cal
     assert narrow.text in ahead
     assert wide.text == "月"
     assert PICTURE_CONFIG.top_k >= 12 and PICTURE_CONFIG.beam >= 12
+
+
+def test_pictures_bonus_kana_and_kanji_not_digits_so_touching_neighbours_are_not_merged() -> None:
+    """Touching lines were read short: 日 pressed into 月 is one confident 明. Pictures add
+    ``wide_bonus`` for each character that is not a digit or a Latin letter, so splits into kana
+    or kanji win sooner, while a row of digits reads exactly as without it (a larger bonus for
+    every character cut digits in two)."""
+    from core.picture import PICTURE_CONFIG, PICTURE_CONFIG_WITHOUT_LM
+
+    lm = load_lm(bundled_lm_path())
+    pieces = pieces_in_a_row([60, 45], [-20])
+    kanji = {(0,): {"日": 0.9}, (1,): {"月": 0.5}, (0, 1): {"明": 0.97}}
+    digits = {(0,): {"1": 0.9}, (1,): {"2": 0.5}, (0, 1): {"0": 0.97}}
+    assert PICTURE_CONFIG.wide_bonus > 0 and PICTURE_CONFIG_WITHOUT_LM.wide_bonus == 0
+    tipped = False
+    for bonus in np.arange(-5.0, 3.0, 0.25):
+        without = replace(PICTURE_CONFIG, char_bonus=float(bonus), wide_bonus=0.0)
+        with_wide = replace(without, wide_bonus=PICTURE_CONFIG.wide_bonus)
+        plain, _ = run_decoder(kanji, pieces, lm=lm, config=without, context="毎")
+        wide, _ = run_decoder(kanji, pieces, lm=lm, config=with_wide, context="毎")
+        assert len(wide.text) >= len(plain.text)
+        tipped |= (plain.text, wide.text) == ("明", "日月")
+        assert run_decoder(digits, pieces, lm=lm, config=without)[0].text == \
+            run_decoder(digits, pieces, lm=lm, config=with_wide)[0].text
+    assert tipped
