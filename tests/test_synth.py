@@ -372,3 +372,18 @@ def test_coverage_japanese_is_the_coverage_set_less_digits_latin_and_marks() -> 
     # 〆 and 〇 are kanji and ・ katakana to char_kind, though core.charsets lists them with the marks.
     assert set(rest) == (set(DIGITS) | set(LATIN) | set(PUNCTUATION)) - set("〆〇・")
     assert {"ー", "々", "〆", "〇", "・"} <= set(japanese)
+
+
+def test_picture_samples_take_every_look_of_the_paper() -> None:
+    """Training pictures are drawn in every style the benchmark and users' photos have (ruled
+    paper and a sheet on a desk included), and the cut-outs' pixel owners are only read from the
+    laid-out strokes on looks without a turn or a camera."""
+    from training.synth import paper
+    from training.synth.cutouts import Line, _flat
+    from training.synth.sources import PICTURE_STYLES
+
+    assert set(PICTURE_STYLES) == set(paper.STYLES)
+    assert abs(sum(PICTURE_STYLES.values()) - 1.0) < 1e-9
+    flat = {style for style in paper.STYLES
+            if _flat(Line((), None, None, "horizontal", style, "touching", None))}  # type: ignore[arg-type]
+    assert flat == {"clean", "uneven", "jpeg", "ruled"}

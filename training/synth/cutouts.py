@@ -173,7 +173,7 @@ def cut_line(line: Line, spec: Preprocessing) -> list[Cutout | None]:
 
 def _flat(line: Line) -> bool:
     """True if the picture keeps the laid-out strokes' pixels (the styles without a turn or perspective)."""
-    return line.style not in ("rotated", "photo")
+    return line.style not in ("rotated", "photo", "desk")
 
 
 def stroke_covers(placed: paper.Placed) -> np.ndarray:

@@ -28,8 +28,10 @@ from training.synth.perturb import BOX, Perturbation, perturb
 STROKE_SOURCES = ("kanjivg", "hershey", "symbols")
 _HAS: dict[str, Callable[[str], bool]] = {"kanjivg": kanjivg.has_strokes, "hershey": hershey.has_glyph,
                                           "symbols": symbols.has_template}
-#: Picture styles a share of stroke samples are rendered in, and their weights.
-PICTURE_STYLES = {"clean": 0.3, "uneven": 0.2, "rotated": 0.15, "jpeg": 0.15, "photo": 0.2}
+#: Picture styles a share of stroke samples are rendered in, and their weights: every look of
+#: ``training.synth.paper`` (ruled paper and a sheet photographed on a desk since model 1.5.0).
+PICTURE_STYLES = {"clean": 0.2, "uneven": 0.15, "rotated": 0.1, "jpeg": 0.15, "photo": 0.15, "ruled": 0.1,
+                  "desk": 0.15}
 #: Side of the eroding disk that finds solid ink, as a share of the model input's side
 #: (7 pixels at 40: wider than a marker stroke after normalization).
 SOLID_SIDE = 0.17
