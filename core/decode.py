@@ -9,7 +9,8 @@ One decoder for ink written on the canvas and for pieces of a picture
   into a model input through the one preprocessing path and recognized; results are cached
   by the run's members, so after a new stroke only the runs that contain it are recognized.
 - A beam search picks the runs and their labels that maximize, per character,
-  ``log P(model) + lm_weight * log P(language model) + geometry + char_bonus``; geometry
+  ``log P(model) + lm_weight * log P(language model) + geometry + char_bonus`` (and
+  ``wide_bonus`` for a character that is not a digit or a Latin letter, in pictures); geometry
   penalizes runs narrower than a character of the line (unless small, like っ or 、) or
   wider than one, and empty space inside a run.
 - The result is a ``Reading``: the text, and per character its candidates and pieces.

@@ -9,7 +9,9 @@ as the nearest paper looks (``paint_desk``) and takes the writing for dark:
 1. On the small copy: the bright part of the picture (Otsu's threshold on a blurred copy),
    its dark writing filled by a closing, and its largest component.
 2. The desk is what is left that reaches the picture's border (the writing inside the sheet,
-   however dense, is the sheet's). It is a sheet when it is between ``MIN_SHARE`` and
+   however dense, is the sheet's; paper running on beyond the frame is the sheet's up to it),
+   and it reaches some way into the picture (a printed line along the border is no desk).
+   It is a sheet when it is between ``MIN_SHARE`` and
    ``MAX_SHARE`` of the picture, clearly brighter than the desk (``MIN_STEP`` grey levels between
    their medians), written on (``MIN_WRITING``) but mostly paper (at most ``MAX_INK`` of it
    dark), a convex shape (``MIN_SOLIDITY``), the desk holds neither paper nor writing
