@@ -257,7 +257,7 @@ def is_wide(label: str) -> bool:
 def per_char_score(reading: Reading, bonus: float, wide: float = 0.0) -> float:
     """A reading's score per character, without the bonus per character (``char_bonus``, and
     ``wide`` more for each character ``is_wide``)."""
-    paid = bonus * len(reading.chars) + wide * sum(is_wide(c) for c in reading.text)
+    paid = bonus * len(reading.chars) + wide * sum(is_wide(c.label) for c in reading.chars)
     return (reading.score - paid) / max(1, len(reading.chars))
 
 

@@ -29,7 +29,8 @@ STROKE_SOURCES = ("kanjivg", "hershey", "symbols")
 _HAS: dict[str, Callable[[str], bool]] = {"kanjivg": kanjivg.has_strokes, "hershey": hershey.has_glyph,
                                           "symbols": symbols.has_template}
 #: Picture styles a share of stroke samples are rendered in, and their weights: every look of
-#: ``training.synth.paper`` (ruled paper and a sheet photographed on a desk since model 1.5.0).
+#: ``training.synth.paper`` (ruled paper and a sheet photographed on a desk since session 19: the
+#: bundled ``japanese`` 1.4.0 learnt pictures of the first five only).
 PICTURE_STYLES = {"clean": 0.2, "uneven": 0.15, "rotated": 0.1, "jpeg": 0.15, "photo": 0.15, "ruled": 0.1,
                   "desk": 0.15}
 #: Side of the eroding disk that finds solid ink, as a share of the model input's side
