@@ -104,10 +104,10 @@ def window(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return out
 
 
-class ContactModel:
-    """The network, run with the LiteRT interpreter on frames of any length."""
+class LiteNetwork:
+    """A small network of the picture path, run with the LiteRT interpreter on batches of any shape."""
 
-    def __init__(self, path: str | Path = MODEL_PATH, num_threads: int = 2) -> None:
+    def __init__(self, path: str | Path, num_threads: int = 2) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         with native_stderr_to_log(log, "LiteRT"):
@@ -117,12 +117,8 @@ class ContactModel:
         self._shape: tuple[int, ...] = ()
         self._lock = threading.Lock()
 
-    def predict(self, frame: Frame) -> np.ndarray:
-        """Per pixel of the frame, the probability that two characters meet there."""
-        h, w = frame.patch.shape
-        padded = np.zeros((-(-h // STEP) * STEP, -(-w // STEP) * STEP), np.float32)
-        padded[:h, :w] = frame.patch
-        batch = padded[None, :, :, None]
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """The network's output for ``batch`` (float32), a copy."""
         with self._lock:
             if batch.shape != self._shape:
                 self._interpreter.resize_tensor_input(self._input, list(batch.shape))
@@ -130,13 +126,32 @@ class ContactModel:
                 self._shape = batch.shape
             self._interpreter.set_tensor(self._input, batch)
             self._interpreter.invoke()
-            return np.array(self._interpreter.get_tensor(self._output)[0, :h, :w, 0], np.float32)
+            return np.array(self._interpreter.get_tensor(self._output), np.float32)
+
+
+class ContactModel(LiteNetwork):
+    """The network, run with the LiteRT interpreter on frames of any length."""
+
+    def __init__(self, path: str | Path = MODEL_PATH, num_threads: int = 2) -> None:
+        super().__init__(path, num_threads)
+
+    def predict(self, frame: Frame) -> np.ndarray:
+        """Per pixel of the frame, the probability that two characters meet there."""
+        h, w = frame.patch.shape
+        padded = np.zeros((-(-h // STEP) * STEP, -(-w // STEP) * STEP), np.float32)
+        padded[:h, :w] = frame.patch
+        return self.run(padded[None, :, :, None])[0, :h, :w, 0]
 
 
 def contacts_credit(path: Path | None = None) -> str:
     """One line crediting the data the network was trained from ("" if it cannot be read)."""
+    return network_credit(path or MODEL_PATH.with_name("metadata.json"))
+
+
+def network_credit(path: Path) -> str:
+    """The ``attribution`` of a small network's ``metadata.json`` ("" if it cannot be read)."""
     try:
-        metadata = json.loads((path or MODEL_PATH.with_name("metadata.json")).read_text(encoding="utf-8"))
+        metadata = json.loads(path.read_text(encoding="utf-8"))
         return str(metadata["attribution"])
     except (OSError, KeyError, ValueError, TypeError):
         return ""

@@ -35,6 +35,8 @@ from core.recognizer import Candidate, Recognizer
 Layout = Literal["horizontal", "vertical"]
 #: A box as (x0, y0, x1, y1).
 Box = tuple[float, float, float, float]
+#: Gives runs, as (members, box) pairs, the log-probability that each is not characters merged.
+RunCheck = Callable[[Sequence[tuple[tuple[int, ...], Box]]], np.ndarray]
 #: Below this share of the line's character size a run counts as written small (っ, 、).
 SMALL_RUN = 0.6
 #: Characters written much narrower than others and still whole.
@@ -75,6 +77,8 @@ class DecodeConfig:
         small_prior: Factor on a small kana read at full size, or a full-size one read small.
         shown: Alternatives given per character of the reading (the search keeps ``top_k``).
         max_width: Runs wider than this many line sizes are not considered at all.
+        check_weight: Weight of the log-probability that a run is not characters merged, from
+            the run check ``decode`` is given (``core.runcheck``, for pictures); 0 leaves it out.
     """
 
     max_run: int = 10
@@ -88,6 +92,7 @@ class DecodeConfig:
     small_prior: float = 0.2
     max_width: float = 1.9
     shown: int = 10
+    check_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_run <= 32 or not 1 <= self.top_k <= 100 or not 1 <= self.beam <= 256 \
@@ -97,7 +102,7 @@ class DecodeConfig:
         if len(self.segment_weights) != len(RUN_FEATURES):
             raise ValueError(f"Need {len(RUN_FEATURES)} segment weights. Received: {len(self.segment_weights)}")
         if not all(math.isfinite(v) for v in (self.lm_weight, self.segment_weight, self.char_bonus, self.wide_bonus,
-                                              *self.segment_weights)):
+                                              self.check_weight, *self.segment_weights)):
             raise ValueError("Decoder weights must be finite numbers.")
 
 
@@ -141,6 +146,7 @@ class RunCache:
 
     probs: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict)
     candidates: dict[tuple[object, ...], tuple[list[str], np.ndarray]] = field(default_factory=dict)
+    checks: dict[tuple[int, ...], float] = field(default_factory=dict)
 
     def retain(self, keep: set[tuple[int, ...]]) -> None:
         """Forgets runs that are no longer possible (after an undo, say)."""
@@ -148,6 +154,8 @@ class RunCache:
             del self.probs[members]
         for key in [k for k in self.candidates if k[0] not in keep]:
             del self.candidates[key]
+        for members in [k for k in self.checks if k not in keep]:
+            del self.checks[members]
 
 
 def ink_pieces(ink: Ink, layout: Layout = "horizontal", tolerance: float = 0.15) -> list[Piece]:
@@ -283,7 +291,8 @@ def char_bonus(config: DecodeConfig, lm: CharLM | None) -> float:
 def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.ndarray],
            recognizer: Recognizer, lm: CharLM | None = None, layout: Layout = "horizontal",
            config: DecodeConfig | None = None, context: str = "", cache: RunCache | None = None,
-           line_size: float | None = None, allowed: Callable[[str], bool] | None = None) -> Reading:
+           line_size: float | None = None, allowed: Callable[[str], bool] | None = None,
+           check: RunCheck | None = None) -> Reading:
     """The best reading of pieces in reading order.
 
     Args:
@@ -298,6 +307,8 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
         line_size: A character's size across the line (height for horizontal text); by
             default the pieces' extent across the line.
         allowed: Optional filter on labels.
+        check: Gives runs (members and box) the log-probability that each is not characters
+            merged, weighed by ``config.check_weight`` (``core.runcheck``); None leaves it out.
 
     Raises:
         InputError: if there are no pieces, or the filter allows none of the model's characters.
@@ -310,6 +321,12 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
     axis = 0 if layout == "horizontal" else 1
     size = line_size or _extent_across(pieces, axis)
     runs = _runs(pieces, axis, size, config)
+    checked = check is not None and config.check_weight != 0
+    if checked:
+        unchecked = [run for run in runs if run.members not in cache.checks]
+        if unchecked:
+            for run, value in zip(unchecked, check([(run.members, run.box) for run in unchecked])):  # type: ignore[misc]
+                cache.checks[run.members] = float(value)
     missing = [run.members for run in runs if run.members not in cache.probs]
     if missing:
         batch = np.stack([model_input(members) for members in missing])
@@ -345,6 +362,8 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
         base[run.members] = logp + np.where(narrow, narrow_geometry[run.members], geometry[run.members]) + bonus
         if config.wide_bonus:
             base[run.members] += config.wide_bonus * np.fromiter(map(is_wide, labels), bool, len(labels))
+        if checked:
+            base[run.members] += config.check_weight * cache.checks[run.members]
     beams: list[list[_Hyp]] = [[] for _ in range(len(pieces) + 1)]
     beams[0] = [_Hyp(0.0, "", None, None, 0)]
     for i in range(len(pieces)):
@@ -381,6 +400,14 @@ def decode(pieces: Sequence[Piece], model_input: Callable[[tuple[int, ...]], np.
                                  step.run.members, step.run.box))
         step = step.parent
     return Reading(best_hyp.text, tuple(reversed(chars)), best_hyp.score)
+
+
+def run_spans(pieces: Sequence[Piece], layout: Layout = "horizontal", config: DecodeConfig | None = None,
+              line_size: float | None = None) -> list[tuple[int, int, tuple[int, ...], Box]]:
+    """The runs ``decode`` considers, as (first piece, piece after the last, members, box)."""
+    axis = 0 if layout == "horizontal" else 1
+    size = line_size or _extent_across(pieces, axis)
+    return [(run.start, run.stop, run.members, run.box) for run in _runs(pieces, axis, size, config or DecodeConfig())]
 
 
 def _extent_across(pieces: Sequence[Piece], axis: int) -> float:

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from core.bundle import ModelBundle
 from core.contacts import contacts_credit
+from core.runcheck import runcheck_credit
 from core.strokeorder import strokes_credit
 from desktop.i18n import translate
 
@@ -44,6 +45,9 @@ def about_text(bundle: ModelBundle | None) -> str:
     credit = contacts_credit()
     if credit:
         lines += ["", translate("MainWindow", "Touching characters in pictures: {credit}").format(credit=credit)]
+    credit = runcheck_credit()
+    if credit:
+        lines += ["", translate("MainWindow", "Whole characters in pictures: {credit}").format(credit=credit)]
     return "\n".join(lines)
 
 

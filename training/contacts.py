@@ -27,6 +27,7 @@ import multiprocessing as mp
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,22 +65,41 @@ DIGIT_LINES = 0.15
 
 
 @dataclass(frozen=True)
-class _Job:
+class LineJob:
+    """One generated line: its seed and the characters it draws from."""
+
     seed: tuple[int, int]
     kana: tuple[str, ...]
     kanji: tuple[str, ...]
     digits: tuple[str, ...]
 
+    def chars(self, rng: np.random.Generator) -> list[str]:
+        """3-8 characters: digits alone (``DIGIT_LINES`` of the lines), or kana and kanji by ``KANA_SHARE``."""
+        length = int(rng.integers(3, 9))
+        digits = rng.random() < DIGIT_LINES
+        chars = []
+        for _ in range(length):
+            pool = self.digits if digits else self.kana if rng.random() < KANA_SHARE else self.kanji
+            chars.append(pool[int(rng.integers(len(pool)))])
+        return chars
 
-def line_windows(job: _Job) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def line_jobs(lines: int, seed: int) -> list[LineJob]:
+    """``lines`` jobs over the Japanese classes KanjiVG draws."""
+    from core.charclass import char_kind
+    from core.charsets import japanese_classes
+
+    classes = [c for c in japanese_classes() if kanjivg.has_strokes(c)]
+    kana = tuple(c for c in classes if char_kind(c) in ("hiragana", "katakana"))
+    kanji = tuple(c for c in classes if char_kind(c) == "kanji")
+    digits = tuple(c for c in classes if char_kind(c) == "digit")
+    return [LineJob((seed, i), kana, kanji, digits) for i in range(lines)]
+
+
+def line_windows(job: LineJob) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One line's windows: ink (N, ``FRAME_ACROSS``, ``WINDOW``) uint8, target and weight (same, uint8 0..255)."""
     rng = np.random.default_rng(job.seed)
-    length = int(rng.integers(3, 9))
-    digits = rng.random() < DIGIT_LINES
-    chars = []
-    for _ in range(length):
-        pool = job.digits if digits else job.kana if rng.random() < KANA_SHARE else job.kanji
-        chars.append(pool[int(rng.integers(len(pool)))])
+    chars = job.chars(rng)
     line = write_line(chars, rng, CutoutOptions(length=(3, 8)))
     try:
         segmented = segment_picture(line.picture.image, line.layout, meetings=False)
@@ -114,9 +134,22 @@ def line_windows(job: _Job) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def meetings(picture: paper.Picture, inverse: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
     """Working ink pixels (``ink``, bool) where two characters meet (float32 0/1): ink whose
-    neighbour (8-connected) belongs to another character. A pixel belongs to the character whose
-    strokes' centre lines pass nearest, on the paper as drawn (``picture.chars``), reached from the
-    working pixels through ``inverse`` (working to picture) and the camera's homography."""
+    neighbour (8-connected) belongs to another character (``ink_owners``)."""
+    owner = ink_owners(picture, inverse, ink)
+    if owner is None:
+        return None
+    meets = np.zeros(ink.shape, bool)
+    for k in range(len(picture.chars)):
+        others = ((owner >= 0) & (owner != k)).astype(np.uint8)
+        meets |= (owner == k) & (cv2.dilate(others, np.ones((3, 3), np.uint8)) > 0)
+    return meets.astype(np.float32)
+
+
+def ink_owners(picture: paper.Picture, inverse: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
+    """Per working pixel, the character its ink (``ink``, bool) belongs to (int32; -1 for paper),
+    or None for a picture without characters: the character whose strokes' centre lines pass
+    nearest, on the paper as drawn (``picture.chars``), reached from the working pixels through
+    ``inverse`` (working to picture) and the camera's homography."""
     if not picture.chars:
         return None
     ys, xs = np.nonzero(ink)
@@ -137,11 +170,7 @@ def meetings(picture: paper.Picture, inverse: np.ndarray, ink: np.ndarray) -> np
     py = np.clip(np.round(places[:, 1] - 0.5).astype(np.int64), 0, ph - 1)
     owner = np.full(ink.shape, -1, np.int32)
     owner[ys, xs] = nearest[py, px]
-    meets = np.zeros(ink.shape, bool)
-    for k in range(len(picture.chars)):
-        others = ((owner >= 0) & (owner != k)).astype(np.uint8)
-        meets |= (owner == k) & (cv2.dilate(others, np.ones((3, 3), np.uint8)) > 0)
-    return meets.astype(np.float32)
+    return owner
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -151,14 +180,8 @@ def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def generate(lines: int, seed: int, workers: int, out: Path, command: str) -> dict[str, Any]:
     """Writes ``out/contacts.npz`` (x, target, weight) and ``out/manifest.json``; returns the manifest."""
-    from core.charclass import char_kind
-    from core.charsets import japanese_classes
-
-    classes = [c for c in japanese_classes() if kanjivg.has_strokes(c)]
-    kana = tuple(c for c in classes if char_kind(c) in ("hiragana", "katakana"))
-    kanji = tuple(c for c in classes if char_kind(c) == "kanji")
-    digits = tuple(c for c in classes if char_kind(c) == "digit")
-    jobs = [_Job((seed, i), kana, kanji, digits) for i in range(lines)]
+    jobs = line_jobs(lines, seed)
+    kana, kanji, digits = jobs[0].kana, jobs[0].kanji, jobs[0].digits
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if workers == 1:
         parts = [line_windows(job) for job in jobs]
@@ -259,20 +282,29 @@ def train(data: Path, out: Path, epochs: int, seed: int, command: str) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The contact network of core.contacts: data, training, export.")
+    return network_cli(argv, "training.contacts", "The contact network of core.contacts: data, training, export.",
+                       "contacts.npz", generate, train, lines=16000, epochs=8)
+
+
+def network_cli(argv: list[str] | None, module: str, description: str, data_file: str,
+                generate: Callable[[int, int, int, Path, str], dict[str, Any]],
+                train: Callable[[Path, Path, int, int, str], dict[str, Any]], lines: int, epochs: int) -> int:
+    """``python -m <module> generate|train``: the command line of a small network of the picture path
+    (``generate(lines, seed, workers, out, command)`` and ``train(data, out, epochs, seed, command)``)."""
+    parser = argparse.ArgumentParser(description=description)
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate")
-    gen.add_argument("--lines", type=int, default=16000)
+    gen.add_argument("--lines", type=int, default=lines)
     gen.add_argument("--seed", type=int, default=1)
     gen.add_argument("--workers", type=int, default=1)
     gen.add_argument("--out", required=True)
     fit = sub.add_parser("train")
     fit.add_argument("--data", required=True)
-    fit.add_argument("--epochs", type=int, default=8)
+    fit.add_argument("--epochs", type=int, default=epochs)
     fit.add_argument("--seed", type=int, default=1)
     fit.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    command = shlex.join(["python", "-m", "training.contacts", *(sys.argv[1:] if argv is None else argv)])
+    command = shlex.join(["python", "-m", module, *(sys.argv[1:] if argv is None else argv)])
     start = time.perf_counter()
     if args.command == "generate":
         if args.lines < 1 or args.workers < 1:
@@ -281,9 +313,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         report = generate(args.lines, args.seed, args.workers, Path(args.out), command)
     else:
-        if not (Path(args.data) / "contacts.npz").is_file() or args.epochs < 1:
-            print(f"error: need {Path(args.data) / 'contacts.npz'} (training.contacts generate) and --epochs >= 1",
-                  file=sys.stderr)
+        if not (Path(args.data) / data_file).is_file() or args.epochs < 1:
+            print(f"error: need {Path(args.data) / data_file} ({module} generate) and --epochs >= 1", file=sys.stderr)
             return 2
         report = train(Path(args.data), Path(args.out), args.epochs, args.seed, command)
     print(json.dumps(report, ensure_ascii=False), f"({time.perf_counter() - start:.0f} s)")

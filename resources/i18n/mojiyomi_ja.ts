@@ -527,6 +527,10 @@
         <translation>画像の接した文字の切り分け: {credit}</translation>
     </message>
     <message>
+        <source>Whole characters in pictures: {credit}</source>
+        <translation>画像の文字のまとまりの判定: {credit}</translation>
+    </message>
+    <message>
         <source>{n} min</source>
         <translation>{n} 分</translation>
     </message>

@@ -36,7 +36,7 @@ import shlex
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -117,11 +117,14 @@ class Cutout:
     purity: float | None
 
 
-def write_line(chars: Sequence[str], rng: np.random.Generator, opts: CutoutOptions) -> Line:
-    """``chars`` (each drawn by KanjiVG) written in one line or column on paper, tight or touching."""
+def write_line(chars: Sequence[str], rng: np.random.Generator, opts: CutoutOptions,
+               spacings: Mapping[str, float] | None = None) -> Line:
+    """``chars`` (each drawn by KanjiVG) written in one line or column on paper, with a spacing
+    drawn from ``spacings`` (``SPACING_WEIGHTS``, tight or touching, by default)."""
     inks = [_ink(c, rng, opts) for c in chars]
     layout: paper.Layout = "vertical" if rng.random() < opts.vertical_share else "horizontal"
-    spacing = str(rng.choice(list(SPACING_WEIGHTS), p=list(SPACING_WEIGHTS.values())))
+    weights = SPACING_WEIGHTS if spacings is None else spacings
+    spacing = str(rng.choice(list(weights), p=list(weights.values())))
     style = str(rng.choice(list(PICTURE_STYLES), p=list(PICTURE_STYLES.values())))
     pen = paper.sample_pen(rng)
     look = paper.sample_look(style, rng)

@@ -1,0 +1,137 @@
+"""The run check (``core.runcheck``): is a run of pieces one whole character, in its line?"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core import runcheck
+from core.bundle import resolve_model
+from core.decode import DecodeConfig, run_spans
+from core.runcheck import ACROSS, ALONG, run_window
+from tests.test_decode import pieces_in_a_row, run_decoder
+
+
+def test_runs_are_labelled_whole_merged_or_part_by_who_owns_their_pieces() -> None:
+    from training.runcheck import KINDS, label_runs
+
+    # Member ids 1 and 2 are the first character's (2 a small part of it), 3 the second's,
+    # 4 a speck mostly the second's, with a little of the first.
+    counts = np.array([[0, 0], [80, 0], [20, 0], [0, 90], [1, 9]], float)
+    runs = [(1, 2), (1,), (2,), (3, 4), (2, 3), (1, 2, 3, 4), (3,)]
+    kinds = [None if k is None else KINDS[k] for k in label_runs(counts, runs)]
+    # (2,) misses 80% of its character: a part. (3,) misses a tenth of its own: left out.
+    assert kinds == ["whole", "part", "part", "whole", "merged", "merged", None]
+
+
+def test_a_window_shows_the_run_alone_and_in_its_line() -> None:
+    ink = np.zeros((100, 400), np.uint8)
+    labels = np.zeros((100, 400), np.int32)
+    for i, x in enumerate((60, 140, 220)):  # three blocks of a line 60 pixels high, 20 apart
+        ink[20:80, x:x + 60] = 255
+        labels[20:80, x:x + 60] = i + 1
+    window = run_window(ink, labels, (2,), (140.0, 20.0, 200.0, 80.0), 50.0, 60.0, 0)
+    assert window.shape == (ACROSS, ALONG, 2) and window.dtype == np.uint8
+    own, around = window[..., 0] > 127, window[..., 1] > 127
+    columns = np.nonzero(own.any(axis=0))[0]
+    assert (own <= around).all() and own.any()
+    assert around[:, :columns.min() - 2].any() and around[:, columns.max() + 2:].any()  # both neighbours
+    assert abs((columns.min() + columns.max()) / 2 - ALONG / 2) <= 1  # centred along the line
+    rows = np.nonzero(own.any(axis=1))[0]
+    assert abs((rows.max() - rows.min() + 1) - ACROSS * 32 / 40) <= 2  # the line's size is 32 pixels
+    # A column is turned to run along the window, as a line does.
+    turned = run_window(np.ascontiguousarray(ink.T), np.ascontiguousarray(labels.T), (2,), (20.0, 140.0, 80.0, 200.0),
+                        50.0, 60.0, 1)
+    assert np.array_equal(turned, window)
+
+
+def test_a_run_longer_than_the_window_is_squeezed_into_it_whole() -> None:
+    ink = np.zeros((100, 600), np.uint8)
+    labels = np.zeros((100, 600), np.int32)
+    ink[20:80, 50:550] = 255
+    labels[20:80, 50:550] = 1
+    window = run_window(ink, labels, (1,), (50.0, 20.0, 550.0, 80.0), 50.0, 60.0, 0)
+    columns = np.nonzero((window[..., 0] > 127).any(axis=0))[0]
+    assert columns.min() > 0 and columns.max() < ALONG - 1
+
+
+def test_the_decoder_weighs_the_check_and_leaves_it_out_at_weight_zero() -> None:
+    """日 pressed into 月 reads as one confident 明; a check that calls the pair two characters
+    splits it, with the weight the config gives it."""
+    pieces = pieces_in_a_row([60, 45], [-20])
+    table = {(0,): {"日": 0.9}, (1,): {"月": 0.6}, (0, 1): {"明": 0.97}}
+    asked: list[tuple[int, ...]] = []
+
+    def check(runs):  # noqa: ANN001, ANN202
+        asked.extend(members for members, _ in runs)
+        return np.array([np.log(0.02) if len(members) > 1 else np.log(0.9) for members, _ in runs])
+
+    plain, _ = run_decoder(table, pieces)
+    assert plain.text == "明"
+    assert run_decoder(table, pieces, check=check)[0].text == "明" and not asked  # weight 0: not asked
+    checked, _ = run_decoder(table, pieces, check=check, config=replace(DecodeConfig(), check_weight=1.0))
+    assert checked.text == "日月"
+    assert sorted(asked) == [(0,), (0, 1), (1,)]
+
+
+def test_the_runs_given_are_those_the_decoder_considers() -> None:
+    pieces = pieces_in_a_row([60, 45, 50], [-20, 10])
+    spans = run_spans(pieces, "horizontal", replace(DecodeConfig(), max_width=1.25), 100.0)
+    assert [(start, stop) for start, stop, _, _ in spans] == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    assert spans[1][2] == (0, 1) and spans[1][3] == (0.0, 0.0, 85.0, 100.0)
+
+
+def test_the_bundled_network_loads_and_judges_a_batch() -> None:
+    runcheck.bundled_model.cache_clear()
+    model = runcheck.bundled_model()
+    assert model is not None, "resources/runcheck/runcheck.tflite is missing from the package"
+    ink = np.zeros((120, 500), np.uint8)
+    cv2.putText(ink, "mojiyomi", (10, 85), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 255, 6)
+    labels = (ink > 0).astype(np.int32)
+    windows = np.stack([run_window(ink, labels, (1,), (10.0 + x, 30.0, 70.0 + x, 90.0), 60.0, 60.0, 0)
+                        for x in (0, 100, 200)])
+    logp = model.log_prob(windows)
+    assert logp.shape == (3,) and np.isfinite(logp).all() and (logp <= 0).all()
+    assert model.log_prob(windows[:0]).shape == (0,)
+
+
+def test_pictures_are_read_without_the_network_when_it_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.picture import PICTURE_CONFIG, _run_check, read_picture, segment_picture
+    from core.recognizer import TFLiteRecognizer
+
+    picture = np.full((100, 260), 255, np.uint8)
+    for x in (20, 110, 200):
+        cv2.rectangle(picture, (x, 20), (x + 30, 60), 0, 6)
+    segmented = segment_picture(picture, "horizontal")
+    assert PICTURE_CONFIG.check_weight > 0 and _run_check(segmented, segmented.lines[0]) is not None
+    monkeypatch.setattr(runcheck, "MODEL_PATH", runcheck.MODEL_PATH.with_name("absent.tflite"))
+    runcheck.bundled_model.cache_clear()
+    try:
+        assert _run_check(segmented, segmented.lines[0]) is None
+        recognizer = TFLiteRecognizer(resolve_model("japanese"))
+        assert len(read_picture(picture, recognizer, layout="horizontal").chars) == 3
+    finally:
+        runcheck.bundled_model.cache_clear()
+
+
+@pytest.mark.slow
+def test_the_network_is_made_from_generated_lines(tmp_path: Path) -> None:
+    from training import runcheck as training
+
+    data, out = tmp_path / "data", tmp_path / "model"
+    assert training.main(["generate", "--lines", "6", "--out", str(data)]) == 0
+    assert training.main(["train", "--data", str(data), "--epochs", "1", "--out", str(out)]) == 0
+    assert (out / "runcheck.tflite").stat().st_size > 10_000
+    windows = np.zeros((2, ACROSS, ALONG, 2), np.uint8)
+    assert runcheck.RunCheckModel(out / "runcheck.tflite").log_prob(windows).shape == (2,)
+
+
+def test_the_network_credits_its_data_and_a_broken_file_credits_nothing(tmp_path: Path) -> None:
+    assert "KanjiVG" in runcheck.runcheck_credit() and "CC BY-SA" in runcheck.runcheck_credit()
+    broken = tmp_path / "metadata.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert runcheck.runcheck_credit(broken) == "" and runcheck.runcheck_credit(tmp_path / "absent.json") == ""
