@@ -320,11 +320,8 @@ def _run_check(segmented: Segmented, line: PictureLine) -> RunCheck | None:
     if model is None or segmented.layout == "single":
         return None
     along = 1 if segmented.layout == "vertical" else 0
-    boxes = [p.box for p in line.pieces]
-    centre = (min(b[1 - along] for b in boxes) + max(b[3 - along] for b in boxes)) / 2
 
     def check(runs: Sequence[tuple[tuple[int, ...], Box]]) -> np.ndarray:
-        return model.log_prob(np.stack([runcheck.run_window(segmented.ink, line.labels, members, box, centre,
-                                                            line.size, along) for members, box in runs]))
+        return model.log_prob(runcheck.line_windows(segmented.ink, line.labels, line.pieces, line.size, along, runs))
 
     return check

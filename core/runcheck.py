@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from core.contacts import LiteNetwork, network_credit, window
+from core.decode import Piece
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,18 @@ def run_window(ink: np.ndarray, labels: np.ndarray, members: Sequence[int], box:
     if along == 1:
         planes = np.ascontiguousarray(planes.transpose(1, 0, 2))
     return cv2.resize(planes, (ALONG, ACROSS), interpolation=cv2.INTER_AREA)
+
+
+def line_windows(ink: np.ndarray, labels: np.ndarray, pieces: Sequence[Piece], size: float, along: int,
+                 runs: Sequence[tuple[Sequence[int], Sequence[float]]]) -> np.ndarray:
+    """The ``run_window`` of each of ``runs`` (members and box) of one line of ``pieces``, centred
+    across on the line's pieces: (N, ``ACROSS``, ``ALONG``, 2) uint8. The one way the picture path
+    and the network's training data make its inputs."""
+    if not runs:
+        return np.zeros((0, ACROSS, ALONG, 2), np.uint8)
+    boxes = [p.box for p in pieces]
+    centre = (min(b[1 - along] for b in boxes) + max(b[3 - along] for b in boxes)) / 2
+    return np.stack([run_window(ink, labels, members, box, centre, size, along) for members, box in runs])
 
 
 class RunCheckModel(LiteNetwork):

@@ -37,7 +37,7 @@ from core.atomic import atomic_write_bytes, atomic_write_text
 from core.decode import run_spans
 from core.errors import InputError
 from core.picture import PICTURE_CONFIG, segment_picture
-from core.runcheck import ACROSS, ALONG, KINDS, run_window
+from core.runcheck import ACROSS, ALONG, KINDS, line_windows
 from training.contacts import DIGIT_LINES, LineJob, ink_owners, line_jobs, network_cli
 from training.synth.cutouts import CutoutOptions, write_line
 from training.synth.generate import ATTRIBUTION
@@ -71,8 +71,7 @@ def label_runs(counts: np.ndarray, runs: list[tuple[int, ...]]) -> list[int | No
     out: list[int | None] = []
     for members in runs:
         rows = list(members)
-        per_char = counts[rows].sum(axis=0)
-        total = per_char.sum()
+        total = ink[rows].sum()
         owners = {int(o) for o in owned[rows] if o >= 0}
         if total == 0 or not owners:
             out.append(None)
@@ -102,7 +101,8 @@ def line_samples(job: LineJob) -> tuple[np.ndarray, np.ndarray]:
     if owner is None or segmented.layout == "single":
         return _empty()
     along = 1 if segmented.layout == "vertical" else 0
-    windows, kinds = [], []
+    windows: list[np.ndarray] = []
+    kinds: list[int | None] = []
     for piece_line in segmented.lines:
         ids = piece_line.labels
         where = (ids > 0) & (owner >= 0)
@@ -114,15 +114,13 @@ def line_samples(job: LineJob) -> tuple[np.ndarray, np.ndarray]:
         others = [i for i, k in enumerate(labels) if k is not None and k != 0]
         keep = min(len(others), int(np.ceil(NEGATIVES_PER_WHOLE * max(len(whole), 1))))
         others = sorted(rng.choice(others, keep, replace=False).tolist()) if others else []
-        boxes = [p.box for p in piece_line.pieces]
-        centre = (min(b[1 - along] for b in boxes) + max(b[3 - along] for b in boxes)) / 2
-        for i in whole + others:
-            _, _, members, box = spans[i]
-            windows.append(run_window(segmented.ink, ids, members, box, centre, piece_line.size, along))
-            kinds.append(labels[i])
-    if not windows:
+        chosen = whole + others
+        windows.append(line_windows(segmented.ink, ids, piece_line.pieces, piece_line.size, along,
+                                    [(spans[i][2], spans[i][3]) for i in chosen]))
+        kinds.extend(labels[i] for i in chosen)
+    if not kinds:
         return _empty()
-    return np.stack(windows), np.asarray(kinds, np.uint8)
+    return np.concatenate(windows), np.asarray(kinds, np.uint8)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
