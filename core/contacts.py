@@ -19,6 +19,7 @@ import functools
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +103,17 @@ def window(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     if sx1 > sx0 and sy1 > sy0:
         out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = image[sy0:sy1, sx0:sx1]
     return out
+
+
+def members_mask(ids: np.ndarray, members: Sequence[int]) -> np.ndarray:
+    """Where ``ids`` (non-negative integer labels) is one of ``members``: ``np.isin`` by a table
+    of the labels (a run's model input is asked for a hundred times a line; isin sorts each time)."""
+    if len(members) == 1:
+        return ids == members[0]
+    top = int(ids.max(initial=0))
+    table = np.zeros(top + 1, bool)
+    table[[m for m in members if 0 <= m <= top]] = True
+    return table[ids]
 
 
 class LiteNetwork:

@@ -30,7 +30,7 @@ from core.decode import (Box, CharReading, DecodeConfig, Piece, Reading, RunCach
                          keeps_other, reads_again)
 from core.errors import InputError
 from core.lm import CharLM
-from core.contacts import Contacts, bundled_model, line_contacts
+from core.contacts import Contacts, bundled_model, line_contacts, members_mask
 from core import runcheck
 from core.picture_cut import cut_pieces, line_size, may_touch, other_size
 from core.picture_layout import (BAND_ASPECT, MAX_TURN, MIN_TURN, ONE_CHAR, Straightened, char_size, components,
@@ -147,7 +147,7 @@ class Segmented:
         x1 = int(max(boxes[m][2] for m in members))
         y1 = int(max(boxes[m][3] for m in members))
         window = line.labels[y0:y1, x0:x1]
-        own = np.isin(window, members) if len(members) > 1 else window == members[0]
+        own = members_mask(window, members)
         return ink_input(np.where(own, self.ink[y0:y1, x0:x1], 0).astype(np.uint8), spec)
 
 

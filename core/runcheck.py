@@ -29,7 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.contacts import LiteNetwork, network_credit, window
+from core.contacts import LiteNetwork, members_mask, network_credit, window
 from core.decode import Piece
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def run_window(ink: np.ndarray, labels: np.ndarray, members: Sequence[int], box:
                  int(np.ceil(centre_across + half_across)), int(np.ceil(middle + half_along)))
     all_ink = window(ink, shown)
     ids = window(labels, shown)
-    own = np.isin(ids, members) if len(members) > 1 else ids == members[0]
+    own = members_mask(ids, members)
     planes = np.stack([np.where(own, all_ink, 0), all_ink], axis=-1).astype(np.uint8)
     if along == 1:
         planes = np.ascontiguousarray(planes.transpose(1, 0, 2))

@@ -9,8 +9,15 @@ import numpy as np
 import pytest
 
 from core import contacts
-from core.contacts import FRAME, FRAME_ACROSS, Contacts, line_frame, to_working
+from core.contacts import FRAME, FRAME_ACROSS, Contacts, line_frame, members_mask, to_working
 from core.picture_cut import _seams
+
+
+@pytest.mark.parametrize("members", [(3,), (1, 4), (2, 5, 9), (7, 40), (41,)])
+def test_a_runs_pixels_are_those_of_its_members(members: tuple[int, ...]) -> None:
+    ids = np.random.default_rng(sum(members)).integers(0, 10, (30, 50)).astype(np.int32)
+    assert np.array_equal(members_mask(ids, members), np.isin(ids, members))
+    assert not members_mask(np.zeros((0, 4), np.int32), members).size
 
 
 def test_a_line_comes_back_from_its_frame_where_it_was() -> None:

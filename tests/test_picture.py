@@ -13,7 +13,7 @@ from core.binarize import Cleaned, clean, model_input
 from core.bundle import resolve_model
 from core.errors import InputError
 from core.picture import detect_layout, read_picture, segment_picture, skew_angle
-from core.picture_cut import _seams
+from core.picture_cut import SEAM_STEP, _seam_costs, _seams
 from core.preprocess import Preprocessing
 from core.recognizer import TFLiteRecognizer
 from tests.strokefont import write_digit
@@ -272,6 +272,18 @@ def test_handwritten_digits_one_under_another_are_read(digits: TFLiteRecognizer,
         other = segmented.lines[0].other
         assert other is not None and other().size > segmented.lines[0].size
         assert read_picture(picture, digits, layout="vertical").text == text
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (9, 1), (40, 60)])
+def test_a_seams_cost_is_the_cheapest_path_from_the_first_row(shape: tuple[int, int]) -> None:
+    pixel = (np.random.default_rng(shape[1]).random(shape) < 0.3).astype(np.float32) * 4
+    expected = pixel.astype(np.float64)
+    for row in range(1, shape[0]):
+        for col in range(shape[1]):
+            before = [expected[row - 1, c] + SEAM_STEP * (c != col) for c in (col - 1, col, col + 1)
+                      if 0 <= c < shape[1]]
+            expected[row, col] = pixel[row, col] + min(before)
+    assert np.allclose(_seam_costs(pixel), expected, atol=1e-4)
 
 
 def test_a_seam_bends_between_slanted_strokes_that_no_straight_cut_separates() -> None:
