@@ -77,6 +77,9 @@ class DecodeConfig:
         small_prior: Factor on a small kana read at full size, or a full-size one read small.
         shown: Alternatives given per character of the reading (the search keeps ``top_k``).
         max_width: Runs wider than this many line sizes are not considered at all.
+        column_max_width: The same for a column (None: ``max_width``). A column's size is its
+            width, and handwriting is taller than wide: a character of a column is longer, in
+            its sizes, than one of a row is wide.
         check_weight: Weight of the log-probability that a run is not characters merged, from
             the run check ``decode`` is given (``core.runcheck``, for pictures); 0 leaves it out.
     """
@@ -93,6 +96,7 @@ class DecodeConfig:
     max_width: float = 1.9
     shown: int = 10
     check_weight: float = 0.0
+    column_max_width: float | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_run <= 32 or not 1 <= self.top_k <= 100 or not 1 <= self.beam <= 256 \
@@ -104,6 +108,8 @@ class DecodeConfig:
         if not all(math.isfinite(v) for v in (self.lm_weight, self.segment_weight, self.char_bonus, self.wide_bonus,
                                               self.check_weight, *self.segment_weights)):
             raise ValueError("Decoder weights must be finite numbers.")
+        if self.column_max_width is not None and not 0 < self.column_max_width < math.inf:
+            raise ValueError(f"Need column_max_width > 0 or None. Received: {self.column_max_width!r}")
 
 
 @dataclass(frozen=True)
@@ -418,6 +424,7 @@ def _extent_across(pieces: Sequence[Piece], axis: int) -> float:
 def _runs(pieces: Sequence[Piece], axis: int, size: float, config: DecodeConfig) -> list[_Run]:
     runs: list[_Run] = []
     reach_before = _reaches(pieces, axis)
+    max_width = config.max_width if axis == 0 or config.column_max_width is None else config.column_max_width
     for start in range(len(pieces)):
         box = list(pieces[start].box)
         reach, gaps = box[axis + 2], 0.0
@@ -428,7 +435,7 @@ def _runs(pieces: Sequence[Piece], axis: int, size: float, config: DecodeConfig)
                 reach = max(reach, piece.box[axis + 2])
                 box = _union(box, piece.box)
             width = (box[axis + 2] - box[axis]) / size
-            if stop > start + 1 and width > config.max_width:
+            if stop > start + 1 and width > max_width:
                 break
             members = tuple(sorted(m for p in pieces[start:stop] for m in p.members))
             gap_before = (box[axis] - reach_before[start]) / size if start else 1.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.bundle import resolve_model
-from core.decode import DecodeConfig, Piece, RunCache, decode, ink_pieces, read_ink
+from core.decode import DecodeConfig, Layout, Piece, RunCache, decode, ink_pieces, read_ink, run_spans
 from core.errors import InputError
 from core.ink import Ink, make_stroke
 from core.lm import bundled_lm_path, load_lm
@@ -104,6 +104,23 @@ def test_nothing_to_read_says_so() -> None:
         run_decoder({}, [])
     with pytest.raises(ValueError, match="segment weights"):
         DecodeConfig(segment_weights=(1.0,))
+
+
+def test_a_column_may_hold_longer_characters_than_a_row_when_asked() -> None:
+    # Three pieces of one character 1.5 sizes long (size 100): in a row, in a column.
+    row = [Piece((i,), (50.0 * i, 0.0, 50.0 * i + 50.0, 100.0)) for i in range(3)]
+    column = [Piece((i,), (0.0, 50.0 * i, 100.0, 50.0 * i + 50.0)) for i in range(3)]
+    config = DecodeConfig(max_width=1.25, column_max_width=1.75)
+
+    def longest(pieces: list[Piece], layout: Layout, c: DecodeConfig) -> int:
+        return max(len(m) for _, _, m, _ in run_spans(pieces, layout, c, 100.0))
+
+    assert longest(column, "vertical", config) == 3
+    assert longest(row, "horizontal", config) == 2
+    assert longest(column, "vertical", replace(config, column_max_width=None)) == 2
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="column_max_width"):
+            DecodeConfig(column_max_width=bad)
 
 
 def _stroke(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
