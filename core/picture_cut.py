@@ -243,7 +243,7 @@ def _seam_costs(pixel: np.ndarray) -> np.ndarray:
     cost = np.empty_like(pixel)
     cost[0] = pixel[0]
     # The row before, between two infinities; the sums in float64 (then stored as ``pixel``'s
-    # type), in buffers reused from row to row (a third of the time of new arrays each row).
+    # type), in buffers reused from row to row (two thirds of the time of new arrays each row).
     before = np.full(pixel.shape[1] + 2, np.inf)
     best = np.empty(pixel.shape[1])
     for row in range(1, len(pixel)):
