@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from core.binarize import model_input as ink_input
+from core.contacts import members_mask
 from core.decode import Box, DecodeConfig, check_allowed
 from core.errors import InputError
 from core.lm import CharLM
@@ -278,7 +279,7 @@ def _own_ink(segmented: Segmented, line: int, members: Sequence[int], window: Bo
     if x1 <= x0 or y1 <= y0:
         return None
     area = labels[y0:y1, x0:x1]
-    own = np.isin(area, list(members))
+    own = members_mask(area, members)
     if not own.any():
         return None
     return np.where(own, segmented.ink[y0:y1, x0:x1], 0).astype(np.uint8)

@@ -44,6 +44,7 @@ import cv2
 import numpy as np
 
 from core.atomic import atomic_write_text
+from core.contacts import members_mask
 from core.errors import DatasetError, InputError
 from core.ink import Ink
 from core.picture import Segmented, segment_picture
@@ -156,12 +157,12 @@ def cut_line(line: Line, spec: Preprocessing) -> list[Cutout | None]:
         ids, owners = piece_line.labels[ys, xs], owner[where]
         groups: dict[int, list[int]] = {}
         for piece in piece_line.pieces:
-            mine = owners[np.isin(ids, piece.members)]
+            mine = owners[members_mask(ids, piece.members)]
             votes = Counter(mine[mine != NOBODY].tolist())
             if votes:
                 groups.setdefault(votes.most_common(1)[0][0], []).extend(piece.members)
         for char, members in groups.items():
-            own = np.isin(ids, members)
+            own = members_mask(ids, members)
             if char in best and best[char][0] >= own.sum():
                 continue  # the larger share of a character split across two lines stands for it
             box = segmented.to_original(_union(piece_line.boxes, members))
