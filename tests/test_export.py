@@ -12,7 +12,7 @@ import pytest
 from core.bundle import KERAS_FILE, TFLITE_FILE, bundle_writer, load_bundle
 from core.errors import DatasetError
 from core.preprocess import Preprocessing
-from training.export import FORMATS, ExportCheck, check_export, export_bundle, to_tflite
+from training.export import FORMATS, ExportCheck, check_export, export_bundle, to_tflite, weights_from_tflite
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,33 @@ def test_every_format_runs_in_the_app_and_agrees_with_keras(tiny_model: tuple, f
     assert np.allclose(app.sum(axis=1), 1.0, atol=0.02)  # probabilities, also after int8 dequantization
     sizes = {"tflite-float32": 1.0, "tflite-float16": 0.6, "tflite-dynamic": 0.4, "tflite-int8": 0.4}
     assert len(content) <= sizes[fmt] * len(to_tflite(model)) + 4096  # the smaller formats are smaller
+
+
+def test_a_float_files_weights_rebuild_its_network_which_exports_again(tiny_model: tuple) -> None:
+    import keras
+
+    from training.export import run_tflite
+
+    def network(seed: int, first: int = 8) -> object:
+        keras.utils.set_random_seed(seed)
+        return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(first, 3, activation="relu"),
+                                 keras.layers.MaxPooling2D(2), keras.layers.Conv2D(16, 3, activation="relu"),
+                                 keras.layers.MaxPooling2D(2), keras.layers.Flatten(),
+                                 keras.layers.Dense(10, activation="softmax")])
+
+    x = tiny_model[1][:50] / 255.0
+    model, fresh = network(1), network(2)
+    content = to_tflite(model)
+    assert np.abs(np.asarray(fresh(x)) - np.asarray(model(x))).max() > 1e-3  # other weights at first
+    weights_from_tflite(fresh, content)
+    np.testing.assert_allclose(np.asarray(fresh(x)), np.asarray(model(x)), atol=1e-5)
+    np.testing.assert_allclose(run_tflite(to_tflite(fresh), x), run_tflite(content, x), atol=1e-5)
+    with pytest.raises(ValueError, match="does not fit"):
+        weights_from_tflite(network(3, first=4), content)
+    with pytest.raises(ValueError, match="does not fit"):  # weights in int8: not a float32 file
+        weights_from_tflite(network(3), to_tflite(model, "tflite-dynamic"))
+    with pytest.raises(ValueError, match="convolutions and dense layers"):
+        weights_from_tflite(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), content)
 
 
 def test_int8_without_data_is_refused(tiny_model: tuple) -> None:

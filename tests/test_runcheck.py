@@ -135,3 +135,25 @@ def test_the_network_credits_its_data_and_a_broken_file_credits_nothing(tmp_path
     broken = tmp_path / "metadata.json"
     broken.write_text("{not json", encoding="utf-8")
     assert runcheck.runcheck_credit(broken) == "" and runcheck.runcheck_credit(tmp_path / "absent.json") == ""
+
+
+def test_a_float_network_is_written_again_in_int8_and_an_int8_one_is_refused(tmp_path: Path) -> None:
+    import json
+
+    from training import runcheck as training
+    from training.export import to_tflite
+
+    source, out = tmp_path / "float", tmp_path / "int8"
+    source.mkdir()
+    (source / "runcheck.tflite").write_bytes(to_tflite(training.runcheck_model()))
+    (source / "metadata.json").write_text(json.dumps({"kind": "runcheck"}), encoding="utf-8")
+    assert training.main(["requantize", "--source", str(source), "--out", str(out)]) == 0
+    metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["kind"] == "runcheck" and metadata["tflite_format"] == "tflite-dynamic"
+    assert metadata["requantized"]["kind_agreement"] >= 0.95 and metadata["requantized"]["max_prob_diff"] < 0.1
+    assert (out / "runcheck.tflite").stat().st_size < 0.5 * (source / "runcheck.tflite").stat().st_size
+    windows = np.zeros((2, ACROSS, ALONG, 2), np.uint8)
+    assert runcheck.RunCheckModel(out / "runcheck.tflite").log_prob(windows).shape == (2,)
+    with pytest.raises(ValueError, match="does not fit"):  # its weights are int8 now: not this network in float32
+        training.requantize(out, tmp_path / "again", "test")
+    assert training.main(["requantize", "--source", str(tmp_path / "absent"), "--out", str(out)]) == 2

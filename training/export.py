@@ -17,6 +17,15 @@ FORMATS = ("tflite-float32", "tflite-float16", "tflite-dynamic", "tflite-int8")
 ALL_FORMATS = (*FORMATS, "onnx", "tfjs")
 #: Largest difference of any class probability an ONNX export may show against Keras.
 ONNX_MAX_PROB_DIFF = 1e-4
+#: The format of a bundle's own ``model.tflite``, the file the app recognizes with, when a model
+#: is trained or fine-tuned: weights stored as int8, activations quantized on the fly
+#: (LiteRT's XNNPACK runs convolutions in int8). For the Japanese model (2026-12-03) it reads a
+#: batch of 86 characters in 60 ms instead of 220 (one core of this 2-core machine; a picture's
+#: line is such a batch), a character on the canvas in 1.7 ms instead of 4.3 (p50), in a file a
+#: quarter the size, and as well: Tomoe top-1 98.69 vs 98.72% (one character of 3,044), top-1
+#: agreement with Keras 99.18% on its replay samples, accuracy there unchanged. Full int8
+#: (``tflite-int8``) was a little faster still (50 ms) but agreed with Keras on 96.7% only.
+BUNDLE_FORMAT = "tflite-dynamic"
 
 
 def to_tflite(model: Any, fmt: str = "tflite-float32",
@@ -119,6 +128,37 @@ def run_tflite(content: bytes, x: np.ndarray, batch: int = 256) -> np.ndarray:
         interpreter.invoke()
         parts.append(_dequantize(interpreter.get_tensor(out["index"]), out))
     return np.concatenate(parts)
+
+
+def weights_from_tflite(model: Any, content: bytes) -> None:
+    """Gives ``model``'s Conv2D and Dense layers, in order, the weights of a float32 TFLite file of
+    the same network (its CONV_2D and FULLY_CONNECTED ops, in order), so that a network whose
+    Keras file was not kept can be exported again in another format. Exact for networks whose
+    export folds nothing into the weights: no batch normalization, no scaling layer before a
+    convolution (the run check network).
+
+    Raises:
+        ValueError: if the file's ops and the model's layers differ in number or shape.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=content)
+    ops = [op for op in interpreter._get_ops_details() if op["op_name"] in ("CONV_2D", "FULLY_CONNECTED")]
+    layers = [layer for layer in model.layers if type(layer).__name__ in ("Conv2D", "Dense")]
+    if len(ops) != len(layers):
+        raise ValueError(f"The TFLite file has {len(ops)} convolutions and dense layers, the model {len(layers)}.")
+    for layer, op in zip(layers, ops):
+        shapes = [tuple(w.shape) for w in layer.weights]
+        kernel = interpreter.get_tensor(int(op["inputs"][1]))
+        # A bias of zeros is left out of the file (index -1).
+        has_bias = len(op["inputs"]) > 2 and op["inputs"][2] >= 0
+        bias = interpreter.get_tensor(int(op["inputs"][2])) if has_bias else np.zeros(shapes[-1], np.float32)
+        # TFLite keeps a convolution's kernel as (out, h, w, in) and a dense one as (out, in).
+        kernel = kernel.transpose(1, 2, 3, 0) if op["op_name"] == "CONV_2D" else kernel.T
+        if kernel.dtype != np.float32 or [kernel.shape, bias.shape] != shapes:
+            raise ValueError(f"The TFLite file's {op['op_name']} {kernel.shape} ({kernel.dtype}) does not fit "
+                             f"{layer.name} {shapes}.")
+        layer.set_weights([kernel, bias])
 
 
 def check_export(model: Any, content: bytes, fmt: str, x: np.ndarray, y: np.ndarray) -> ExportCheck:

@@ -114,7 +114,7 @@ def base_name(base: ModelBundle) -> str:
 def write_personal_bundle(base: ModelBundle, model: Any, labels: tuple[str, ...], target: Path,
                           result: AdaptResult, config: AdaptConfig, command: str) -> None:
     """Writes the adapted model as a new bundle that records its parent and measurements."""
-    from training.export import to_tflite
+    from training.export import BUNDLE_FORMAT, to_tflite
 
     meta: dict[str, Any] = {key: base.metadata[key] for key in ("input_shape", "preprocessing") if key in base.metadata}
     meta.update({"name": target.name, "version": f"{base.version}+{target.name.rsplit('-', 1)[-1]}",
@@ -126,7 +126,7 @@ def write_personal_bundle(base: ModelBundle, model: Any, labels: tuple[str, ...]
                               "seconds": round(result.seconds, 1)}})
     with bundle_writer(target, meta, list(labels)) as staging:
         model.save(staging / KERAS_FILE)
-        (staging / TFLITE_FILE).write_bytes(to_tflite(model))
+        (staging / TFLITE_FILE).write_bytes(to_tflite(model, BUNDLE_FORMAT))
         # Read as a user's file: inside the base's folder, regular, bounded (never a FIFO or /dev/zero).
         replay = resolve_inside(base.path, REPLAY_FILE, "replay samples file", BundleError)
         (staging / REPLAY_FILE).write_bytes(read_bytes(replay, MAX_REPLAY_BYTES, "replay samples file", BundleError))

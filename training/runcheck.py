@@ -3,8 +3,11 @@
     python -m training.runcheck generate --lines 8000 --workers 2 --out data/runcheck      # 12 min
     python -m training.runcheck train --data data/runcheck --epochs 6 --out runs/runcheck3   # 17 min
     cp runs/runcheck3/runcheck.tflite runs/runcheck3/metadata.json resources/runcheck/
+    python -m training.runcheck requantize --source f32 --out resources/runcheck          # 2026-12-03
 
-(the bundled network's commands, 2-core machine).
+(the bundled network's commands, 2-core machine; ``f32`` held the float32 file that runcheck3 wrote,
+as of commit 72c2b81: ``train`` writes int8 itself now).
+
 ``generate`` writes lines of 3-8 perturbed KanjiVG characters (never Tomoe, the benchmark's
 writer) touching, tight or at natural spacing on paper, in the picture styles of
 ``training.synth.sources.PICTURE_STYLES`` (``training.synth.cutouts.write_line``), and reads
@@ -207,7 +210,7 @@ def train(data: Path, out: Path, epochs: int, seed: int, command: str) -> dict[s
     """Fits the network on ``data/runcheck.npz`` and writes the bundle to ``out``; returns its metadata."""
     import keras
 
-    from training.export import to_tflite
+    from training.export import BUNDLE_FORMAT, to_tflite
 
     keras.utils.set_random_seed(seed)
     with np.load(data / "runcheck.npz") as f:
@@ -227,19 +230,87 @@ def train(data: Path, out: Path, epochs: int, seed: int, command: str) -> dict[s
                                    keras.callbacks.ReduceLROnPlateau(patience=1, factor=0.5)])
     model = keras.models.load_model(str(best), compile=False)
     prob = model.predict(_Batches(x_held, y_held, 512, seed, False), verbose=0)
-    atomic_write_bytes(out / "runcheck.tflite", to_tflite(model))
+    atomic_write_bytes(out / "runcheck.tflite", to_tflite(model, BUNDLE_FORMAT))
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
     metadata = {"kind": "runcheck", "across": ACROSS, "along": ALONG, "epochs": epochs, "seed": seed,
                 "train_runs": int(len(fit)), "held_out_runs": int(len(held)),
                 "val_loss": [round(float(v), 5) for v in history.history["val_loss"]],
                 "held_out": scores(prob, kind[held]), "train_seconds": round(time.perf_counter() - start),
                 "data_command": manifest.get("command", ""), "train_command": command,
-                "params": int(model.count_params()), "attribution": ATTRIBUTION, "data_manifest": manifest}
+                "params": int(model.count_params()), "attribution": ATTRIBUTION, "data_manifest": manifest,
+                "tflite_format": BUNDLE_FORMAT}
     atomic_write_text(out / "metadata.json", json.dumps(metadata, ensure_ascii=False, indent=1))
     return metadata
 
 
+def requantize(source: Path, out: Path, command: str, samples: int = 512, seed: int = 1) -> dict[str, Any]:
+    """Writes a float32 ``runcheck.tflite`` (and its ``metadata.json``) of ``source`` again in
+    ``training.export.BUNDLE_FORMAT`` to ``out``, from its own weights (``weights_from_tflite``):
+    the network as trained, run in int8. Checked on ``samples`` seeded windows of random strokes
+    (the rebuilt float network must answer as the file does); the largest change of a probability
+    and the share of windows whose kind is unchanged are recorded in the metadata.
+
+    Raises:
+        ValueError: if the file is not this network in float32 or the rebuilt network differs from it.
+    """
+    from training.export import BUNDLE_FORMAT, run_tflite, to_tflite, weights_from_tflite
+
+    content = (source / "runcheck.tflite").read_bytes()
+    model = runcheck_model()
+    weights_from_tflite(model, content)
+    windows = _random_windows(samples, seed)
+    before = run_tflite(content, windows)
+    rebuilt = float(np.abs(run_tflite(to_tflite(model), windows) - before).max())
+    if rebuilt > 1e-4:
+        raise ValueError(f"The rebuilt network answers differently from {source}: {rebuilt:.2e}")
+    quantized = to_tflite(model, BUNDLE_FORMAT)
+    after = run_tflite(quantized, windows)
+    metadata = json.loads((source / "metadata.json").read_text(encoding="utf-8"))
+    metadata["tflite_format"] = BUNDLE_FORMAT
+    metadata["requantized"] = {"command": command, "windows": samples, "seed": seed,
+                               "max_prob_diff": round(float(np.abs(after - before).max()), 5),
+                               "kind_agreement": round(float(np.mean(after.argmax(1) == before.argmax(1))), 4)}
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / "runcheck.tflite", quantized)
+    atomic_write_text(out / "metadata.json", json.dumps(metadata, ensure_ascii=False, indent=1))
+    return metadata["requantized"]
+
+
+def _random_windows(n: int, seed: int) -> np.ndarray:
+    """``n`` windows (0..1) of a few random thick strokes, the run's own ink a part of all the ink."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    windows = np.zeros((n, ACROSS, ALONG, 2), np.float32)
+    for window in windows:
+        ink = np.zeros((ACROSS, ALONG), np.uint8)
+        own = np.zeros_like(ink)
+        for _ in range(int(rng.integers(3, 12))):
+            a, b = rng.integers(0, (ALONG, ACROSS), 2), rng.integers(0, (ALONG, ACROSS), 2)
+            width = int(rng.integers(1, 4))
+            cv2.line(ink, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 255, width)
+            if abs(a[0] - ALONG / 2) < ALONG / 4:
+                cv2.line(own, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), 255, width)
+        window[..., 0], window[..., 1] = own / 255.0, ink / 255.0
+    return windows
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["requantize"]:
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="python -m training.runcheck requantize",
+                                         description="Writes a float32 run check network again in int8 (see requantize).")
+        parser.add_argument("--source", required=True, help="folder of runcheck.tflite (float32) and metadata.json")
+        parser.add_argument("--out", required=True)
+        args = parser.parse_args(argv[1:])
+        if not (Path(args.source) / "runcheck.tflite").is_file() or not (Path(args.source) / "metadata.json").is_file():
+            print(f"error: need runcheck.tflite and metadata.json in {args.source}", file=sys.stderr)
+            return 2
+        print(json.dumps(requantize(Path(args.source), Path(args.out),
+                                    " ".join(["python", "-m", "training.runcheck", *argv]))))
+        return 0
     return network_cli(argv, "training.runcheck", "The run check network of core.runcheck: data, training, export.",
                        "runcheck.npz", generate, train, lines=8000, epochs=6)
 

@@ -338,7 +338,7 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
     """
     from core.recognizer import TFLiteRecognizer
     from training.evaluate import evaluate_arrays
-    from training.export import to_tflite
+    from training.export import BUNDLE_FORMAT, to_tflite
 
     out = Path(config.out)
     metadata: dict[str, Any] = {"name": config.bundle_name, "version": config.version,
@@ -357,7 +357,7 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
             metadata["attribution"] = provenance["attribution"]
     with bundle_writer(out, metadata, list(data.labels)) as staging:
         model.save(staging / KERAS_FILE)
-        (staging / TFLITE_FILE).write_bytes(to_tflite(model))
+        (staging / TFLITE_FILE).write_bytes(to_tflite(model, BUNDLE_FORMAT))
         probe = load_bundle_unchecked(staging, metadata, data.labels, spec)
         recognizer = TFLiteRecognizer(probe)
         val, probs = evaluate_arrays(recognizer, data.val.x, data.val.y)
@@ -373,6 +373,7 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
 
         write_reports(staging / "reports", data.labels, report_on[0].y, report_on[1], report_on[0].x)
         metrics["tflite_bytes"] = (staging / TFLITE_FILE).stat().st_size
+        metrics["tflite_format"] = BUNDLE_FORMAT  # the metrics above are of this file
         save_replay(staging, data, config.seed)
         metadata["metrics"] = metrics
     return TrainResult(out, val.top1, test_top1, seconds, metrics)
