@@ -86,6 +86,8 @@ class CharLM:
         object.__setattr__(self, "_cache", OrderedDict())
         object.__setattr__(self, "_log_cache", OrderedDict())
         object.__setattr__(self, "_word_cache", OrderedDict())
+        # exp of the lowest order, which every word distribution starts from.
+        object.__setattr__(self, "_p1", np.exp(self.unigram.astype(np.float64)))
 
     @property
     def order(self) -> int:
@@ -194,7 +196,7 @@ class CharLM:
         return _remembered(self.__dict__["_word_cache"], (a, b), lambda: self._compute_word_distribution(a, b))
 
     def _compute_word_distribution(self, a: int, b: int) -> np.ndarray:
-        p1 = np.exp(self.unigram.astype(np.float64))
+        p1 = self.__dict__["_p1"]
         p2 = float(self.gamma1[b]) * p1
         _scatter(p2, self.keys2, self.alpha2, _key(b), 1)
         gamma = _lookup(self.ctx2, self.gamma2, _key(a, b), default=1.0)
