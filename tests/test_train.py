@@ -37,7 +37,7 @@ def test_a_run_writes_a_bundle_that_learned(digits_dir: Path, tmp_path: Path) ->
     assert bundle.metadata["training"]["command"] == "test"
     assert bundle.metadata["training"]["config"]["epochs"] == 3
     assert bundle.metrics["test"]["n"] == 300
-    assert bundle.metrics["tflite_format"] == "tflite-dynamic"  # the app's file in int8, measured as it is
+    assert bundle.metadata["tflite_format"] == "tflite-dynamic"  # the app's file in int8; its metrics are of it
     assert [e.epoch for e in events if e.event == "epoch"] == [1, 2, 3]
     assert not run_dir_for(tmp_path / "out").exists()
     reports = bundle.path / "reports"

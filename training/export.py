@@ -20,11 +20,12 @@ ONNX_MAX_PROB_DIFF = 1e-4
 #: The format of a bundle's own ``model.tflite``, the file the app recognizes with, when a model
 #: is trained or fine-tuned: weights stored as int8, activations quantized on the fly
 #: (LiteRT's XNNPACK runs convolutions in int8). For the Japanese model (2026-12-03) it reads a
-#: batch of 86 characters in 60 ms instead of 220 (one core of this 2-core machine; a picture's
-#: line is such a batch), a character on the canvas in 1.7 ms instead of 4.3 (p50), in a file a
+#: batch of 86 characters in 27.9 ms instead of 108.8 (a picture's line is such a batch), one
+#: character of canvas ink in 1.08 ms instead of 2.24 (p50, preprocessing included), in a file a
 #: quarter the size, and as well: Tomoe top-1 98.69 vs 98.72% (one character of 3,044), top-1
-#: agreement with Keras 99.18% on its replay samples, accuracy there unchanged. Full int8
-#: (``tflite-int8``) was a little faster still (50 ms) but agreed with Keras on 96.7% only.
+#: agreement with Keras 99.18% on its replay samples, accuracy there unchanged (README, "The
+#: TFLite file in int8"). Full int8 (``tflite-int8``) was a little faster still (50 ms against
+#: 60, one core) but agreed with Keras on 96.7% of the replay samples only.
 BUNDLE_FORMAT = "tflite-dynamic"
 
 

@@ -119,7 +119,7 @@ def write_personal_bundle(base: ModelBundle, model: Any, labels: tuple[str, ...]
     meta: dict[str, Any] = {key: base.metadata[key] for key in ("input_shape", "preprocessing") if key in base.metadata}
     meta.update({"name": target.name, "version": f"{base.version}+{target.name.rsplit('-', 1)[-1]}",
                  "title": f"{base.title} — personal {target.name.rsplit('-', 1)[-1]}",
-                 "base_name": base_name(base), "personal": True,
+                 "base_name": base_name(base), "personal": True, "tflite_format": BUNDLE_FORMAT,
                  "parent": {"name": base.name, "version": base.version, "path": str(base.path)},
                  "metrics": {"finetune": result.to_json()},
                  "training": {"command": command, "adapt_config": json.loads(json.dumps(config.__dict__)),

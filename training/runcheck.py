@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: need runcheck.tflite and metadata.json in {args.source}", file=sys.stderr)
             return 2
         print(json.dumps(requantize(Path(args.source), Path(args.out),
-                                    " ".join(["python", "-m", "training.runcheck", *argv]))))
+                                    shlex.join(["python", "-m", "training.runcheck", *argv]))))
         return 0
     return network_cli(argv, "training.runcheck", "The run check network of core.runcheck: data, training, export.",
                        "runcheck.npz", generate, train, lines=8000, epochs=6)

@@ -342,7 +342,7 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
 
     out = Path(config.out)
     metadata: dict[str, Any] = {"name": config.bundle_name, "version": config.version,
-                "title": config.title or config.bundle_name,
+                "title": config.title or config.bundle_name, "tflite_format": BUNDLE_FORMAT,
                 "input_shape": [spec.size, spec.size, 1], "preprocessing": spec.to_json(),
                 "training": {"command": command or shlex.join(sys.argv), "config": config.to_json(),
                              "hardware": hardware(), "seconds": round(seconds, 1),
@@ -373,7 +373,6 @@ def write_trained_bundle(config: TrainConfig, model: Any, data: PreparedData, sp
 
         write_reports(staging / "reports", data.labels, report_on[0].y, report_on[1], report_on[0].x)
         metrics["tflite_bytes"] = (staging / TFLITE_FILE).stat().st_size
-        metrics["tflite_format"] = BUNDLE_FORMAT  # the metrics above are of this file
         save_replay(staging, data, config.seed)
         metadata["metrics"] = metrics
     return TrainResult(out, val.top1, test_top1, seconds, metrics)
