@@ -137,7 +137,8 @@ def test_the_network_credits_its_data_and_a_broken_file_credits_nothing(tmp_path
     assert runcheck.runcheck_credit(broken) == "" and runcheck.runcheck_credit(tmp_path / "absent.json") == ""
 
 
-def test_a_float_network_is_written_again_in_int8_and_an_int8_one_is_refused(tmp_path: Path) -> None:
+def test_a_float_network_is_written_again_in_int8_and_an_int8_one_is_refused(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
     from training import runcheck as training
@@ -156,4 +157,6 @@ def test_a_float_network_is_written_again_in_int8_and_an_int8_one_is_refused(tmp
     assert runcheck.RunCheckModel(out / "runcheck.tflite").log_prob(windows).shape == (2,)
     with pytest.raises(ValueError, match="does not fit"):  # its weights are int8 now: not this network in float32
         training.requantize(out, tmp_path / "again", "test")
+    assert training.main(["requantize", "--source", str(out), "--out", str(tmp_path / "again")]) == 2
+    assert "does not fit" in capsys.readouterr().err and not (tmp_path / "again").exists()
     assert training.main(["requantize", "--source", str(tmp_path / "absent"), "--out", str(out)]) == 2

@@ -288,9 +288,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def network_cli(argv: list[str] | None, module: str, description: str, data_file: str,
                 generate: Callable[[int, int, int, Path, str], dict[str, Any]],
-                train: Callable[[Path, Path, int, int, str], dict[str, Any]], lines: int, epochs: int) -> int:
-    """``python -m <module> generate|train``: the command line of a small network of the picture path
-    (``generate(lines, seed, workers, out, command)`` and ``train(data, out, epochs, seed, command)``)."""
+                train: Callable[[Path, Path, int, int, str], dict[str, Any]], lines: int, epochs: int,
+                requantize: Callable[[Path, Path, str], dict[str, Any]] | None = None) -> int:
+    """``python -m <module> generate|train[|requantize]``: the command line of a small network of the
+    picture path (``generate(lines, seed, workers, out, command)``, ``train(data, out, epochs, seed,
+    command)`` and, where given, ``requantize(source, out, command)``: a float32 file written again
+    in int8, refused in one line with ``ValueError``)."""
     parser = argparse.ArgumentParser(description=description)
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate")
@@ -303,6 +306,11 @@ def network_cli(argv: list[str] | None, module: str, description: str, data_file
     fit.add_argument("--epochs", type=int, default=epochs)
     fit.add_argument("--seed", type=int, default=1)
     fit.add_argument("--out", required=True)
+    if requantize is not None:
+        again = sub.add_parser("requantize", help="write a float32 network of --source again in int8")
+        again.add_argument("--source", required=True, help=f"folder of the float32 {data_file.split('.')[0]}.tflite "
+                                                            f"and its metadata.json")
+        again.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     command = shlex.join(["python", "-m", module, *(sys.argv[1:] if argv is None else argv)])
     start = time.perf_counter()
@@ -312,6 +320,16 @@ def network_cli(argv: list[str] | None, module: str, description: str, data_file
                   file=sys.stderr)
             return 2
         report = generate(args.lines, args.seed, args.workers, Path(args.out), command)
+    elif args.command == "requantize":
+        name = data_file.split(".")[0]
+        if not (Path(args.source) / f"{name}.tflite").is_file() or not (Path(args.source) / "metadata.json").is_file():
+            print(f"error: need {name}.tflite and metadata.json in {args.source}", file=sys.stderr)
+            return 2
+        try:
+            report = requantize(Path(args.source), Path(args.out), command)  # type: ignore[misc]
+        except ValueError as exc:
+            print(f"error: {exc} Nothing was written.", file=sys.stderr)
+            return 2
     else:
         if not (Path(args.data) / data_file).is_file() or args.epochs < 1:
             print(f"error: need {Path(args.data) / data_file} ({module} generate) and --epochs >= 1", file=sys.stderr)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -297,23 +296,8 @@ def _random_windows(n: int, seed: int) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["requantize"]:
-        import argparse
-
-        parser = argparse.ArgumentParser(prog="python -m training.runcheck requantize",
-                                         description="Writes a float32 run check network again in int8 (see requantize).")
-        parser.add_argument("--source", required=True, help="folder of runcheck.tflite (float32) and metadata.json")
-        parser.add_argument("--out", required=True)
-        args = parser.parse_args(argv[1:])
-        if not (Path(args.source) / "runcheck.tflite").is_file() or not (Path(args.source) / "metadata.json").is_file():
-            print(f"error: need runcheck.tflite and metadata.json in {args.source}", file=sys.stderr)
-            return 2
-        print(json.dumps(requantize(Path(args.source), Path(args.out),
-                                    shlex.join(["python", "-m", "training.runcheck", *argv]))))
-        return 0
     return network_cli(argv, "training.runcheck", "The run check network of core.runcheck: data, training, export.",
-                       "runcheck.npz", generate, train, lines=8000, epochs=6)
+                       "runcheck.npz", generate, train, lines=8000, epochs=6, requantize=requantize)
 
 
 if __name__ == "__main__":
