@@ -160,3 +160,9 @@ def test_a_float_network_is_written_again_in_int8_and_an_int8_one_is_refused(tmp
     assert training.main(["requantize", "--source", str(out), "--out", str(tmp_path / "again")]) == 2
     assert "does not fit" in capsys.readouterr().err and not (tmp_path / "again").exists()
     assert training.main(["requantize", "--source", str(tmp_path / "absent"), "--out", str(out)]) == 2
+    assert "Need runcheck.tflite and metadata.json" in capsys.readouterr().err
+    (source / "metadata.json").write_text("[1, 2", encoding="utf-8")  # broken: refused before any work
+    assert training.main(["requantize", "--source", str(source), "--out", str(tmp_path / "again")]) == 2
+    (source / "metadata.json").write_text("[1, 2]", encoding="utf-8")  # not an object
+    assert training.main(["requantize", "--source", str(source), "--out", str(tmp_path / "again")]) == 2
+    assert capsys.readouterr().err.count("Nothing was written.") == 2 and not (tmp_path / "again").exists()

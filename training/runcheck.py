@@ -251,10 +251,19 @@ def requantize(source: Path, out: Path, command: str, samples: int = 512, seed: 
     and the share of windows whose kind is unchanged are recorded in the metadata.
 
     Raises:
-        ValueError: if the file is not this network in float32 or the rebuilt network differs from it.
+        ValueError: if ``source`` lacks the file or its metadata (or that is not a JSON object), or
+            the file is not this network in float32 or the rebuilt network differs from it.
     """
     from training.export import BUNDLE_FORMAT, run_tflite, to_tflite, weights_from_tflite
 
+    if not (source / "runcheck.tflite").is_file() or not (source / "metadata.json").is_file():
+        raise ValueError(f"Need runcheck.tflite and metadata.json in {source}.")
+    try:
+        metadata = json.loads((source / "metadata.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{source / 'metadata.json'} is not valid JSON: {exc}.") from None
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{source / 'metadata.json'} is not a JSON object.")
     content = (source / "runcheck.tflite").read_bytes()
     model = runcheck_model()
     weights_from_tflite(model, content)
@@ -265,7 +274,6 @@ def requantize(source: Path, out: Path, command: str, samples: int = 512, seed: 
         raise ValueError(f"The rebuilt network answers differently from {source}: {rebuilt:.2e}")
     quantized = to_tflite(model, BUNDLE_FORMAT)
     after = run_tflite(quantized, windows)
-    metadata = json.loads((source / "metadata.json").read_text(encoding="utf-8"))
     metadata["tflite_format"] = BUNDLE_FORMAT
     metadata["requantized"] = {"command": command, "windows": samples, "seed": seed,
                                "max_prob_diff": round(float(np.abs(after - before).max()), 5),
