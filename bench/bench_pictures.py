@@ -24,6 +24,10 @@ read with the right number of characters, exact lines, boxes found (a true box m
 IoU >= 0.5), and for single characters written alone as pictures: top-1 and one-piece rate
 (read as exactly one character). ``ink`` gives the same lines and characters as canvas ink
 (``core.decode.read_ink`` with the language model; ``Recognizer.recognize``), for comparison.
+With ``--lattice``, each line is also checked stage by stage (``lattice_reaches``): ``lattice``
+is the share of lines whose true segmentation is among the runs the decoder chooses from (every
+true character one run, its box matched at IoU >= 0.5), and ``miscounted_in_lattice`` the share
+of the lines counted wrong for which it was: those are the decoder's choice, the rest the cut's.
 Then the time to read a 2-megapixel photo of a 10-character line and a 12-megapixel photo of
 a 200-character page (wall ``ms`` and the process's CPU ``cpu_ms``, medians; ``--timing-only``
 skips the styles), and to decode each from a JPEG file (``decode_ms``, ``decode_cpu_ms``).
@@ -41,7 +45,7 @@ Setup (Debian; Tesseract is only compared with, never a dependency of the projec
 
 Usage: python bench/bench_pictures.py [--split test|tune] [--count N] [--styles clean,photo]
        [--seed S] [--no-tesseract] [--no-timing] [--auto-layout] [--reader app|sketch|module:factory] [--json]
-       [--singles-only] [--timing-only] [--timing-runs N]
+       [--singles-only] [--timing-only] [--timing-runs N] [--lattice]
 """
 
 from __future__ import annotations
@@ -66,12 +70,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.bundle import resolve_model  # noqa: E402
-from core.decode import Piece, decode, read_ink  # noqa: E402
+from core.decode import Piece, decode, read_ink, run_spans  # noqa: E402
 from core.errors import MojiyomiError  # noqa: E402
 from core.images import clean_photo, decode_image  # noqa: E402
 from core.ink import Ink  # noqa: E402
 from core.lm import bundled_lm_path, load_lm  # noqa: E402
 from core.page import page_text, recognize_page  # noqa: E402
+from core.picture import PICTURE_CONFIG, segment_picture  # noqa: E402
 from core.preprocess import preprocess_image  # noqa: E402
 from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
 from training.synth import paper  # noqa: E402
@@ -249,6 +254,10 @@ def _as_ink(placed: paper.Placed) -> Ink:
     return Ink(strokes, float(placed.width), float(placed.height), placed.text)
 
 
+#: A true box is found when a box read overlaps it this much (intersection over union).
+BOX_IOU = 0.5
+
+
 @dataclass
 class Tally:
     """Running counts for lines (or single characters)."""
@@ -261,12 +270,17 @@ class Tally:
     failed: int = 0
     boxes_true: int = 0
     boxes_found: int = 0
+    checked: int = 0  # lines checked with ``lattice_reaches``
+    reachable: int = 0
+    miscounted: int = 0  # of those, lines read with a wrong count
+    miscounted_reachable: int = 0
     seconds: float = 0.0
     parts: dict[str, Tally] = field(default_factory=dict)
 
     def add(self, truth: str, result: ReadResult, boxes: Sequence[PixelBox], seconds: float,
-            keys: Sequence[str] = ()) -> None:
-        """Counts one reading of ``truth`` (and again under each of ``keys``)."""
+            keys: Sequence[str] = (), reaches: bool | None = None) -> None:
+        """Counts one reading of ``truth`` (and again under each of ``keys``); ``reaches`` is
+        ``lattice_reaches`` of its picture, when checked."""
         self.errors += edit_distance(truth, result.text)
         self.length += len(truth)
         self.count_right += len(result.text) == len(truth)
@@ -276,9 +290,15 @@ class Tally:
         self.seconds += seconds
         if result.boxes:
             self.boxes_true += len(boxes)
-            self.boxes_found += sum(any(_iou(b, r) >= 0.5 for r in result.boxes) for b in boxes)
+            self.boxes_found += sum(any(_iou(b, r) >= BOX_IOU for r in result.boxes) for b in boxes)
+        if reaches is not None:
+            miscounted = len(result.text) != len(truth)
+            self.checked += 1
+            self.reachable += reaches
+            self.miscounted += miscounted
+            self.miscounted_reachable += miscounted and reaches
         for key in keys:
-            self.parts.setdefault(key, Tally()).add(truth, result, boxes, seconds)
+            self.parts.setdefault(key, Tally()).add(truth, result, boxes, seconds, reaches=reaches)
 
     def lines(self) -> dict[str, object]:
         """Figures for lines and columns."""
@@ -287,6 +307,10 @@ class Tally:
                                   "n": self.n, "failed": self.failed, "ms": round(1000 * self.seconds / max(self.n, 1))}
         if self.boxes_true:
             out["boxes_found"] = _rate(self.boxes_found, self.boxes_true)
+        if self.checked:
+            out["lattice"] = _rate(self.reachable, self.checked)
+            out["miscounted_in_lattice"] = _rate(self.miscounted_reachable, self.miscounted)
+            out["lattice_by"] = {k: _rate(v.reachable, v.checked) for k, v in sorted(self.parts.items())}
         if self.parts:
             out["by"] = {k: _rate(v.length - v.errors, v.length) for k, v in sorted(self.parts.items())}
         return out
@@ -295,6 +319,44 @@ class Tally:
         """Figures for single characters: top-1 (exactly the character) and one-piece rate."""
         return {"top1": _rate(self.exact, self.n), "one_piece": _rate(self.count_right, self.n), "n": self.n,
                 "failed": self.failed, "ms": round(1000 * self.seconds / max(self.n, 1))}
+
+
+def cut_reaches(spans: Sequence[tuple[int, int, PixelBox]], pieces: int, truth: Sequence[PixelBox]) -> bool:
+    """Whether runs (first piece, piece after the last, box) can cover a line of ``pieces`` pieces
+    one after another so that each true box, in order, is one run's (IoU >= ``BOX_IOU``)."""
+    reach: list[set[int]] = [set() for _ in range(pieces + 1)]
+    reach[0].add(0)
+    # By first piece: every run ending where this one starts has been seen before it.
+    for start, stop, box in sorted(spans, key=lambda span: span[0]):
+        for j in tuple(reach[start]):
+            if j < len(truth) and _iou(truth[j], box) >= BOX_IOU:
+                reach[stop].add(j + 1)
+    return len(truth) in reach[pieces]
+
+
+def lattice_reaches(sample: Sample) -> bool:
+    """Whether the app's cut of a line's picture (``core.picture.segment_picture``, the true
+    layout) lets the decoder give its true segmentation: one line is found, and its runs
+    (``core.decode.run_spans`` with ``PICTURE_CONFIG``), in its cut or in its other cut, reach it
+    (``cut_reaches``)."""
+    try:
+        segmented = segment_picture(sample.picture.image, sample.layout)  # type: ignore[arg-type]
+    except MojiyomiError:
+        return False
+    if len(segmented.lines) != 1:
+        return False
+    layout = "vertical" if sample.layout == "vertical" else "horizontal"
+    line = segmented.lines[0]
+    for cut in (line, line.other() if line.other is not None else None):
+        if cut is None:
+            continue
+        spans = []
+        for start, stop, _, box in run_spans(cut.pieces, layout, PICTURE_CONFIG, cut.size):  # type: ignore[arg-type]
+            x0, y0, x1, y1 = segmented.to_original(box)
+            spans.append((start, stop, (int(x0), int(y0), int(round(x1 - x0)), int(round(y1 - y0)))))
+        if cut_reaches(spans, len(cut.pieces), sample.picture.boxes):
+            return True
+    return False
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -308,15 +370,18 @@ def _iou(a: PixelBox, b: PixelBox) -> float:
     return inter / max(1, a[2] * a[3] + b[2] * b[3] - inter)
 
 
-def read_all(reader: Callable[[np.ndarray, str], ReadResult], samples: Sequence[Sample], auto: bool) -> Tally:
-    """Reads every sample; breakdowns by layout, spacing and pen."""
+def read_all(reader: Callable[[np.ndarray, str], ReadResult], samples: Sequence[Sample], auto: bool,
+             lattice: bool = False) -> Tally:
+    """Reads every sample; breakdowns by layout, spacing and pen; with ``lattice``, lines are
+    checked with ``lattice_reaches`` too."""
     tally = Tally()
     for sample in samples:
         start = time.perf_counter()
         result = reader(sample.picture.image, "auto" if auto else sample.layout)
         seconds = time.perf_counter() - start
         keys = () if sample.layout == "single" else (sample.layout, sample.spacing, sample.pen)
-        tally.add(sample.picture.text, result, sample.picture.boxes, seconds, keys)
+        reaches = lattice_reaches(sample) if lattice and sample.layout != "single" else None
+        tally.add(sample.picture.text, result, sample.picture.boxes, seconds, keys, reaches)
     return tally
 
 
@@ -425,6 +490,8 @@ def main() -> int:
                         help="reads a timing case is timed over (median; default 5 for the line, 3 for the page)")
     parser.add_argument("--singles-only", action="store_true",
                         help="read only the single characters (lines are left out: quick, for large --count)")
+    parser.add_argument("--lattice", action="store_true",
+                        help="also check whether each line's true segmentation is among the decoder's runs (app reader)")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
     args = parser.parse_args()
     styles = args.styles.split(",")
@@ -456,7 +523,8 @@ def main() -> int:
             _print_row("ink", report["ink"])  # type: ignore[arg-type]
         row = {}
         for r in readers:
-            row[getattr(r, "name", "reader")] = {"lines": read_all(r, lines, args.auto_layout).lines(),
+            lattice = args.lattice and r is reader and args.reader == "app"
+            row[getattr(r, "name", "reader")] = {"lines": read_all(r, lines, args.auto_layout, lattice).lines(),
                                                  "singles": read_all(r, singles, args.auto_layout).singles()}
             _print_row(f"{style}/{getattr(r, 'name', 'reader')}", row[getattr(r, "name", "reader")])
         report["styles"][style] = row  # type: ignore[index]
@@ -475,7 +543,8 @@ def _print_row(name: str, figures: dict[str, dict[str, Any]]) -> None:
     print(f"{name:20s} lines: acc {lines['char_acc']} count {lines['count_right']} exact {lines['exact']}"
           f" boxes {lines.get('boxes_found', '-')} failed {lines['failed']} ({lines['ms']} ms)"
           f" | h {by.get('horizontal')} v {by.get('vertical')} natural {by.get('natural')} tight {by.get('tight')}"
-          f" touching {by.get('touching')} | single: top1 {singles['top1']} one-piece {singles['one_piece']}",
+          f" touching {by.get('touching')} | single: top1 {singles['top1']} one-piece {singles['one_piece']}"
+          + (f" | lattice {lines['lattice']} (miscounted: {lines['miscounted_in_lattice']})" if "lattice" in lines else ""),
           flush=True)
 
 

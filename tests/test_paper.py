@@ -253,3 +253,47 @@ def test_picture_benchmark_scores_as_issue_12_defines_them() -> None:
     assert (page.width, page.height) == (800, 600)
     centre = np.concatenate([s for c in page.chars for s in c]).mean(axis=0)
     assert abs(centre[0] - 400) < 60 and abs(centre[1] - 300) < 40
+
+
+def test_the_lattice_check_finds_a_true_cut_among_runs_only_when_one_is_there() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from bench_pictures import ReadResult, Tally, cut_reaches
+
+    # Three pieces: 0 and 1 make the first character (x 0-20), 2 the second (x 22-30).
+    truth = ((0, 0, 20, 10), (22, 0, 8, 10))
+    spans = [(0, 1, (0, 0, 9, 10)), (1, 2, (11, 0, 9, 10)), (0, 2, (0, 0, 20, 10)), (2, 3, (22, 0, 8, 10)),
+             (1, 3, (11, 0, 19, 10))]
+    assert cut_reaches(spans, 3, truth)
+    assert not cut_reaches([s for s in spans if s[:2] != (0, 2)], 3, truth)  # the first only in two runs
+    assert not cut_reaches(spans, 3, truth[:1])  # a path must cover every piece
+    assert not cut_reaches(spans, 3, truth[::-1])  # in order
+    tally = Tally()
+    tally.add("して", ReadResult("に"), truth, 0.0, ("touching",), reaches=True)
+    tally.add("して", ReadResult("しこ"), truth, 0.0, ("touching",), reaches=False)
+    tally.add("値の", ReadResult("イ直の"), truth, 0.0, ("natural",), reaches=False)
+    figures = tally.lines()
+    assert figures["lattice"] == round(1 / 3, 4)
+    assert figures["miscounted_in_lattice"] == 0.5  # two lines counted wrong, one of them reachable
+    assert figures["lattice_by"] == {"natural": 0.0, "touching": 0.5}
+    assert "lattice" not in Tally().lines()
+
+
+def test_the_lattice_check_reaches_the_cut_of_a_clean_line_and_not_a_box_wider_than_a_run() -> None:
+    import sys
+    from dataclasses import replace
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from bench_pictures import Sample, lattice_reaches
+
+    picture = _picture(inks=LINE[:3])
+    sample = Sample("clean", "horizontal", "natural", "ballpoint", picture, LINE[0])
+    assert lattice_reaches(sample)
+    x0 = min(b[0] for b in picture.boxes)
+    x1 = max(b[0] + b[2] for b in picture.boxes)
+    whole = (x0, picture.boxes[0][1], x1 - x0, picture.boxes[0][3])
+    # Three characters in a row as one: no run is that wide (``PICTURE_CONFIG.max_width``).
+    assert not lattice_reaches(replace(sample, picture=replace(picture, boxes=(whole,), text="a")))
