@@ -76,7 +76,7 @@ from core.images import clean_photo, decode_image  # noqa: E402
 from core.ink import Ink  # noqa: E402
 from core.lm import bundled_lm_path, load_lm  # noqa: E402
 from core.page import page_text, recognize_page  # noqa: E402
-from core.picture import PICTURE_CONFIG, segment_picture  # noqa: E402
+from core.picture import PICTURE_CONFIG, PictureLine, segment_picture  # noqa: E402
 from core.preprocess import preprocess_image  # noqa: E402
 from core.recognizer import Recognizer, TFLiteRecognizer  # noqa: E402
 from training.synth import paper  # noqa: E402
@@ -346,17 +346,17 @@ def lattice_reaches(sample: Sample) -> bool:
     if len(segmented.lines) != 1:
         return False
     layout = "vertical" if sample.layout == "vertical" else "horizontal"
-    line = segmented.lines[0]
-    for cut in (line, line.other() if line.other is not None else None):
-        if cut is None:
-            continue
+
+    def reaches(cut: PictureLine) -> bool:
         spans = []
         for start, stop, _, box in run_spans(cut.pieces, layout, PICTURE_CONFIG, cut.size):  # type: ignore[arg-type]
             x0, y0, x1, y1 = segmented.to_original(box)
             spans.append((start, stop, (int(x0), int(y0), int(round(x1 - x0)), int(round(y1 - y0)))))
-        if cut_reaches(spans, len(cut.pieces), sample.picture.boxes):
-            return True
-    return False
+        return cut_reaches(spans, len(cut.pieces), sample.picture.boxes)
+
+    # The other cut is made only when the line's own does not reach it.
+    line = segmented.lines[0]
+    return reaches(line) or (line.other is not None and reaches(line.other()))
 
 
 def _rate(part: int, whole: int) -> float | None:
