@@ -49,6 +49,8 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "runcheck" /
 FLOOR = 1e-4
 #: What the network tells a run is, in the order of its outputs.
 KINDS = ("whole", "merged", "part")
+#: ``line_windows`` draws a window from the shrunk line when that is at most 1 / this larger than it.
+MIN_SHRINK = 0.7
 
 
 def run_window(ink: np.ndarray, labels: np.ndarray, members: Sequence[int], box: Sequence[float],
@@ -61,17 +63,7 @@ def run_window(ink: np.ndarray, labels: np.ndarray, members: Sequence[int], box:
     longer, then squeezed) and ``ACROSS / SIZE`` line sizes across; a column is turned so
     that it runs along the window's rows, as a line does.
     """
-    size = max(float(size), 1.0)
-    half_across = size * ACROSS / SIZE / 2
-    extent = float(box[along + 2] - box[along])
-    half_along = max(size * WINDOW_ALONG, extent + size * 0.5) / 2
-    middle = (box[along] + box[along + 2]) / 2
-    if along == 0:
-        shown = (int(np.floor(middle - half_along)), int(np.floor(centre_across - half_across)),
-                 int(np.ceil(middle + half_along)), int(np.ceil(centre_across + half_across)))
-    else:
-        shown = (int(np.floor(centre_across - half_across)), int(np.floor(middle - half_along)),
-                 int(np.ceil(centre_across + half_across)), int(np.ceil(middle + half_along)))
+    shown = _shown(box, centre_across, size, along)
     all_ink = window(ink, shown)
     ids = window(labels, shown)
     own = members_mask(ids, members)
@@ -81,16 +73,90 @@ def run_window(ink: np.ndarray, labels: np.ndarray, members: Sequence[int], box:
     return cv2.resize(planes, (ALONG, ACROSS), interpolation=cv2.INTER_AREA)
 
 
+def _shown(box: Sequence[float], centre_across: float, size: float, along: int) -> tuple[int, int, int, int]:
+    """The working pixels (x0, y0, x1, y1) of a run's window (``run_window``)."""
+    size = max(float(size), 1.0)
+    half_across = size * ACROSS / SIZE / 2
+    extent = float(box[along + 2] - box[along])
+    half_along = max(size * WINDOW_ALONG, extent + size * 0.5) / 2
+    middle = (box[along] + box[along + 2]) / 2
+    if along == 0:
+        return (int(np.floor(middle - half_along)), int(np.floor(centre_across - half_across)),
+                int(np.ceil(middle + half_along)), int(np.ceil(centre_across + half_across)))
+    return (int(np.floor(centre_across - half_across)), int(np.floor(middle - half_along)),
+            int(np.ceil(centre_across + half_across)), int(np.ceil(middle + half_along)))
+
+
 def line_windows(ink: np.ndarray, labels: np.ndarray, pieces: Sequence[Piece], size: float, along: int,
                  runs: Sequence[tuple[Sequence[int], Sequence[float]]]) -> np.ndarray:
     """The ``run_window`` of each of ``runs`` (members and box) of one line of ``pieces``, centred
     across on the line's pieces: (N, ``ACROSS``, ``ALONG``, 2) uint8. The one way the picture path
-    and the network's training data make its inputs."""
+    and the network's training data make its inputs.
+
+    A line at least twice ``SIZE`` is first shrunk by a whole factor (an average over blocks of
+    pixels: once for the line's ink, once per run for its own ink, over the run's box), and
+    each window is drawn from that at its exact place (bilinear), instead of shrinking each
+    window of working pixels on its own: a 2-megapixel line's 86 windows took 23 ms, now 7.
+    The windows differ from ``run_window``'s by 1.5-1.8 levels of 255 on average, and the
+    network's log-probability of "not merged" by 0.07-0.14, less than moving the run by one
+    working pixel does (0.08-0.19; ``bench_pictures``' timing line and page).
+    """
     if not runs:
         return np.zeros((0, ACROSS, ALONG, 2), np.uint8)
     boxes = [p.box for p in pieces]
     centre = (min(b[1 - along] for b in boxes) + max(b[3 - along] for b in boxes)) / 2
-    return np.stack([run_window(ink, labels, members, box, centre, size, along) for members, box in runs])
+    factor = max(1, int(max(float(size), 1.0) // SIZE))
+    if factor == 1:
+        return np.stack([run_window(ink, labels, members, box, centre, size, along) for members, box in runs])
+    shown = [_shown(box, centre, size, along) for _, box in runs]
+    region = _aligned((min(s[0] for s in shown), min(s[1] for s in shown), max(s[2] for s in shown),
+                       max(s[3] for s in shown)), factor)
+    every = _shrunk(window(ink, region), factor)
+    out = np.empty((len(runs), ACROSS, ALONG, 2), np.uint8)
+    for i, ((members, box), place) in enumerate(zip(runs, shown)):
+        if factor * ALONG < MIN_SHRINK * (place[2 + along] - place[along]):
+            # A run much longer than usual: bilinear from the shrunk line would skip pixels.
+            out[i] = run_window(ink, labels, members, box, centre, size, along)
+            continue
+        own_box = _aligned((int(np.floor(box[0])), int(np.floor(box[1])), int(np.ceil(box[2])),
+                            int(np.ceil(box[3]))), factor)
+        own = _shrunk(np.where(members_mask(window(labels, own_box), members), window(ink, own_box), 0), factor)
+        planes = np.stack([_drawn(own, own_box, factor, place, along),
+                           _drawn(every, region, factor, place, along)], axis=-1)
+        out[i] = np.clip(np.round(planes), 0, 255)
+    return out
+
+
+def _aligned(box: tuple[int, int, int, int], factor: int) -> tuple[int, int, int, int]:
+    """``box`` grown to whole blocks of ``factor`` pixels (from the working picture's corner)."""
+    x0, y0, x1, y1 = box
+    return x0 // factor * factor, y0 // factor * factor, -(-x1 // factor) * factor, -(-y1 // factor) * factor
+
+
+def _shrunk(values: np.ndarray, factor: int) -> np.ndarray:
+    """``values`` (sides a multiple of ``factor``) averaged over blocks of ``factor`` pixels (float32)."""
+    h, w = values.shape
+    return cv2.resize(values.astype(np.float32), (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+
+
+def _drawn(plane: np.ndarray, box: tuple[int, int, int, int], factor: int, place: tuple[int, int, int, int],
+           along: int) -> np.ndarray:
+    """The window over working pixels ``place`` (``_shown``) drawn from ``plane``, working pixels
+    ``box`` shrunk by ``factor``: (``ACROSS``, ``ALONG``) float32, a column turned."""
+    x0, y0, x1, y1 = place
+    # Working pixels per window pixel, and where window pixel 0's centre falls in ``plane``.
+    if along == 0:
+        step_x, step_y = (x1 - x0) / ALONG, (y1 - y0) / ACROSS
+    else:
+        step_x, step_y = (x1 - x0) / ACROSS, (y1 - y0) / ALONG
+    start_x = (x0 + 0.5 * step_x - box[0]) / factor - 0.5
+    start_y = (y0 + 0.5 * step_y - box[1]) / factor - 0.5
+    if along == 0:
+        matrix = [[step_x / factor, 0.0, start_x], [0.0, step_y / factor, start_y]]
+    else:  # the window's columns run down the picture
+        matrix = [[0.0, step_x / factor, start_x], [step_y / factor, 0.0, start_y]]
+    return cv2.warpAffine(plane, np.array(matrix), (ALONG, ACROSS), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 class RunCheckModel(LiteNetwork):

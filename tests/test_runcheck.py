@@ -59,6 +59,65 @@ def test_a_run_longer_than_the_window_is_squeezed_into_it_whole() -> None:
     assert columns.min() > 0 and columns.max() < ALONG - 1
 
 
+def _line_of_strokes(size: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """Ink, piece labels and pieces of a row of five characters of strokes ``size`` pixels high."""
+    from core.decode import Piece
+
+    rng = np.random.default_rng(5)
+    ink = np.zeros((size * 2, size * 7), np.uint8)
+    labels = np.zeros(ink.shape, np.int32)
+    pieces = []
+    for i in range(5):
+        x0, y0 = int(size * (0.5 + 1.2 * i)), size // 2
+        part = np.zeros(ink.shape, np.uint8)
+        for _ in range(4):
+            a = (x0 + int(rng.integers(0, size)), y0 + int(rng.integers(0, size)))
+            b = (x0 + int(rng.integers(0, size)), y0 + int(rng.integers(0, size)))
+            cv2.line(part, a, b, 255, max(2, size // 15))
+        ink = np.maximum(ink, part)
+        labels[part > 0] = i + 1
+        ys, xs = np.nonzero(part)
+        pieces.append(Piece((i + 1,), (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))))
+    return ink, labels, pieces
+
+
+@pytest.mark.parametrize("along", [0, 1])
+def test_a_large_line_s_windows_are_drawn_from_it_shrunk_once_as_each_would_be_alone(along: int) -> None:
+    from core.runcheck import line_windows
+
+    ink, labels, pieces = _line_of_strokes(120)  # shrunk by 3 first
+    if along:
+        ink, labels = np.ascontiguousarray(ink.T), np.ascontiguousarray(labels.T)
+        pieces = [replace(p, box=(p.box[1], p.box[0], p.box[3], p.box[2])) for p in pieces]
+    runs = [((i + 1,), pieces[i].box) for i in range(5)]
+    runs += [((i + 1, i + 2), (pieces[i].box[0], min(pieces[i].box[1], pieces[i + 1].box[1]),
+                               pieces[i + 1].box[2], max(pieces[i].box[3], pieces[i + 1].box[3])))
+             if along == 0 else
+             ((i + 1, i + 2), (min(pieces[i].box[0], pieces[i + 1].box[0]), pieces[i].box[1],
+                               max(pieces[i].box[2], pieces[i + 1].box[2]), pieces[i + 1].box[3]))
+             for i in range(4)]
+    drawn = line_windows(ink, labels, pieces, 120.0, along, runs)
+    boxes = [p.box for p in pieces]
+    centre = (min(b[1 - along] for b in boxes) + max(b[3 - along] for b in boxes)) / 2
+    alone = np.stack([run_window(ink, labels, members, box, centre, 120.0, along) for members, box in runs])
+    assert drawn.shape == alone.shape == (9, ACROSS, ALONG, 2) and drawn.dtype == np.uint8
+    difference = np.abs(drawn.astype(int) - alone.astype(int))
+    assert difference.mean() < 3 and np.percentile(difference, 99) < 60
+    # Each run's own ink is where it is alone, and nowhere else.
+    for got, want in zip(drawn, alone):
+        assert abs(int((got[..., 0] > 127).sum()) - int((want[..., 0] > 127).sum())) <= 0.1 * (want[..., 0] > 127).sum()
+
+
+def test_a_small_line_s_windows_are_each_run_s_own() -> None:
+    from core.runcheck import line_windows
+
+    ink, labels, pieces = _line_of_strokes(50)  # under twice the network's line size: not shrunk
+    runs = [((i + 1,), pieces[i].box) for i in range(5)]
+    centre = (min(p.box[1] for p in pieces) + max(p.box[3] for p in pieces)) / 2
+    alone = np.stack([run_window(ink, labels, members, box, centre, 50.0, 0) for members, box in runs])
+    assert np.array_equal(line_windows(ink, labels, pieces, 50.0, 0, runs), alone)
+
+
 def test_the_decoder_weighs_the_check_and_leaves_it_out_at_weight_zero() -> None:
     """日 pressed into 月 reads as one confident 明; a check that calls the pair two characters
     splits it, with the weight the config gives it."""
