@@ -155,3 +155,22 @@ def test_the_training_commands_refuse_bad_input_in_one_line_and_write_nothing(
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 2 and all(line.startswith("error: need") for line in errors)
     assert not out.exists()
+
+
+def test_lines_of_running_text_draw_words_by_how_often_they_are_written() -> None:
+    pytest.importorskip("wordfreq")
+    from training.contacts import line_jobs, text_chars
+
+    classes = frozenset("のにてはがをしたでとなかもるいうこれすまあ日本人時間")
+    rng = np.random.default_rng(3)
+    lines = ["".join(text_chars(8, classes, rng)) for _ in range(300)]
+    assert all(len(line) == 8 and set(line) <= classes for line in lines)
+    written = "".join(lines)
+    # Particles are most of running text; 間 (in few of wordfreq's words of these classes) is rare.
+    assert written.count("の") > 5 * max(1, written.count("間"))
+    assert any("して" in line or "これ" in line or "ます" in line for line in lines)
+    # Drawn alike, each kana is as likely as any other; as text, kana meet kana.
+    jobs = line_jobs(40, 1, text_share=1.0)
+    drawn = [job.chars(np.random.default_rng(job.seed)) for job in jobs]
+    assert all(3 <= len(chars) <= 8 for chars in drawn)
+    assert line_jobs(3, 1)[0].text_share == 0.0

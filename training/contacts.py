@@ -22,6 +22,7 @@ the held-out scores and the data's credit).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing as mp
 import shlex
@@ -37,7 +38,7 @@ import numpy as np
 
 from core.atomic import atomic_write_bytes, atomic_write_text
 from core.contacts import FRAME_ACROSS, in_frame, line_frame
-from core.errors import InputError
+from core.errors import DatasetError, InputError
 from core.picture import segment_picture
 from training.synth import kanjivg, paper
 from training.synth.cutouts import CutoutOptions, write_line
@@ -72,11 +73,16 @@ class LineJob:
     kana: tuple[str, ...]
     kanji: tuple[str, ...]
     digits: tuple[str, ...]
+    #: Share of the lines not of digits written as running text (``text_chars``).
+    text_share: float = 0.0
 
     def chars(self, rng: np.random.Generator) -> list[str]:
-        """3-8 characters: digits alone (``DIGIT_LINES`` of the lines), or kana and kanji by ``KANA_SHARE``."""
+        """3-8 characters: digits alone (``DIGIT_LINES`` of the lines), running text
+        (``text_share`` of the others), or kana and kanji drawn alike by ``KANA_SHARE``."""
         length = int(rng.integers(3, 9))
         digits = rng.random() < DIGIT_LINES
+        if not digits and self.text_share and rng.random() < self.text_share:
+            return text_chars(length, frozenset(self.kana + self.kanji), rng)
         chars = []
         for _ in range(length):
             pool = self.digits if digits else self.kana if rng.random() < KANA_SHARE else self.kanji
@@ -84,8 +90,42 @@ class LineJob:
         return chars
 
 
-def line_jobs(lines: int, seed: int) -> list[LineJob]:
-    """``lines`` jobs over the Japanese classes KanjiVG draws."""
+#: The credit of the word list ``text_chars`` draws from, for a network trained on such lines.
+WORDFREQ_CREDIT = "word frequencies: wordfreq (c) Robyn Speer and contributors, CC BY-SA 4.0"
+
+
+def text_chars(length: int, classes: frozenset[str], rng: np.random.Generator) -> list[str]:
+    """``length`` characters of running text: words drawn by how often they are written
+    (``wordfreq``'s Japanese list, which ``training.lm_build`` counts too; only words written
+    with ``classes``), one after another, cut at ``length``. Kana then meet kana as they do in
+    writing (して, これ, ます), which characters drawn alike from the classes seldom give."""
+    words, cumulative = _word_table(classes)
+    chars: list[str] = []
+    while len(chars) < length:
+        chars.extend(words[int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))])
+    return chars[:length]
+
+
+@functools.cache
+def _word_table(classes: frozenset[str]) -> tuple[list[str], np.ndarray]:
+    """Japanese words written with ``classes`` alone, and their cumulative frequencies.
+
+    Raises:
+        DatasetError: if ``wordfreq`` is not installed, or no word is written with ``classes``.
+    """
+    try:
+        from wordfreq import get_frequency_dict
+    except ImportError:
+        raise DatasetError("Lines of running text need wordfreq: pip install 'mojiyomi[lm]'.") from None
+    # Every piece of the list, as its tokenizer cut the text (すご|ー|い): strung together they are text.
+    table = [(w, f) for w, f in get_frequency_dict("ja", "large").items() if w and all(c in classes for c in w)]
+    if not table:
+        raise DatasetError("No Japanese word of wordfreq's list is written with these classes alone.")
+    return [w for w, _ in table], np.cumsum([f for _, f in table])
+
+
+def line_jobs(lines: int, seed: int, text_share: float = 0.0) -> list[LineJob]:
+    """``lines`` jobs over the Japanese classes KanjiVG draws (``text_share``: see ``LineJob``)."""
     from core.charclass import char_kind
     from core.charsets import japanese_classes
 
@@ -93,7 +133,7 @@ def line_jobs(lines: int, seed: int) -> list[LineJob]:
     kana = tuple(c for c in classes if char_kind(c) in ("hiragana", "katakana"))
     kanji = tuple(c for c in classes if char_kind(c) == "kanji")
     digits = tuple(c for c in classes if char_kind(c) == "digit")
-    return [LineJob((seed, i), kana, kanji, digits) for i in range(lines)]
+    return [LineJob((seed, i), kana, kanji, digits, text_share) for i in range(lines)]
 
 
 def line_windows(job: LineJob) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,16 +1,16 @@
 """The run check network of ``core.runcheck``: its training data, its training and its export.
 
-    python -m training.runcheck generate --lines 8000 --workers 2 --out data/runcheck      # 12 min
-    python -m training.runcheck train --data data/runcheck --epochs 6 --out runs/runcheck3   # 17 min
-    cp runs/runcheck3/runcheck.tflite runs/runcheck3/metadata.json resources/runcheck/
-    python -m training.runcheck requantize --source f32 --out resources/runcheck          # 2026-12-03
+    python -m training.runcheck generate --lines 8000 --workers 2 --out data/rc25    # 7 min
+    python -m training.runcheck train --data data/rc25 --epochs 6 --out runs/rc25     # 6 min
+    cp runs/rc25/runcheck.tflite runs/rc25/metadata.json resources/runcheck/
 
-(the bundled network's commands, 2-core machine; ``f32`` held the float32 file that runcheck3 wrote,
-as of commit 72c2b81: ``train`` writes int8 itself now).
+(the bundled network's commands, 2-core machine, 2026-12-03; ``train`` writes the network in
+int8, ``requantize`` rewrites a float32 file of an earlier network so).
 
 ``generate`` writes lines of 3-8 perturbed KanjiVG characters (never Tomoe, the benchmark's
-writer) touching, tight or at natural spacing on paper, in the picture styles of
-``training.synth.sources.PICTURE_STYLES`` (``training.synth.cutouts.write_line``), and reads
+writer; half the lines not of digits are running text, ``TEXT_SHARE``) touching, tight or at
+natural spacing on paper, in the picture styles of ``training.synth.sources.PICTURE_STYLES``
+(``training.synth.cutouts.write_line``), and reads
 each as the app does (``core.picture.segment_picture``, with the contact network). Each ink
 pixel of the working picture belongs to the character whose strokes pass nearest
 (``training.contacts.ink_owners``); each piece to the character owning most of its ink. The
@@ -41,7 +41,7 @@ from core.decode import run_spans
 from core.errors import InputError
 from core.picture import PICTURE_CONFIG, segment_picture
 from core.runcheck import ACROSS, ALONG, KINDS, line_windows
-from training.contacts import DIGIT_LINES, LineJob, ink_owners, line_jobs, network_cli
+from training.contacts import DIGIT_LINES, WORDFREQ_CREDIT, LineJob, ink_owners, line_jobs, network_cli
 from training.synth.cutouts import CutoutOptions, write_line
 from training.synth.generate import ATTRIBUTION
 
@@ -55,6 +55,9 @@ MIN_MISSING = 0.15
 PIECE_OWNED = 0.5
 #: Runs that are not whole kept per whole run of a line (at most; drawn at random).
 NEGATIVES_PER_WHOLE = 2.0
+#: Share of the lines (not of digits) written as running text, words drawn by frequency
+#: (``training.contacts.text_chars``): kana meet kana there as they do in writing.
+TEXT_SHARE = 0.5
 
 
 def label_runs(counts: np.ndarray, runs: list[tuple[int, ...]]) -> list[int | None]:
@@ -132,7 +135,7 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
 
 def generate(lines: int, seed: int, workers: int, out: Path, command: str) -> dict[str, Any]:
     """Writes ``out/runcheck.npz`` (x, kind) and ``out/manifest.json``; returns the manifest."""
-    jobs = line_jobs(lines, seed)
+    jobs = line_jobs(lines, seed, TEXT_SHARE)
     kana, kanji, digits = jobs[0].kana, jobs[0].kanji, jobs[0].digits
     if workers == 1:
         parts = [line_samples(job) for job in jobs]
@@ -146,6 +149,7 @@ def generate(lines: int, seed: int, workers: int, out: Path, command: str) -> di
     manifest = {"lines": lines, "seed": seed, "runs": int(len(x)),
                 **{k: int((kind == i).sum()) for i, k in enumerate(KINDS)},
                 "kana": len(kana), "kanji": len(kanji), "digits": len(digits), "digit_lines": DIGIT_LINES,
+                "text_share": TEXT_SHARE,
                 "spacings": SPACINGS, "negatives_per_whole": NEGATIVES_PER_WHOLE, "across": ACROSS, "along": ALONG,
                 "command": command}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -232,12 +236,13 @@ def train(data: Path, out: Path, epochs: int, seed: int, command: str) -> dict[s
     prob = model.predict(_Batches(x_held, y_held, 512, seed, False), verbose=0)
     atomic_write_bytes(out / "runcheck.tflite", to_tflite(model, BUNDLE_FORMAT))
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+    credit = ATTRIBUTION + (f"; {WORDFREQ_CREDIT}" if manifest.get("text_share") else "")
     metadata = {"kind": "runcheck", "across": ACROSS, "along": ALONG, "epochs": epochs, "seed": seed,
                 "train_runs": int(len(fit)), "held_out_runs": int(len(held)),
                 "val_loss": [round(float(v), 5) for v in history.history["val_loss"]],
                 "held_out": scores(prob, kind[held]), "train_seconds": round(time.perf_counter() - start),
                 "data_command": manifest.get("command", ""), "train_command": command,
-                "params": int(model.count_params()), "attribution": ATTRIBUTION, "data_manifest": manifest,
+                "params": int(model.count_params()), "attribution": credit, "data_manifest": manifest,
                 "tflite_format": BUNDLE_FORMAT}
     atomic_write_text(out / "metadata.json", json.dumps(metadata, ensure_ascii=False, indent=1))
     return metadata
