@@ -49,7 +49,8 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "runcheck" /
 FLOOR = 1e-4
 #: What the network tells a run is, in the order of its outputs.
 KINDS = ("whole", "merged", "part")
-#: ``line_windows`` draws a window from the shrunk line when that is at most 1 / this larger than it.
+#: ``line_windows`` draws a window from the shrunk line when it is at most 1 / ``MIN_SHRINK`` times
+#: as long there as the network's (bilinear from a longer one would skip its pixels).
 MIN_SHRINK = 0.7
 
 

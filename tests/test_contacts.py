@@ -169,8 +169,14 @@ def test_lines_of_running_text_draw_words_by_how_often_they_are_written() -> Non
     # Particles are most of running text; 間 (in few of wordfreq's words of these classes) is rare.
     assert written.count("の") > 5 * max(1, written.count("間"))
     assert any("して" in line or "これ" in line or "ます" in line for line in lines)
-    # Drawn alike, each kana is as likely as any other; as text, kana meet kana.
-    jobs = line_jobs(40, 1, text_share=1.0)
-    drawn = [job.chars(np.random.default_rng(job.seed)) for job in jobs]
-    assert all(3 <= len(chars) <= 8 for chars in drawn)
+    # Drawn alike from the classes, two hiragana seldom stand side by side; in running text, often.
+    from core.charclass import char_kind
+
+    def hiragana_pairs(text_share: float) -> float:
+        lines = [job.chars(np.random.default_rng(job.seed)) for job in line_jobs(300, 1, text_share)]
+        assert all(3 <= len(chars) <= 8 for chars in lines)
+        pairs = [(a, b) for chars in lines for a, b in zip(chars, chars[1:])]
+        return sum(char_kind(a) == char_kind(b) == "hiragana" for a, b in pairs) / len(pairs)
+
+    assert hiragana_pairs(1.0) > 3 * hiragana_pairs(0.0)
     assert line_jobs(3, 1)[0].text_share == 0.0
