@@ -191,6 +191,8 @@ def test_the_network_is_made_from_generated_lines(tmp_path: Path) -> None:
 
 def test_the_network_credits_its_data_and_a_broken_file_credits_nothing(tmp_path: Path) -> None:
     assert "KanjiVG" in runcheck.runcheck_credit() and "CC BY-SA" in runcheck.runcheck_credit()
+    # Half its lines are running text, their characters chosen by wordfreq's word frequencies.
+    assert "wordfreq" in runcheck.runcheck_credit()
     broken = tmp_path / "metadata.json"
     broken.write_text("{not json", encoding="utf-8")
     assert runcheck.runcheck_credit(broken) == "" and runcheck.runcheck_credit(tmp_path / "absent.json") == ""
