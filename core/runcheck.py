@@ -119,8 +119,8 @@ def line_windows(ink: np.ndarray, labels: np.ndarray, pieces: Sequence[Piece], s
             # A run much longer than usual: bilinear from the shrunk line would skip pixels.
             out[i] = run_window(ink, labels, members, box, centre, size, along)
             continue
-        own_box = _aligned((int(np.floor(box[0])), int(np.floor(box[1])), int(np.ceil(box[2])),
-                            int(np.ceil(box[3]))), factor)
+        x0, y0 = int(np.floor(box[0])), int(np.floor(box[1]))
+        own_box = _aligned((x0, y0, max(int(np.ceil(box[2])), x0 + 1), max(int(np.ceil(box[3])), y0 + 1)), factor)
         own = _shrunk(np.where(members_mask(window(labels, own_box), members), window(ink, own_box), 0), factor)
         planes = np.stack([_drawn(own, own_box, factor, place, along),
                            _drawn(every, region, factor, place, along)], axis=-1)

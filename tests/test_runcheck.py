@@ -106,6 +106,9 @@ def test_a_large_line_s_windows_are_drawn_from_it_shrunk_once_as_each_would_be_a
     # Each run's own ink is where it is alone, and nowhere else.
     for got, want in zip(drawn, alone):
         assert abs(int((got[..., 0] > 127).sum()) - int((want[..., 0] > 127).sum())) <= 0.1 * (want[..., 0] > 127).sum()
+    # A box of no width (nothing a run holds) gives a window of the line around it, as alone.
+    flat = line_windows(ink, labels, pieces, 120.0, along, [((1,), (300.0, 300.0, 300.0, 300.0))])
+    assert flat.shape == (1, ACROSS, ALONG, 2)
 
 
 def test_a_small_line_s_windows_are_each_run_s_own() -> None:
