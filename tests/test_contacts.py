@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
@@ -134,12 +135,18 @@ def test_the_network_is_made_from_generated_lines(tmp_path: Path) -> None:
     assert training.main(["generate", "--lines", "6", "--out", str(data)]) == 0
     assert training.main(["train", "--data", str(data), "--epochs", "1", "--out", str(out)]) == 0
     assert (out / "contacts.tflite").stat().st_size > 10_000
+    # Half the lines not of digits are running text: wordfreq is credited beside KanjiVG.
+    metadata = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["data_manifest"]["text_share"] == training.TEXT_SHARE > 0
+    assert "KanjiVG" in metadata["attribution"] and "wordfreq" in metadata["attribution"]
     frame = line_frame(np.zeros((40, 200), np.uint8), (0.0, 0.0, 200.0, 40.0), 40.0, 0)
     assert contacts.ContactModel(out / "contacts.tflite").predict(frame).shape == frame.patch.shape
 
 
 def test_the_network_credits_its_data_and_a_broken_file_credits_nothing(tmp_path: Path) -> None:
     assert "KanjiVG" in contacts.contacts_credit() and "CC BY-SA" in contacts.contacts_credit()
+    # Half its lines not of digits are running text, their characters chosen by wordfreq's word frequencies.
+    assert "wordfreq" in contacts.contacts_credit()
     broken = tmp_path / "metadata.json"
     broken.write_text("{not json", encoding="utf-8")
     assert contacts.contacts_credit(broken) == "" and contacts.contacts_credit(tmp_path / "absent.json") == ""

@@ -12,7 +12,8 @@ line of the working picture is put in the network's frame (``core.contacts.line_
 its target: working ink next to another character's ink, each pixel owned by the character
 whose strokes pass nearest on the paper (``meetings``, carried through the camera's
 homography). Windows ``WINDOW`` frame pixels long are cut from each line, several a line; 15% of
-the lines are digits alone (``DIGIT_LINES``). ``train`` marks the frame pixels at least
+the lines are digits alone (``DIGIT_LINES``), and half of the others running text
+(``TEXT_SHARE``, ``text_chars``). ``train`` marks the frame pixels at least
 ``TARGET_SHARE`` meeting ink, fits the network (``contact_model``) on them with a loss weighted
 to the ink, keeps the epoch with the lowest loss on a held-out tenth, and writes
 ``contacts.tflite``, ``contacts.keras`` and ``metadata.json`` (the commands, the data's counts,
@@ -63,6 +64,9 @@ KANA_SHARE = 0.5
 #: in their own ways (without them, the network's marks moved the cuts of touching digits, and
 #: tight columns of digits read 99.2 -> 94.1%, ``bench/bench_digit_lines.py``).
 DIGIT_LINES = 0.15
+#: Share of the lines not of digits written as running text (``text_chars``): kana meet kana
+#: there as they do in writing.
+TEXT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,12 @@ def _word_table(classes: frozenset[str]) -> tuple[list[str], np.ndarray]:
     if not table:
         raise DatasetError("No Japanese word of wordfreq's list is written with these classes alone.")
     return [w for w, _ in table], np.cumsum([f for _, f in table])
+
+
+def data_credit(manifest: dict[str, Any]) -> str:
+    """The credit of a network trained on data with this manifest: KanjiVG, and wordfreq when
+    some lines were running text."""
+    return ATTRIBUTION + (f"; {WORDFREQ_CREDIT}" if manifest.get("text_share") else "")
 
 
 def line_jobs(lines: int, seed: int, text_share: float = 0.0) -> list[LineJob]:
@@ -220,7 +230,7 @@ def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def generate(lines: int, seed: int, workers: int, out: Path, command: str) -> dict[str, Any]:
     """Writes ``out/contacts.npz`` (x, target, weight) and ``out/manifest.json``; returns the manifest."""
-    jobs = line_jobs(lines, seed)
+    jobs = line_jobs(lines, seed, TEXT_SHARE)
     kana, kanji, digits = jobs[0].kana, jobs[0].kanji, jobs[0].digits
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if workers == 1:
@@ -234,7 +244,7 @@ def generate(lines: int, seed: int, workers: int, out: Path, command: str) -> di
     ink = w == 255
     share = float((t[ink] >= round(TARGET_SHARE * 255)).mean()) if ink.any() else 0.0
     manifest = {"lines": lines, "seed": seed, "windows": int(len(x)), "kana": len(kana), "kanji": len(kanji),
-                "digits": len(digits), "digit_lines": DIGIT_LINES,
+                "digits": len(digits), "digit_lines": DIGIT_LINES, "text_share": TEXT_SHARE,
                 "contact_share_of_ink": round(share, 4),
                 "frame_across": FRAME_ACROSS, "window": WINDOW, "command": command}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -316,7 +326,8 @@ def train(data: Path, out: Path, epochs: int, seed: int, command: str) -> dict[s
                 "val_loss": [round(float(v), 5) for v in history.history["val_loss"]],
                 "held_out": held_scores, "train_seconds": round(time.perf_counter() - start),
                 "data_command": manifest.get("command", ""), "train_command": command,
-                "params": int(model.count_params()), "attribution": ATTRIBUTION}
+                "params": int(model.count_params()), "attribution": data_credit(manifest),
+                "data_manifest": manifest}
     atomic_write_text(out / "metadata.json", json.dumps(metadata, ensure_ascii=False, indent=1))
     return metadata
 

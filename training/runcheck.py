@@ -41,9 +41,8 @@ from core.decode import run_spans
 from core.errors import InputError
 from core.picture import PICTURE_CONFIG, segment_picture
 from core.runcheck import ACROSS, ALONG, KINDS, line_windows
-from training.contacts import DIGIT_LINES, WORDFREQ_CREDIT, LineJob, ink_owners, line_jobs, network_cli
+from training.contacts import DIGIT_LINES, LineJob, data_credit, ink_owners, line_jobs, network_cli
 from training.synth.cutouts import CutoutOptions, write_line
-from training.synth.generate import ATTRIBUTION
 
 #: Spacings lines are written with, and their weights.
 SPACINGS = {"touching": 0.45, "tight": 0.35, "natural": 0.2}
@@ -236,13 +235,12 @@ def train(data: Path, out: Path, epochs: int, seed: int, command: str) -> dict[s
     prob = model.predict(_Batches(x_held, y_held, 512, seed, False), verbose=0)
     atomic_write_bytes(out / "runcheck.tflite", to_tflite(model, BUNDLE_FORMAT))
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
-    credit = ATTRIBUTION + (f"; {WORDFREQ_CREDIT}" if manifest.get("text_share") else "")
     metadata = {"kind": "runcheck", "across": ACROSS, "along": ALONG, "epochs": epochs, "seed": seed,
                 "train_runs": int(len(fit)), "held_out_runs": int(len(held)),
                 "val_loss": [round(float(v), 5) for v in history.history["val_loss"]],
                 "held_out": scores(prob, kind[held]), "train_seconds": round(time.perf_counter() - start),
                 "data_command": manifest.get("command", ""), "train_command": command,
-                "params": int(model.count_params()), "attribution": credit, "data_manifest": manifest,
+                "params": int(model.count_params()), "attribution": data_credit(manifest), "data_manifest": manifest,
                 "tflite_format": BUNDLE_FORMAT}
     atomic_write_text(out / "metadata.json", json.dumps(metadata, ensure_ascii=False, indent=1))
     return metadata
