@@ -18,6 +18,7 @@ One decoder for ink written on the canvas and for pieces of a picture
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -263,8 +264,10 @@ def narrow_share(text: str) -> float:
     return sum((c.isascii() and c.isalnum()) or "０" <= c <= "９" for c in text) / max(1, len(text))
 
 
+@functools.cache
 def is_wide(label: str) -> bool:
-    """Whether a label earns ``DecodeConfig.wide_bonus``: not a digit or a Latin letter."""
+    """Whether a label earns ``DecodeConfig.wide_bonus``: not a digit or a Latin letter (asked
+    for every candidate of every run: a page's 18,000 times, remembered per label)."""
     return not narrow_share(label)
 
 
