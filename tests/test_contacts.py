@@ -164,6 +164,26 @@ def test_the_training_commands_refuse_bad_input_in_one_line_and_write_nothing(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("module", ["contacts", "runcheck"])
+def test_generating_without_wordfreq_is_refused_in_one_line_and_writes_nothing(
+        module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+
+    from core.errors import DatasetError
+    from training import contacts as training_contacts
+
+    def missing(classes: frozenset[str]) -> None:
+        raise DatasetError("Lines of running text need wordfreq: pip install 'mojiyomi[lm]'.")
+
+    # Both networks draw half their lines not of digits as running text, from wordfreq's list.
+    monkeypatch.setattr(training_contacts, "_word_table", missing)
+    out = tmp_path / "out"
+    assert importlib.import_module(f"training.{module}").main(["generate", "--lines", "4", "--out", str(out)]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("error: Lines of running text need wordfreq")
+    assert not out.exists()
+
+
 def test_lines_of_running_text_draw_words_by_how_often_they_are_written() -> None:
     pytest.importorskip("wordfreq")
     from training.contacts import line_jobs, text_chars

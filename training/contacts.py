@@ -135,7 +135,11 @@ def data_credit(manifest: dict[str, Any]) -> str:
 
 
 def line_jobs(lines: int, seed: int, text_share: float = 0.0) -> list[LineJob]:
-    """``lines`` jobs over the Japanese classes KanjiVG draws (``text_share``: see ``LineJob``)."""
+    """``lines`` jobs over the Japanese classes KanjiVG draws (``text_share``: see ``LineJob``).
+
+    Raises:
+        DatasetError: if some lines are running text and ``wordfreq`` is not installed.
+    """
     from core.charclass import char_kind
     from core.charsets import japanese_classes
 
@@ -143,6 +147,8 @@ def line_jobs(lines: int, seed: int, text_share: float = 0.0) -> list[LineJob]:
     kana = tuple(c for c in classes if char_kind(c) in ("hiragana", "katakana"))
     kanji = tuple(c for c in classes if char_kind(c) == "kanji")
     digits = tuple(c for c in classes if char_kind(c) == "digit")
+    if text_share:
+        _word_table(frozenset(kana + kanji))  # wordfreq missing is told before any line is drawn
     return [LineJob((seed, i), kana, kanji, digits, text_share) for i in range(lines)]
 
 
@@ -369,7 +375,11 @@ def network_cli(argv: list[str] | None, module: str, description: str, data_file
             print(f"error: need --lines >= 1 and --workers >= 1. Received: {args.lines}, {args.workers}",
                   file=sys.stderr)
             return 2
-        report = generate(args.lines, args.seed, args.workers, Path(args.out), command)
+        try:
+            report = generate(args.lines, args.seed, args.workers, Path(args.out), command)
+        except DatasetError as exc:
+            print(f"error: {exc} Nothing was written.", file=sys.stderr)
+            return 2
     elif args.command == "requantize":
         try:
             report = requantize(Path(args.source), Path(args.out), command)  # type: ignore[misc]
