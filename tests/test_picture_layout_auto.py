@@ -81,7 +81,7 @@ def test_touching_digits_in_a_row_stay_a_line(digits: TFLiteRecognizer, gap: int
         assert text == "4712"
     else:
         # Overlapping by 15 pixels, a stroke-font digit string is read exactly in about two cases
-        # of three, by either contact network (150 random strings: 99 before session 26, 103
+        # of three, by either contact network (151 random strings: 99 before session 26, 103
         # after; "4712" is one the newer network reads 472): at most one character wrong here.
         assert edit_distance(text, "4712") <= 1
 
