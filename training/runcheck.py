@@ -8,9 +8,9 @@
 int8, ``requantize`` rewrites a float32 file of an earlier network so).
 
 ``generate`` writes lines of 3-8 perturbed KanjiVG characters (never Tomoe, the benchmark's
-writer; half the lines not of digits are running text, ``TEXT_SHARE``) touching, tight or at
-natural spacing on paper, in the picture styles of ``training.synth.sources.PICTURE_STYLES``
-(``training.synth.cutouts.write_line``), and reads
+writer; half the lines not of digits are running text, ``training.contacts.TEXT_SHARE``, as the
+contact network's) touching, tight or at natural spacing on paper, in the picture styles of
+``training.synth.sources.PICTURE_STYLES`` (``training.synth.cutouts.write_line``), and reads
 each as the app does (``core.picture.segment_picture``, with the contact network). Each ink
 pixel of the working picture belongs to the character whose strokes pass nearest
 (``training.contacts.ink_owners``); each piece to the character owning most of its ink. The
@@ -41,7 +41,8 @@ from core.decode import run_spans
 from core.errors import InputError
 from core.picture import PICTURE_CONFIG, segment_picture
 from core.runcheck import ACROSS, ALONG, KINDS, line_windows
-from training.contacts import DIGIT_LINES, LineJob, data_credit, ink_owners, line_jobs, network_cli
+from training.contacts import (DIGIT_LINES, TEXT_SHARE, LineJob, data_credit, ink_owners, line_jobs,
+                               network_cli)
 from training.synth.cutouts import CutoutOptions, write_line
 
 #: Spacings lines are written with, and their weights.
@@ -54,9 +55,6 @@ MIN_MISSING = 0.15
 PIECE_OWNED = 0.5
 #: Runs that are not whole kept per whole run of a line (at most; drawn at random).
 NEGATIVES_PER_WHOLE = 2.0
-#: Share of the lines (not of digits) written as running text, words drawn by frequency
-#: (``training.contacts.text_chars``): kana meet kana there as they do in writing.
-TEXT_SHARE = 0.5
 
 
 def label_runs(counts: np.ndarray, runs: list[tuple[int, ...]]) -> list[int | None]:
