@@ -13,7 +13,7 @@ from core.binarize import Cleaned, clean, model_input
 from core.bundle import resolve_model
 from core.errors import InputError
 from core.picture import detect_layout, read_picture, segment_picture, skew_angle
-from core.picture_cut import SEAM_STEP, _seam_costs, _seams
+from core.picture_cut import SEAM_STEP, _seam_costs, _seam_costs_apart, _seams, _trace
 from core.preprocess import Preprocessing
 from core.recognizer import TFLiteRecognizer
 from tests.strokefont import write_digit
@@ -284,6 +284,19 @@ def test_a_seams_cost_is_the_cheapest_path_from_the_first_row(shape: tuple[int, 
                       if 0 <= c < shape[1]]
             expected[row, col] = pixel[row, col] + min(before)
     assert np.allclose(_seam_costs(pixel), expected, atol=1e-4)
+
+
+def test_seam_costs_side_by_side_are_each_arrays_own_and_a_traced_seam_costs_the_least() -> None:
+    rng = np.random.default_rng(5)
+    pixels = [(rng.random((30, w)) < 0.3).astype(np.float32) * 4 + rng.random((30, w)).astype(np.float32)
+              for w in (1, 7, 12, 3)]
+    apart = _seam_costs_apart(pixels)
+    for pixel, cost in zip(pixels, apart):
+        assert np.array_equal(cost, _seam_costs(pixel))  # the walls between them change nothing
+        seam = _trace(cost)
+        assert np.all(np.abs(np.diff(seam)) <= 1) and seam.min() >= 0 and seam.max() < pixel.shape[1]
+        paid = float(pixel[np.arange(len(seam)), seam].sum()) + SEAM_STEP * int(np.count_nonzero(np.diff(seam)))
+        assert paid == pytest.approx(float(cost[-1].min()), abs=1e-3)
 
 
 def test_a_seam_bends_between_slanted_strokes_that_no_straight_cut_separates() -> None:
